@@ -1,0 +1,517 @@
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+enum conf_type {
+	CONF_STR,
+	CONF_SIZE,
+	CONF_SECONDS,
+	CONF_BOOL,
+	CONF_LISTEN,
+	CONF_UPSTREAM
+};
+
+/* Every accepted key, by dotted path. Unknown keys are errors. */
+static const struct conf_key {
+	const char	*path;
+	enum conf_type	 type;
+	size_t		 off;
+} conf_keys[] = {
+	{ "listen",		CONF_LISTEN,	0 },
+	{ "upstream.url",	CONF_UPSTREAM,	0 },
+	{ "upstream.ca_file",	CONF_STR, offsetof(struct conf, upstream.ca_file) },
+	{ "upstream.verify",	CONF_BOOL, offsetof(struct conf, upstream.verify) },
+	{ "upstream.server_name", CONF_STR, offsetof(struct conf, upstream.server_name) },
+	{ "tls.cert",		CONF_STR, offsetof(struct conf, tls.cert) },
+	{ "tls.key",		CONF_STR, offsetof(struct conf, tls.key) },
+	{ "limits.max_header_bytes", CONF_SIZE, offsetof(struct conf, limits.max_header_bytes) },
+	{ "limits.max_connections", CONF_SIZE, offsetof(struct conf, limits.max_connections) },
+	{ "limits.high_watermark", CONF_SIZE, offsetof(struct conf, limits.high_watermark) },
+	{ "limits.low_watermark", CONF_SIZE, offsetof(struct conf, limits.low_watermark) },
+	{ "limits.max_manifest_bytes", CONF_SIZE, offsetof(struct conf, limits.max_manifest_bytes) },
+	{ "timeouts.connect",	CONF_SECONDS, offsetof(struct conf, timeouts.connect) },
+	{ "timeouts.idle",	CONF_SECONDS, offsetof(struct conf, timeouts.idle) },
+	{ "timeouts.io",	CONF_SECONDS, offsetof(struct conf, timeouts.io) },
+	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
+	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
+	{ "state_dir",		CONF_STR, offsetof(struct conf, state_dir) },
+};
+
+static void
+conf_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+struct conf *
+conf_new(void)
+{
+	struct conf	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->listen_host = strdup("127.0.0.1")) == NULL ||
+	    (c->listen_port = strdup("5000")) == NULL ||
+	    (c->log_level = strdup("info")) == NULL ||
+	    (c->state_dir = strdup("/var/lib/portcullis")) == NULL) {
+		conf_free(c);
+		return NULL;
+	}
+	c->upstream.verify = 1;
+	c->limits.max_header_bytes = 64 * 1024;
+	c->limits.max_connections = 1024;
+	/* A few socket buffers' worth: enough to keep the pipe full. */
+	c->limits.high_watermark = 1024 * 1024;
+	c->limits.low_watermark = 256 * 1024;
+	c->limits.max_manifest_bytes = 4 * 1024 * 1024;
+	c->timeouts.connect = 10;
+	c->timeouts.idle = 120;
+	c->timeouts.io = 300;
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->listen_host);
+	free(c->listen_port);
+	free(c->upstream.url);
+	free(c->upstream.host);
+	free(c->upstream.port);
+	free(c->upstream.hostport);
+	free(c->upstream.ca_file);
+	free(c->upstream.server_name);
+	free(c->tls.cert);
+	free(c->tls.key);
+	free(c->log_level);
+	free(c->access_log);
+	free(c->state_dir);
+	free(c);
+}
+
+int
+conf_parse_size(const char *s, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+	uint64_t		 mult = 1;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end != '\0') {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': mult = 1ULL << 10; break;
+		case 'M': mult = 1ULL << 20; break;
+		case 'G': mult = 1ULL << 30; break;
+		default: return -1;
+		}
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'b' || *end == 'B')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int
+conf_valid_port(const char *p, int allow_zero)
+{
+	char	*end;
+	long	 v;
+
+	if (*p == '\0')
+		return 0;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	return errno == 0 && *end == '\0' && (v > 0 || allow_zero) && v < 65536;
+}
+
+/* Split [v6]:port or host:port. On success host/port are malloc'd. */
+static int
+conf_split_hostport(const char *s, const char *defport, int allow_zero,
+    char **host, char **port)
+{
+	const char	*colon, *hs, *he;
+
+	*host = *port = NULL;
+	if (s[0] == '[') {
+		if ((he = strchr(s, ']')) == NULL)
+			return -1;
+		hs = s + 1;
+		colon = he[1] == ':' ? he + 1 : NULL;
+		if (he[1] != '\0' && colon == NULL)
+			return -1;
+	} else {
+		hs = s;
+		colon = strrchr(s, ':');
+		if (colon != NULL && strchr(s, ':') != colon)
+			return -1;	/* bare IPv6 needs brackets */
+		he = colon != NULL ? colon : s + strlen(s);
+	}
+	if ((*host = strndup(hs, (size_t)(he - hs))) == NULL)
+		return -1;
+	*port = strdup(colon != NULL ? colon + 1 : defport);
+	if (*port == NULL || !conf_valid_port(*port, allow_zero)) {
+		free(*host);
+		free(*port);
+		*host = *port = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_set_listen(struct conf *c, const char *addr, char *err, size_t errlen)
+{
+	char	*host, *port;
+
+	if (conf_split_hostport(addr, "5000", 1, &host, &port) == -1) {
+		conf_err(err, errlen, "listen: invalid address \"%s\" "
+		    "(want host:port)", addr);
+		return -1;
+	}
+	if (*host == '\0') {
+		free(host);
+		host = strdup("0.0.0.0");
+	}
+	free(c->listen_host);
+	free(c->listen_port);
+	c->listen_host = host;
+	c->listen_port = port;
+	return 0;
+}
+
+int
+conf_set_upstream(struct conf *c, const char *url, char *err, size_t errlen)
+{
+	const char	*rest, *slash;
+	char		*auth = NULL, *host = NULL, *port = NULL, *hp = NULL;
+	int		 tls, rv = -1;
+
+	if (strncasecmp(url, "http://", 7) == 0) {
+		tls = 0;
+		rest = url + 7;
+	} else if (strncasecmp(url, "https://", 8) == 0) {
+		tls = 1;
+		rest = url + 8;
+	} else {
+		conf_err(err, errlen, "upstream.url: \"%s\" must start with "
+		    "http:// or https://", url);
+		goto done;
+	}
+	slash = strchr(rest, '/');
+	if (slash != NULL && slash[1] != '\0') {
+		conf_err(err, errlen, "upstream.url: \"%s\" must not have a "
+		    "path (the registry API lives at /v2/)", url);
+		goto done;
+	}
+	auth = slash != NULL ? strndup(rest, (size_t)(slash - rest)) :
+	    strdup(rest);
+	if (auth == NULL || *auth == '\0' || strchr(auth, '@') != NULL ||
+	    conf_split_hostport(auth, tls ? "443" : "80", 0, &host, &port) == -1 ||
+	    *host == '\0') {
+		conf_err(err, errlen, "upstream.url: invalid host in \"%s\"",
+		    url);
+		goto done;
+	}
+	/* Host header: omit the default port, bracket IPv6. */
+	{
+		int	 v6 = strchr(host, ':') != NULL;
+		int	 dflt = strcmp(port, tls ? "443" : "80") == 0;
+		size_t	 n = strlen(host) + strlen(port) + 4;
+
+		if ((hp = malloc(n)) == NULL)
+			goto done;
+		snprintf(hp, n, "%s%s%s%s%s", v6 ? "[" : "", host,
+		    v6 ? "]" : "", dflt ? "" : ":", dflt ? "" : port);
+	}
+	free(c->upstream.url);
+	free(c->upstream.host);
+	free(c->upstream.port);
+	free(c->upstream.hostport);
+	c->upstream.url = strdup(url);
+	c->upstream.tls = tls;
+	c->upstream.host = host;
+	c->upstream.port = port;
+	c->upstream.hostport = hp;
+	host = port = hp = NULL;
+	rv = c->upstream.url != NULL ? 0 : -1;
+ done:
+	free(auth);
+	free(host);
+	free(port);
+	free(hp);
+	return rv;
+}
+
+static int
+conf_parse_bool(const char *s, int *out)
+{
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+	    !strcasecmp(s, "on") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
+	    !strcasecmp(s, "off") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+conf_apply(struct conf *c, const char *path, const char *val,
+    unsigned long line, const char *name, char *err, size_t errlen)
+{
+	const struct conf_key	*k = NULL;
+	size_t			 i;
+	char			 sub[512];
+
+	for (i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++)
+		if (strcmp(conf_keys[i].path, path) == 0)
+			k = &conf_keys[i];
+	if (k == NULL) {
+		conf_err(err, errlen, "%s:%lu: unknown key \"%s\"", name, line,
+		    path);
+		return -1;
+	}
+	switch (k->type) {
+	case CONF_STR: {
+		char	**dst = (char **)((char *)c + k->off);
+		free(*dst);
+		if ((*dst = strdup(val)) == NULL) {
+			conf_err(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	case CONF_SIZE:
+	case CONF_SECONDS:
+		if (conf_parse_size(val, (uint64_t *)((char *)c + k->off)) ==
+		    -1) {
+			conf_err(err, errlen, "%s:%lu: %s: \"%s\" is not a %s",
+			    name, line, path, val, k->type == CONF_SIZE ?
+			    "size (e.g. 65536, 64k, 16M)" : "number of seconds");
+			return -1;
+		}
+		return 0;
+	case CONF_BOOL:
+		if (conf_parse_bool(val, (int *)((char *)c + k->off)) == -1) {
+			conf_err(err, errlen, "%s:%lu: %s: \"%s\" is not a "
+			    "boolean", name, line, path, val);
+			return -1;
+		}
+		return 0;
+	case CONF_LISTEN:
+	case CONF_UPSTREAM:
+		if ((k->type == CONF_LISTEN ? conf_set_listen :
+		    conf_set_upstream)(c, val, sub, sizeof(sub)) == -1) {
+			conf_err(err, errlen, "%s:%lu: %s", name, line, sub);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* Walk a mapping; nested mappings extend the dotted path. */
+static int
+conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
+    const char *prefix, const char *name, char *err, size_t errlen)
+{
+	yaml_node_pair_t	*pair;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		conf_err(err, errlen, "%s:%lu: %s must be a mapping", name,
+		    (unsigned long)node->start_mark.line + 1,
+		    *prefix ? prefix : "the document");
+		return -1;
+	}
+	for (pair = node->data.mapping.pairs.start;
+	    pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t	*k = yaml_document_get_node(doc, pair->key);
+		yaml_node_t	*v = yaml_document_get_node(doc, pair->value);
+		char		 path[256];
+		unsigned long	 line;
+
+		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE) {
+			conf_err(err, errlen, "%s: keys must be scalars", name);
+			return -1;
+		}
+		line = (unsigned long)k->start_mark.line + 1;
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", prefix,
+		    *prefix ? "." : "", (char *)k->data.scalar.value) >=
+		    sizeof(path)) {
+			conf_err(err, errlen, "%s:%lu: key too long", name,
+			    line);
+			return -1;
+		}
+		if (v->type == YAML_MAPPING_NODE) {
+			if (conf_walk(c, doc, v, path, name, err, errlen) == -1)
+				return -1;
+		} else if (v->type == YAML_SCALAR_NODE) {
+			if (conf_apply(c, path, (char *)v->data.scalar.value,
+			    line, name, err, errlen) == -1)
+				return -1;
+		} else {
+			conf_err(err, errlen, "%s:%lu: %s: lists are not "
+			    "accepted here", name, line, path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
+{
+	if (c->upstream.url == NULL) {
+		conf_err(err, errlen, "%s: upstream.url is required", name);
+		return -1;
+	}
+	if ((c->tls.cert == NULL) != (c->tls.key == NULL)) {
+		conf_err(err, errlen, "%s: tls.cert and tls.key go together",
+		    name);
+		return -1;
+	}
+	if (c->limits.low_watermark >= c->limits.high_watermark ||
+	    c->limits.high_watermark == 0) {
+		conf_err(err, errlen, "%s: limits.low_watermark must be below "
+		    "limits.high_watermark", name);
+		return -1;
+	}
+	if (c->limits.max_header_bytes < 1024) {
+		conf_err(err, errlen, "%s: limits.max_header_bytes must be at "
+		    "least 1024", name);
+		return -1;
+	}
+	if (strcmp(c->log_level, "error") && strcmp(c->log_level, "warn") &&
+	    strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")) {
+		conf_err(err, errlen, "%s: log.level must be error, warn, info "
+		    "or debug", name);
+		return -1;
+	}
+	if (c->timeouts.connect == 0 || c->timeouts.io == 0 ||
+	    c->timeouts.idle == 0) {
+		conf_err(err, errlen, "%s: timeouts must be positive", name);
+		return -1;
+	}
+	return 0;
+}
+
+struct conf *
+conf_load_string(const char *text, size_t len, const char *name, char *err,
+    size_t errlen)
+{
+	yaml_parser_t	 parser;
+	yaml_document_t	 doc;
+	yaml_node_t	*root;
+	struct conf	*c = NULL;
+	int		 have_doc = 0, ok = 0;
+
+	if (!yaml_parser_initialize(&parser)) {
+		conf_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		conf_err(err, errlen, "%s:%lu: %s", name,
+		    (unsigned long)parser.problem_mark.line + 1,
+		    parser.problem ? parser.problem : "YAML syntax error");
+		goto done;
+	}
+	have_doc = 1;
+	if ((c = conf_new()) == NULL) {
+		conf_err(err, errlen, "out of memory");
+		goto done;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root != NULL && !(root->type == YAML_SCALAR_NODE &&
+	    root->data.scalar.length == 0) &&
+	    conf_walk(c, &doc, root, "", name, err, errlen) == -1)
+		goto done;
+	if (conf_validate(c, name, err, errlen) == -1)
+		goto done;
+	ok = 1;
+ done:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (!ok) {
+		conf_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	FILE		*f;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0, n;
+	struct conf	*c = NULL;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *nb;
+
+			if (cap > (1 << 20)) {
+				conf_err(err, errlen, "%s: larger than 1 MiB",
+				    path);
+				goto done;
+			}
+			cap = cap ? cap * 2 : 8192;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				conf_err(err, errlen, "out of memory");
+				goto done;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		conf_err(err, errlen, "%s: read error", path);
+		goto done;
+	}
+	if ((c = conf_load_string(buf, len, path, err, errlen)) != NULL &&
+	    (c->path = strdup(path)) == NULL) {
+		conf_free(c);
+		c = NULL;
+	}
+ done:
+	fclose(f);
+	free(buf);
+	return c;
+}

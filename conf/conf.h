@@ -1,0 +1,75 @@
+/*
+ * Daemon configuration: a YAML file parsed into an immutable struct conf.
+ * Everything is validated before the struct is handed out, so a bad
+ * reload never replaces a good configuration.
+ */
+#ifndef CONF_CONF_H
+#define CONF_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf_upstream {
+	char		*url;		/* as configured */
+	int		 tls;		/* https */
+	char		*host;		/* host part, no brackets */
+	char		*port;		/* numeric string */
+	char		*hostport;	/* for the Host header */
+	char		*ca_file;	/* extra trust anchors; NULL: system */
+	int		 verify;	/* verify chain and hostname */
+	char		*server_name;	/* SNI/hostname override */
+};
+
+struct conf_tls {
+	char		*cert;		/* PEM chain; NULL: plain HTTP */
+	char		*key;
+};
+
+struct conf_limits {
+	uint64_t	 max_header_bytes;
+	uint64_t	 max_connections;
+	uint64_t	 high_watermark;
+	uint64_t	 low_watermark;
+	uint64_t	 max_manifest_bytes;
+};
+
+struct conf_timeouts {
+	uint64_t	 connect;	/* seconds */
+	uint64_t	 idle;		/* idle keep-alive client */
+	uint64_t	 io;		/* no progress on an active transfer */
+};
+
+struct conf {
+	char			*path;		/* file it came from, or NULL */
+	char			*listen_host;
+	char			*listen_port;
+	struct conf_upstream	 upstream;
+	struct conf_tls		 tls;
+	struct conf_limits	 limits;
+	struct conf_timeouts	 timeouts;
+	char			*log_level;
+	char			*access_log;	/* path, "-" for stderr, NULL: off */
+	char			*state_dir;	/* LMDB and reports */
+};
+
+/* Defaults only; caller frees with conf_free(). NULL on ENOMEM. */
+struct conf	*conf_new(void);
+/*
+ * Parse the YAML file at path over the defaults. Returns NULL and writes a
+ * one-line reason (with file and line) into err on any error.
+ */
+struct conf	*conf_load(const char *path, char *err, size_t errlen);
+/* Same, from a string; name is used in messages. */
+struct conf	*conf_load_string(const char *text, size_t len, const char *name,
+		    char *err, size_t errlen);
+void		 conf_free(struct conf *);
+/* Split "scheme://host[:port]" into c->upstream. 0 or -1 (err filled). */
+int		 conf_set_upstream(struct conf *, const char *url, char *err,
+		    size_t errlen);
+/* Split "host:port" / "[v6]:port" / ":port". 0 or -1 (err filled). */
+int		 conf_set_listen(struct conf *, const char *addr, char *err,
+		    size_t errlen);
+/* Parse sizes like 64k, 16M, 1G and plain integers. 0 or -1. */
+int		 conf_parse_size(const char *s, uint64_t *out);
+
+#endif

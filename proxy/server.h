@@ -1,0 +1,62 @@
+/*
+ * The listening side: accepts connections (plain or TLS), owns the list
+ * of sessions, pauses accepting when out of descriptors or over the
+ * connection limit, and holds the counters /metrics reports.
+ */
+#ifndef PROXY_SERVER_H
+#define PROXY_SERVER_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <openssl/ssl.h>
+
+struct event_base;
+struct evdns_base;
+struct evconnlistener;
+struct event;
+struct conf;
+struct session;
+
+struct server_stats {
+	uint64_t	connections;		/* accepted, total */
+	uint64_t	requests;
+	uint64_t	upstream_errors;
+	uint64_t	client_errors;		/* 4xx we produced */
+	uint64_t	bytes_from_client;
+	uint64_t	bytes_to_client;
+	uint64_t	throttle_events;
+};
+
+struct server {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct conf		*conf;
+	SSL_CTX			*server_ctx;	/* NULL: plain HTTP */
+	SSL_CTX			*upstream_ctx;	/* NULL: plain upstream */
+	struct evconnlistener	*listener;
+	struct event		*accept_timer;
+	int			 accept_paused;
+	TAILQ_HEAD(, session)	 sessions;
+	uint64_t		 nsessions;
+	uint64_t		 next_id;
+	FILE			*access;	/* NULL: no access log */
+	struct server_stats	 stats;
+	char			 bound[128];	/* host:port actually bound */
+};
+
+/*
+ * Set up listener, TLS contexts and DNS on base. Takes ownership of
+ * conf. NULL on error (logged).
+ */
+struct server	*server_new(struct event_base *, struct conf *);
+void		 server_free(struct server *);
+/* A session ended: update counts and resume accepting if paused. */
+void		 server_session_gone(struct server *, struct session *);
+/* Write one JSON line to the access log (takes a JSON string). */
+void		 server_access(struct server *, const char *line);
+/* Append Prometheus text exposition of the counters to out. */
+struct evbuffer;
+void		 server_metrics(struct server *, struct evbuffer *out);
+
+#endif

@@ -1,0 +1,943 @@
+#include "proxy/session.h"
+#include "proxy/server.h"
+#include "proxy/upstream.h"
+#include "proxy/ocierr.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int	creq_begin(http_parser *);
+static int	creq_url(http_parser *, const char *, size_t);
+static int	creq_field(http_parser *, const char *, size_t);
+static int	creq_value(http_parser *, const char *, size_t);
+static int	creq_headers_done(http_parser *);
+static int	creq_body(http_parser *, const char *, size_t);
+static int	creq_done(http_parser *);
+static int	ures_begin(http_parser *);
+static int	ures_status(http_parser *, const char *, size_t);
+static int	ures_field(http_parser *, const char *, size_t);
+static int	ures_value(http_parser *, const char *, size_t);
+static int	ures_headers_done(http_parser *);
+static int	ures_body(http_parser *, const char *, size_t);
+static int	ures_done(http_parser *);
+
+static const http_parser_settings creq_settings = {
+	.on_message_begin = creq_begin,
+	.on_url = creq_url,
+	.on_header_field = creq_field,
+	.on_header_value = creq_value,
+	.on_headers_complete = creq_headers_done,
+	.on_body = creq_body,
+	.on_message_complete = creq_done,
+};
+
+static const http_parser_settings ures_settings = {
+	.on_message_begin = ures_begin,
+	.on_status = ures_status,
+	.on_header_field = ures_field,
+	.on_header_value = ures_value,
+	.on_headers_complete = ures_headers_done,
+	.on_body = ures_body,
+	.on_message_complete = ures_done,
+};
+
+static void	session_client_read_cb(struct bufferevent *, void *);
+static void	session_client_write_cb(struct bufferevent *, void *);
+static void	session_client_event_cb(struct bufferevent *, short, void *);
+static void	session_upstream_read_cb(struct bufferevent *, void *);
+static void	session_upstream_write_cb(struct bufferevent *, void *);
+static void	session_upstream_event_cb(struct bufferevent *, short, void *);
+static void	session_parse_client(struct session *);
+static void	session_parse_upstream(struct session *);
+static void	session_txn_done(struct session *);
+
+static void
+session_kill(struct session *s, const char *reason)
+{
+	if (!s->dead) {
+		s->dead = 1;
+		s->close_reason = reason;
+	}
+}
+
+/* Free the session if a callback below marked it dead. */
+static void
+session_reap(struct session *s)
+{
+	if (s->dead)
+		session_free(s, s->close_reason);
+}
+
+static void
+session_drop_upstream(struct session *s)
+{
+	if (s->ubev != NULL) {
+		bufferevent_free(s->ubev);
+		s->ubev = NULL;
+	}
+	s->upstream_ready = 0;
+	s->throttled_upstream = 0;
+	if (s->throttled_client) {
+		s->throttled_client = 0;
+		bufferevent_enable(s->cbev, EV_READ);
+	}
+}
+
+/* Stop reading, send what is queued, then free. */
+static void
+session_close_after_flush(struct session *s, const char *reason)
+{
+	if (s->closing || s->dead)
+		return;
+	s->closing = 1;
+	s->close_reason = reason;
+	bufferevent_disable(s->cbev, EV_READ);
+	bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
+		session_kill(s, reason);
+}
+
+static void
+session_access_log(struct session *s)
+{
+	struct timeval	 now, d;
+	json_t		*j;
+	char		*line, url[512];
+	const char	*method = http_method_str(s->cp.method);
+
+	s->srv->stats.requests++;
+	if (s->srv->access == NULL)
+		return;
+	gettimeofday(&now, NULL);
+	timersub(&now, &s->t_start, &d);
+	log_escape(url, sizeof(url), s->req.url ? s->req.url : "",
+	    s->req.url_len);
+	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, "
+	    "s:f, s:b}",
+	    "time", (json_int_t)now.tv_sec,
+	    "peer", s->peer,
+	    "method", method,
+	    "url", url,
+	    "route", route_kind_name(s->route.kind),
+	    "repository", s->route.name,
+	    "reference", s->route.ref,
+	    "status", s->status,
+	    "request_bytes", (json_int_t)s->req_body_bytes,
+	    "response_bytes", (json_int_t)s->res_body_bytes,
+	    "ms", (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0,
+	    "local", s->local);
+	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
+		server_access(s->srv, line);
+		free(line);
+	}
+	json_decref(j);
+}
+
+/*
+ * Answer the current request ourselves with an OCI error and close the
+ * connection: after an error we cannot know where the next request
+ * would start.
+ */
+static void
+session_reply_error(struct session *s, int status, const char *code,
+    const char *msg)
+{
+	if (s->res_started) {
+		session_kill(s, msg);
+		return;
+	}
+	s->status = status;
+	s->res_started = 1;
+	if (status >= 500)
+		s->srv->stats.upstream_errors++;
+	else
+		s->srv->stats.client_errors++;
+	if (ocierr_reply(bufferevent_get_output(s->cbev), status, code, msg,
+	    NULL, 1) == -1) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	if (s->in_txn)
+		session_access_log(s);
+	s->in_txn = 0;
+	session_close_after_flush(s, msg);
+}
+
+static struct session *
+session_of(http_parser *p)
+{
+	return p->data;
+}
+
+/* ---- client request parsing ---- */
+
+static int
+creq_begin(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	httpmsg_clear(&s->req);
+	memset(&s->route, 0, sizeof(s->route));
+	s->in_txn = 1;
+	s->req_complete = s->req_chunked = s->local = 0;
+	s->res_started = s->res_chunked = s->res_until_close = 0;
+	s->res_interim = 0;
+	s->status = 0;
+	s->req_body_bytes = s->res_body_bytes = 0;
+	gettimeofday(&s->t_start, NULL);
+	return 0;
+}
+
+static int
+creq_url(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_url(&s->req, at, len) == -1) {
+		session_reply_error(s, 414, "UNSUPPORTED",
+		    "request target is longer than limits.max_header_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+creq_field(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_field(&s->req, at, len) == -1) {
+		session_reply_error(s, 431, "UNSUPPORTED",
+		    "request headers are larger than limits.max_header_bytes "
+		    "or too many");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+creq_value(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_value(&s->req, at, len) == -1) {
+		session_reply_error(s, 431, "UNSUPPORTED",
+		    "request headers are larger than limits.max_header_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+/* Client-supplied headers that would change how upstream builds URLs. */
+static int
+session_skip_request_header(const char *name, void *arg)
+{
+	(void)arg;
+	return strcasecmp(name, "X-Forwarded-Host") == 0 ||
+	    strcasecmp(name, "X-Forwarded-Proto") == 0 ||
+	    strcasecmp(name, "Forwarded") == 0 ||
+	    strcasecmp(name, "X-Forwarded-For") == 0 ||
+	    strcasecmp(name, "Expect") == 0;
+}
+
+static int
+session_ensure_upstream(struct session *s)
+{
+	if (s->ubev != NULL)
+		return 0;
+	if ((s->ubev = upstream_connect(s->srv)) == NULL)
+		return -1;
+	http_parser_init(&s->up, HTTP_RESPONSE);
+	s->up.data = s;
+	bufferevent_setcb(s->ubev, session_upstream_read_cb,
+	    session_upstream_write_cb, session_upstream_event_cb, s);
+	bufferevent_setwatermark(s->ubev, EV_READ, 0,
+	    s->srv->conf->limits.high_watermark);
+	bufferevent_setwatermark(s->ubev, EV_WRITE,
+	    s->srv->conf->limits.low_watermark, 0);
+	{
+		struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+		bufferevent_set_timeouts(s->ubev, &tv, &tv);
+	}
+	bufferevent_enable(s->ubev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+static int
+session_forward_request_head(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->ubev);
+	const char	*cl = httpmsg_get(&s->req, "Content-Length");
+	const char	*xff = httpmsg_get(&s->req, "X-Forwarded-For");
+
+	if (evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n",
+	    http_method_str(s->cp.method), s->req.url,
+	    s->srv->conf->upstream.hostport) == -1 ||
+	    httpmsg_write_headers(&s->req, out, session_skip_request_header,
+	    NULL) == -1 ||
+	    evbuffer_add_printf(out, "X-Forwarded-For: %s%s%s\r\n",
+	    xff ? xff : "", xff ? ", " : "", s->peer) == -1)
+		return -1;
+	if (s->cp.flags & F_CHUNKED) {
+		s->req_chunked = 1;
+		if (evbuffer_add_printf(out,
+		    "Transfer-Encoding: chunked\r\n") == -1)
+			return -1;
+	} else if (cl != NULL) {
+		if (evbuffer_add_printf(out, "Content-Length: %llu\r\n",
+		    (unsigned long long)s->cp.content_length) == -1)
+			return -1;
+	}
+	/* The upstream side always speaks keep-alive HTTP/1.1. */
+	return evbuffer_add(out, "\r\n", 2);
+}
+
+static int
+creq_headers_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+	enum route_error e;
+	const char	*host;
+
+	s->client_keepalive = http_should_keep_alive(p);
+	switch (p->method) {
+	case HTTP_GET: case HTTP_HEAD: case HTTP_POST: case HTTP_PUT:
+	case HTTP_PATCH: case HTTP_DELETE: case HTTP_OPTIONS:
+		break;
+	default:
+		session_reply_error(s, 405, "UNSUPPORTED",
+		    "method not allowed by the registry API");
+		return -1;
+	}
+	if (p->upgrade) {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "protocol upgrades are not supported");
+		return -1;
+	}
+	if (s->req.url == NULL || s->req.url[0] != '/') {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "request target must be an absolute path");
+		return -1;
+	}
+	host = httpmsg_get(&s->req, "Host");
+	if (p->http_minor >= 1 && p->http_major == 1 && host == NULL) {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "HTTP/1.1 request without a Host header");
+		return -1;
+	}
+	e = route_parse(s->req.url, s->req.url_len, &s->route);
+	switch (e) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_ENAME:
+		session_reply_error(s, 400, "NAME_INVALID",
+		    "invalid repository name");
+		return -1;
+	case ROUTE_EREF:
+		session_reply_error(s, 400, "TAG_INVALID",
+		    "invalid tag or manifest reference");
+		return -1;
+	case ROUTE_EDIGEST:
+		session_reply_error(s, 400, "DIGEST_INVALID",
+		    "invalid digest");
+		return -1;
+	case ROUTE_EPATH:
+		session_reply_error(s, 404, "NOT_FOUND",
+		    "not an OCI distribution API path");
+		return -1;
+	}
+	if (s->route.kind == ROUTE_METRICS || s->route.kind == ROUTE_STATUS) {
+		s->local = 1;
+		return 0;
+	}
+	if (session_ensure_upstream(s) == -1) {
+		session_reply_error(s, 502, "UNAVAILABLE",
+		    "cannot connect to the upstream registry");
+		return -1;
+	}
+	http_parser_pause(&s->up, 0);
+	if (session_forward_request_head(s) == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+creq_body(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out;
+
+	s->req_body_bytes += len;
+	s->srv->stats.bytes_from_client += len;
+	if (s->local || s->ubev == NULL)
+		return 0;	/* nothing to relay it to */
+	out = bufferevent_get_output(s->ubev);
+	if (s->req_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
+		goto fail;
+	if (evbuffer_add(out, at, len) == -1)
+		goto fail;
+	if (s->req_chunked && evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static void
+session_local_reply(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	struct evbuffer	*body;
+
+	if (s->route.kind != ROUTE_METRICS) {
+		s->status = 404;
+		s->res_started = 1;
+		ocierr_reply(out, 404, "UNSUPPORTED",
+		    "no such portcullis endpoint", NULL, !s->client_keepalive);
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	server_metrics(s->srv, body);
+	s->status = 200;
+	s->res_started = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/plain; version=0.0.4\r\n"
+	    "Content-Length: %zu\r\n%s\r\n", evbuffer_get_length(body),
+	    s->client_keepalive ? "" : "Connection: close\r\n");
+	s->res_body_bytes = evbuffer_get_length(body);
+	evbuffer_add_buffer(out, body);
+	evbuffer_free(body);
+}
+
+static int
+creq_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	s->req_complete = 1;
+	if (s->local) {
+		session_local_reply(s);
+		session_txn_done(s);
+	} else if (s->req_chunked && s->ubev != NULL &&
+	    evbuffer_add(bufferevent_get_output(s->ubev), "0\r\n\r\n", 5) ==
+	    -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	/* Hand control back between messages: requests are served in turn. */
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static void
+session_parse_client(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->cbev);
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	enum http_errno		 err;
+	char			 msg[160];
+
+	while (!s->dead && !s->closing) {
+		if (s->in_txn && s->req_complete)
+			break;		/* wait for the response */
+		if (s->ubev != NULL && evbuffer_get_length(
+		    bufferevent_get_output(s->ubev)) >=
+		    s->srv->conf->limits.high_watermark) {
+			/* Upstream is slower than the client: hold it. */
+			s->throttled_client = 1;
+			s->srv->stats.throttle_events++;
+			bufferevent_disable(s->cbev, EV_READ);
+			break;
+		}
+		if (evbuffer_get_length(in) == 0)
+			break;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = http_parser_execute(&s->cp, &creq_settings, v.iov_base,
+		    v.iov_len);
+		evbuffer_drain(in, n);
+		err = HTTP_PARSER_ERRNO(&s->cp);
+		if (err == HPE_PAUSED) {
+			http_parser_pause(&s->cp, 0);
+			continue;
+		}
+		if (err == HPE_OK && s->cp.upgrade) {
+			session_reply_error(s, 400, "UNSUPPORTED",
+			    "protocol upgrades are not supported");
+			break;
+		}
+		if (err != HPE_OK) {
+			if (s->closing || s->dead)
+				break;	/* a callback already answered */
+			snprintf(msg, sizeof(msg), "malformed HTTP request: %s",
+			    http_errno_description(err));
+			session_drop_upstream(s);
+			session_reply_error(s, err == HPE_HEADER_OVERFLOW ?
+			    431 : 400, "UNSUPPORTED", msg);
+			break;
+		}
+	}
+}
+
+/* ---- upstream response parsing ---- */
+
+static int
+ures_begin(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	httpmsg_clear(&s->res);
+	return 0;
+}
+
+static int
+ures_status(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_status(&session_of(p)->res, at, len);
+}
+
+static int
+ures_field(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_field(&session_of(p)->res, at, len);
+}
+
+static int
+ures_value(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_value(&session_of(p)->res, at, len);
+}
+
+static int
+session_skip_response_header(const char *name, void *arg)
+{
+	(void)arg;
+	return strcasecmp(name, "Location") == 0;
+}
+
+/*
+ * The registry builds absolute URLs from the Host we sent it; point
+ * them back at the proxy so the client's next request comes to us.
+ */
+static int
+session_write_location(struct session *s, struct evbuffer *out,
+    const char *loc)
+{
+	const struct conf_upstream *u = &s->srv->conf->upstream;
+	const char	*rest, *auth, *host;
+	size_t		 alen;
+	int		 match;
+
+	if (strncasecmp(loc, "http://", 7) == 0)
+		auth = loc + 7;
+	else if (strncasecmp(loc, "https://", 8) == 0)
+		auth = loc + 8;
+	else
+		return evbuffer_add_printf(out, "Location: %s\r\n", loc);
+	rest = auth + strcspn(auth, "/?#");
+	alen = (size_t)(rest - auth);
+	match = (alen == strlen(u->hostport) &&
+	    strncasecmp(auth, u->hostport, alen) == 0);
+	if (!match) {
+		char	hp[300];
+
+		snprintf(hp, sizeof(hp), "%s:%s", u->host, u->port);
+		match = alen == strlen(hp) && strncasecmp(auth, hp, alen) == 0;
+	}
+	if (!match)
+		return evbuffer_add_printf(out, "Location: %s\r\n", loc);
+	host = httpmsg_get(&s->req, "Host");
+	if (host == NULL || *host == '\0')
+		host = s->srv->bound;
+	return evbuffer_add_printf(out, "Location: %s://%s%s\r\n",
+	    s->srv->server_ctx != NULL ? "https" : "http", host, rest);
+}
+
+static int
+ures_headers_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*cl = httpmsg_get(&s->res, "Content-Length");
+	const char	*loc = httpmsg_get(&s->res, "Location");
+	const char	*reason;
+	int		 no_body;
+
+	if (p->status_code / 100 == 1) {
+		if (p->status_code == 101) {
+			session_kill(s, "upstream switched protocols");
+			return -1;
+		}
+		/* Interim response: relay as is, the real one follows. */
+		s->res_interim = 1;
+		if (evbuffer_add_printf(out, "HTTP/1.1 %u %s\r\n\r\n",
+		    p->status_code, s->res.status ? s->res.status : "") == -1)
+			goto fail;
+		return 0;
+	}
+	s->status = p->status_code;
+	s->res_started = 1;
+	reason = s->res.status != NULL && *s->res.status ? s->res.status :
+	    ocierr_reason(s->status);
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", s->status,
+	    reason) == -1 ||
+	    httpmsg_write_headers(&s->res, out, session_skip_response_header,
+	    NULL) == -1 ||
+	    (loc != NULL && session_write_location(s, out, loc) == -1))
+		goto fail;
+	no_body = s->cp.method == HTTP_HEAD || s->status == 204 ||
+	    s->status == 304;
+	if (no_body) {
+		/* HEAD tells the size of what GET would send: keep it. */
+		if (cl != NULL && evbuffer_add_printf(out,
+		    "Content-Length: %s\r\n", cl) == -1)
+			goto fail;
+	} else if (p->flags & F_CHUNKED) {
+		s->res_chunked = 1;
+	} else if (cl != NULL) {
+		if (evbuffer_add_printf(out, "Content-Length: %llu\r\n",
+		    (unsigned long long)p->content_length) == -1)
+			goto fail;
+	} else {
+		/* Body ends when upstream closes. */
+		s->res_until_close = 1;
+		if (s->cp.http_major == 1 && s->cp.http_minor >= 1)
+			s->res_chunked = 1;
+		else
+			s->client_keepalive = 0;
+	}
+	if (s->res_chunked && evbuffer_add_printf(out,
+	    "Transfer-Encoding: chunked\r\n") == -1)
+		goto fail;
+	if (!s->client_keepalive &&
+	    evbuffer_add_printf(out, "Connection: close\r\n") == -1)
+		goto fail;
+	if (evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	/* http_parser cannot know a HEAD response has no body. */
+	return s->cp.method == HTTP_HEAD ? 1 : 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static int
+ures_body(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+
+	s->res_body_bytes += len;
+	s->srv->stats.bytes_to_client += len;
+	if (s->res_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
+		goto fail;
+	if (evbuffer_add(out, at, len) == -1)
+		goto fail;
+	if (s->res_chunked && evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static int
+ures_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	if (s->res_interim) {
+		s->res_interim = 0;
+		return 0;
+	}
+	if (s->res_chunked && evbuffer_add(bufferevent_get_output(s->cbev),
+	    "0\r\n\r\n", 5) == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/* The upstream response is complete. */
+static void
+session_response_done(struct session *s)
+{
+	int	reuse = http_should_keep_alive(&s->up) && !s->res_until_close;
+
+	if (!s->req_complete) {
+		/*
+		 * Upstream answered before the request body ended (an auth
+		 * challenge or an error): neither connection is at a message
+		 * boundary any more.
+		 */
+		reuse = 0;
+		s->client_keepalive = 0;
+	}
+	if (!reuse)
+		session_drop_upstream(s);
+	session_txn_done(s);
+}
+
+static void
+session_txn_done(struct session *s)
+{
+	session_access_log(s);
+	s->in_txn = 0;
+	httpmsg_clear(&s->res);
+	if (!s->client_keepalive)
+		session_close_after_flush(s, "client asked to close");
+}
+
+static void
+session_parse_upstream(struct session *s)
+{
+	struct evbuffer		*in;
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	enum http_errno		 err;
+
+	while (!s->dead && s->ubev != NULL) {
+		in = bufferevent_get_input(s->ubev);
+		if (evbuffer_get_length(in) == 0)
+			break;
+		if (!s->in_txn) {
+			/* Bytes with no request: the connection is unusable. */
+			session_drop_upstream(s);
+			break;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(s->cbev)) >=
+		    s->srv->conf->limits.high_watermark) {
+			/* The client reads slower than upstream sends. */
+			s->throttled_upstream = 1;
+			s->srv->stats.throttle_events++;
+			bufferevent_disable(s->ubev, EV_READ);
+			break;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = http_parser_execute(&s->up, &ures_settings, v.iov_base,
+		    v.iov_len);
+		evbuffer_drain(in, n);
+		err = HTTP_PARSER_ERRNO(&s->up);
+		if (err == HPE_PAUSED) {
+			session_response_done(s);
+			/* A pipelined request may be waiting. */
+			session_parse_client(s);
+			break;
+		}
+		if (err != HPE_OK) {
+			if (!s->dead) {
+				log_warnx("session %llu: malformed upstream "
+				    "response: %s", (unsigned long long)s->id,
+				    http_errno_description(err));
+				session_drop_upstream(s);
+				session_reply_error(s, 502, "UNAVAILABLE",
+				    "upstream registry sent a malformed "
+				    "response");
+			}
+			break;
+		}
+	}
+}
+
+/* ---- libevent callbacks ---- */
+
+static void
+session_client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_parse_client(s);
+	session_reap(s);
+}
+
+static void
+session_client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			session_kill(s, s->close_reason);
+	} else if (s->throttled_upstream && s->ubev != NULL) {
+		s->throttled_upstream = 0;
+		bufferevent_enable(s->ubev, EV_READ);
+		session_parse_upstream(s);
+	}
+	session_reap(s);
+}
+
+static void
+session_client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		return;
+	} else if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (s->in_txn && s->req_complete) {
+			/* Quiet client while the response streams: fine. */
+			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn) {
+			session_drop_upstream(s);
+			session_reply_error(s, 408, "UNSUPPORTED",
+			    "request not completed in time");
+		} else
+			session_kill(s, "idle timeout");
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		session_kill(s, "client stopped reading");
+	} else if (what & BEV_EVENT_EOF) {
+		if (s->in_txn && s->req_complete && !s->closing) {
+			/* Half-close: finish the response, then close. */
+			s->client_keepalive = 0;
+		} else
+			session_kill(s, s->in_txn ?
+			    "client disconnected mid-request" :
+			    "client closed");
+	} else
+		session_kill(s, "client connection error");
+	session_reap(s);
+}
+
+static void
+session_upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_parse_upstream(s);
+	session_reap(s);
+}
+
+static void
+session_upstream_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->throttled_client) {
+		s->throttled_client = 0;
+		bufferevent_enable(s->cbev, EV_READ);
+		session_parse_client(s);
+	}
+	session_reap(s);
+}
+
+static void
+session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+	char		 why[256], msg[320];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		s->upstream_ready = 1;
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		if ((what & BEV_EVENT_READING) && s->in_txn &&
+		    !s->req_complete) {
+			/* Upstream is quiet while we still send: expected. */
+			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn && !s->res_started) {
+			session_drop_upstream(s);
+			session_reply_error(s, 504, "UNAVAILABLE",
+			    "upstream registry did not answer in time");
+		} else if (s->in_txn) {
+			session_kill(s, "upstream stalled mid-response");
+		} else
+			session_drop_upstream(s);
+		session_reap(s);
+		return;
+	}
+	/* EOF or error. */
+	upstream_error(bev, why, sizeof(why));
+	if (s->in_txn && s->res_started && s->res_until_close) {
+		/* Close-delimited body: EOF is its end. */
+		http_parser_execute(&s->up, &ures_settings, NULL, 0);
+		if (HTTP_PARSER_ERRNO(&s->up) == HPE_PAUSED) {
+			session_response_done(s);
+			session_parse_client(s);
+		} else
+			session_kill(s, "upstream closed mid-response");
+	} else if (s->in_txn && s->res_started) {
+		session_kill(s, "upstream closed mid-response");
+	} else if (s->in_txn) {
+		log_warnx("session %llu: upstream %s: %s",
+		    (unsigned long long)s->id, s->srv->conf->upstream.url, why);
+		snprintf(msg, sizeof(msg), "upstream registry unreachable: %s",
+		    why);
+		session_drop_upstream(s);
+		session_reply_error(s, 502, "UNAVAILABLE", msg);
+	} else
+		session_drop_upstream(s);	/* idle keep-alive ended */
+	session_reap(s);
+}
+
+struct session *
+session_new(struct server *srv, struct bufferevent *bev, const char *peer)
+{
+	struct session	*s;
+	struct timeval	 idle = { (time_t)srv->conf->timeouts.idle, 0 };
+	struct timeval	 io = { (time_t)srv->conf->timeouts.io, 0 };
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	s->srv = srv;
+	s->id = ++srv->next_id;
+	s->cbev = bev;
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	httpmsg_init(&s->req, srv->conf->limits.max_header_bytes);
+	httpmsg_init(&s->res, srv->conf->limits.max_header_bytes);
+	http_parser_init(&s->cp, HTTP_REQUEST);
+	s->cp.data = s;
+	bufferevent_setcb(bev, session_client_read_cb, session_client_write_cb,
+	    session_client_event_cb, s);
+	bufferevent_setwatermark(bev, EV_READ, 0,
+	    srv->conf->limits.high_watermark);
+	bufferevent_setwatermark(bev, EV_WRITE,
+	    srv->conf->limits.low_watermark, 0);
+	bufferevent_set_timeouts(bev, &idle, &io);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
+	srv->nsessions++;
+	return s;
+}
+
+void
+session_free(struct session *s, const char *reason)
+{
+	if (s == NULL)
+		return;
+	log_debug("session %llu (%s) closed: %s", (unsigned long long)s->id,
+	    s->peer, reason ? reason : "-");
+	if (s->in_txn) {
+		if (s->status == 0)
+			s->status = 499;  /* nginx's "client closed request" */
+		session_access_log(s);
+	}
+	TAILQ_REMOVE(&s->srv->sessions, s, entry);
+	if (s->ubev != NULL)
+		bufferevent_free(s->ubev);
+	if (s->cbev != NULL)
+		bufferevent_free(s->cbev);
+	httpmsg_clear(&s->req);
+	httpmsg_clear(&s->res);
+	server_session_gone(s->srv, s);
+	free(s);
+}

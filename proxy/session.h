@@ -1,0 +1,65 @@
+/*
+ * One client connection and the upstream connection it uses. Requests
+ * are parsed with libhttp-parser as bytes arrive and relayed at once;
+ * bodies stream in both directions under watermark backpressure, so no
+ * body is ever held whole. Requests on one connection are served in
+ * order: a pipelined request waits until the previous response is done.
+ */
+#ifndef PROXY_SESSION_H
+#define PROXY_SESSION_H
+
+#include <sys/queue.h>
+#include <sys/time.h>
+#include <stdint.h>
+#include <http_parser.h>
+
+#include "proxy/httpmsg.h"
+#include "proxy/route.h"
+
+struct server;
+struct bufferevent;
+
+struct session {
+	TAILQ_ENTRY(session)	 entry;
+	struct server		*srv;
+	uint64_t		 id;
+	struct bufferevent	*cbev;		/* client */
+	struct bufferevent	*ubev;		/* upstream, NULL until needed */
+	http_parser		 cp;		/* client request parser */
+	http_parser		 up;		/* upstream response parser */
+	struct httpmsg		 req;
+	struct httpmsg		 res;
+	struct route		 route;
+	char			 peer[64];
+
+	/* Transaction state: one request/response pair at a time. */
+	int			 in_txn;	/* request begun, reply not done */
+	int			 req_complete;
+	int			 req_chunked;	/* re-chunk body to upstream */
+	int			 local;		/* answered by us, not upstream */
+	int			 res_started;	/* head sent to client */
+	int			 res_chunked;	/* re-chunk body to client */
+	int			 res_until_close;
+	int			 res_interim;	/* 1xx being relayed */
+	int			 client_keepalive;
+	int			 status;
+	uint64_t		 req_body_bytes;
+	uint64_t		 res_body_bytes;
+	struct timeval		 t_start;
+
+	/* Connection state. */
+	int			 upstream_ready;	/* connected */
+	int			 throttled_client;	/* client reads paused */
+	int			 throttled_upstream;	/* upstream reads paused */
+	int			 closing;	/* flush output, then free */
+	int			 dead;		/* free at end of callback */
+	const char		*close_reason;
+};
+
+/* Start serving a connected (possibly TLS-accepting) bufferevent. */
+struct session	*session_new(struct server *, struct bufferevent *,
+		    const char *peer);
+/* Free now: only from outside any of the session's own callbacks. */
+void		 session_free(struct session *, const char *reason);
+
+#endif

@@ -1,0 +1,179 @@
+# Shared helpers for the integration tests: TAP output, and real
+# components (docker-registry, portcullis) started on 127.0.0.1 under a
+# private temporary directory that is removed on exit.
+#
+# Every test script sources this, calls tap_plan, then start_registry and
+# start_proxy as it needs.
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${PORTCULLIS:=$top_builddir/portcullis}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-test.XXXXXX")
+PIDS=""
+tap_n=0
+tap_failed=0
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "$tap_failed" -ne 0 ] && [ -d "$T" ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# ---- $f (last 30 lines)"
+			tail -n 30 "$f" | sed 's/^/# /'
+		done
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+tap_plan() { echo "1..$1"; }
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+# check "description" command...: ok if the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		sed 's/^/# /' "$T/check.out" | tail -n 20
+	fi
+}
+# expect_eq "description" expected actual
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "# expected: $2"
+		echo "# actual:   $3"
+	fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 1; }
+
+free_port() {
+	while :; do
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
+		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+wait_http() {
+	# wait_http URL [curl args]: until it answers at all (any status)
+	url=$1
+	shift
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -s -o /dev/null "$@" "$url"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# start_registry NAME [extra yaml for the http: section] -> REG_PORT, REG_URL
+# A real CNCF Distribution registry with filesystem storage.
+start_registry() {
+	name=$1
+	REG_PORT=$(free_port)
+	mkdir -p "$T/$name-data"
+	cat > "$T/$name.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $T/$name-data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REG_PORT
+${REG_EXTRA_HTTP:-}
+${REG_EXTRA:-}
+YML
+	docker-registry serve "$T/$name.yml" >"$T/$name.log" 2>&1 &
+	PIDS="$PIDS $!"
+	REG_SCHEME=${REG_SCHEME:-http}
+	REG_URL="$REG_SCHEME://127.0.0.1:$REG_PORT"
+	wait_http "$REG_URL/v2/" -k || bail "registry $name did not start"
+}
+
+# start_proxy NAME UPSTREAM_URL [extra yaml] -> PX_PORT, PX_ADDR, PX_PID
+start_proxy() {
+	name=$1
+	up=$2
+	extra=${3:-}
+	cat > "$T/$name.yml" <<YML
+listen: 127.0.0.1:0
+upstream:
+  url: $up
+log:
+  level: ${PX_LOG_LEVEL:-info}
+  access: $T/$name-access.log
+state_dir: $T/$name-state
+$extra
+YML
+	mkdir -p "$T/$name-state"
+	"$PORTCULLIS" serve -c "$T/$name.yml" >"$T/$name.out" 2>"$T/$name.log" &
+	PX_PID=$!
+	PIDS="$PIDS $PX_PID"
+	i=0
+	while [ $i -lt 100 ]; do
+		PX_ADDR=$(sed -n 's/^portcullis: ready on //p' "$T/$name.out")
+		[ -n "$PX_ADDR" ] && break
+		kill -0 "$PX_PID" 2>/dev/null || break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -n "$PX_ADDR" ] || { cat "$T/$name.log" >&2; bail "proxy $name did not start"; }
+	PX_PORT=${PX_ADDR##*:}
+	eval "PID_$name=$PX_PID"
+}
+
+# proxy_alive: the proxy process is still running (no crash)
+proxy_alive() { kill -0 "${1:-$PX_PID}" 2>/dev/null; }
+
+need() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"
+	done
+}
+
+# stop_proxy NAME: SIGTERM, wait, and one TAP point: it exited 0 and
+# its log holds no sanitizer report (leaks show up here under ASan).
+stop_proxy() {
+	name=$1
+	eval "pid=\${PID_$name}"
+	kill -TERM "$pid" 2>/dev/null
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	if [ "$rc" -eq 0 ] && ! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/$name.log"; then
+		ok "proxy $name shut down cleanly, no sanitizer report"
+	else
+		not_ok "proxy $name shut down cleanly, no sanitizer report (exit $rc)"
+		grep -E -A12 'Sanitizer|runtime error' "$T/$name.log" | head -40 | sed 's/^/# /'
+	fi
+}

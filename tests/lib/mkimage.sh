@@ -1,0 +1,67 @@
+# mkimage DIR TAG LAYERDIR... : write an OCI image layout at DIR holding
+# one image tagged TAG whose layers are gzip'd tars of the given
+# directories (each directory becomes the root of one layer). Real
+# content, real digests: skopeo and podman read it like any image.
+#
+# mkimage_random DIR TAG MIB: one layer of MIB MiB of incompressible data.
+
+mkimage_blob() {
+	# mkimage_blob DIR FILE -> prints sha256 hex, moves FILE into blobs
+	h=$(sha256sum "$2" | cut -d' ' -f1)
+	mv "$2" "$1/blobs/sha256/$h"
+	echo "$h"
+}
+
+mkimage() {
+	dir=$1
+	tag=$2
+	shift 2
+	mkdir -p "$dir/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+	layers=""
+	diffids=""
+	for src in "$@"; do
+		tar --sort=name --owner=0 --group=0 --numeric-owner \
+		    --mtime=@0 -C "$src" -cf "$dir/layer.tar" .
+		diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+		gzip -n -6 "$dir/layer.tar"
+		size=$(stat -c %s "$dir/layer.tar.gz")
+		h=$(mkimage_blob "$dir" "$dir/layer.tar.gz")
+		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
+		diffids="$diffids${diffids:+,}\"sha256:$diff\""
+	done
+	mkimage_finish "$dir" "$tag" "$layers" "$diffids" "${MKIMAGE_CONFIG:-}"
+}
+
+mkimage_finish() {
+	dir=$1; tag=$2; layers=$3; diffids=$4; cfg=$5
+	printf '{"architecture":"amd64","os":"linux","config":{%s},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+	    "$cfg" "$diffids" > "$dir/config.json"
+	csize=$(stat -c %s "$dir/config.json")
+	ch=$(mkimage_blob "$dir" "$dir/config.json")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+	    "$ch" "$csize" "$layers" > "$dir/manifest.json"
+	msize=$(stat -c %s "$dir/manifest.json")
+	mh=$(mkimage_blob "$dir" "$dir/manifest.json")
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+	    "$mh" "$msize" "$tag" > "$dir/index.json"
+	MKIMAGE_DIGEST="sha256:$mh"
+}
+
+mkimage_random() {
+	dir=$1; tag=$2; mib=$3
+	mkdir -p "$dir/blobs/sha256" "$dir/src"
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+	head -c $((mib * 1024 * 1024)) /dev/urandom > "$dir/src/data.bin"
+	tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$dir/src" \
+	    -cf "$dir/layer.tar" data.bin
+	rm -rf "$dir/src"
+	diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+	gzip -n -1 "$dir/layer.tar"
+	size=$(stat -c %s "$dir/layer.tar.gz")
+	h=$(mkimage_blob "$dir" "$dir/layer.tar.gz")
+	mkimage_finish "$dir" "$tag" \
+	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}" \
+	    "\"sha256:$diff\"" ""
+	MKIMAGE_LAYER="sha256:$h"
+}

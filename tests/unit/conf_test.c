@@ -1,0 +1,87 @@
+#include "conf/conf.h"
+#include "tests/tap.h"
+
+static struct conf *
+load(const char *yaml, char *err, size_t errlen)
+{
+	return conf_load_string(yaml, strlen(yaml), "test.yaml", err, errlen);
+}
+
+static void
+fails(const char *yaml, const char *want, const char *desc)
+{
+	char		 err[512] = "";
+	struct conf	*c = load(yaml, err, sizeof(err));
+
+	ok(c == NULL && strstr(err, want) != NULL, "%s", desc);
+	if (c != NULL || strstr(err, want) == NULL)
+		printf("#   error was: %s\n", err);
+	conf_free(c);
+}
+
+int
+main(void)
+{
+	char		 err[512];
+	struct conf	*c;
+	uint64_t	 v;
+
+	c = load("listen: 0.0.0.0:8443\n"
+	    "upstream:\n  url: https://registry.example.org\n"
+	    "  ca_file: /etc/ca.pem\n  verify: no\n"
+	    "tls:\n  cert: /c.pem\n  key: /k.pem\n"
+	    "limits:\n  high_watermark: 4M\n  low_watermark: 1M\n"
+	    "timeouts:\n  io: 30\n"
+	    "log:\n  level: debug\n  access: '-'\n", err, sizeof(err));
+	ok(c != NULL, "full config parses (%s)", c ? "ok" : err);
+	if (c != NULL) {
+		is_str(c->listen_host, "0.0.0.0", "listen host");
+		is_str(c->listen_port, "8443", "listen port");
+		is_int(c->upstream.tls, 1, "https upstream");
+		is_str(c->upstream.host, "registry.example.org", "upstream host");
+		is_str(c->upstream.port, "443", "default https port");
+		is_str(c->upstream.hostport, "registry.example.org",
+		    "Host header omits the default port");
+		is_int(c->upstream.verify, 0, "verify: no");
+		is_int(c->limits.high_watermark, 4 << 20, "4M");
+		is_int(c->timeouts.io, 30, "io timeout");
+		is_str(c->access_log, "-", "access log");
+	}
+	conf_free(c);
+
+	c = load("upstream:\n  url: http://[::1]:5001\n", err, sizeof(err));
+	ok(c != NULL && strcmp(c->upstream.host, "::1") == 0 &&
+	    strcmp(c->upstream.hostport, "[::1]:5001") == 0,
+	    "IPv6 upstream keeps brackets in Host");
+	conf_free(c);
+
+	fails("upstream:\n  url: ftp://x\n", "must start with http",
+	    "non-http upstream rejected");
+	fails("upstream:\n  url: http://x/v2/\n", "must not have a path",
+	    "upstream with path rejected");
+	fails("listen: 1.2.3.4:70000\nupstream:\n  url: http://x\n",
+	    "invalid address", "port out of range rejected");
+	fails("upstream:\n  url: http://x\nbogus: 1\n",
+	    "test.yaml:3: unknown key \"bogus\"", "unknown key named with line");
+	fails("upstream:\n  url: http://x\nlimits:\n  high_watermark: lots\n",
+	    "is not a size", "bad size rejected");
+	fails("upstream:\n  url: http://x\nlimits:\n  high_watermark: 1k\n"
+	    "  low_watermark: 2k\n", "low_watermark must be below",
+	    "inverted watermarks rejected");
+	fails("listen: 1.2.3.4:5000\n", "upstream.url is required",
+	    "missing upstream rejected");
+	fails("upstream: [a, b\n", "test.yaml:", "YAML syntax error located");
+	fails("upstream:\n  url: http://x\ntls:\n  cert: /c.pem\n",
+	    "go together", "cert without key rejected");
+	fails("upstream:\n  url: http://x\nupstream.verify: [1]\n",
+	    "lists are not accepted", "list value rejected");
+
+	ok(conf_parse_size("64k", &v) == 0 && v == 65536, "64k");
+	ok(conf_parse_size("2GiB", &v) == 0 && v == 2ULL << 30, "2GiB");
+	ok(conf_parse_size("-1", &v) == -1, "negative size rejected");
+	ok(conf_parse_size("99999999999999999999", &v) == -1,
+	    "overflowing size rejected");
+	ok(conf_parse_size("20000000000000G", &v) == -1,
+	    "overflow through suffix rejected");
+	return done_testing();
+}
