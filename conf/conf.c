@@ -343,7 +343,7 @@ static int
 conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
     const char *prefix, const char *name, char *err, size_t errlen)
 {
-	yaml_node_pair_t	*pair;
+	yaml_node_pair_t	*pair, *prev;
 
 	if (node->type != YAML_MAPPING_NODE) {
 		conf_err(err, errlen, "%s:%lu: %s must be a mapping", name,
@@ -363,6 +363,19 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 			return -1;
 		}
 		line = (unsigned long)k->start_mark.line + 1;
+		for (prev = node->data.mapping.pairs.start; prev < pair;
+		    prev++) {
+			yaml_node_t *pk = yaml_document_get_node(doc, prev->key);
+
+			if (pk != NULL && pk->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)pk->data.scalar.value,
+			    (char *)k->data.scalar.value) == 0) {
+				conf_err(err, errlen, "%s:%lu: duplicate key "
+				    "\"%s\"", name, line,
+				    (char *)k->data.scalar.value);
+				return -1;
+			}
+		}
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    *prefix ? "." : "", (char *)k->data.scalar.value) >=
 		    sizeof(path)) {

@@ -10,6 +10,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${PORTCULLIS:=$top_builddir/portcullis}"
+: "${RAWSEND:=$top_builddir/tests/tools/rawsend}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-test.XXXXXX")
 PIDS=""
@@ -122,14 +123,17 @@ YML
 }
 
 # start_proxy NAME UPSTREAM_URL [extra yaml] -> PX_PORT, PX_ADDR, PX_PID
+# UPSTREAM_URL "-": the extra yaml has its own upstream: section.
 start_proxy() {
 	name=$1
 	up=$2
 	extra=${3:-}
+	upblock=""
+	[ "$up" = "-" ] || upblock="upstream:
+  url: $up"
 	cat > "$T/$name.yml" <<YML
 listen: 127.0.0.1:0
-upstream:
-  url: $up
+$upblock
 log:
   level: ${PX_LOG_LEVEL:-info}
   access: $T/$name-access.log

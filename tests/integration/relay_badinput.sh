@@ -1,0 +1,70 @@
+#!/bin/sh
+# What a hostile or broken client sends: each case gets a clear answer,
+# nothing is lost, and the proxy stays up (and, under ASan, clean).
+. "$top_srcdir/tests/lib/common.sh"
+need docker-registry curl
+tap_plan 16
+
+start_registry reg
+start_proxy px "$REG_URL" "limits:
+  max_header_bytes: 8k"
+P="127.0.0.1:$PX_PORT"
+
+raw() { "$RAWSEND" "$@" "$PX_PORT"; }
+status() { head -n 1 | tr -d '\r' | cut -d' ' -f2; }
+
+r=$(printf 'GARBAGE\r\n\r\n' | raw)
+expect_eq "garbage request line: 400" 400 "$(echo "$r" | status)"
+echo "$r" | grep -q '"errors":\[{"code":"UNSUPPORTED","message":"malformed HTTP request' &&
+    ok "garbage request line: OCI error names the problem" ||
+    not_ok "garbage request line: OCI error names the problem"
+
+r=$(printf 'POST /v2/a/blobs/uploads/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' | raw)
+expect_eq "Content-Length with Transfer-Encoding (smuggling): 400" 400 "$(echo "$r" | status)"
+
+r=$(printf 'GET /v2/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab' | raw)
+expect_eq "duplicate Content-Length: 400" 400 "$(echo "$r" | status)"
+
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+r=$(printf 'GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n' "$big" | raw)
+expect_eq "oversized header: 431" 431 "$(echo "$r" | status)"
+
+r=$(printf 'GET /v2/%s/manifests/latest HTTP/1.1\r\nHost: x\r\n\r\n' "$big" | raw)
+expect_eq "oversized request target: 414" 414 "$(echo "$r" | status)"
+
+r=$(printf 'GET /v2/UPPER/case/manifests/latest HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "invalid repository name: 400" 400 "$(echo "$r" | status)"
+echo "$r" | grep -q '"code":"NAME_INVALID"' && ok "invalid name answered with NAME_INVALID" ||
+    not_ok "invalid name answered with NAME_INVALID"
+
+r=$(printf 'GET /v2/a/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "path traversal attempt refused as not an API path" 404 "$(echo "$r" | status)"
+check "the traversal never reached the registry" sh -c "! grep -q passwd '$T/reg.log'"
+
+r=$(printf 'GET /v2/ HTTP/1.1\r\n\r\n' | raw)
+expect_eq "HTTP/1.1 without Host: 400" 400 "$(echo "$r" | status)"
+
+r=$(printf 'PATCH /v2/a/blobs/uploads/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n' | raw)
+expect_eq "bad chunk size in an upload body: 400" 400 "$(echo "$r" | status)"
+
+r=$(printf 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "CONNECT refused: 405" 405 "$(echo "$r" | status)"
+
+# Client vanishes in the middle of a 4 MiB upload.
+loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/cut/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')
+path=${loc#http://$P}
+{ printf 'PATCH %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\nContent-Length: 4194304\r\n\r\n' "$path" "$P"
+  head -c 1000000 /dev/urandom; } | raw -a
+sleep 0.3
+# Many half-open connections that never finish their head.
+i=0
+while [ $i -lt 50 ]; do
+	printf 'GET /v2/ HTTP/1.1\r\nHost: x\r\n' | raw -a
+	i=$((i + 1))
+done
+check "proxy still serves after disconnects and junk" \
+    curl -sf "http://$P/v2/"
+open=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_connections_open //p')
+expect_eq "no connection left behind (only the /metrics one open)" 1 "$open"
+stop_proxy px
