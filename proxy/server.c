@@ -78,8 +78,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct bufferevent	*bev = NULL;
 	char			 host[INET6_ADDRSTRLEN] = "?";
 	int			 one = 1;
-	int			 opts = BEV_OPT_CLOSE_ON_FREE |
-				    BEV_OPT_DEFER_CALLBACKS;
+	int			 opts = BEV_OPT_CLOSE_ON_FREE;
 
 	srv->stats.connections++;
 	if (sa->sa_family == AF_INET)

@@ -55,6 +55,7 @@ static void	session_client_event_cb(struct bufferevent *, short, void *);
 static void	session_upstream_read_cb(struct bufferevent *, void *);
 static void	session_upstream_write_cb(struct bufferevent *, void *);
 static void	session_upstream_event_cb(struct bufferevent *, short, void *);
+static void	session_upstream_closed(struct session *, struct bufferevent *);
 static void	session_parse_client(struct session *);
 static void	session_parse_upstream(struct session *);
 static void	session_txn_done(struct session *);
@@ -68,11 +69,22 @@ session_kill(struct session *s, const char *reason)
 	}
 }
 
-/* Free the session if a callback below marked it dead. */
+/*
+ * Callbacks may nest (an OpenSSL bufferevent can run a read callback from
+ * inside bufferevent_enable), so a session is freed only when the
+ * outermost callback returns. Every libevent callback brackets its work
+ * with session_enter/session_leave.
+ */
 static void
-session_reap(struct session *s)
+session_enter(struct session *s)
 {
-	if (s->dead)
+	s->depth++;
+}
+
+static void
+session_leave(struct session *s)
+{
+	if (--s->depth == 0 && s->dead)
 		session_free(s, s->close_reason);
 }
 
@@ -190,6 +202,7 @@ creq_begin(http_parser *p)
 	s->req_complete = s->req_chunked = s->local = 0;
 	s->res_started = s->res_chunked = s->res_until_close = 0;
 	s->res_interim = 0;
+	s->req_raw_left = s->res_raw_left = 0;
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
 	gettimeofday(&s->t_start, NULL);
@@ -248,17 +261,49 @@ session_skip_request_header(const char *name, void *arg)
 	    strcasecmp(name, "Expect") == 0;
 }
 
+/*
+ * libevent reads and writes at most 16 KiB per call by default; blobs
+ * move much faster in larger steps. Bounded by the watermark so one
+ * read never overshoots what backpressure allows by more than itself.
+ */
+static void
+session_tune(struct server *srv, struct bufferevent *bev)
+{
+	size_t	step = 256 * 1024;
+
+	if (step > srv->conf->limits.high_watermark)
+		step = (size_t)srv->conf->limits.high_watermark;
+	bufferevent_set_max_single_read(bev, step);
+	bufferevent_set_max_single_write(bev, step);
+}
+
 static int
 session_ensure_upstream(struct session *s)
 {
 	if (s->ubev != NULL)
 		return 0;
-	if ((s->ubev = upstream_connect(s->srv)) == NULL)
-		return -1;
 	http_parser_init(&s->up, HTTP_RESPONSE);
 	s->up.data = s;
-	bufferevent_setcb(s->ubev, session_upstream_read_cb,
+	/*
+	 * A connect can fail synchronously (name resolution, refused);
+	 * the event callback then only notes it, and we act here.
+	 */
+	s->connecting = 1;
+	s->connect_failed = 0;
+	s->ubev = upstream_connect(s->srv, session_upstream_read_cb,
 	    session_upstream_write_cb, session_upstream_event_cb, s);
+	s->connecting = 0;
+	if (s->ubev == NULL)
+		return -1;
+	if (s->connect_failed) {
+		char	why[256];
+
+		log_warnx("session %llu: upstream %s: %s",
+		    (unsigned long long)s->id, s->srv->conf->upstream.url,
+		    upstream_error(s->ubev, why, sizeof(why)));
+		session_drop_upstream(s);
+		return -1;
+	}
 	bufferevent_setwatermark(s->ubev, EV_READ, 0,
 	    s->srv->conf->limits.high_watermark);
 	bufferevent_setwatermark(s->ubev, EV_WRITE,
@@ -267,6 +312,7 @@ session_ensure_upstream(struct session *s)
 		struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
 		bufferevent_set_timeouts(s->ubev, &tv, &tv);
 	}
+	session_tune(s->srv, s->ubev);
 	bufferevent_enable(s->ubev, EV_READ | EV_WRITE);
 	return 0;
 }
@@ -368,6 +414,11 @@ creq_headers_done(http_parser *p)
 		session_kill(s, "out of memory");
 		return -1;
 	}
+	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
+	    p->content_length != ULLONG_MAX) {
+		s->req_raw_left = p->content_length;
+		return 1;	/* the parse loop moves the body */
+	}
 	return 0;
 }
 
@@ -416,8 +467,9 @@ session_local_reply(struct session *s)
 	s->res_started = 1;
 	evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain; version=0.0.4\r\n"
-	    "Content-Length: %zu\r\n%s\r\n", evbuffer_get_length(body),
-	    s->client_keepalive ? "" : "Connection: close\r\n");
+	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+	    evbuffer_get_length(body),
+	    s->client_keepalive ? "keep-alive" : "close");
 	s->res_body_bytes = evbuffer_get_length(body);
 	evbuffer_add_buffer(out, body);
 	evbuffer_free(body);
@@ -428,6 +480,11 @@ creq_done(http_parser *p)
 {
 	struct session	*s = session_of(p);
 
+	if (s->req_raw_left > 0) {
+		/* Head done; the body follows outside the parser. */
+		http_parser_pause(p, 1);
+		return 0;
+	}
 	s->req_complete = 1;
 	if (s->local) {
 		session_local_reply(s);
@@ -441,6 +498,26 @@ creq_done(http_parser *p)
 	/* Hand control back between messages: requests are served in turn. */
 	http_parser_pause(p, 1);
 	return 0;
+}
+
+/*
+ * Move up to *left bytes of a Content-Length body from in to out. Whole
+ * evbuffer chains change owner without a copy. Returns bytes moved.
+ */
+static size_t
+session_move(struct session *s, struct evbuffer *in, struct evbuffer *out,
+    uint64_t *left)
+{
+	size_t	avail = evbuffer_get_length(in);
+	size_t	n = avail < *left ? avail : (size_t)*left;
+	int	moved;
+
+	if ((moved = evbuffer_remove_buffer(in, out, n)) < 0) {
+		session_kill(s, "out of memory");
+		return 0;
+	}
+	*left -= (uint64_t)moved;
+	return (size_t)moved;
 }
 
 static void
@@ -466,6 +543,15 @@ session_parse_client(struct session *s)
 		}
 		if (evbuffer_get_length(in) == 0)
 			break;
+		if (s->req_raw_left > 0) {
+			n = session_move(s, in,
+			    bufferevent_get_output(s->ubev), &s->req_raw_left);
+			s->req_body_bytes += n;
+			s->srv->stats.bytes_from_client += n;
+			if (s->req_raw_left == 0)
+				s->req_complete = 1;
+			continue;
+		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
 		n = http_parser_execute(&s->cp, &creq_settings, v.iov_base,
@@ -577,6 +663,8 @@ ures_headers_done(http_parser *p)
 	const char	*loc = httpmsg_get(&s->res, "Location");
 	const char	*reason;
 	int		 no_body;
+	int		 client11 = s->cp.http_major == 1 &&
+			    s->cp.http_minor >= 1;
 
 	if (p->status_code / 100 == 1) {
 		if (p->status_code == 101) {
@@ -608,15 +696,20 @@ ures_headers_done(http_parser *p)
 		    "Content-Length: %s\r\n", cl) == -1)
 			goto fail;
 	} else if (p->flags & F_CHUNKED) {
-		s->res_chunked = 1;
+		/* HTTP/1.0 clients cannot take chunks: delimit by close. */
+		if (client11)
+			s->res_chunked = 1;
+		else
+			s->client_keepalive = 0;
 	} else if (cl != NULL) {
 		if (evbuffer_add_printf(out, "Content-Length: %llu\r\n",
 		    (unsigned long long)p->content_length) == -1)
 			goto fail;
+		s->res_raw_left = p->content_length;
 	} else {
 		/* Body ends when upstream closes. */
 		s->res_until_close = 1;
-		if (s->cp.http_major == 1 && s->cp.http_minor >= 1)
+		if (client11)
 			s->res_chunked = 1;
 		else
 			s->client_keepalive = 0;
@@ -627,10 +720,17 @@ ures_headers_done(http_parser *p)
 	if (!s->client_keepalive &&
 	    evbuffer_add_printf(out, "Connection: close\r\n") == -1)
 		goto fail;
+	/* HTTP/1.0 keep-alive must be confirmed explicitly. */
+	if (s->client_keepalive && !client11 &&
+	    evbuffer_add_printf(out, "Connection: keep-alive\r\n") == -1)
+		goto fail;
 	if (evbuffer_add(out, "\r\n", 2) == -1)
 		goto fail;
-	/* http_parser cannot know a HEAD response has no body. */
-	return s->cp.method == HTTP_HEAD ? 1 : 0;
+	/*
+	 * http_parser cannot know a HEAD response has no body; a
+	 * Content-Length body is moved by the parse loop.
+	 */
+	return (s->cp.method == HTTP_HEAD || s->res_raw_left > 0) ? 1 : 0;
  fail:
 	session_kill(s, "out of memory");
 	return -1;
@@ -663,6 +763,10 @@ ures_done(http_parser *p)
 
 	if (s->res_interim) {
 		s->res_interim = 0;
+		return 0;
+	}
+	if (s->res_raw_left > 0) {
+		http_parser_pause(p, 1);
 		return 0;
 	}
 	if (s->res_chunked && evbuffer_add(bufferevent_get_output(s->cbev),
@@ -729,6 +833,18 @@ session_parse_upstream(struct session *s)
 			bufferevent_disable(s->ubev, EV_READ);
 			break;
 		}
+		if (s->res_raw_left > 0) {
+			n = session_move(s, in,
+			    bufferevent_get_output(s->cbev), &s->res_raw_left);
+			s->res_body_bytes += n;
+			s->srv->stats.bytes_to_client += n;
+			if (s->res_raw_left == 0) {
+				session_response_done(s);
+				session_parse_client(s);
+				break;
+			}
+			continue;
+		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
 		n = http_parser_execute(&s->up, &ures_settings, v.iov_base,
@@ -736,6 +852,9 @@ session_parse_upstream(struct session *s)
 		evbuffer_drain(in, n);
 		err = HTTP_PARSER_ERRNO(&s->up);
 		if (err == HPE_PAUSED) {
+			http_parser_pause(&s->up, s->res_raw_left > 0 ? 0 : 1);
+			if (s->res_raw_left > 0)
+				continue;
 			session_response_done(s);
 			/* A pipelined request may be waiting. */
 			session_parse_client(s);
@@ -763,14 +882,18 @@ session_client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 
+	session_enter(s);
+
 	session_parse_client(s);
-	session_reap(s);
+	session_leave(s);
 }
 
 static void
 session_client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
+
+	session_enter(s);
 
 	if (s->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
@@ -780,7 +903,7 @@ session_client_write_cb(struct bufferevent *bev, void *arg)
 		bufferevent_enable(s->ubev, EV_READ);
 		session_parse_upstream(s);
 	}
-	session_reap(s);
+	session_leave(s);
 }
 
 static void
@@ -788,8 +911,10 @@ session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
 
+	session_enter(s);
+
 	if (what & BEV_EVENT_CONNECTED) {
-		return;
+		/* TLS handshake done: nothing to do until bytes come. */
 	} else if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
 		if (s->in_txn && s->req_complete) {
 			/* Quiet client while the response streams: fine. */
@@ -812,7 +937,7 @@ session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 			    "client closed");
 	} else
 		session_kill(s, "client connection error");
-	session_reap(s);
+	session_leave(s);
 }
 
 static void
@@ -820,8 +945,10 @@ session_upstream_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 
+	session_enter(s);
+
 	session_parse_upstream(s);
-	session_reap(s);
+	session_leave(s);
 }
 
 static void
@@ -829,25 +956,29 @@ session_upstream_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct session	*s = arg;
 
+	session_enter(s);
+
 	if (s->throttled_client) {
 		s->throttled_client = 0;
 		bufferevent_enable(s->cbev, EV_READ);
 		session_parse_client(s);
 	}
-	session_reap(s);
+	session_leave(s);
 }
 
 static void
 session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
-	char		 why[256], msg[320];
 
-	if (what & BEV_EVENT_CONNECTED) {
+	session_enter(s);
+
+	if (s->connecting) {
+		if (!(what & BEV_EVENT_CONNECTED))
+			s->connect_failed = 1;
+	} else if (what & BEV_EVENT_CONNECTED) {
 		s->upstream_ready = 1;
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
+	} else if (what & BEV_EVENT_TIMEOUT) {
 		if ((what & BEV_EVENT_READING) && s->in_txn &&
 		    !s->req_complete) {
 			/* Upstream is quiet while we still send: expected. */
@@ -860,9 +991,17 @@ session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 			session_kill(s, "upstream stalled mid-response");
 		} else
 			session_drop_upstream(s);
-		session_reap(s);
-		return;
-	}
+	} else
+		session_upstream_closed(s, bev);
+	session_leave(s);
+}
+
+/* The upstream connection ended (EOF or error). */
+static void
+session_upstream_closed(struct session *s, struct bufferevent *bev)
+{
+	char	why[256], msg[320];
+
 	/* EOF or error. */
 	upstream_error(bev, why, sizeof(why));
 	if (s->in_txn && s->res_started && s->res_until_close) {
@@ -884,7 +1023,6 @@ session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		session_reply_error(s, 502, "UNAVAILABLE", msg);
 	} else
 		session_drop_upstream(s);	/* idle keep-alive ended */
-	session_reap(s);
 }
 
 struct session *
@@ -913,6 +1051,7 @@ session_new(struct server *srv, struct bufferevent *bev, const char *peer)
 	bufferevent_setwatermark(bev, EV_WRITE,
 	    srv->conf->limits.low_watermark, 0);
 	bufferevent_set_timeouts(bev, &idle, &io);
+	session_tune(srv, bev);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;

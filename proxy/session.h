@@ -43,6 +43,13 @@ struct session {
 	int			 res_interim;	/* 1xx being relayed */
 	int			 client_keepalive;
 	int			 status;
+	/*
+	 * Content-Length bodies bypass the parser: the parser is told
+	 * there is no body and the bytes move between evbuffers by
+	 * reference, no copy. These count what is left to move.
+	 */
+	uint64_t		 req_raw_left;
+	uint64_t		 res_raw_left;
 	uint64_t		 req_body_bytes;
 	uint64_t		 res_body_bytes;
 	struct timeval		 t_start;
@@ -51,6 +58,9 @@ struct session {
 	int			 upstream_ready;	/* connected */
 	int			 throttled_client;	/* client reads paused */
 	int			 throttled_upstream;	/* upstream reads paused */
+	int			 depth;		/* nested callbacks running */
+	int			 connecting;	/* inside upstream_connect */
+	int			 connect_failed;
 	int			 closing;	/* flush output, then free */
 	int			 dead;		/* free at end of callback */
 	const char		*close_reason;

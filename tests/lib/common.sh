@@ -72,8 +72,10 @@ bail() { echo "Bail out! $*"; exit 1; }
 
 free_port() {
 	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
-		if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		# Below the kernel's ephemeral range (32768-60999), so no
+		# outgoing connection can hold the port when the server binds.
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000))
+		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return
 		fi
@@ -85,7 +87,7 @@ wait_http() {
 	url=$1
 	shift
 	i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt 300 ]; do
 		if curl -s -o /dev/null "$@" "$url"; then
 			return 0
 		fi
@@ -119,7 +121,10 @@ YML
 	PIDS="$PIDS $!"
 	REG_SCHEME=${REG_SCHEME:-http}
 	REG_URL="$REG_SCHEME://127.0.0.1:$REG_PORT"
-	wait_http "$REG_URL/v2/" -k || bail "registry $name did not start"
+	wait_http "$REG_URL/v2/" -k || {
+		sed 's/^/# /' "$T/$name.log"
+		bail "registry $name did not start"
+	}
 }
 
 # start_proxy NAME UPSTREAM_URL [extra yaml] -> PX_PORT, PX_ADDR, PX_PID

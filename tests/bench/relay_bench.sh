@@ -1,0 +1,123 @@
+#!/bin/sh
+# Relay benchmark: the same registry reached directly, through nginx as a
+# plain streaming reverse proxy, and through portcullis, in one run.
+# Prints absolute numbers and ratios against nginx and direct.
+#
+#   sh tests/bench/relay_bench.sh [BLOB_MIB] [ROUNDS]
+#
+# Needs a built ./portcullis (or $PORTCULLIS), docker-registry, nginx,
+# curl and ab (apache2-utils). Loopback only; bounded in time and count.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+: "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
+[ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
+. "$top_srcdir/tests/lib/common.sh"
+need docker-registry nginx curl ab
+
+MIB=${1:-256}
+ROUNDS=${2:-5}
+
+start_registry reg
+PX_LOG_LEVEL=warn start_proxy px "$REG_URL"
+NG_PORT=$(free_port)
+mkdir -p "$T/nginx"
+cat > "$T/nginx.conf" <<NGX
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  upstream reg { server 127.0.0.1:$REG_PORT; keepalive 16; }
+  server {
+    listen 127.0.0.1:$NG_PORT;
+    client_max_body_size 0;
+    chunked_transfer_encoding on;
+    location /v2/ {
+      proxy_pass http://reg;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+      proxy_request_buffering off;
+      proxy_buffering off;
+      proxy_read_timeout 900;
+    }
+  }
+}
+NGX
+nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
+PIDS="$PIDS $!"
+wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
+
+echo "# blob ${MIB} MiB, ${ROUNDS} rounds each, best round reported"
+head -c $((MIB * 1024 * 1024)) /dev/urandom > "$T/blob"
+D="sha256:$(sha256sum "$T/blob" | cut -d' ' -f1)"
+
+push() { # push BASEURL REPO -> seconds for a monolithic PUT
+	loc=$(curl -sf -X POST -D - -o /dev/null "$1/v2/$2/blobs/uploads/" | tr -d '\r' |
+	    sed -n 's/^[Ll]ocation: //p')
+	case "$loc" in http*) ;; *) loc="$1$loc";; esac
+	curl -sf -o /dev/null -w '%{time_total}\n' -X PUT -H 'Content-Type: application/octet-stream' \
+	    --data-binary @"$T/blob" "$loc&digest=$D"
+}
+pull() { # pull BASEURL REPO -> bytes/s
+	curl -sf -o /dev/null -w '%{speed_download}\n' "$1/v2/$2/blobs/$D"
+}
+best_max() { sort -g | tail -n 1; }
+best_min() { sort -g | head -n 1; }
+
+declare_target() { eval "URL_$1=$2"; }
+declare_target direct "http://127.0.0.1:$REG_PORT"
+declare_target nginx "http://127.0.0.1:$NG_PORT"
+declare_target portcullis "http://127.0.0.1:$PX_PORT"
+
+for t in direct nginx portcullis; do
+	eval "u=\$URL_$t"
+	: > "$T/push.$t"; : > "$T/pull.$t"
+	i=0
+	while [ $i -lt "$ROUNDS" ]; do
+		push "$u" "bench/$t$i" >> "$T/push.$t"
+		pull "$u" "bench/${t}0" >> "$T/pull.$t"
+		i=$((i + 1))
+	done
+	eval "PUSH_$t=$(best_min < "$T/push.$t")"
+	eval "PULL_$t=$(best_max < "$T/pull.$t")"
+	# Manifest-path latency stand-in: GET /v2/ with keep-alive, 4 clients.
+	ab -q -k -n 4000 -c 4 "$u/v2/" > "$T/ab.$t" 2>&1
+	eval "LAT_$t=$(sed -n 's/^Time per request: *\([0-9.]*\) \[ms\] (mean)$/\1/p' "$T/ab.$t" | head -n 1)"
+done
+
+# Memory flat with blob size: peak RSS of portcullis pulling 16 MiB vs the big blob.
+head -c 16777216 /dev/urandom > "$T/small"
+DS="sha256:$(sha256sum "$T/small" | cut -d' ' -f1)"
+loc=$(curl -sf -X POST -D - -o /dev/null "$URL_direct/v2/bench/small/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$T/small" "$loc&digest=$DS"
+peak_during() { # peak_during URL -> peak VmRSS kB of the proxy while curl runs
+	curl -sf -o /dev/null --limit-rate 64M "$1" & c=$!
+	pk=0
+	while kill -0 $c 2>/dev/null; do
+		r=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
+		[ "$r" -gt "$pk" ] && pk=$r
+		sleep 0.05
+	done
+	wait $c
+	echo $pk
+}
+RSS_small=$(peak_during "$URL_portcullis/v2/bench/small/blobs/$DS")
+RSS_big=$(peak_during "$URL_portcullis/v2/bench/${t}0/blobs/$D")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+mibs() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 1048576 }'; }
+tput() { awk -v s="$1" -v m="$MIB" 'BEGIN { printf "%.0f", m / s }'; }
+
+echo "# target        pull MiB/s   push MiB/s   GET /v2/ mean ms (c=4)"
+for t in direct nginx portcullis; do
+	eval "printf '# %-12s %11s %12s %12s\n' $t \$(mibs \$PULL_$t) \$(tput \$PUSH_$t) \$LAT_$t"
+done
+echo "pull throughput portcullis/nginx:  $(ratio "$PULL_portcullis" "$PULL_nginx")x (target >= 0.95)"
+echo "pull throughput portcullis/direct: $(ratio "$PULL_portcullis" "$PULL_direct")x"
+echo "push throughput portcullis/nginx:  $(ratio "$PUSH_nginx" "$PUSH_portcullis")x (target >= 0.95)"
+echo "push time portcullis/direct:       $(ratio "$PUSH_portcullis" "$PUSH_direct")x"
+echo "request latency portcullis/nginx:  $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"
+echo "peak RSS pulling ${MIB} MiB vs 16 MiB: ${RSS_big} kB vs ${RSS_small} kB = $(ratio "$RSS_big" "$RSS_small")x (flat = ~1.0)"
