@@ -10,6 +10,7 @@
 #include "conf/conf.h"
 #include "conf/log.h"
 #include "proxy/server.h"
+#include "proxy/cmd_db.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -27,6 +28,7 @@ usage(void)
 	    "usage: portcullis serve [-d] [-c config.yaml] [-l host:port] "
 	    "[-u upstream-url]\n"
 	    "       portcullis check-config -c config.yaml\n"
+	    "       portcullis db import|query|info ...\n"
 	    "       portcullis version\n");
 	exit(2);
 }
@@ -135,6 +137,8 @@ main(int argc, char **argv)
 		conf_free(c);
 		return 0;
 	}
+	if (strcmp(argv[1], "db") == 0)
+		return cmd_db(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("portcullis %s\n", PACKAGE_VERSION);
 		return 0;

@@ -1,0 +1,409 @@
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta, adv, ids;
+	MDB_txn		*wtxn;		/* open write transaction, or NULL */
+	int		 readonly;
+	uint64_t	 mapsize;
+	char		*path;
+};
+
+#define STORE_INITIAL_MAP	(64ULL << 20)
+#define STORE_KEY_MAX		511	/* LMDB's default key limit */
+
+static void
+store_warn(const char *what, int rc)
+{
+	log_warnx("store: %s: %s", what, mdb_strerror(rc));
+}
+
+static int
+store_dbis(struct store *st)
+{
+	MDB_txn	*txn;
+	int	 rc, flags = st->readonly ? MDB_RDONLY : 0;
+	char	 buf[16];
+
+	if ((rc = mdb_txn_begin(st->env, NULL, flags, &txn)) != 0) {
+		store_warn("begin", rc);
+		return -1;
+	}
+	flags = st->readonly ? 0 : MDB_CREATE;
+	if ((rc = mdb_dbi_open(txn, "meta", flags, &st->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "adv", flags, &st->adv)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "ids", flags, &st->ids)) != 0) {
+		store_warn("open databases", rc);
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		store_warn("commit", rc);
+		return -1;
+	}
+	/* Refuse data written by a different layout. */
+	switch (store_meta_get(st, "schema", buf, sizeof(buf))) {
+	case STORE_OK:
+		if (strcmp(buf, STORE_SCHEMA_VERSION) != 0) {
+			log_warnx("store %s: schema %s, this build reads %s",
+			    st->path, buf, STORE_SCHEMA_VERSION);
+			return -1;
+		}
+		return 0;
+	case STORE_NOTFOUND:
+		if (st->readonly)
+			return 0;
+		if (store_write_begin(st) == -1 ||
+		    store_meta_put(st, "schema", STORE_SCHEMA_VERSION) !=
+		    STORE_OK || store_write_commit(st) != STORE_OK) {
+			store_write_abort(st);
+			return -1;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct store *
+store_open(const char *dir, int readonly)
+{
+	struct store	*st;
+	MDB_envinfo	 info;
+	uint64_t	 initial = STORE_INITIAL_MAP;
+	const char	*env = getenv("PORTCULLIS_STORE_MAP_MB");
+	int		 rc;
+
+	/* Tests start small to exercise growth. */
+	if (env != NULL && atoi(env) > 0)
+		initial = (uint64_t)atoi(env) << 20;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(dir)) == NULL) {
+		log_warn("%s", __func__);
+		free(st);
+		return NULL;
+	}
+	st->readonly = readonly;
+	if (!readonly && mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("store: mkdir %s", dir);
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, 256)) != 0) {
+		store_warn("create", rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_open(st->env, dir, (readonly ? MDB_RDONLY : 0) |
+	    MDB_NOTLS, 0640)) != 0) {
+		store_warn(dir, rc);
+		goto fail;
+	}
+	/* Keep the file's size if it already grew past the initial map. */
+	mdb_env_info(st->env, &info);
+	st->mapsize = info.me_mapsize;
+	if (st->mapsize < initial && !readonly) {
+		if ((rc = mdb_env_set_mapsize(st->env, initial)) != 0) {
+			store_warn("mapsize", rc);
+			goto fail;
+		}
+		st->mapsize = initial;
+	}
+	if (store_dbis(st) == -1)
+		goto fail;
+	return st;
+ fail:
+	log_warnx("store: cannot open %s", dir);
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->wtxn != NULL)
+		mdb_txn_abort(st->wtxn);
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	free(st->path);
+	free(st);
+}
+
+uint64_t
+store_mapsize(struct store *st)
+{
+	return st->mapsize;
+}
+
+int
+store_grow(struct store *st)
+{
+	int	rc;
+
+	if (st->wtxn != NULL)
+		return -1;
+	if ((rc = mdb_env_set_mapsize(st->env, st->mapsize * 2)) != 0) {
+		store_warn("grow", rc);
+		return -1;
+	}
+	st->mapsize *= 2;
+	log_info("store: map grown to %llu MiB",
+	    (unsigned long long)(st->mapsize >> 20));
+	return 0;
+}
+
+int
+store_write_begin(struct store *st)
+{
+	int	rc;
+
+	if (st->wtxn != NULL || st->readonly)
+		return -1;
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
+		store_warn("begin write", rc);
+		st->wtxn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+enum store_status
+store_write_commit(struct store *st)
+{
+	int	rc;
+
+	if (st->wtxn == NULL)
+		return STORE_ERROR;
+	rc = mdb_txn_commit(st->wtxn);
+	st->wtxn = NULL;
+	if (rc == MDB_MAP_FULL)
+		return STORE_FULL;
+	if (rc != 0) {
+		store_warn("commit", rc);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+void
+store_write_abort(struct store *st)
+{
+	if (st->wtxn != NULL)
+		mdb_txn_abort(st->wtxn);
+	st->wtxn = NULL;
+}
+
+static enum store_status
+store_rc(const char *what, int rc)
+{
+	if (rc == 0)
+		return STORE_OK;
+	if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+		return STORE_FULL;
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	store_warn(what, rc);
+	return STORE_ERROR;
+}
+
+enum store_status
+store_meta_put(struct store *st, const char *key, const char *value)
+{
+	MDB_val	k = { strlen(key), (void *)key };
+	MDB_val	v = { strlen(value), (void *)value };
+
+	if (st->wtxn == NULL)
+		return STORE_ERROR;
+	return store_rc("meta put", mdb_put(st->wtxn, st->meta, &k, &v, 0));
+}
+
+enum store_status
+store_meta_get(struct store *st, const char *key, char *buf, size_t len)
+{
+	MDB_txn			*txn;
+	MDB_val			 k = { strlen(key), (void *)key }, v;
+	enum store_status	 s;
+	int			 rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_rc("begin read", rc);
+	s = store_rc("meta get", mdb_get(txn, st->meta, &k, &v));
+	if (s == STORE_OK) {
+		/* Copy out before the transaction ends. */
+		size_t n = v.mv_size < len - 1 ? v.mv_size : len - 1;
+		memcpy(buf, v.mv_data, n);
+		buf[n] = '\0';
+	}
+	mdb_txn_abort(txn);
+	return s;
+}
+
+/* "<eco>\0<pkg>\0<id>" into buf; returns length or 0 if too long. */
+static size_t
+store_adv_key(char *buf, const char *eco, const char *pkg, const char *id)
+{
+	size_t	le = strlen(eco), lp = strlen(pkg);
+	size_t	li = id != NULL ? strlen(id) : 0;
+	size_t	n = le + 1 + lp + 1 + li;
+
+	if (n > STORE_KEY_MAX)
+		return 0;
+	memcpy(buf, eco, le + 1);
+	memcpy(buf + le + 1, pkg, lp + 1);
+	if (id != NULL)
+		memcpy(buf + le + lp + 2, id, li);
+	return n;
+}
+
+enum store_status
+store_adv_put(struct store *st, const char *id, const char *eco,
+    const char *pkg, const char *json)
+{
+	char			 key[STORE_KEY_MAX + 1];
+	MDB_val			 k, v, ik, iv;
+	char			*list = NULL;
+	size_t			 klen;
+	enum store_status	 s;
+
+	if (st->wtxn == NULL)
+		return STORE_ERROR;
+	if ((klen = store_adv_key(key, eco, pkg, id)) == 0) {
+		log_warnx("store: advisory %s: key too long, skipped", id);
+		return STORE_OK;
+	}
+	k.mv_size = klen;
+	k.mv_data = key;
+	v.mv_size = strlen(json);
+	v.mv_data = (void *)json;
+	if ((s = store_rc("adv put", mdb_put(st->wtxn, st->adv, &k, &v,
+	    0))) != STORE_OK)
+		return s;
+	/* Remember the key under the id: a list of length-prefixed keys. */
+	ik.mv_size = strlen(id);
+	ik.mv_data = (void *)id;
+	s = store_rc("ids get", mdb_get(st->wtxn, st->ids, &ik, &iv));
+	if (s == STORE_ERROR || s == STORE_FULL)
+		return s;
+	if (s == STORE_NOTFOUND)
+		iv.mv_size = 0;
+	if ((list = malloc(iv.mv_size + 2 + klen)) == NULL)
+		return STORE_ERROR;
+	if (iv.mv_size > 0)
+		memcpy(list, iv.mv_data, iv.mv_size);
+	list[iv.mv_size] = (char)(klen >> 8);
+	list[iv.mv_size + 1] = (char)(klen & 0xff);
+	memcpy(list + iv.mv_size + 2, key, klen);
+	iv.mv_size += 2 + klen;
+	iv.mv_data = list;
+	s = store_rc("ids put", mdb_put(st->wtxn, st->ids, &ik, &iv, 0));
+	free(list);
+	return s;
+}
+
+enum store_status
+store_adv_forget(struct store *st, const char *id)
+{
+	MDB_val			 ik = { strlen(id), (void *)id }, iv, k;
+	enum store_status	 s;
+	unsigned char		*list;
+	size_t			 off = 0, klen;
+
+	if (st->wtxn == NULL)
+		return STORE_ERROR;
+	s = store_rc("ids get", mdb_get(st->wtxn, st->ids, &ik, &iv));
+	if (s != STORE_OK)
+		return s == STORE_NOTFOUND ? STORE_OK : s;
+	/* The value lives in the map; copy before we write. */
+	if ((list = malloc(iv.mv_size)) == NULL)
+		return STORE_ERROR;
+	memcpy(list, iv.mv_data, iv.mv_size);
+	while (off + 2 <= iv.mv_size) {
+		klen = ((size_t)list[off] << 8) | list[off + 1];
+		if (off + 2 + klen > iv.mv_size)
+			break;
+		k.mv_size = klen;
+		k.mv_data = list + off + 2;
+		s = store_rc("adv del", mdb_del(st->wtxn, st->adv, &k, NULL));
+		if (s != STORE_OK && s != STORE_NOTFOUND)
+			goto done;
+		off += 2 + klen;
+	}
+	s = store_rc("ids del", mdb_del(st->wtxn, st->ids, &ik, NULL));
+	if (s == STORE_NOTFOUND)
+		s = STORE_OK;
+ done:
+	free(list);
+	return s;
+}
+
+int
+store_adv_each(struct store *st, const char *eco, const char *pkg,
+    int (*cb)(const char *, size_t, void *), void *arg)
+{
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	char		 prefix[STORE_KEY_MAX + 1], *copy;
+	size_t		 plen;
+	int		 rc, op, ret = -1;
+
+	if ((plen = store_adv_key(prefix, eco, pkg, NULL)) == 0)
+		return 0;	/* no such key can exist */
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, st->adv, &cur)) != 0) {
+		store_warn("read", rc);
+		goto done;
+	}
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (op = MDB_SET_RANGE; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if ((copy = malloc(v.mv_size + 1)) == NULL)
+			goto done;
+		memcpy(copy, v.mv_data, v.mv_size);
+		copy[v.mv_size] = '\0';
+		rc = cb(copy, v.mv_size, arg);
+		free(copy);
+		if (rc == -1)
+			goto done;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		store_warn("cursor", rc);
+		goto done;
+	}
+	ret = 0;
+ done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return ret;
+}
+
+uint64_t
+store_adv_count(struct store *st)
+{
+	MDB_txn		*txn;
+	MDB_stat	 ms;
+	uint64_t	 n = 0;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	if (mdb_stat(txn, st->adv, &ms) == 0)
+		n = ms.ms_entries;
+	mdb_txn_abort(txn);
+	return n;
+}

@@ -1,0 +1,62 @@
+/*
+ * The LMDB store. One environment under <state_dir>/db with named
+ * databases:
+ *   meta   schema version, data version, import time
+ *   adv    "<ecosystem>\0<package>\0<advisory id>" -> advisory JSON
+ *   ids    "<advisory id>" -> the adv keys it wrote, so a re-import or a
+ *          withdrawal removes exactly what the record put there
+ * LMDB gives us one writer and many readers that never block it, and a
+ * commit is atomic: a writer killed mid-import leaves the old data.
+ */
+#ifndef STORE_DB_H
+#define STORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION	"1"
+
+struct store;
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,
+	STORE_ERROR = -1,
+	STORE_FULL = -2		/* map full: grow and retry the transaction */
+};
+
+/* Open (creating) the store under dir. NULL on error (logged). */
+struct store	*store_open(const char *dir, int readonly);
+void		 store_close(struct store *);
+/* Double the map size. Only between transactions. 0 or -1. */
+int		 store_grow(struct store *);
+uint64_t	 store_mapsize(struct store *);
+
+/* The single write transaction of an import. */
+int		 store_write_begin(struct store *);
+enum store_status store_write_commit(struct store *);
+void		 store_write_abort(struct store *);
+/* Within the write transaction. */
+enum store_status store_adv_put(struct store *, const char *id,
+		    const char *ecosystem, const char *package,
+		    const char *json);
+/* Remove everything advisory id put before (re-import, withdrawal). */
+enum store_status store_adv_forget(struct store *, const char *id);
+enum store_status store_meta_put(struct store *, const char *key,
+		    const char *value);
+
+/*
+ * Call cb for every advisory JSON stored for (ecosystem, package), in a
+ * read transaction. The string is copied; cb may keep nothing past its
+ * return. cb returns 0 to go on, -1 to stop with an error.
+ */
+int		 store_adv_each(struct store *, const char *ecosystem,
+		    const char *package,
+		    int (*cb)(const char *json, size_t len, void *), void *arg);
+/* Copy meta value into buf. STORE_OK, STORE_NOTFOUND or STORE_ERROR. */
+enum store_status store_meta_get(struct store *, const char *key, char *buf,
+		    size_t len);
+/* Number of advisory keys (for reporting). */
+uint64_t	 store_adv_count(struct store *);
+
+#endif
