@@ -30,6 +30,20 @@ struct apk_cursor {
 	int		 first;	/* first numeric component */
 };
 
+/* A digit run's value, saturating; *p moves past all of it. */
+static long
+apk_number(const char **p)
+{
+	long	v = 0;
+
+	while (isdigit((unsigned char)**p)) {
+		if (v < 100000000L)
+			v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	return v;
+}
+
 /* Read one token's value; advance; set the next token's kind. */
 static long
 apk_token(struct apk_cursor *c, enum apk_tok *kind, int *fraction,
@@ -46,10 +60,7 @@ apk_token(struct apk_cursor *c, enum apk_tok *kind, int *fraction,
 		if (!c->first && *c->p == '0')
 			*fraction = 1;
 		c->first = 0;
-		while (isdigit((unsigned char)*c->p) && v < 100000000L)
-			v = v * 10 + (*c->p++ - '0');
-		while (isdigit((unsigned char)*c->p))
-			c->p++;
+		v = apk_number(&c->p);
 		break;
 	case APK_LETTER:
 		v = (unsigned char)*c->p++;
@@ -76,10 +87,7 @@ apk_token(struct apk_cursor *c, enum apk_tok *kind, int *fraction,
 		break;
 	case APK_REVISION:
 		c->p += 2;	/* "-r" */
-		while (isdigit((unsigned char)*c->p) && v < 100000000L)
-			v = v * 10 + (*c->p++ - '0');
-		while (isdigit((unsigned char)*c->p))
-			c->p++;
+		v = apk_number(&c->p);
 		break;
 	case APK_END:
 	case APK_INVALID:

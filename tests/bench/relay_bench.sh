@@ -94,15 +94,8 @@ DS="sha256:$(sha256sum "$T/small" | cut -d' ' -f1)"
 loc=$(curl -sf -X POST -D - -o /dev/null "$URL_direct/v2/bench/small/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
 curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$T/small" "$loc&digest=$DS"
 peak_during() { # peak_during URL -> peak VmRSS kB of the proxy while curl runs
-	curl -sf -o /dev/null --limit-rate 64M "$1" & c=$!
-	pk=0
-	while kill -0 $c 2>/dev/null; do
-		r=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
-		[ "$r" -gt "$pk" ] && pk=$r
-		sleep 0.05
-	done
-	wait $c
-	echo $pk
+	curl -sf -o /dev/null --limit-rate 64M "$1" &
+	peak_rss "$PX_PID" $!
 }
 RSS_small=$(peak_during "$URL_portcullis/v2/bench/small/blobs/$DS")
 RSS_big=$(peak_during "$URL_portcullis/v2/bench/${t}0/blobs/$D")

@@ -62,14 +62,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/big" \
 expect_eq "64 MiB monolithic upload" 201 "$code"
 rss0=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
 curl -sf --limit-rate 16M "http://$P/v2/up/test/blobs/$dbig" -o "$T/big.out" &
-cpid=$!
-peak=0
-while kill -0 $cpid 2>/dev/null; do
-	r=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
-	[ "$r" -gt "$peak" ] && peak=$r
-	sleep 0.1
-done
-wait $cpid
+peak=$(peak_rss "$PX_PID" $!)
 check "slow client got the 64 MiB blob intact" cmp "$T/big" "$T/big.out"
 grow=$((peak - rss0))
 # 64 MiB would show as ~65536 kB; watermarks are 256k, so allow 16 MiB.

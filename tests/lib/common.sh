@@ -186,3 +186,15 @@ stop_proxy() {
 		grep -E -A12 'Sanitizer|runtime error' "$T/$name.log" | head -40 | sed 's/^/# /'
 	fi
 }
+
+# peak_rss PID WATCHED: highest VmRSS (kB) of PID while process WATCHED runs.
+peak_rss() {
+	pk=0
+	while kill -0 "$2" 2>/dev/null; do
+		r=$(awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+		[ "${r:-0}" -gt "$pk" ] && pk=$r
+		sleep 0.05
+	done
+	wait "$2"
+	echo "$pk"
+}
