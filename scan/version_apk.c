@@ -128,17 +128,24 @@ version_apk_cmp(const char *a, const char *b)
 		va = apk_token(&ca, &ka, &fa, &da);
 		vb = apk_token(&cb, &kb, &fb, &db);
 		if (ka != kb) {
+			int enda = ka == APK_END || ka == APK_INVALID;
+			int endb = kb == APK_END || kb == APK_INVALID;
+
 			/*
 			 * One side has more. A longer version is greater,
 			 * unless what it has more of is a pre-release suffix.
+			 * Unparseable rest counts as the end, on both sides
+			 * alike, so the order stays antisymmetric.
 			 */
+			if (enda && endb)
+				return 0;
 			if (ka == APK_SUFFIX && va < 0)
 				return -1;
 			if (kb == APK_SUFFIX && vb < 0)
 				return 1;
-			if (ka == APK_END || ka == APK_INVALID)
+			if (enda)
 				return -1;
-			if (kb == APK_END || kb == APK_INVALID)
+			if (endb)
 				return 1;
 			/* e.g. revision vs digit: the digit is greater. */
 			return ka < kb ? 1 : -1;

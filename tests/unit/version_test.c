@@ -137,6 +137,11 @@ main(void)
 	is_int(version_scheme_of("Debianish"), VERSION_UNKNOWN,
 	    "prefix alone does not match");
 
+	/* Found by tests/fuzz: an unparseable rest must not break antisymmetry. */
+	ok(sign(version_cmp(VERSION_APK, "1/0_alpha1-r2", "1")) ==
+	    -sign(version_cmp(VERSION_APK, "1", "1/0_alpha1-r2")),
+	    "apk: invalid tail vs end is antisymmetric");
+
 	/* Garbage orders without crashing. */
 	ok(version_cmp(VERSION_DPKG, "", ":::") != 2, "dpkg garbage");
 	ok(version_cmp(VERSION_APK, "_", "-r") != 2, "apk garbage");

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Build the libFuzzer targets with clang and run each for a bounded time
+# on its seed corpus. Usage: sh tests/fuzz/run.sh [seconds-per-target]
+# Prints one TAP line per target.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-20}
+out=${TMPDIR:-/tmp}/portcullis-fuzz-build
+mkdir -p "$out"
+command -v clang >/dev/null 2>&1 || { echo "1..0 # SKIP clang not installed"; exit 0; }
+CF="-g -O1 -fsanitize=fuzzer,address,undefined -I$top"
+SRC_SCAN="$top/scan/version.c $top/scan/version_dpkg.c $top/scan/version_rpm.c
+    $top/scan/version_apk.c $top/scan/version_semver.c $top/scan/version_pep440.c"
+SRC_OSV="$SRC_SCAN $top/scan/cvss.c $top/scan/osv.c $top/scan/vulnmatch.c
+    $top/store/db.c $top/conf/log.c"
+n=0
+echo "1..2"
+build_run() {
+	name=$1; srcs=$2; libs=$3; seeds=$4
+	n=$((n + 1))
+	# shellcheck disable=SC2086
+	if ! clang $CF -o "$out/$name" "$top/tests/fuzz/$name.c" $srcs $libs 2>"$out/$name.build"; then
+		echo "not ok $n - $name builds"; sed 's/^/# /' "$out/$name.build" | tail -5; return
+	fi
+	mkdir -p "$out/$name.corpus"
+	cp $seeds "$out/$name.corpus/" 2>/dev/null
+	if "$out/$name" -max_total_time="$secs" -max_len=65536 "$out/$name.corpus" \
+	    >"$out/$name.log" 2>&1; then
+		echo "ok $n - $name: no crash in ${secs}s ($(grep -o 'cov: [0-9]*' "$out/$name.log" | tail -1))"
+	else
+		echo "not ok $n - $name crashed"; grep -A20 'ERROR\|runtime error' "$out/$name.log" | head -30 | sed 's/^/# /'
+	fi
+}
+build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
+build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lm" "$top/tests/data/osv/*.json"
