@@ -7,6 +7,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -501,23 +502,44 @@ creq_done(http_parser *p)
 }
 
 /*
- * Move up to *left bytes of a Content-Length body from in to out. Whole
- * evbuffer chains change owner without a copy. Returns bytes moved.
+ * Move up to *left bytes of a Content-Length body from in to dst.
+ *
+ * When dst is a plain socket with nothing queued, the bytes are written
+ * to it straight from in: that saves the two epoll_ctl calls libevent
+ * makes to arm and disarm the write event, and a loop turn, per chunk.
+ * Whatever the socket does not take is queued on dst's output, where
+ * libevent writes it and backpressure sees it. Queued bytes change owner
+ * without a copy. Returns bytes moved.
  */
 static size_t
-session_move(struct session *s, struct evbuffer *in, struct evbuffer *out,
+session_move(struct session *s, struct evbuffer *in, struct bufferevent *dst,
     uint64_t *left)
 {
-	size_t	avail = evbuffer_get_length(in);
-	size_t	n = avail < *left ? avail : (size_t)*left;
-	int	moved;
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	size_t		 avail = evbuffer_get_length(in);
+	size_t		 n = avail < *left ? avail : (size_t)*left;
+	size_t		 moved = 0;
+	int		 w;
 
-	if ((moved = evbuffer_remove_buffer(in, out, n)) < 0) {
-		session_kill(s, "out of memory");
-		return 0;
+	if (evbuffer_get_length(out) == 0 &&
+	    bufferevent_openssl_get_ssl(dst) == NULL &&
+	    bufferevent_getfd(dst) != -1) {
+		w = evbuffer_write_atmost(in, bufferevent_getfd(dst), n);
+		if (w > 0) {
+			moved = (size_t)w;
+			n -= moved;
+		}
+		/* An error shows up again on dst's own write. */
 	}
-	*left -= (uint64_t)moved;
-	return (size_t)moved;
+	if (n > 0) {
+		if ((w = evbuffer_remove_buffer(in, out, n)) < 0) {
+			session_kill(s, "out of memory");
+			return moved;
+		}
+		moved += (size_t)w;
+	}
+	*left -= moved;
+	return moved;
 }
 
 static void
@@ -544,8 +566,7 @@ session_parse_client(struct session *s)
 		if (evbuffer_get_length(in) == 0)
 			break;
 		if (s->req_raw_left > 0) {
-			n = session_move(s, in,
-			    bufferevent_get_output(s->ubev), &s->req_raw_left);
+			n = session_move(s, in, s->ubev, &s->req_raw_left);
 			s->req_body_bytes += n;
 			s->srv->stats.bytes_from_client += n;
 			if (s->req_raw_left == 0)
@@ -834,8 +855,7 @@ session_parse_upstream(struct session *s)
 			break;
 		}
 		if (s->res_raw_left > 0) {
-			n = session_move(s, in,
-			    bufferevent_get_output(s->cbev), &s->res_raw_left);
+			n = session_move(s, in, s->cbev, &s->res_raw_left);
 			s->res_body_bytes += n;
 			s->srv->stats.bytes_to_client += n;
 			if (s->res_raw_left == 0) {
