@@ -11,6 +11,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 : "${PORTCULLIS:=$top_builddir/portcullis}"
 : "${RAWSEND:=$top_builddir/tests/tools/rawsend}"
+: "${TOKENSRV:=$top_builddir/tests/tools/tokensrv}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-test.XXXXXX")
 PIDS=""
