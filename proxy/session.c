@@ -11,9 +11,14 @@
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define SESSION_LOWAT	(64 * 1024)
+#define SESSION_SLURP	(256 * 1024)
 
 static int	creq_begin(http_parser *);
 static int	creq_url(http_parser *, const char *, size_t);
@@ -60,6 +65,7 @@ static void	session_upstream_closed(struct session *, struct bufferevent *);
 static void	session_parse_client(struct session *);
 static void	session_parse_upstream(struct session *);
 static void	session_txn_done(struct session *);
+static void	session_lowat(struct bufferevent *, uint64_t, int *);
 
 static void
 session_kill(struct session *s, const char *reason)
@@ -97,6 +103,7 @@ session_drop_upstream(struct session *s)
 		s->ubev = NULL;
 	}
 	s->upstream_ready = 0;
+	s->ulowat = 1;
 	s->throttled_upstream = 0;
 	if (s->throttled_client) {
 		s->throttled_client = 0;
@@ -258,8 +265,7 @@ session_skip_request_header(const char *name, void *arg)
 	return strcasecmp(name, "X-Forwarded-Host") == 0 ||
 	    strcasecmp(name, "X-Forwarded-Proto") == 0 ||
 	    strcasecmp(name, "Forwarded") == 0 ||
-	    strcasecmp(name, "X-Forwarded-For") == 0 ||
-	    strcasecmp(name, "Expect") == 0;
+	    strcasecmp(name, "X-Forwarded-For") == 0;
 }
 
 /*
@@ -418,6 +424,7 @@ creq_headers_done(http_parser *p)
 	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
 	    p->content_length != ULLONG_MAX) {
 		s->req_raw_left = p->content_length;
+		session_lowat(s->cbev, s->req_raw_left, &s->clowat);
 		return 1;	/* the parse loop moves the body */
 	}
 	return 0;
@@ -502,6 +509,92 @@ creq_done(http_parser *p)
 }
 
 /*
+ * While a Content-Length body streams from a plain socket, ask the
+ * kernel (SO_RCVLOWAT) to report it readable only once a useful amount
+ * is queued: each wake-up then moves ~64 KiB instead of one segment,
+ * and system calls, not copies, are what a relay spends its CPU on.
+ * Never more than what is still to come, or the last bytes would never
+ * wake us. *cur caches the value set, so the call is rare.
+ */
+static void
+session_lowat(struct bufferevent *bev, uint64_t body_left, int *cur)
+{
+	uint64_t	queued, want;
+	int		v, fd;
+
+	if (bev == NULL || (fd = bufferevent_getfd(bev)) == -1 ||
+	    bufferevent_openssl_get_ssl(bev) != NULL)
+		return;
+	queued = evbuffer_get_length(bufferevent_get_input(bev));
+	want = body_left > queued ? body_left - queued : 1;
+	v = want > SESSION_LOWAT ? SESSION_LOWAT : (int)want;
+	if (v < 1)
+		v = 1;
+	if (v == *cur)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0)
+		*cur = v;
+}
+
+/*
+ * libevent 2.1 reads at most 4 KiB per wake-up (EVBUFFER_MAX_READ) no
+ * matter how much is queued, which makes a blob cost three system calls
+ * per 4 KiB. While a Content-Length body streams from a plain socket we
+ * read the rest of what is queued ourselves, straight into the
+ * bufferevent's input, up to body_left. Errors and EOF are left for
+ * libevent's own next read to report.
+ */
+static void
+session_slurp(struct bufferevent *bev, uint64_t body_left)
+{
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v[2];
+	uint64_t		 queued = evbuffer_get_length(in);
+	size_t			 want;
+	ssize_t			 r;
+	int			 fd, nv, i;
+
+	if (body_left <= queued || (fd = bufferevent_getfd(bev)) == -1 ||
+	    bufferevent_openssl_get_ssl(bev) != NULL)
+		return;
+	want = body_left - queued > SESSION_SLURP ? SESSION_SLURP :
+	    (size_t)(body_left - queued);
+	/* A socket bufferevent keeps its input's end frozen between reads. */
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2)) < 1)
+		goto done;
+	/* Never more than asked: the body ends where the next message starts. */
+	if (v[0].iov_len > want) {
+		v[0].iov_len = want;
+		nv = 1;
+	} else if (nv == 2 && v[0].iov_len + v[1].iov_len > want)
+		v[1].iov_len = want - v[0].iov_len;
+	r = readv(fd, (struct iovec *)v, nv);
+	if (r <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		goto done;
+	}
+	for (i = 0; i < nv; i++) {
+		if ((size_t)r < v[i].iov_len)
+			v[i].iov_len = (size_t)r;
+		r -= (ssize_t)v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, nv);
+ done:
+	evbuffer_freeze(in, 0);
+}
+
+static void
+session_lowat_reset(struct bufferevent *bev, int *cur)
+{
+	int	one = 1, fd = bufferevent_getfd(bev);
+
+	if (fd != -1 && setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one,
+	    sizeof(one)) == 0)
+		*cur = 1;
+}
+
+/*
  * Move up to *left bytes of a Content-Length body from in to dst.
  *
  * When dst is a plain socket with nothing queued, the bytes are written
@@ -569,6 +662,7 @@ session_parse_client(struct session *s)
 			n = session_move(s, in, s->ubev, &s->req_raw_left);
 			s->req_body_bytes += n;
 			s->srv->stats.bytes_from_client += n;
+			session_lowat(s->cbev, s->req_raw_left, &s->clowat);
 			if (s->req_raw_left == 0)
 				s->req_complete = 1;
 			continue;
@@ -727,6 +821,7 @@ ures_headers_done(http_parser *p)
 		    (unsigned long long)p->content_length) == -1)
 			goto fail;
 		s->res_raw_left = p->content_length;
+		session_lowat(s->ubev, s->res_raw_left, &s->ulowat);
 	} else {
 		/* Body ends when upstream closes. */
 		s->res_until_close = 1;
@@ -858,6 +953,7 @@ session_parse_upstream(struct session *s)
 			n = session_move(s, in, s->cbev, &s->res_raw_left);
 			s->res_body_bytes += n;
 			s->srv->stats.bytes_to_client += n;
+			session_lowat(s->ubev, s->res_raw_left, &s->ulowat);
 			if (s->res_raw_left == 0) {
 				session_response_done(s);
 				session_parse_client(s);
@@ -904,6 +1000,8 @@ session_client_read_cb(struct bufferevent *bev, void *arg)
 
 	session_enter(s);
 
+	if (s->req_raw_left > 0 && !s->throttled_client)
+		session_slurp(bev, s->req_raw_left);
 	session_parse_client(s);
 	session_leave(s);
 }
@@ -939,6 +1037,10 @@ session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (s->in_txn && s->req_complete) {
 			/* Quiet client while the response streams: fine. */
 			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn && s->clowat > 1) {
+			/* As for upstream: bytes below the low mark. */
+			session_lowat_reset(bev, &s->clowat);
+			bufferevent_enable(bev, EV_READ);
 		} else if (s->in_txn) {
 			session_drop_upstream(s);
 			session_reply_error(s, 408, "UNSUPPORTED",
@@ -967,6 +1069,8 @@ session_upstream_read_cb(struct bufferevent *bev, void *arg)
 
 	session_enter(s);
 
+	if (s->res_raw_left > 0 && !s->throttled_upstream)
+		session_slurp(bev, s->res_raw_left);
 	session_parse_upstream(s);
 	session_leave(s);
 }
@@ -1002,6 +1106,13 @@ session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		if ((what & BEV_EVENT_READING) && s->in_txn &&
 		    !s->req_complete) {
 			/* Upstream is quiet while we still send: expected. */
+			bufferevent_enable(bev, EV_READ);
+		} else if ((what & BEV_EVENT_READING) && s->ulowat > 1) {
+			/*
+			 * A stalled sender may have left fewer bytes than
+			 * the low mark queued: take them and wait again.
+			 */
+			session_lowat_reset(bev, &s->ulowat);
 			bufferevent_enable(bev, EV_READ);
 		} else if (s->in_txn && !s->res_started) {
 			session_drop_upstream(s);
@@ -1059,6 +1170,7 @@ session_new(struct server *srv, struct bufferevent *bev, const char *peer)
 	s->srv = srv;
 	s->id = ++srv->next_id;
 	s->cbev = bev;
+	s->clowat = s->ulowat = 1;	/* the kernel's default */
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	httpmsg_init(&s->req, srv->conf->limits.max_header_bytes);
 	httpmsg_init(&s->res, srv->conf->limits.max_header_bytes);

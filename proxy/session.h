@@ -50,6 +50,8 @@ struct session {
 	 */
 	uint64_t		 req_raw_left;
 	uint64_t		 res_raw_left;
+	int			 clowat;	/* SO_RCVLOWAT set on client */
+	int			 ulowat;	/* and on upstream */
 	uint64_t		 req_body_bytes;
 	uint64_t		 res_body_bytes;
 	struct timeval		 t_start;

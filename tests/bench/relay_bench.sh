@@ -11,7 +11,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
 [ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
 . "$top_srcdir/tests/lib/common.sh"
-need docker-registry nginx curl ab
+need docker-registry nginx curl ab skopeo
+. "$top_srcdir/tests/lib/mkimage.sh"
 
 MIB=${1:-256}
 ROUNDS=${2:-5}
@@ -50,6 +51,13 @@ nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
 PIDS="$PIDS $!"
 wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
 
+# A real image for the manifest-latency measurement.
+mkdir -p "$T/l1"
+cp -rL /etc/ssl/certs "$T/l1/" 2>/dev/null
+mkimage "$T/img" v1 "$T/l1"
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img:v1" \
+    "docker://127.0.0.1:$REG_PORT/bench/img:v1" >/dev/null 2>&1 || bail "seeding failed"
+
 echo "# blob ${MIB} MiB, ${ROUNDS} rounds each, best round reported"
 head -c $((MIB * 1024 * 1024)) /dev/urandom > "$T/blob"
 D="sha256:$(sha256sum "$T/blob" | cut -d' ' -f1)"
@@ -83,8 +91,9 @@ for t in direct nginx portcullis; do
 	done
 	eval "PUSH_$t=$(best_min < "$T/push.$t")"
 	eval "PULL_$t=$(best_max < "$T/pull.$t")"
-	# Manifest-path latency stand-in: GET /v2/ with keep-alive, 4 clients.
-	ab -q -k -n 4000 -c 4 "$u/v2/" > "$T/ab.$t" 2>&1
+	# Manifest GET by tag, keep-alive, 4 concurrent clients.
+	ab -q -k -n 4000 -c 4 -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+	    "$u/v2/bench/img/manifests/v1" > "$T/ab.$t" 2>&1
 	eval "LAT_$t=$(sed -n 's/^Time per request: *\([0-9.]*\) \[ms\] (mean)$/\1/p' "$T/ab.$t" | head -n 1)"
 done
 
@@ -104,7 +113,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else
 mibs() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 1048576 }'; }
 tput() { awk -v s="$1" -v m="$MIB" 'BEGIN { printf "%.0f", m / s }'; }
 
-echo "# target        pull MiB/s   push MiB/s   GET /v2/ mean ms (c=4)"
+echo "# target        pull MiB/s   push MiB/s   manifest GET mean ms (c=4)"
 for t in direct nginx portcullis; do
 	eval "printf '# %-12s %11s %12s %12s\n' $t \$(mibs \$PULL_$t) \$(tput \$PUSH_$t) \$LAT_$t"
 done
@@ -112,5 +121,5 @@ echo "pull throughput portcullis/nginx:  $(ratio "$PULL_portcullis" "$PULL_nginx
 echo "pull throughput portcullis/direct: $(ratio "$PULL_portcullis" "$PULL_direct")x"
 echo "push throughput portcullis/nginx:  $(ratio "$PUSH_nginx" "$PUSH_portcullis")x (target >= 0.95)"
 echo "push time portcullis/direct:       $(ratio "$PUSH_portcullis" "$PUSH_direct")x"
-echo "request latency portcullis/nginx:  $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"
+echo "manifest latency portcullis/nginx: $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"
 echo "peak RSS pulling ${MIB} MiB vs 16 MiB: ${RSS_big} kB vs ${RSS_small} kB = $(ratio "$RSS_big" "$RSS_small")x (flat = ~1.0)"

@@ -4,7 +4,7 @@
 # a slow client (backpressure), /metrics, and upstream down.
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 17
+tap_plan 18
 
 start_registry reg
 start_proxy px "$REG_URL" "limits:
@@ -36,6 +36,18 @@ esac
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/blob1" \
     -H 'Content-Type: application/octet-stream' "$loc&digest=$d1")
 expect_eq "monolithic PUT with Content-Length accepted" 201 "$code"
+
+# Expect: 100-continue reaches the registry and its interim answer comes
+# back, so the client sends the body at once instead of after a timeout.
+head -c 300000 /dev/urandom > "$T/blob3"
+d3="sha256:$(sha256sum "$T/blob3" | cut -d' ' -f1)"
+loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')
+curl -sv -o /dev/null -X PUT -H 'Expect: 100-continue' -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$T/blob3" "$loc&digest=$d3" > "$T/expect.out" 2>&1
+grep -q '^< HTTP/1.1 100 Continue' "$T/expect.out" && grep -q '^< HTTP/1.1 201' "$T/expect.out" &&
+    ok "Expect: 100-continue answered with the registry's 100, then 201" ||
+    { not_ok "Expect: 100-continue answered with the registry's 100, then 201"; grep '^[<>] ' "$T/expect.out" | sed 's/^/# /'; }
 
 # Chunked upload (Transfer-Encoding: chunked from the client).
 head -c 2000000 /dev/urandom > "$T/blob2"
