@@ -23,6 +23,8 @@ static const struct {
 	{ "crates.io", VERSION_SEMVER },
 	{ "NuGet", VERSION_SEMVER },
 	{ "PyPI", VERSION_PEP440 },
+	{ "Maven", VERSION_MAVEN },
+	{ "RubyGems", VERSION_GEM },
 };
 
 enum version_scheme
@@ -47,6 +49,8 @@ version_scheme_name(enum version_scheme s)
 	case VERSION_APK: return "apk";
 	case VERSION_SEMVER: return "semver";
 	case VERSION_PEP440: return "pep440";
+	case VERSION_MAVEN: return "maven";
+	case VERSION_GEM: return "rubygems";
 	case VERSION_UNKNOWN: break;
 	}
 	return "unknown";
@@ -61,6 +65,8 @@ version_cmp(enum version_scheme s, const char *a, const char *b)
 	case VERSION_APK: return version_apk_cmp(a, b);
 	case VERSION_SEMVER: return version_semver_cmp(a, b);
 	case VERSION_PEP440: return version_pep440_cmp(a, b);
+	case VERSION_MAVEN: return version_maven_cmp(a, b);
+	case VERSION_GEM: return version_gem_cmp(a, b);
 	case VERSION_UNKNOWN: break;
 	}
 	return strcmp(a, b);

@@ -1,6 +1,6 @@
 /*
  * Version ordering, one comparator per ecosystem family, each following
- * that ecosystem's own rules (dpkg, rpm, apk, SemVer, PEP 440). A
+ * that ecosystem's own rules (dpkg, rpm, apk, SemVer, PEP 440, Maven, RubyGems). A
  * comparator returns <0, 0, >0 like strcmp and never fails: input that
  * does not parse still orders deterministically, so a hostile version
  * string cannot crash a scan.
@@ -14,7 +14,9 @@ enum version_scheme {
 	VERSION_RPM,		/* Red Hat, Rocky, AlmaLinux, SUSE */
 	VERSION_APK,		/* Alpine, Wolfi */
 	VERSION_SEMVER,		/* npm, Go, crates.io, NuGet */
-	VERSION_PEP440		/* PyPI */
+	VERSION_PEP440,		/* PyPI */
+	VERSION_MAVEN,		/* Maven */
+	VERSION_GEM		/* RubyGems */
 };
 
 /* Scheme for an OSV ecosystem name ("Debian:12" -> VERSION_DPKG). */
@@ -27,5 +29,7 @@ int		 version_rpm_cmp(const char *, const char *);
 int		 version_apk_cmp(const char *, const char *);
 int		 version_semver_cmp(const char *, const char *);
 int		 version_pep440_cmp(const char *, const char *);
+int		 version_maven_cmp(const char *, const char *);
+int		 version_gem_cmp(const char *, const char *);
 
 #endif

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = buf + strlen(buf) + 1;
 	if (b > buf + size)
 		b = buf + size + 1;
-	for (s = VERSION_DPKG; s <= VERSION_PEP440; s++) {
+	for (s = VERSION_DPKG; s <= VERSION_GEM; s++) {
 		int ab = sign(version_cmp(s, a, b));
 		int ba = sign(version_cmp(s, b, a));
 

@@ -10,6 +10,7 @@ mkdir -p "$out"
 command -v clang >/dev/null 2>&1 || { echo "1..0 # SKIP clang not installed"; exit 0; }
 CF="-g -O1 -fsanitize=fuzzer,address,undefined -I$top"
 SRC_SCAN="$top/scan/version.c $top/scan/version_dpkg.c $top/scan/version_rpm.c
+    $top/scan/version_maven.c $top/scan/version_gem.c
     $top/scan/version_apk.c $top/scan/version_semver.c $top/scan/version_pep440.c"
 SRC_OSV="$SRC_SCAN $top/scan/cvss.c $top/scan/osv.c $top/scan/vulnmatch.c
     $top/store/db.c $top/conf/log.c"

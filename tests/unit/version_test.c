@@ -3,7 +3,8 @@
  * real version strings from Debian, Alpine, RHEL, npm, Go and PyPI.
  * Sources: deb-version(7) and dpkg's t/dpkg_version.t cases; rpm's
  * tests/rpmvercmp.at; apk-tools' test/version.data; semver.org section
- * 11's precedence example; PEP 440's ordering example.
+ * 11's precedence example; PEP 440's ordering example; Maven's
+ * ComparableVersionTest lists; RubyGems' Gem::Version documentation.
  */
 #include "scan/version.h"
 #include "tests/tap.h"
@@ -51,6 +52,17 @@ main(void)
 		"1.0b2.post345", "1.0rc1.dev456", "1.0rc1", "1.0",
 		"1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34",
 		"1.0.post456", "1.1.dev1", NULL };
+	static const char *const maven_qualifiers[] = {
+		"1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2",
+		"1-beta123", "1-m2", "1-m11", "1-rc", "1-cr2", "1-rc123",
+		"1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc",
+		"1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123",
+		NULL };
+	static const char *const maven_numbers[] = {
+		"2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a",
+		"2.1b", "2.1-c", "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2",
+		"11.a11", "11.b2", "11.b11", "11.m2", "11.m11", "11", "11.a",
+		"11b", "11c", "11m", NULL };
 	static const char *const dpkg_tilde[] = {
 		"1.0~~", "1.0~~a", "1.0~", "1.0", "1.0a", "1.0+", NULL };
 
@@ -125,7 +137,34 @@ main(void)
 	lt(VERSION_PEP440, "2.11.2", "2.11.3");
 	lt(VERSION_PEP440, "3.1.2", "3.1.10");
 
+	/* Maven: ComparableVersionTest's two ordered lists */
+	chain(VERSION_MAVEN, maven_qualifiers);
+	chain(VERSION_MAVEN, maven_numbers);
+	eq(VERSION_MAVEN, "1", "1.0.0");
+	eq(VERSION_MAVEN, "1-ga", "1");
+	eq(VERSION_MAVEN, "1-final", "1.0");
+	eq(VERSION_MAVEN, "1-cr1", "1-rc1");
+	eq(VERSION_MAVEN, "1a1", "1-alpha-1");
+	eq(VERSION_MAVEN, "1.0-SNAPSHOT", "1-snapshot");
+	lt(VERSION_MAVEN, "2.14.1", "2.15.0");
+	lt(VERSION_MAVEN, "2.0-beta9", "2.0-rc1");
+	lt(VERSION_MAVEN, "2.16.0", "2.17.1");
+
+	/* RubyGems: Gem::Version's documented behaviour */
+	lt(VERSION_GEM, "1.0.a", "1.0");
+	lt(VERSION_GEM, "1.0.a", "1.0.b");
+	lt(VERSION_GEM, "1.0.0.pre1", "1.0.0");
+	lt(VERSION_GEM, "1.0.0.rc1", "1.0.0");
+	lt(VERSION_GEM, "1.9.3", "1.10.0");
+	eq(VERSION_GEM, "1.0", "1");
+	eq(VERSION_GEM, "1.0.0", "1");
+	eq(VERSION_GEM, "1.2.3-1", "1.2.3.pre.1");
+	lt(VERSION_GEM, "5.2.4.2", "5.2.4.3");
+	lt(VERSION_GEM, "6.0.0.beta1", "6.0.0.rc1");
+
 	/* Ecosystem names from OSV */
+	is_int(version_scheme_of("Maven"), VERSION_MAVEN, "Maven");
+	is_int(version_scheme_of("RubyGems"), VERSION_GEM, "RubyGems");
 	is_int(version_scheme_of("Debian:12"), VERSION_DPKG, "Debian:12");
 	is_int(version_scheme_of("Ubuntu:22.04:LTS"), VERSION_DPKG, "Ubuntu");
 	is_int(version_scheme_of("Alpine:v3.19"), VERSION_APK, "Alpine");
