@@ -1,6 +1,6 @@
 /*
  *   portcullis db import [-s state_dir] PATH...    OSV dirs, files, zips
- *   portcullis db query  [-s state_dir] ECOSYSTEM NAME VERSION
+ *   portcullis db query  [-s state_dir] [-S source [-V srcver]] ECO NAME VERSION
  *   portcullis db info   [-s state_dir]
  */
 #include "proxy/cmd_db.h"
@@ -22,20 +22,28 @@ cmd_db_usage(void)
 {
 	fprintf(stderr,
 	    "usage: portcullis db import [-s state_dir] PATH...\n"
-	    "       portcullis db query [-s state_dir] ECOSYSTEM NAME VERSION\n"
+	    "       portcullis db query [-s state_dir] [-S source [-V source_version]]\n"
+	    "                           ECOSYSTEM NAME VERSION\n"
 	    "       portcullis db info [-s state_dir]\n");
 	exit(2);
 }
 
-static int
-cmd_db_hit(const struct vulnmatch_hit *h, void *arg)
+static json_t *
+cmd_db_finding(const struct vulnmatch_finding *f)
 {
-	json_t	*arr = arg;
+	json_t		*aliases = json_array();
+	const char	*p = f->aliases;
 
-	return json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:s?, "
-	    "s:s?, s:s}", "id", h->id, "severity", h->severity ?
-	    h->severity : "UNKNOWN", "score", h->score, "fixed", h->fixed,
-	    "summary", h->summary, "aliases", h->aliases));
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		json_array_append_new(aliases, json_stringn(p, l));
+		p += l + (p[l] == ',');
+	}
+	return json_pack("{s:s, s:o, s:s, s:f, s:s?, s:s?}", "id", f->id,
+	    "aliases", aliases, "severity", f->severity, "score", f->score,
+	    "fixed", f->fixed[0] ? f->fixed : NULL,
+	    "summary", f->summary[0] ? f->summary : NULL);
 }
 
 int
@@ -44,7 +52,7 @@ cmd_db(int argc, char **argv)
 	struct store	*st = NULL;
 	struct osv_stats stats;
 	const char	*state = getenv("PORTCULLIS_STATE");
-	const char	*sub;
+	const char	*sub, *source = NULL, *source_version = NULL;
 	char		 path[4096], buf[128];
 	int		 ch, rv = 1;
 
@@ -54,11 +62,13 @@ cmd_db(int argc, char **argv)
 		cmd_db_usage();
 	sub = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
-		if (ch == 's')
-			state = optarg;
-		else
-			cmd_db_usage();
+	while ((ch = getopt(argc, argv, "s:S:V:")) != -1) {
+		switch (ch) {
+		case 's': state = optarg; break;
+		case 'S': source = optarg; break;
+		case 'V': source_version = optarg; break;
+		default: cmd_db_usage();
+		}
 	}
 	argc -= optind;
 	argv += optind;
@@ -82,24 +92,33 @@ cmd_db(int argc, char **argv)
 		    stats.withdrawn, stats.rejected, stats.unknown_eco);
 		rv = 0;
 	} else if (strcmp(sub, "query") == 0) {
-		json_t	*arr = json_array();
-		char	*out;
-		int	 n;
+		struct vulnmatch_pkg	  pkg;
+		struct vulnmatch_finding *f = NULL;
+		json_t			 *arr;
+		char			 *out;
+		int			  n, i;
 
 		if (argc != 3)
 			cmd_db_usage();
-		if ((st = store_open(path, 1)) == NULL) {
-			json_decref(arr);
+		if ((st = store_open(path, 1)) == NULL)
 			goto done;
-		}
-		n = vulnmatch_query(st, argv[0], argv[1], argv[2], cmd_db_hit,
-		    arr);
-		if (n >= 0 && (out = json_dumps(arr, JSON_INDENT(2))) != NULL) {
+		memset(&pkg, 0, sizeof(pkg));
+		pkg.name = argv[1];
+		pkg.version = argv[2];
+		pkg.source = source;
+		pkg.source_version = source_version;
+		if ((n = vulnmatch_package(st, argv[0], &pkg, &f)) < 0)
+			goto done;
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, cmd_db_finding(&f[i]));
+		if ((out = json_dumps(arr, JSON_INDENT(2))) != NULL) {
 			printf("%s\n", out);
 			free(out);
 			rv = 0;
 		}
 		json_decref(arr);
+		free(f);
 	} else if (strcmp(sub, "info") == 0) {
 		if ((st = store_open(path, 1)) == NULL)
 			goto done;

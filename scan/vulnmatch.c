@@ -3,6 +3,7 @@
 #include "conf/log.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,4 +173,191 @@ vulnmatch_query(struct store *st, const char *eco, const char *name,
 	if (store_adv_each(st, eco, name, vulnmatch_each_cb, &c) == -1)
 		return -1;
 	return c.hits;
+}
+
+struct vulnmatch_acc {
+	struct vulnmatch_finding	*f;
+	int				 n, cap, err;
+};
+
+static int
+vulnmatch_has_id(const struct vulnmatch_finding *f, const char *id)
+{
+	const char	*p = f->aliases;
+	size_t		 n = strlen(id);
+
+	if (strcmp(f->id, id) == 0)
+		return 1;
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		if (l == n && strncmp(p, id, n) == 0)
+			return 1;
+		p += l + (p[l] == ',');
+	}
+	return 0;
+}
+
+static void
+vulnmatch_add_alias(struct vulnmatch_finding *f, const char *id)
+{
+	size_t	off = strlen(f->aliases);
+
+	if (vulnmatch_has_id(f, id))
+		return;
+	snprintf(f->aliases + off, sizeof(f->aliases) - off, "%s%s",
+	    off ? "," : "", id);
+}
+
+static int
+vulnmatch_sev_rank(const char *s)
+{
+	static const char *const order[] = { "UNKNOWN", "NONE", "LOW",
+	    "MEDIUM", "HIGH", "CRITICAL" };
+	int	i;
+
+	for (i = 0; i < 6; i++)
+		if (s != NULL && strcmp(s, order[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* Call fn(f, id) for the hit's id and each of its aliases. */
+static int
+vulnmatch_each_id(const struct vulnmatch_hit *h,
+    int (*fn)(struct vulnmatch_finding *, const char *),
+    struct vulnmatch_finding *f)
+{
+	const char	*p = h->aliases ? h->aliases : "";
+	char		 id[128];
+
+	if (fn(f, h->id))
+		return 1;
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		snprintf(id, sizeof(id), "%.*s", (int)l, p);
+		if (fn(f, id))
+			return 1;
+		p += l + (p[l] == ',');
+	}
+	return 0;
+}
+
+static int
+vulnmatch_has_id_fn(struct vulnmatch_finding *f, const char *id)
+{
+	return vulnmatch_has_id(f, id);
+}
+
+static int
+vulnmatch_add_alias_fn(struct vulnmatch_finding *f, const char *id)
+{
+	vulnmatch_add_alias(f, id);
+	return 0;
+}
+
+static int
+vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
+{
+	struct vulnmatch_acc		*a = arg;
+	struct vulnmatch_finding	*f = NULL;
+	int				 i;
+
+	/* Same vulnerability if any identifier is shared. */
+	for (i = 0; i < a->n && f == NULL; i++)
+		if (vulnmatch_each_id(h, vulnmatch_has_id_fn, &a->f[i]))
+			f = &a->f[i];
+	if (f == NULL) {
+		if (a->n == a->cap) {
+			int	ncap = a->cap ? a->cap * 2 : 8;
+			void	*nf = realloc(a->f, (size_t)ncap * sizeof(*a->f));
+
+			if (nf == NULL) {
+				a->err = 1;
+				return -1;
+			}
+			a->f = nf;
+			a->cap = ncap;
+		}
+		f = &a->f[a->n++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->id, sizeof(f->id), "%s", h->id);
+		snprintf(f->severity, sizeof(f->severity), "%s",
+		    h->severity ? h->severity : "UNKNOWN");
+		f->score = h->score;
+	} else {
+		if (vulnmatch_sev_rank(h->severity) >
+		    vulnmatch_sev_rank(f->severity))
+			snprintf(f->severity, sizeof(f->severity), "%s",
+			    h->severity);
+		if (h->score > f->score)
+			f->score = h->score;
+	}
+	if (f->fixed[0] == '\0' && h->fixed != NULL)
+		snprintf(f->fixed, sizeof(f->fixed), "%s", h->fixed);
+	if (f->summary[0] == '\0' && h->summary != NULL)
+		snprintf(f->summary, sizeof(f->summary), "%s", h->summary);
+	vulnmatch_each_id(h, vulnmatch_add_alias_fn, f);
+	return 0;
+}
+
+int
+vulnmatch_package(struct store *st, const char *eco,
+    const struct vulnmatch_pkg *p, struct vulnmatch_finding **out)
+{
+	struct vulnmatch_acc	 a = { NULL, 0, 0, 0 };
+	const char		*src = p->source ? p->source : p->name;
+	const char		*srcver = p->source_version ? p->source_version :
+				    p->version;
+
+	*out = NULL;
+	if (vulnmatch_query(st, eco, src, srcver, vulnmatch_acc_cb, &a) == -1)
+		goto fail;
+	if (strcmp(src, p->name) != 0 && vulnmatch_query(st, eco, p->name,
+	    p->version, vulnmatch_acc_cb, &a) == -1)
+		goto fail;
+	if (a.err)
+		goto fail;
+	*out = a.f;
+	return a.n;
+ fail:
+	free(a.f);
+	return -1;
+}
+
+int
+vulnmatch_os_ecosystems(const char *id, const char *ver, char out[][64],
+    int max)
+{
+	char	mm[32];
+	size_t	dots = 0, i;
+	int	n = 0;
+
+	if (id == NULL || ver == NULL || max < 2)
+		return 0;
+	if (strcmp(id, "debian") == 0) {
+		/* VERSION_ID is the major release: "12". */
+		snprintf(out[n++], 64, "Debian:%.*s", (int)strcspn(ver, "."),
+		    ver);
+	} else if (strcmp(id, "ubuntu") == 0) {
+		snprintf(out[n++], 64, "Ubuntu:%s", ver);
+		snprintf(out[n++], 64, "Ubuntu:%s:LTS", ver);
+	} else if (strcmp(id, "alpine") == 0) {
+		/* "3.19.1" -> "v3.19" */
+		for (i = 0; ver[i] != '\0' && i < sizeof(mm) - 1; i++) {
+			if (ver[i] == '.' && ++dots == 2)
+				break;
+			mm[i] = ver[i];
+		}
+		mm[i] = '\0';
+		snprintf(out[n++], 64, "Alpine:v%s", mm);
+	} else if (strcmp(id, "rocky") == 0) {
+		snprintf(out[n++], 64, "Rocky Linux:%.*s",
+		    (int)strcspn(ver, "."), ver);
+	} else if (strcmp(id, "almalinux") == 0) {
+		snprintf(out[n++], 64, "AlmaLinux:%.*s",
+		    (int)strcspn(ver, "."), ver);
+	}
+	return n;
 }
