@@ -1,0 +1,68 @@
+#!/bin/sh
+# portcullis db update fetches OSV zip exports over HTTPS (here from a
+# local nginx with a private CA), verifies the server, streams the
+# download to disk and imports it; any failure leaves the store alone.
+. "$top_srcdir/tests/lib/common.sh"
+need nginx openssl bsdtar curl
+tap_plan 6
+
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-test-ca \
+    -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$T/srv.key" \
+    -out "$T/srv.csr" >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext"
+openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+    -days 2 -extfile "$T/srv.ext" -out "$T/srv.crt" >/dev/null 2>&1
+
+mkdir -p "$T/www/osv" "$T/nginx"
+# nginx workers drop root: let them read the test directory.
+chmod 755 "$T"
+(cd "$top_srcdir/tests/data/osv" && bsdtar -a -cf "$T/www/osv/npm.zip" GHSA-35jh-r3h4-6jhm.json)
+NP=$(free_port)
+cat > "$T/nginx.conf" <<NGX
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  server {
+    listen 127.0.0.1:$NP ssl;
+    ssl_certificate $T/srv.crt;
+    ssl_certificate_key $T/srv.key;
+    root $T/www;
+  }
+}
+NGX
+nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
+PIDS="$PIDS $!"
+wait_http "https://127.0.0.1:$NP/" -k || bail "nginx did not start"
+
+S="$T/state"
+db() { sub=$1; shift; "$PORTCULLIS" db "$sub" -s "$S" "$@" 2>>"$T/db.log"; }
+
+check "db update fetches and imports an OSV zip over verified HTTPS" \
+    db update -C "$T/ca.crt" "https://localhost:$NP/osv/npm.zip"
+expect_eq "the fetched advisory matches" 1 "$(db query npm lodash 4.17.20 | grep -c GHSA-35jh)"
+v1=$(db info | sed -n 's/^data_version: //p')
+
+if db update "https://localhost:$NP/osv/npm.zip" >/dev/null 2>&1; then
+	not_ok "a server the system store does not trust is refused"
+else
+	grep -q 'certificate verify failed' "$T/db.log" &&
+	    ok "a server the system store does not trust is refused" ||
+	    { not_ok "a server the system store does not trust is refused"; tail -3 "$T/db.log" | sed 's/^/# /'; }
+fi
+if db update -C "$T/ca.crt" "https://localhost:$NP/osv/missing.zip" >/dev/null 2>&1; then
+	not_ok "HTTP 404 is an error"
+else
+	grep -q 'HTTP 404' "$T/db.log" && ok "HTTP 404 is an error" || not_ok "HTTP 404 is an error"
+fi
+expect_eq "failed updates left the store unchanged" "$v1" "$(db info | sed -n 's/^data_version: //p')"
+if db update -C "$T/ca.crt" "http://localhost:$NP/osv/npm.zip" >/dev/null 2>&1; then
+	not_ok "plain http:// refused"
+else
+	ok "plain http:// refused"
+fi
