@@ -125,7 +125,7 @@ osv_import_record(struct store *st, const char *text, size_t len,
 			rv = -1;
 			goto done;
 		}
-		s = store_adv_put(st, id, eco, pname, out);
+		s = store_adv_put(st, id, (unsigned int)i, eco, pname, out);
 		free(out);
 		out = NULL;
 		json_decref(row);

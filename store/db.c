@@ -249,26 +249,39 @@ store_meta_get(struct store *st, const char *key, char *buf, size_t len)
 	return s;
 }
 
-/* "<eco>\0<pkg>\0<id>" into buf; returns length or 0 if too long. */
+/*
+ * "<eco>\0<pkg>\0<id>\0<seq>" into buf (without id: the prefix of every
+ * advisory for the package). A record may list the same package in
+ * several affected[] entries, hence seq. Returns length, 0 if too long.
+ */
 static size_t
-store_adv_key(char *buf, const char *eco, const char *pkg, const char *id)
+store_adv_key(char *buf, const char *eco, const char *pkg, const char *id,
+    unsigned int seq)
 {
 	size_t	le = strlen(eco), lp = strlen(pkg);
 	size_t	li = id != NULL ? strlen(id) : 0;
-	size_t	n = le + 1 + lp + 1 + li;
+	size_t	n = le + 1 + lp + 1;
+	char	sq[16];
+	int	ls = 0;
 
-	if (n > STORE_KEY_MAX)
+	if (id != NULL)
+		ls = snprintf(sq, sizeof(sq), "%u", seq);
+	if (n + (id ? li + 1 + (size_t)ls : 0) > STORE_KEY_MAX)
 		return 0;
 	memcpy(buf, eco, le + 1);
 	memcpy(buf + le + 1, pkg, lp + 1);
-	if (id != NULL)
-		memcpy(buf + le + lp + 2, id, li);
+	if (id != NULL) {
+		memcpy(buf + n, id, li);
+		buf[n + li] = '\0';
+		memcpy(buf + n + li + 1, sq, (size_t)ls);
+		n += li + 1 + (size_t)ls;
+	}
 	return n;
 }
 
 enum store_status
-store_adv_put(struct store *st, const char *id, const char *eco,
-    const char *pkg, const char *json)
+store_adv_put(struct store *st, const char *id, unsigned int seq,
+    const char *eco, const char *pkg, const char *json)
 {
 	char			 key[STORE_KEY_MAX + 1];
 	MDB_val			 k, v, ik, iv;
@@ -278,7 +291,7 @@ store_adv_put(struct store *st, const char *id, const char *eco,
 
 	if (st->wtxn == NULL)
 		return STORE_ERROR;
-	if ((klen = store_adv_key(key, eco, pkg, id)) == 0) {
+	if ((klen = store_adv_key(key, eco, pkg, id, seq)) == 0) {
 		log_warnx("store: advisory %s: key too long, skipped", id);
 		return STORE_OK;
 	}
@@ -358,7 +371,7 @@ store_adv_each(struct store *st, const char *eco, const char *pkg,
 	size_t		 plen;
 	int		 rc, op, ret = -1;
 
-	if ((plen = store_adv_key(prefix, eco, pkg, NULL)) == 0)
+	if ((plen = store_adv_key(prefix, eco, pkg, NULL, 0)) == 0)
 		return 0;	/* no such key can exist */
 	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0 ||
 	    (rc = mdb_cursor_open(txn, st->adv, &cur)) != 0) {

@@ -2,7 +2,8 @@
  * The LMDB store. One environment under <state_dir>/db with named
  * databases:
  *   meta   schema version, data version, import time
- *   adv    "<ecosystem>\0<package>\0<advisory id>" -> advisory JSON
+ *   adv    "<ecosystem>\0<package>\0<advisory id>\0<n>" -> advisory JSON,
+ *          one row per affected[] entry
  *   ids    "<advisory id>" -> the adv keys it wrote, so a re-import or a
  *          withdrawal removes exactly what the record put there
  * LMDB gives us one writer and many readers that never block it, and a
@@ -38,8 +39,8 @@ enum store_status store_write_commit(struct store *);
 void		 store_write_abort(struct store *);
 /* Within the write transaction. */
 enum store_status store_adv_put(struct store *, const char *id,
-		    const char *ecosystem, const char *package,
-		    const char *json);
+		    unsigned int seq, const char *ecosystem,
+		    const char *package, const char *json);
 /* Remove everything advisory id put before (re-import, withdrawal). */
 enum store_status store_adv_forget(struct store *, const char *id);
 enum store_status store_meta_put(struct store *, const char *key,

@@ -1,10 +1,10 @@
 #!/bin/sh
 # The vulnerability store from the command line, on a real OSV record
-# (tests/data/osv): import, match, re-import, withdrawal, bad records,
+# records (tests/data/osv): import, match, re-import, withdrawal, bad records,
 # zip exports, map growth, and a writer killed mid-import.
 . "$top_srcdir/tests/lib/common.sh"
 need bsdtar awk
-tap_plan 14
+tap_plan 18
 
 S="$T/state"
 db() { sub=$1; shift; "$PORTCULLIS" db "$sub" -s "$S" "$@" 2>>"$T/db.log"; }
@@ -22,6 +22,21 @@ expect_eq "lodash 4.17.21 (the fix) is clean" "[]" "$(db query npm lodash 4.17.2
 expect_eq "lodash-es, the record's second package, matches too" 1 \
     "$(db query npm lodash-es 4.17.15 | grep -c GHSA-35jh-r3h4-6jhm)"
 expect_eq "another ecosystem's lodash does not match" "[]" "$(db query PyPI lodash 4.17.20)"
+
+# Log4Shell (GHSA-jfh8-c2jp-5v3q): three Maven ranges, Maven ordering.
+L=org.apache.logging.log4j:log4j-core
+l4j() { db query Maven "$L" "$1" | tr -d ' \n'; }
+r=$(l4j 2.14.1)
+case "$r" in *'"id":"GHSA-jfh8-c2jp-5v3q"'*'"severity":"CRITICAL","score":10.0,"fixed":"2.15.0"'*)
+	ok "log4j-core 2.14.1: Log4Shell, CRITICAL 10.0, fixed in 2.15.0";;
+*) not_ok "log4j-core 2.14.1: Log4Shell, CRITICAL 10.0, fixed in 2.15.0"; echo "# $r";; esac
+r=$(l4j 2.12.1)
+case "$r" in *'"fixed":"2.12.2"'*) ok "log4j-core 2.12.1: fix on its own branch is 2.12.2";;
+*) not_ok "log4j-core 2.12.1: fix on its own branch is 2.12.2"; echo "# $r";; esac
+expect_eq "log4j-core 2.12.2, 2.3.1 and 2.15.0 (backported fixes) are clean" "[][][]" \
+    "$(l4j 2.12.2)$(l4j 2.3.1)$(l4j 2.15.0)"
+expect_eq "log4j-core 2.0-beta9 (inside 0..2.3.1) is affected" 1 \
+    "$(l4j 2.0-beta9 | grep -c GHSA-jfh8)"
 
 n1=$(db info | sed -n 's/^advisory_entries: //p')
 db import "$DATA" >/dev/null
