@@ -10,7 +10,7 @@
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, adv, ids;
+	MDB_dbi		 meta, adv, ids, layers, images;
 	MDB_txn		*wtxn;		/* open write transaction, or NULL */
 	int		 readonly;
 	uint64_t	 mapsize;
@@ -40,7 +40,9 @@ store_dbis(struct store *st)
 	flags = st->readonly ? 0 : MDB_CREATE;
 	if ((rc = mdb_dbi_open(txn, "meta", flags, &st->meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "adv", flags, &st->adv)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "ids", flags, &st->ids)) != 0) {
+	    (rc = mdb_dbi_open(txn, "ids", flags, &st->ids)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "layers", flags, &st->layers)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "images", flags, &st->images)) != 0) {
 		store_warn("open databases", rc);
 		mdb_txn_abort(txn);
 		return -1;
@@ -419,4 +421,103 @@ store_adv_count(struct store *st)
 		n = ms.ms_entries;
 	mdb_txn_abort(txn);
 	return n;
+}
+
+static MDB_dbi
+store_digest_dbi(struct store *st, enum store_digest_db which)
+{
+	return which == STORE_LAYERS ? st->layers : st->images;
+}
+
+enum store_status
+store_digest_put(struct store *st, enum store_digest_db which,
+    const char *digest, const char *json)
+{
+	MDB_val			 k = { strlen(digest), (void *)digest };
+	MDB_val			 v = { strlen(json), (void *)json };
+	MDB_txn			*txn = st->wtxn;
+	enum store_status	 s;
+	int			 rc;
+
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
+		return STORE_ERROR;
+	if (txn == NULL && (rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_rc("begin write", rc);
+	s = store_rc("digest put", mdb_put(txn, store_digest_dbi(st, which),
+	    &k, &v, 0));
+	if (txn != st->wtxn) {
+		if (s == STORE_OK)
+			s = store_rc("commit", mdb_txn_commit(txn));
+		else
+			mdb_txn_abort(txn);
+	}
+	return s;
+}
+
+enum store_status
+store_digest_get(struct store *st, enum store_digest_db which,
+    const char *digest, char **json)
+{
+	MDB_val			 k = { strlen(digest), (void *)digest }, v;
+	MDB_txn			*txn;
+	enum store_status	 s;
+	int			 rc;
+
+	*json = NULL;
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
+		return STORE_NOTFOUND;
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_rc("begin read", rc);
+	s = store_rc("digest get", mdb_get(txn, store_digest_dbi(st, which),
+	    &k, &v));
+	if (s == STORE_OK) {
+		/* Copy out before the transaction ends. */
+		if ((*json = malloc(v.mv_size + 1)) == NULL)
+			s = STORE_ERROR;
+		else {
+			memcpy(*json, v.mv_data, v.mv_size);
+			(*json)[v.mv_size] = '\0';
+		}
+	}
+	mdb_txn_abort(txn);
+	return s;
+}
+
+int
+store_digest_each(struct store *st, enum store_digest_db which,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	char		*dk = NULL, *dv = NULL;
+	int		 rc, op, ret = -1;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, store_digest_dbi(st, which), &cur)) !=
+	    0) {
+		store_warn("read", rc);
+		goto done;
+	}
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if ((dk = strndup(k.mv_data, k.mv_size)) == NULL ||
+		    (dv = strndup(v.mv_data, v.mv_size)) == NULL)
+			goto done;
+		rc = cb(dk, dv, arg);
+		free(dk);
+		free(dv);
+		dk = dv = NULL;
+		if (rc == -1)
+			goto done;
+	}
+	ret = rc == MDB_NOTFOUND ? 0 : -1;
+ done:
+	free(dk);
+	free(dv);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return ret;
 }

@@ -6,6 +6,9 @@
  *          one row per affected[] entry
  *   ids    "<advisory id>" -> the adv keys it wrote, so a re-import or a
  *          withdrawal removes exactly what the record put there
+ *   layers "<layer digest>" -> scan result JSON (packages, secrets, limits)
+ *   images "<manifest digest>" -> verdict JSON (data version it was
+ *          computed against, findings summary, decision)
  * LMDB gives us one writer and many readers that never block it, and a
  * commit is atomic: a writer killed mid-import leaves the old data.
  */
@@ -57,6 +60,22 @@ int		 store_adv_each(struct store *, const char *ecosystem,
 /* Copy meta value into buf. STORE_OK, STORE_NOTFOUND or STORE_ERROR. */
 enum store_status store_meta_get(struct store *, const char *key, char *buf,
 		    size_t len);
+/*
+ * Digest-keyed results: layer findings and image verdicts. put/get run
+ * in their own transactions (or the open write transaction for put).
+ * get copies into a malloc'd NUL-terminated string the caller frees;
+ * STORE_NOTFOUND when absent.
+ */
+enum store_digest_db { STORE_LAYERS, STORE_IMAGES };
+enum store_status store_digest_put(struct store *, enum store_digest_db,
+		    const char *digest, const char *json);
+enum store_status store_digest_get(struct store *, enum store_digest_db,
+		    const char *digest, char **json);
+/* Every stored image verdict, for re-evaluation when data changes. */
+int		 store_digest_each(struct store *, enum store_digest_db,
+		    int (*cb)(const char *digest, const char *json, void *),
+		    void *arg);
+
 /* Number of advisory keys (for reporting). */
 uint64_t	 store_adv_count(struct store *);
 
