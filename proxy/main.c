@@ -11,6 +11,7 @@
 #include "conf/log.h"
 #include "proxy/server.h"
 #include "proxy/cmd_db.h"
+#include "proxy/cmd_scan.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -28,7 +29,8 @@ usage(void)
 	    "usage: portcullis serve [-d] [-c config.yaml] [-l host:port] "
 	    "[-u upstream-url]\n"
 	    "       portcullis check-config -c config.yaml\n"
-	    "       portcullis db import|query|info ...\n"
+	    "       portcullis db import|update|query|info ...\n"
+	    "       portcullis scan [-f table|json] [-F severity] SOURCE\n"
 	    "       portcullis version\n");
 	exit(2);
 }
@@ -137,6 +139,8 @@ main(int argc, char **argv)
 		conf_free(c);
 		return 0;
 	}
+	if (strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "db") == 0)
 		return cmd_db(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {

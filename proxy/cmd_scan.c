@@ -1,0 +1,553 @@
+/*
+ *   portcullis scan [-s state_dir] [-f table|json] [-F severity] [-x] SOURCE
+ *
+ * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG]
+ * or docker-archive:FILE (what `docker save` writes). Archives are
+ * unpacked into a private temporary directory first. Layers stream
+ * through the scanner one at a time; vulnerabilities come from the
+ * store under state_dir (see `portcullis db import`).
+ *
+ * Exit status: 0 pass, 1 a finding at or above -F (or a secret, with
+ * -x), 2 usage or input errors.
+ */
+#include "proxy/cmd_scan.h"
+#include "scan/image.h"
+#include "scan/imgconfig.h"
+#include "scan/layer.h"
+#include "scan/vulnmatch.h"
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct scan_image {
+	char		 *config_path;
+	char		**layer_paths;
+	char		**layer_digests;	/* expected; NULL for docker-archive */
+	size_t		  nlayers;
+};
+
+static void
+cmd_scan_usage(void)
+{
+	fprintf(stderr, "usage: portcullis scan [-s state_dir] [-f table|json] "
+	    "[-F critical|high|medium|low] [-x]\n"
+	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
+	    "docker-archive:FILE\n");
+	exit(2);
+}
+
+static json_t *
+cmd_scan_load(const char *path)
+{
+	json_error_t	err;
+	json_t		*j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+
+	if (j == NULL)
+		fprintf(stderr, "%s: %s (line %d)\n", path, err.text, err.line);
+	return j;
+}
+
+/* blobs/<alg>/<hex> for a digest, refusing anything but [a-z0-9]. */
+static char *
+cmd_scan_blob(const char *dir, const char *digest)
+{
+	const char	*colon;
+	char		*p;
+	size_t		 i;
+
+	if (digest == NULL || (colon = strchr(digest, ':')) == NULL)
+		return NULL;
+	for (i = 0; digest[i] != '\0'; i++)
+		if (!((digest[i] >= 'a' && digest[i] <= 'z') ||
+		    (digest[i] >= '0' && digest[i] <= '9') || digest + i == colon))
+			return NULL;
+	if (asprintf(&p, "%s/blobs/%.*s/%s", dir, (int)(colon - digest),
+	    digest, colon + 1) == -1)
+		return NULL;
+	return p;
+}
+
+static int
+cmd_scan_add_layer(struct scan_image *im, char *path, const char *digest)
+{
+	char	**np, **nd;
+
+	if ((np = reallocarray(im->layer_paths, im->nlayers + 1,
+	    sizeof(*np))) == NULL)
+		return -1;
+	im->layer_paths = np;
+	if ((nd = reallocarray(im->layer_digests, im->nlayers + 1,
+	    sizeof(*nd))) == NULL)
+		return -1;
+	im->layer_digests = nd;
+	im->layer_paths[im->nlayers] = path;
+	im->layer_digests[im->nlayers] = digest ? strdup(digest) : NULL;
+	im->nlayers++;
+	return 0;
+}
+
+/* Pick the manifest in an OCI layout: by tag, or the only one. */
+static int
+cmd_scan_oci(const char *dir, const char *tag, struct scan_image *im)
+{
+	json_t		*index = NULL, *man = NULL, *desc = NULL, *d, *l;
+	char		 path[4096], *blob = NULL;
+	size_t		 i;
+	int		 rv = -1, depth;
+
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	if ((index = cmd_scan_load(path)) == NULL)
+		goto done;
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		const char *ref = json_string_value(json_object_get(
+		    json_object_get(d, "annotations"),
+		    "org.opencontainers.image.ref.name"));
+
+		if (tag == NULL ? json_array_size(json_object_get(index,
+		    "manifests")) == 1 : (ref != NULL && strcmp(ref, tag) == 0))
+			desc = d;
+	}
+	if (desc == NULL) {
+		fprintf(stderr, "%s: no manifest %s%s\n", dir,
+		    tag ? "tagged " : "(several: name a tag)", tag ? tag : "");
+		goto done;
+	}
+	/* Follow image indexes down to one manifest (linux/amd64 first). */
+	for (depth = 0; depth < 4; depth++) {
+		json_t *m;
+
+		free(blob);
+		if ((blob = cmd_scan_blob(dir, json_string_value(
+		    json_object_get(desc, "digest")))) == NULL ||
+		    (m = cmd_scan_load(blob)) == NULL)
+			goto done;
+		json_decref(man);
+		man = m;
+		if (json_object_get(man, "layers") != NULL)
+			break;
+		desc = NULL;
+		json_array_foreach(json_object_get(man, "manifests"), i, d) {
+			json_t *pl = json_object_get(d, "platform");
+			const char *os = json_string_value(json_object_get(pl, "os"));
+			const char *ar = json_string_value(json_object_get(pl,
+			    "architecture"));
+
+			if (desc == NULL || (os && ar && !strcmp(os, "linux") &&
+			    !strcmp(ar, "amd64")))
+				desc = d;
+		}
+		if (desc == NULL) {
+			fprintf(stderr, "%s: empty image index\n", dir);
+			goto done;
+		}
+	}
+	if ((im->config_path = cmd_scan_blob(dir, json_string_value(
+	    json_object_get(json_object_get(man, "config"), "digest")))) == NULL) {
+		fprintf(stderr, "%s: manifest has no usable config\n", dir);
+		goto done;
+	}
+	json_array_foreach(json_object_get(man, "layers"), i, l) {
+		const char	*dg = json_string_value(json_object_get(l,
+				    "digest"));
+		char		*lp = cmd_scan_blob(dir, dg);
+
+		if (lp == NULL || cmd_scan_add_layer(im, lp, dg) == -1) {
+			fprintf(stderr, "%s: bad layer descriptor %zu\n", dir, i);
+			free(lp);
+			goto done;
+		}
+	}
+	rv = 0;
+ done:
+	free(blob);
+	json_decref(man);
+	json_decref(index);
+	return rv;
+}
+
+/* docker save: manifest.json names the config and layer files. */
+static int
+cmd_scan_docker(const char *dir, struct scan_image *im)
+{
+	json_t		*m, *e, *l;
+	char		 path[4096];
+	const char	*cfg;
+	size_t		 i;
+	int		 rv = -1;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	if ((m = cmd_scan_load(path)) == NULL)
+		return -1;
+	e = json_array_get(m, 0);
+	if ((cfg = json_string_value(json_object_get(e, "Config"))) == NULL ||
+	    strstr(cfg, "..") != NULL) {
+		fprintf(stderr, "%s: no Config in manifest.json\n", dir);
+		goto done;
+	}
+	if (asprintf(&im->config_path, "%s/%s", dir, cfg) == -1)
+		goto done;
+	json_array_foreach(json_object_get(e, "Layers"), i, l) {
+		const char	*lp = json_string_value(l);
+		char		*p;
+
+		if (lp == NULL || strstr(lp, "..") != NULL ||
+		    asprintf(&p, "%s/%s", dir, lp) == -1)
+			goto done;
+		if (cmd_scan_add_layer(im, p, NULL) == -1)
+			goto done;
+	}
+	rv = 0;
+ done:
+	json_decref(m);
+	return rv;
+}
+
+/* Unpack an image archive into dir, refusing unsafe paths. */
+static int
+cmd_scan_unpack(const char *file, const char *dir)
+{
+	struct archive		*a = archive_read_new(), *w = archive_write_disk_new();
+	struct archive_entry	*e;
+	char			 path[4096];
+	int			 r, rv = -1;
+
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	/*
+	 * Entries land under dir, so their own names must be relative and
+	 * free of "..": checked here; libarchive refuses ".." and writing
+	 * through symlinks as well.
+	 */
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	    ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
+		fprintf(stderr, "%s: %s\n", file, archive_error_string(a));
+		goto done;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const void	*blk;
+		const char	*name;
+		size_t		 len;
+		la_int64_t	 off;
+
+		name = archive_entry_pathname(e);
+		if (name == NULL || name[0] == '/' || strstr(name, "..")) {
+			fprintf(stderr, "%s: unsafe entry name %s\n", file,
+			    name ? name : "(none)");
+			goto done;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		archive_entry_set_pathname(e, path);
+		if (archive_write_header(w, e) != ARCHIVE_OK) {
+			fprintf(stderr, "%s: %s\n", file,
+			    archive_error_string(w));
+			goto done;
+		}
+		while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
+		    ARCHIVE_OK)
+			if (archive_write_data_block(w, blk, len, off) !=
+			    ARCHIVE_OK)
+				goto done;
+		if (r != ARCHIVE_EOF) {
+			fprintf(stderr, "%s: %s\n", file,
+			    archive_error_string(a));
+			goto done;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		fprintf(stderr, "%s: %s\n", file, archive_error_string(a));
+		goto done;
+	}
+	rv = 0;
+ done:
+	archive_read_free(a);
+	archive_write_free(w);
+	return rv;
+}
+
+static int
+cmd_scan_sev_rank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	if (!strcasecmp(s, "critical"))
+		return 4;
+	if (!strcasecmp(s, "high"))
+		return 3;
+	if (!strcasecmp(s, "medium"))
+		return 2;
+	if (!strcasecmp(s, "low"))
+		return 1;
+	return 0;
+}
+
+static void
+cmd_scan_free(struct scan_image *im)
+{
+	size_t	i;
+
+	for (i = 0; i < im->nlayers; i++) {
+		free(im->layer_paths[i]);
+		free(im->layer_digests[i]);
+	}
+	free(im->layer_paths);
+	free(im->layer_digests);
+	free(im->config_path);
+}
+
+static json_t *
+cmd_scan_findings_json(const struct findings *f, enum finding_kind kind)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].kind == kind)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, "
+			    "s:s, s:i}", "rule", f->v[i].rule, "path",
+			    f->v[i].path, "line", (int)f->v[i].line, "detail",
+			    f->v[i].detail, "layer", f->v[i].layer));
+	return arr;
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	struct scan_image	  im;
+	struct layer_limits	  lim;
+	struct layer_result	**layers = NULL;
+	struct image_view	  view;
+	struct findings		  all = { NULL, 0, 0 };
+	struct store		 *st = NULL;
+	const char		 *state = getenv("PORTCULLIS_STATE");
+	const char		 *format = "table", *failon = NULL;
+	char			  tmp[] = "/tmp/portcullis-scan.XXXXXX";
+	char			  dbpath[4096], *src = NULL, *tag = NULL, *dir;
+	char			  ecos[4][64];
+	json_t			 *out = NULL, *vulns, *pkgs;
+	size_t			  i, j, nlay = 0;
+	int			  ch, rv = 2, fail = 0, nsec = 0, necos = 0;
+	int			  fail_secrets = 0, counts[5] = { 0 }, unpacked = 0;
+
+	memset(&im, 0, sizeof(im));
+	memset(&view, 0, sizeof(view));
+	if (state == NULL)
+		state = "/var/lib/portcullis";
+	optind = 1;
+	while ((ch = getopt(argc, argv, "f:F:s:x")) != -1) {
+		switch (ch) {
+		case 'f': format = optarg; break;
+		case 'F': failon = optarg; break;
+		case 's': state = optarg; break;
+		case 'x': fail_secrets = 1; break;
+		default: cmd_scan_usage();
+		}
+	}
+	if (optind != argc - 1 || (strcmp(format, "table") &&
+	    strcmp(format, "json")) || (failon && !cmd_scan_sev_rank(failon)))
+		cmd_scan_usage();
+	/* Split a copy: the original names the source in the output. */
+	if ((src = strdup(argv[optind])) == NULL)
+		goto done;
+	if (strncmp(src, "oci:", 4) == 0) {
+		dir = src + 4;
+		if ((tag = strrchr(dir, ':')) != NULL)
+			*tag++ = '\0';
+		if (cmd_scan_oci(dir, tag, &im) == -1)
+			goto done;
+	} else if (strncmp(src, "oci-archive:", 12) == 0 ||
+	    strncmp(src, "docker-archive:", 15) == 0) {
+		int docker = src[0] == 'd';
+		char *file = src + (docker ? 15 : 12);
+
+		if (!docker && (tag = strrchr(file, ':')) != NULL)
+			*tag++ = '\0';
+		if (mkdtemp(tmp) == NULL || (unpacked = 1,
+		    cmd_scan_unpack(file, tmp) == -1))
+			goto done;
+		if ((docker ? cmd_scan_docker(tmp, &im) :
+		    cmd_scan_oci(tmp, tag, &im)) == -1)
+			goto done;
+	} else
+		cmd_scan_usage();
+
+	layer_limits_default(&lim);
+	if ((layers = calloc(im.nlayers + 1, sizeof(*layers))) == NULL)
+		goto done;
+	for (i = 0; i < im.nlayers; i++) {
+		if ((layers[i] = calloc(1, sizeof(**layers))) == NULL)
+			goto done;
+		nlay = i + 1;
+		if (layer_scan_file(layers[i], &lim, im.layer_paths[i]) == -1) {
+			fprintf(stderr, "layer %zu (%s): %s\n", i,
+			    im.layer_paths[i], layers[i]->findings.n ?
+			    layers[i]->findings.v[layers[i]->findings.n - 1].detail :
+			    "unreadable");
+			goto done;
+		}
+		if (im.layer_digests[i] != NULL &&
+		    strcmp(im.layer_digests[i], layers[i]->digest) != 0) {
+			fprintf(stderr, "layer %zu: content is %s, manifest says "
+			    "%s\n", i, layers[i]->digest, im.layer_digests[i]);
+			goto done;
+		}
+		for (j = 0; j < layers[i]->findings.n; j++) {
+			if (findings_add(&all, layers[i]->findings.v[j].kind,
+			    layers[i]->findings.v[j].rule,
+			    layers[i]->findings.v[j].path,
+			    layers[i]->findings.v[j].line,
+			    layers[i]->findings.v[j].detail) == -1)
+				goto done;
+			all.v[all.n - 1].layer = (int)i;
+		}
+	}
+	{
+		size_t	 clen = 0;
+		char	*cfg = NULL;
+		FILE	*f = fopen(im.config_path, "r");
+
+		if (f != NULL) {
+			fseek(f, 0, SEEK_END);
+			clen = (size_t)ftell(f);
+			rewind(f);
+			if (clen < (16u << 20) && (cfg = malloc(clen + 1)) != NULL)
+				clen = fread(cfg, 1, clen, f);
+			fclose(f);
+		}
+		if (cfg == NULL) {
+			fprintf(stderr, "%s: cannot read the image config\n",
+			    im.config_path);
+			goto done;
+		}
+		imgconfig_scan(cfg, clen, &all);
+		free(cfg);
+	}
+	if (image_assemble(layers, nlay, &view) == -1)
+		goto done;
+	snprintf(dbpath, sizeof(dbpath), "%s/db", state);
+	if (access(dbpath, F_OK) == 0)
+		st = store_open(dbpath, 1);
+	if (st == NULL)
+		fprintf(stderr, "no vulnerability data under %s (run portcullis "
+		    "db import); listing packages only\n", state);
+	if (view.os != NULL)
+		necos = vulnmatch_os_ecosystems(view.os->id,
+		    view.os->version_id, ecos, 4);
+
+	out = json_object();
+	pkgs = json_array();
+	vulns = json_array();
+	for (i = 0; i < view.npkgs; i++) {
+		const struct pkg *p = view.pkgs[i];
+		const char	*eco = pkg_type_ecosystem(p->type);
+		int		 e, ne = eco ? 1 : necos;
+
+		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
+		    "s:s}", "type", pkg_type_name(p->type), "name", p->name,
+		    "version", p->version, "source", p->source, "path",
+		    p->path));
+		for (e = 0; st != NULL && e < ne; e++) {
+			struct vulnmatch_pkg	  q = { p->name, p->version,
+						    p->source, p->source_version };
+			struct vulnmatch_finding *f = NULL;
+			int			  n, k;
+
+			n = vulnmatch_package(st, eco ? eco : ecos[e], &q, &f);
+			for (k = 0; k < n; k++) {
+				int r = cmd_scan_sev_rank(f[k].severity);
+
+				counts[r]++;
+				if (failon && r >= cmd_scan_sev_rank(failon))
+					fail = 1;
+				json_array_append_new(vulns, json_pack("{s:s, "
+				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?}",
+				    "id", f[k].id, "aliases", f[k].aliases,
+				    "severity", f[k].severity, "score",
+				    f[k].score, "package", p->name, "version",
+				    p->version, "fixed", f[k].fixed[0] ?
+				    f[k].fixed : NULL, "ecosystem",
+				    eco ? eco : ecos[e], "summary",
+				    f[k].summary[0] ? f[k].summary : NULL));
+			}
+			free(f);
+		}
+	}
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].kind == FINDING_SECRET)
+			nsec++;
+	if (fail_secrets && nsec > 0)
+		fail = 1;
+	json_object_set_new(out, "source", json_string(argv[optind]));
+	json_object_set_new(out, "os", view.os ? json_pack("{s:s, s:s, s:s}",
+	    "id", view.os->id, "version_id", view.os->version_id, "name",
+	    view.os->pretty) : json_null());
+	json_object_set_new(out, "layers", json_integer((json_int_t)nlay));
+	json_object_set_new(out, "packages", pkgs);
+	json_object_set_new(out, "vulnerabilities", vulns);
+	json_object_set_new(out, "secrets",
+	    cmd_scan_findings_json(&all, FINDING_SECRET));
+	json_object_set_new(out, "misconfigurations",
+	    cmd_scan_findings_json(&all, FINDING_MISCONFIG));
+	json_object_set_new(out, "limits",
+	    cmd_scan_findings_json(&all, FINDING_LIMIT));
+	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
+	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
+	    counts[4], "high", counts[3], "medium", counts[2], "low",
+	    counts[1], "unknown", counts[0], "secrets", nsec));
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(out, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else {
+		json_t	*v;
+
+		printf("%s: %s, %zu layers, %zu packages\n", argv[optind],
+		    view.os ? view.os->pretty : "unknown OS", nlay, view.npkgs);
+		printf("%-22s %-9s %-28s %-22s %s\n", "VULNERABILITY",
+		    "SEVERITY", "PACKAGE", "INSTALLED", "FIXED");
+		json_array_foreach(vulns, i, v)
+			printf("%-22s %-9s %-28s %-22s %s\n",
+			    json_string_value(json_object_get(v, "id")),
+			    json_string_value(json_object_get(v, "severity")),
+			    json_string_value(json_object_get(v, "package")),
+			    json_string_value(json_object_get(v, "version")),
+			    json_string_value(json_object_get(v, "fixed")) ?
+			    json_string_value(json_object_get(v, "fixed")) : "-");
+		for (i = 0; i < all.n; i++)
+			printf("%-9s %-26s %s:%u  %s\n",
+			    finding_kind_name(all.v[i].kind), all.v[i].rule,
+			    all.v[i].path, all.v[i].line, all.v[i].detail);
+		printf("critical %d, high %d, medium %d, low %d, unknown %d; "
+		    "%d secrets\n", counts[4], counts[3], counts[2], counts[1],
+		    counts[0], nsec);
+	}
+	rv = fail ? 1 : 0;
+ done:
+	json_decref(out);
+	image_view_free(&view);
+	for (i = 0; i < nlay; i++) {
+		layer_result_free(layers[i]);
+		free(layers[i]);
+	}
+	free(layers);
+	findings_free(&all);
+	store_close(st);
+	cmd_scan_free(&im);
+	free(src);
+	if (unpacked) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+		if (system(cmd) != 0)
+			log_warnx("could not remove %s", tmp);
+	}
+	return rv;
+}

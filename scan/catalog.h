@@ -1,0 +1,51 @@
+/*
+ * Catalogers: which files in a layer are package databases, and how to
+ * read each. Every parser takes the whole (size-bounded) file and must
+ * cope with anything: these files come from the image pusher.
+ */
+#ifndef SCAN_CATALOG_H
+#define SCAN_CATALOG_H
+
+#include <stddef.h>
+
+#include "scan/pkg.h"
+
+enum catalog_kind {
+	CATALOG_NONE = 0,
+	CATALOG_DPKG,		/* var/lib/dpkg/status, status.d/ (distroless) */
+	CATALOG_APK,		/* lib/apk/db/installed */
+	CATALOG_NPM,		/* node_modules/<name>/package.json */
+	CATALOG_PYTHON,		/* *.dist-info/METADATA, *.egg-info/PKG-INFO */
+	CATALOG_OSRELEASE	/* etc/os-release, usr/lib/os-release */
+};
+
+struct osrelease {
+	char	id[32];		/* "debian", "alpine" */
+	char	version_id[32];
+	char	pretty[128];
+	int	found;
+};
+
+/* Kind of file at path (normalised: no leading "./" or "/"). */
+enum catalog_kind catalog_kind_of(const char *path);
+
+/* Parsers append to out; 0, or -1 on ENOMEM. Garbage is skipped. */
+int	catalog_dpkg(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_apk(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_npm(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_python(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_osrelease(const char *buf, size_t len, struct osrelease *);
+
+/*
+ * Iterate "Key: value" header lines of an RFC 822-style block starting
+ * at *pos; returns 1 with key/value (not NUL-terminated) set, 0 at a
+ * blank line or the end. Continuation lines are skipped.
+ */
+int	catalog_field(const char *buf, size_t len, size_t *pos,
+	    const char **key, size_t *klen, const char **val, size_t *vlen);
+
+#endif
