@@ -1,0 +1,42 @@
+/*
+ * A bounded byte queue between the event loop (producer) and a scanner
+ * thread (consumer), so layers can be scanned while they stream through
+ * the proxy without blocking the loop or buffering a blob.
+ *
+ * The producer never blocks: feed_push() refuses bytes beyond the bound
+ * and the caller stops reading its socket until the consumer's drain
+ * callback (run from the consumer thread) says there is room again. The
+ * consumer blocks in feed_read() until bytes, the end, or an abort.
+ */
+#ifndef SCAN_FEED_H
+#define SCAN_FEED_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "scan/layer.h"
+
+struct feed;
+
+/*
+ * Start a scanner thread on a new feed holding at most bound bytes.
+ * done(result, rv, arg) runs on the scanner thread when the scan ends;
+ * it owns result (layer_result_free + free). drained(arg) runs on the
+ * scanner thread whenever the queue falls below half the bound after
+ * having been full. NULL on error.
+ */
+struct feed	*feed_start(size_t bound, const struct layer_limits *,
+		    void (*done)(struct layer_result *, int rv, void *),
+		    void (*drained)(void *), void *arg);
+/* Queue bytes (copied). 0, or -1 when full or finished: retry later. */
+int		 feed_push(struct feed *, const void *buf, size_t len);
+/* Bytes free before the bound. */
+size_t		 feed_room(struct feed *);
+/* No more bytes: the scan finishes with what it has. */
+void		 feed_finish(struct feed *);
+/* Give up: the scan ends with an error as soon as it next reads. */
+void		 feed_abort(struct feed *);
+/* Wait for the thread and free the feed (after finish or abort). */
+void		 feed_join(struct feed *);
+
+#endif

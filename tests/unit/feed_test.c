@@ -1,0 +1,119 @@
+/*
+ * The scanner thread behind a bounded feed: a real layer pushed in
+ * small pieces by a producer that respects the bound gives the same
+ * digest and packages as scanning the file; the queue never exceeds
+ * its bound; an abort ends the scan with an error. The layer is this
+ * machine's own dpkg database and os-release, tarred and gzipped.
+ */
+#include "scan/feed.h"
+#include "conf/log.h"
+#include "tests/tap.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct result {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct layer_result	*r;
+	int			 rv, done, drains;
+};
+
+static void
+done_cb(struct layer_result *r, int rv, void *arg)
+{
+	struct result *res = arg;
+
+	pthread_mutex_lock(&res->mu);
+	res->r = r;
+	res->rv = rv;
+	res->done = 1;
+	pthread_cond_signal(&res->cv);
+	pthread_mutex_unlock(&res->mu);
+}
+
+static void
+drained_cb(void *arg)
+{
+	struct result *res = arg;
+
+	pthread_mutex_lock(&res->mu);
+	res->drains++;
+	pthread_cond_signal(&res->cv);
+	pthread_mutex_unlock(&res->mu);
+}
+
+int
+main(void)
+{
+	struct layer_limits	 lim;
+	struct layer_result	 ref;
+	struct result		 res = { PTHREAD_MUTEX_INITIALIZER,
+				    PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0 };
+	struct feed		*f;
+	char			 dir[] = "/tmp/portcullis-feed.XXXXXX", cmd[600];
+	char			 layer[300], buf[3000];
+	FILE			*fp;
+	size_t			 n, maxq = 0, bound = 64 * 1024;
+
+	log_init(LOG_LEVEL_ERROR);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(layer, sizeof(layer), "%s/layer.tar.gz", dir);
+	snprintf(cmd, sizeof(cmd), "tar -C / -czf '%s' var/lib/dpkg/status "
+	    "etc/os-release usr/lib/os-release 2>/dev/null", layer);
+	if (system(cmd) != 0) {
+		printf("1..0 # SKIP no dpkg database here\n");
+		return 0;
+	}
+	layer_limits_default(&lim);
+	ok(layer_scan_file(&ref, &lim, layer) == 0, "file scan of the layer");
+
+	f = feed_start(bound, &lim, done_cb, drained_cb, &res);
+	ok(f != NULL, "scanner thread started");
+	fp = fopen(layer, "r");
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		/* Like the proxy: stop when full, resume when drained. */
+		while (feed_push(f, buf, n) == -1) {
+			pthread_mutex_lock(&res.mu);
+			if (res.drains == 0 && !res.done)
+				pthread_cond_wait(&res.cv, &res.mu);
+			res.drains = 0;
+			pthread_mutex_unlock(&res.mu);
+		}
+		if (bound - feed_room(f) > maxq)
+			maxq = bound - feed_room(f);
+	}
+	fclose(fp);
+	feed_finish(f);
+	pthread_mutex_lock(&res.mu);
+	while (!res.done)
+		pthread_cond_wait(&res.cv, &res.mu);
+	pthread_mutex_unlock(&res.mu);
+	feed_join(f);
+	is_int(res.rv, 0, "fed scan completed");
+	ok(maxq <= bound, "queue stayed within its bound (%zu <= %zu)", maxq,
+	    bound);
+	is_str(res.r->digest, ref.digest, "same digest as the file scan");
+	is_int(res.r->pkgs.n, ref.pkgs.n, "same packages (%zu)", ref.pkgs.n);
+	ok(ref.pkgs.n > 10 && res.r->os.found, "a real package list and os");
+	layer_result_free(res.r);
+	free(res.r);
+
+	/* Abort mid-stream. */
+	res.done = 0;
+	f = feed_start(bound, &lim, done_cb, NULL, &res);
+	feed_push(f, "\x1f\x8b\x08\x00", 4);
+	feed_abort(f);
+	feed_join(f);
+	ok(res.done && res.rv == -1, "aborted feed ends the scan with an error");
+	layer_result_free(res.r);
+	free(res.r);
+	layer_result_free(&ref);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return done_testing();
+}
