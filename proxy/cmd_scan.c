@@ -1,5 +1,6 @@
 /*
- *   portcullis scan [-s state_dir] [-f table|json] [-F severity] [-x] SOURCE
+ *   portcullis scan [-s state_dir] [-f table|json|sarif|cyclonedx]
+ *                   [-F severity] [-x] SOURCE
  *
  * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG]
  * or docker-archive:FILE (what `docker save` writes). Archives are
@@ -11,6 +12,7 @@
  * -x), 2 usage or input errors.
  */
 #include "proxy/cmd_scan.h"
+#include "proxy/report.h"
 #include "scan/image.h"
 #include "scan/imgconfig.h"
 #include "scan/layer.h"
@@ -38,8 +40,9 @@ struct scan_image {
 static void
 cmd_scan_usage(void)
 {
-	fprintf(stderr, "usage: portcullis scan [-s state_dir] [-f table|json] "
-	    "[-F critical|high|medium|low] [-x]\n"
+	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
+	    "[-f table|json|sarif|cyclonedx]\n"
+	    "           [-F critical|high|medium|low] [-x]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
 	    "docker-archive:FILE\n");
 	exit(2);
@@ -353,7 +356,9 @@ cmd_scan(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || (strcmp(format, "table") &&
-	    strcmp(format, "json")) || (failon && !cmd_scan_sev_rank(failon)))
+	    strcmp(format, "json") && strcmp(format, "sarif") &&
+	    strcmp(format, "cyclonedx")) ||
+	    (failon && !cmd_scan_sev_rank(failon)))
 		cmd_scan_usage();
 	/* Split a copy: the original names the source in the output. */
 	if ((src = strdup(argv[optind])) == NULL)
@@ -469,14 +474,16 @@ cmd_scan(int argc, char **argv)
 				if (failon && r >= cmd_scan_sev_rank(failon))
 					fail = 1;
 				json_array_append_new(vulns, json_pack("{s:s, "
-				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?}",
+				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?, "
+				    "s:s}",
 				    "id", f[k].id, "aliases", f[k].aliases,
 				    "severity", f[k].severity, "score",
 				    f[k].score, "package", p->name, "version",
 				    p->version, "fixed", f[k].fixed[0] ?
 				    f[k].fixed : NULL, "ecosystem",
 				    eco ? eco : ecos[e], "summary",
-				    f[k].summary[0] ? f[k].summary : NULL));
+				    f[k].summary[0] ? f[k].summary : NULL,
+				    "path", p->path));
 			}
 			free(f);
 		}
@@ -503,9 +510,16 @@ cmd_scan(int argc, char **argv)
 	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
 	    counts[4], "high", counts[3], "medium", counts[2], "low",
 	    counts[1], "unknown", counts[0], "secrets", nsec));
-	if (strcmp(format, "json") == 0) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
+	if (strcmp(format, "table") != 0) {
+		json_t *doc = strcmp(format, "json") == 0 ? json_incref(out) :
+		    strcmp(format, "sarif") == 0 ? report_sarif(out) :
+		    report_cyclonedx(out);
+
+		if (doc == NULL)
+			goto done;
+		json_dumpf(doc, stdout, JSON_INDENT(2));
 		printf("\n");
+		json_decref(doc);
 	} else {
 		json_t	*v;
 

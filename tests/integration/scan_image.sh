@@ -10,7 +10,7 @@
 need tar gzip zstd openssl
 [ -f /var/lib/dpkg/status ] && [ -f /etc/os-release ] || skip_all "not a dpkg system"
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 23
+tap_plan 25
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -67,6 +67,21 @@ expect_eq "a whiteout in a later layer removes the npm package" 0 \
     "$(echo "$out2" | jq_count '"type": "npm"')"
 expect_eq "with it the lodash advisory" 0 "$(echo "$out2" | jq_count GHSA-35jh)"
 echo "$out2" | grep -q '"rule": "root-user"' && not_ok "User 1000 is not root" || ok "User 1000 is not root"
+
+sarif=$(scan -f sarif oci:"$T/img":v1 | tr -d ' \n')
+echo "$sarif" | grep -q '"version":"2.1.0"' &&
+    echo "$sarif" | grep -q '"ruleId":"GHSA-35jh-r3h4-6jhm","level":"error"' &&
+    echo "$sarif" | grep -q '"uri":"app/node_modules/lodash/package.json"' &&
+    echo "$sarif" | grep -q '"uri":"app/credentials"},"region":{"startLine":3}' &&
+    ok "SARIF 2.1.0: the advisory and the secret with locations" ||
+    { not_ok "SARIF 2.1.0: the advisory and the secret with locations"; echo "$sarif" | head -c 600 | sed 's/^/# /'; }
+cdx=$(scan -f cyclonedx oci:"$T/img":v1 | tr -d ' \n')
+echo "$cdx" | grep -q '"bomFormat":"CycloneDX","specVersion":"1.5"' &&
+    echo "$cdx" | grep -q '"purl":"pkg:npm/lodash@4.17.20"' &&
+    echo "$cdx" | grep -q '"purl":"pkg:deb/debian/libssl3@[^"]*?distro=debian-12"' &&
+    echo "$cdx" | grep -q '"affects":\[{"ref":"pkg:npm/lodash@4.17.20"}\]' &&
+    ok "CycloneDX 1.5: components with purls, the vulnerability linked to lodash" ||
+    { not_ok "CycloneDX 1.5: components with purls, the vulnerability linked to lodash"; }
 
 scan -F high oci:"$T/img":v1 >/dev/null; expect_eq "-F high fails on the HIGH finding" 1 $?
 scan -F critical oci:"$T/img":v1 >/dev/null; expect_eq "-F critical passes" 0 $?
