@@ -16,8 +16,24 @@ enum catalog_kind {
 	CATALOG_APK,		/* lib/apk/db/installed */
 	CATALOG_NPM,		/* node_modules/<name>/package.json */
 	CATALOG_PYTHON,		/* *.dist-info/METADATA, *.egg-info/PKG-INFO */
-	CATALOG_OSRELEASE	/* etc/os-release, usr/lib/os-release */
+	CATALOG_OSRELEASE,	/* etc/os-release, usr/lib/os-release */
+	CATALOG_GOBIN		/* an ELF executable built by Go */
 };
+
+/* Streaming search for a Go binary's build information. */
+#define GOBIN_KEEP	(256 * 1024)
+struct gobin {
+	int	state;		/* -1 off, 0 searching, 1 capturing, 2 full */
+	size_t	match;		/* magic bytes matched so far */
+	size_t	have;
+	char	buf[GOBIN_KEEP];
+};
+
+void	gobin_reset(struct gobin *);
+void	gobin_feed(struct gobin *, const char *, size_t);
+/* Packages from captured build info (stdlib + modules). 0 or -1. */
+int	catalog_gobin(const struct gobin *, const char *path,
+	    struct pkglist *out);
 
 struct osrelease {
 	char	id[32];		/* "debian", "alpine" */

@@ -21,6 +21,7 @@ struct layer_ctx {
 	EVP_MD_CTX			*md;
 	char				*buf;	/* current file's bytes */
 	size_t				 cap;
+	struct gobin			*gobin;	/* build-info search, ELF only */
 };
 
 void
@@ -128,6 +129,7 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 		/* Only two names are os-release files: both fit. */
 		snprintf(r->os_path, sizeof(r->os_path), "%.63s", path);
 		return 0;
+	case CATALOG_GOBIN:
 	case CATALOG_NONE:
 		break;
 	}
@@ -148,9 +150,15 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, size_t keep,
 	int		 r;
 
 	*truncated = 0;
+	gobin_reset(c->gobin);
+	c->gobin->state = -1;	/* until the file shows an ELF header */
 	while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
 	    ARCHIVE_OK) {
 		c->r->uncompressed_bytes += len;
+		if (off == 0 && len >= 4 && memcmp(blk, "\177ELF", 4) == 0)
+			c->gobin->state = 0;
+		if (c->gobin->state >= 0)
+			gobin_feed(c->gobin, blk, len);
 		if (kept < keep) {
 			size_t take = len < keep - kept ? len : keep - kept;
 
@@ -270,6 +278,11 @@ layer_walk(struct layer_ctx *c, struct archive *a)
 			if (layer_catalog(c, k, path, (size_t)n) == -1)
 				return -1;
 		}
+		if (c->gobin->state > 0) {
+			if (layer_add_db(r, path, CATALOG_GOBIN) == -1 ||
+			    catalog_gobin(c->gobin, path, &r->pkgs) == -1)
+				return -1;
+		}
 		if (secrets_scan(c->buf, (size_t)n, path, &r->findings) == -1)
 			return -1;
 	}
@@ -301,7 +314,8 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 	c.lim = lim;
 	c.read = readfn;
 	c.arg = arg;
-	if ((c.md = EVP_MD_CTX_new()) == NULL ||
+	if ((c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
+	    (c.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1 ||
 	    (a = archive_read_new()) == NULL)
 		goto done;
@@ -345,6 +359,7 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 	if (a != NULL)
 		archive_read_free(a);
 	free(c.buf);
+	free(c.gobin);
 	return rv;
 }
 
