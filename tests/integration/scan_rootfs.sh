@@ -1,0 +1,52 @@
+#!/bin/sh
+# A real Debian root filesystem (debootstrap --variant=minbase bookworm)
+# as an image layer: the package list must equal what dpkg-query itself
+# reads from that root, os-release must be found (in Debian it is
+# usr/lib/os-release; etc/os-release is a symlink), sources mapped.
+# The rootfs tarball is cached between runs.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need debootstrap dpkg-query tar gzip
+tap_plan 4
+
+CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
+ROOTTGZ=$CACHE/bookworm-minbase.tar.gz
+mkdir -p "$CACHE" 2>/dev/null || true
+[ -w "$CACHE" ] || CACHE=$T
+if [ ! -s "$ROOTTGZ" ]; then
+	debootstrap --variant=minbase bookworm "$T/root" >"$T/debootstrap.log" 2>&1 ||
+	    skip_all "debootstrap could not reach a Debian mirror"
+	tar --numeric-owner -C "$T/root" -czf "$ROOTTGZ.tmp" . && mv "$ROOTTGZ.tmp" "$ROOTTGZ"
+else
+	mkdir -p "$T/root"
+	tar --numeric-owner -C "$T/root" -xzf "$ROOTTGZ"
+fi
+
+# The cached tarball is the layer, as a registry would hold it.
+mkdir -p "$T/img/blobs/sha256"
+printf '{"imageLayoutVersion":"1.0.0"}' > "$T/img/oci-layout"
+lh=$(sha256sum "$ROOTTGZ" | cut -d' ' -f1)
+cp "$ROOTTGZ" "$T/img/blobs/sha256/$lh"
+mkimage_finish "$T/img" bookworm \
+    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$lh\",\"size\":$(stat -c %s "$ROOTTGZ")}" \
+    '"sha256:0"' '"User":"nobody"'
+
+"$PORTCULLIS" scan -s "$T/none" -f json oci:"$T/img":bookworm > "$T/scan.json" 2>"$T/scan.log"
+tr -d ' \n' < "$T/scan.json" | grep -o '"type":"deb","name":"[^"]*","version":"[^"]*"' |
+    sed 's/"type":"deb","name":"\([^"]*\)","version":"\([^"]*\)"/\1 \2/' | sort > "$T/ours"
+dpkg-query --admindir="$T/root/var/lib/dpkg" -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' |
+    awk '$1 == "ii" { print $2, $3 }' | sort > "$T/dpkg"
+n=$(wc -l < "$T/dpkg")
+if cmp -s "$T/ours" "$T/dpkg" && [ "$n" -gt 50 ]; then
+	ok "package list equals dpkg-query's ($n packages)"
+else
+	not_ok "package list equals dpkg-query's ($n packages)"
+	diff "$T/dpkg" "$T/ours" | head -n 10 | sed 's/^/# /'
+fi
+[ -L "$T/root/etc/os-release" ] && ok "etc/os-release is a symlink in a real Debian root" ||
+    ok "# SKIP etc/os-release is a regular file here"
+grep -q '"id": "debian"' "$T/scan.json" && grep -q '"version_id": "12"' "$T/scan.json" &&
+    ok "os-release found through usr/lib/os-release: Debian 12" ||
+    not_ok "os-release found through usr/lib/os-release: Debian 12"
+tr -d ' \n' < "$T/scan.json" | grep -q '"type":"deb","name":"libc6","version":"[^"]*","source":"glibc"' &&
+    ok "libc6 mapped to its source package glibc" || not_ok "libc6 mapped to its source package glibc"
