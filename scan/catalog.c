@@ -26,6 +26,9 @@ catalog_kind_of(const char *path)
 	if (strcmp(path, "etc/os-release") == 0 ||
 	    strcmp(path, "usr/lib/os-release") == 0)
 		return CATALOG_OSRELEASE;
+	if (catalog_ends(path, n, ".jar") || catalog_ends(path, n, ".war") ||
+	    catalog_ends(path, n, ".ear"))
+		return CATALOG_JAR;
 	if (catalog_ends(path, n, ".dist-info/METADATA") ||
 	    catalog_ends(path, n, ".egg-info/PKG-INFO"))
 		return CATALOG_PYTHON;

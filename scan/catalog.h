@@ -17,6 +17,7 @@ enum catalog_kind {
 	CATALOG_NPM,		/* node_modules/<name>/package.json */
 	CATALOG_PYTHON,		/* *.dist-info/METADATA, *.egg-info/PKG-INFO */
 	CATALOG_OSRELEASE,	/* etc/os-release, usr/lib/os-release */
+	CATALOG_JAR,		/* *.jar, *.war, *.ear */
 	CATALOG_GOBIN		/* an ELF executable built by Go */
 };
 
@@ -53,6 +54,8 @@ int	catalog_apk(const char *buf, size_t len, const char *path,
 int	catalog_npm(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_python(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_jar(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_osrelease(const char *buf, size_t len, struct osrelease *);
 

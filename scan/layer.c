@@ -124,6 +124,8 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 		return catalog_npm(c->buf, len, path, &r->pkgs);
 	case CATALOG_PYTHON:
 		return catalog_python(c->buf, len, path, &r->pkgs);
+	case CATALOG_JAR:
+		return catalog_jar(c->buf, len, path, &r->pkgs);
 	case CATALOG_OSRELEASE:
 		catalog_osrelease(c->buf, len, &r->os);
 		/* Only two names are os-release files: both fit. */
