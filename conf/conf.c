@@ -70,6 +70,7 @@ conf_new(void)
 		return NULL;
 	}
 	c->upstream.verify = 1;
+	policy_default(&c->policy);
 	c->limits.max_header_bytes = 64 * 1024;
 	c->limits.max_connections = 1024;
 	/* A few socket buffers' worth: enough to keep the pipe full. */
@@ -101,6 +102,7 @@ conf_free(struct conf *c)
 	free(c->log_level);
 	free(c->access_log);
 	free(c->state_dir);
+	policy_clear(&c->policy);
 	free(c);
 }
 
@@ -383,7 +385,12 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 			    line);
 			return -1;
 		}
-		if (v->type == YAML_MAPPING_NODE) {
+		if (strcmp(path, "policy") == 0) {
+			/* Lists and rules: the policy parses itself. */
+			if (policy_parse(doc, v, &c->policy, name, err,
+			    errlen) == -1)
+				return -1;
+		} else if (v->type == YAML_MAPPING_NODE) {
 			if (conf_walk(c, doc, v, path, name, err, errlen) == -1)
 				return -1;
 		} else if (v->type == YAML_SCALAR_NODE) {

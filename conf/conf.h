@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/policy.h"
+
 struct conf_upstream {
 	char		*url;		/* as configured */
 	int		 tls;		/* https */
@@ -50,6 +52,7 @@ struct conf {
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */
 	char			*state_dir;	/* LMDB and reports */
+	struct policy		 policy;
 };
 
 /* Defaults only; caller frees with conf_free(). NULL on ENOMEM. */

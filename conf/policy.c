@@ -1,0 +1,333 @@
+#include "conf/policy.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+void
+policy_default(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->def.severity = 4;		/* CRITICAL */
+	p->def.block_secrets = 1;
+	p->def.unknown = POLICY_UNKNOWN_ALLOW;
+}
+
+void
+policy_clear(struct policy *p)
+{
+	free(p->over);
+	free(p->allow);
+	policy_default(p);
+}
+
+int
+policy_severity_rank(const char *s)
+{
+	if (!strcasecmp(s, "critical")) return 4;
+	if (!strcasecmp(s, "high")) return 3;
+	if (!strcasecmp(s, "medium") || !strcasecmp(s, "moderate")) return 2;
+	if (!strcasecmp(s, "low")) return 1;
+	if (!strcasecmp(s, "none") || !strcasecmp(s, "off")) return 0;
+	return -1;
+}
+
+static void
+policy_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+policy_scalar(yaml_node_t *n)
+{
+	return n != NULL && n->type == YAML_SCALAR_NODE ?
+	    (const char *)n->data.scalar.value : NULL;
+}
+
+static int
+policy_bool(const char *v, int *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+	    !strcasecmp(v, "on") || !strcasecmp(v, "block"))
+		*out = 1;
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+	    !strcasecmp(v, "off") || !strcasecmp(v, "allow"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* YYYY-MM-DD as the end of that day, UTC. */
+static int
+policy_date(const char *v, time_t *out)
+{
+	struct tm	tm;
+	char		*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+		return -1;
+	tm.tm_hour = 23;
+	tm.tm_min = 59;
+	tm.tm_sec = 59;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* Keys shared by the default rule and overrides. */
+static int
+policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
+    yaml_node_t *v, const char *name, unsigned long line, char *err,
+    size_t errlen)
+{
+	const char	*s = policy_scalar(v);
+	yaml_node_item_t *it;
+
+	if (!strcmp(k, "severity")) {
+		if (s == NULL || (r->severity = policy_severity_rank(s)) < 0) {
+			policy_err(err, errlen, "%s:%lu: policy severity must be "
+			    "critical, high, medium, low or none", name, line);
+			return -1;
+		}
+	} else if (!strcmp(k, "fixable_only")) {
+		if (s == NULL || policy_bool(s, &r->fixable_only) == -1)
+			goto notbool;
+	} else if (!strcmp(k, "secrets")) {
+		if (s == NULL || policy_bool(s, &r->block_secrets) == -1)
+			goto notbool;
+	} else if (!strcmp(k, "unknown_images")) {
+		if (s != NULL && !strcasecmp(s, "allow"))
+			r->unknown = POLICY_UNKNOWN_ALLOW;
+		else if (s != NULL && !strcasecmp(s, "block"))
+			r->unknown = POLICY_UNKNOWN_BLOCK;
+		else {
+			policy_err(err, errlen, "%s:%lu: unknown_images must "
+			    "be allow or block", name, line);
+			return -1;
+		}
+	} else if (!strcmp(k, "misconfig")) {
+		if (v->type != YAML_SEQUENCE_NODE) {
+			policy_err(err, errlen, "%s:%lu: misconfig is a list of "
+			    "rules (root-user, secret-in-env)", name, line);
+			return -1;
+		}
+		r->block_root = r->block_secret_env = 0;
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			const char *rule = policy_scalar(
+			    yaml_document_get_node(doc, *it));
+
+			if (rule != NULL && !strcmp(rule, "root-user"))
+				r->block_root = 1;
+			else if (rule != NULL && !strcmp(rule, "secret-in-env"))
+				r->block_secret_env = 1;
+			else {
+				policy_err(err, errlen, "%s:%lu: unknown "
+				    "misconfig rule \"%s\"", name, line,
+				    rule ? rule : "?");
+				return -1;
+			}
+		}
+	} else {
+		policy_err(err, errlen, "%s:%lu: unknown policy key \"%s\"",
+		    name, line, k);
+		return -1;
+	}
+	return 0;
+ notbool:
+	policy_err(err, errlen, "%s:%lu: policy %s must be true or false",
+	    name, line, k);
+	return -1;
+}
+
+static int
+policy_allowlist(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		policy_err(err, errlen, "%s:%lu: allowlist is a list", name,
+		    (unsigned long)seq->start_mark.line + 1);
+		return -1;
+	}
+	for (it = seq->data.sequence.items.start;
+	    it < seq->data.sequence.items.top; it++) {
+		yaml_node_t		*m = yaml_document_get_node(doc, *it);
+		yaml_node_pair_t	*pr;
+		struct policy_allow	 a, *na;
+		unsigned long		 line = m ? (unsigned long)
+					    m->start_mark.line + 1 : 0;
+
+		memset(&a, 0, sizeof(a));
+		if (m == NULL || m->type != YAML_MAPPING_NODE) {
+			policy_err(err, errlen, "%s:%lu: allowlist entries are "
+			    "mappings with id, expires, reason", name, line);
+			return -1;
+		}
+		for (pr = m->data.mapping.pairs.start;
+		    pr < m->data.mapping.pairs.top; pr++) {
+			const char *k = policy_scalar(yaml_document_get_node(doc,
+			    pr->key));
+			const char *v = policy_scalar(yaml_document_get_node(doc,
+			    pr->value));
+
+			if (k == NULL || v == NULL)
+				continue;
+			if (!strcmp(k, "id"))
+				snprintf(a.id, sizeof(a.id), "%s", v);
+			else if (!strcmp(k, "reason"))
+				snprintf(a.reason, sizeof(a.reason), "%s", v);
+			else if (!strcmp(k, "expires")) {
+				if (policy_date(v, &a.expires) == -1) {
+					policy_err(err, errlen, "%s:%lu: expires "
+					    "must be YYYY-MM-DD", name, line);
+					return -1;
+				}
+			} else {
+				policy_err(err, errlen, "%s:%lu: unknown "
+				    "allowlist key \"%s\"", name, line, k);
+				return -1;
+			}
+		}
+		if (a.id[0] == '\0') {
+			policy_err(err, errlen, "%s:%lu: allowlist entry "
+			    "without id", name, line);
+			return -1;
+		}
+		if ((na = reallocarray(p->allow, p->nallow + 1,
+		    sizeof(*na))) == NULL)
+			return -1;
+		p->allow = na;
+		p->allow[p->nallow++] = a;
+	}
+	return 0;
+}
+
+static int
+policy_overrides(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		policy_err(err, errlen, "%s:%lu: repositories is a list", name,
+		    (unsigned long)seq->start_mark.line + 1);
+		return -1;
+	}
+	for (it = seq->data.sequence.items.start;
+	    it < seq->data.sequence.items.top; it++) {
+		yaml_node_t		*m = yaml_document_get_node(doc, *it);
+		yaml_node_pair_t	*pr;
+		struct policy_rule	 r = p->def, *nr;
+		unsigned long		 line = m ? (unsigned long)
+					    m->start_mark.line + 1 : 0;
+
+		r.match[0] = '\0';
+		if (m == NULL || m->type != YAML_MAPPING_NODE) {
+			policy_err(err, errlen, "%s:%lu: repositories entries "
+			    "are mappings with match and rule keys", name, line);
+			return -1;
+		}
+		for (pr = m->data.mapping.pairs.start;
+		    pr < m->data.mapping.pairs.top; pr++) {
+			yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+			yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
+			const char *k = policy_scalar(kn);
+
+			if (k == NULL)
+				continue;
+			if (!strcmp(k, "match")) {
+				const char *v = policy_scalar(vn);
+
+				snprintf(r.match, sizeof(r.match), "%s",
+				    v ? v : "");
+			} else if (policy_rule_key(&r, k, doc, vn, name,
+			    (unsigned long)kn->start_mark.line + 1, err,
+			    errlen) == -1)
+				return -1;
+		}
+		if (r.match[0] == '\0') {
+			policy_err(err, errlen, "%s:%lu: repositories entry "
+			    "without match", name, line);
+			return -1;
+		}
+		if ((nr = reallocarray(p->over, p->nover + 1,
+		    sizeof(*nr))) == NULL)
+			return -1;
+		p->over = nr;
+		p->over[p->nover++] = r;
+	}
+	return 0;
+}
+
+int
+policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_pair_t	*pr;
+	yaml_node_t		*lists[2] = { NULL, NULL };
+
+	if (node->type != YAML_MAPPING_NODE) {
+		policy_err(err, errlen, "%s:%lu: policy must be a mapping", name,
+		    (unsigned long)node->start_mark.line + 1);
+		return -1;
+	}
+	/* Rule keys first: overrides start from the finished default. */
+	for (pr = node->data.mapping.pairs.start;
+	    pr < node->data.mapping.pairs.top; pr++) {
+		yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
+		const char *k = policy_scalar(kn);
+
+		if (k == NULL || vn == NULL)
+			continue;
+		if (!strcmp(k, "allowlist"))
+			lists[0] = vn;
+		else if (!strcmp(k, "repositories"))
+			lists[1] = vn;
+		else if (policy_rule_key(&p->def, k, doc, vn, name,
+		    (unsigned long)kn->start_mark.line + 1, err, errlen) == -1)
+			return -1;
+	}
+	if (lists[0] != NULL && policy_allowlist(p, doc, lists[0], name, err,
+	    errlen) == -1)
+		return -1;
+	if (lists[1] != NULL && policy_overrides(p, doc, lists[1], name, err,
+	    errlen) == -1)
+		return -1;
+	return 0;
+}
+
+const struct policy_rule *
+policy_rule_for(const struct policy *p, const char *repo)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nover; i++)
+		if (fnmatch(p->over[i].match, repo, 0) == 0)
+			return &p->over[i];
+	return &p->def;
+}
+
+int
+policy_allowed(const struct policy *p, const char *id, time_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nallow; i++)
+		if (strcmp(p->allow[i].id, id) == 0 &&
+		    (p->allow[i].expires == 0 || p->allow[i].expires >= now))
+			return 1;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * The org-wide image policy: the model and its parsing only (deciding is
+ * scan/verdict.c). One default rule, per-repository overrides chosen by
+ * glob (first match wins), and an allowlist of advisory ids with expiry.
+ */
+#ifndef CONF_POLICY_H
+#define CONF_POLICY_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct yaml_document_s;
+struct yaml_node_s;
+
+enum policy_unknown {
+	POLICY_UNKNOWN_ALLOW = 0,	/* never scanned: let it through */
+	POLICY_UNKNOWN_BLOCK		/* never scanned: refuse */
+};
+
+struct policy_rule {
+	char			match[256];	/* repository glob; "" default */
+	int			severity;	/* block at/above: 0 off .. 4 critical */
+	int			fixable_only;	/* only findings with a fix count */
+	int			block_secrets;
+	int			block_root;	/* misconfig rule root-user */
+	int			block_secret_env; /* misconfig rule secret-in-env */
+	enum policy_unknown	unknown;
+};
+
+struct policy_allow {
+	char	id[128];		/* advisory id or alias (CVE-...) */
+	time_t	expires;		/* 0: never */
+	char	reason[200];
+};
+
+struct policy {
+	struct policy_rule	 def;
+	struct policy_rule	*over;
+	size_t			 nover;
+	struct policy_allow	*allow;
+	size_t			 nallow;
+};
+
+/* The built-in default: block CRITICAL, secrets; allow unknown images. */
+void		policy_default(struct policy *);
+void		policy_clear(struct policy *);
+/* Parse the `policy:` mapping over the defaults. 0 or -1 (err set). */
+int		policy_parse(struct yaml_document_s *, struct yaml_node_s *,
+		    struct policy *, const char *name, char *err, size_t errlen);
+/* The rule for a repository: first matching override, else default. */
+const struct policy_rule *policy_rule_for(const struct policy *,
+		    const char *repository);
+/* 1 if id is allowlisted and not expired at now. */
+int		policy_allowed(const struct policy *, const char *id, time_t now);
+/* "critical" -> 4 ... "low" -> 1, "none" -> 0; -1 if unknown. */
+int		policy_severity_rank(const char *);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * Policy parsing and verdicts: thresholds, fixable-only, allowlist with
+ * expiry (by id or alias), per-repository overrides, secret and
+ * misconfiguration gates, and a message that names the findings.
+ */
+#include "conf/conf.h"
+#include "scan/verdict.h"
+#include "tests/tap.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+static const char *scan_doc =
+    "{\"vulnerabilities\":["
+    "{\"id\":\"GHSA-35jh-r3h4-6jhm\",\"aliases\":\"CVE-2021-23337\","
+    "\"severity\":\"HIGH\",\"package\":\"lodash\",\"version\":\"4.17.20\","
+    "\"fixed\":\"4.17.21\"},"
+    "{\"id\":\"TEST-NOFIX\",\"aliases\":\"\",\"severity\":\"CRITICAL\","
+    "\"package\":\"libfoo\",\"version\":\"1.0\"}],"
+    "\"secrets\":[],\"misconfigurations\":[{\"rule\":\"root-user\","
+    "\"path\":\"config\"}]}";
+
+static struct conf *
+load(const char *policy, char *err)
+{
+	char	yaml[2048];
+
+	snprintf(yaml, sizeof(yaml), "upstream:\n  url: http://x\n%s", policy);
+	return conf_load_string(yaml, strlen(yaml), "t.yaml", err, 512);
+}
+
+int
+main(void)
+{
+	char		 err[512] = "";
+	struct conf	*c;
+	struct verdict	 v;
+	json_t		*scan = json_loads(scan_doc, 0, NULL);
+	time_t		 now = 1800000000;	/* 2027-01-15 */
+
+	c = load("", err);
+	verdict_eval(scan, &c->policy, "team/app", now, &v);
+	ok(v.deny && v.blocking_vulns == 1, "default policy blocks CRITICAL only");
+	ok(strstr(v.message, "TEST-NOFIX in libfoo 1.0") != NULL,
+	    "message names the finding (%s)", v.message);
+	conf_free(c);
+
+	c = load("policy:\n  severity: high\n  fixable_only: true\n", err);
+	verdict_eval(scan, &c->policy, "team/app", now, &v);
+	ok(v.deny && v.blocking_vulns == 1 && strstr(v.message,
+	    "GHSA-35jh-r3h4-6jhm in lodash 4.17.20 (fixed in 4.17.21)"),
+	    "fixable_only: only the fixable HIGH counts (%s)", v.message);
+	conf_free(c);
+
+	c = load("policy:\n  severity: high\n  fixable_only: true\n"
+	    "  allowlist:\n    - id: CVE-2021-23337\n      expires: 2027-12-31\n"
+	    "      reason: template() unused\n", err);
+	ok(c != NULL, "allowlist parses (%s)", err);
+	verdict_eval(scan, &c->policy, "team/app", now, &v);
+	ok(!v.deny && v.allowlisted == 1, "allowlisted by CVE alias: allowed");
+	verdict_eval(scan, &c->policy, "team/app", 1840000000, &v);
+	ok(v.deny, "after expiry (2027-12-31; now 2028-04) it blocks again");
+	conf_free(c);
+
+	c = load("policy:\n  severity: critical\n  misconfig: [root-user]\n"
+	    "  repositories:\n    - match: \"sandbox/*\"\n      severity: none\n"
+	    "      misconfig: []\n", err);
+	ok(c != NULL, "overrides parse (%s)", err);
+	verdict_eval(scan, &c->policy, "team/app", now, &v);
+	ok(v.deny && v.misconfigs == 1 && strstr(v.message, "root-user"),
+	    "root-user gate (%s)", v.message);
+	verdict_eval(scan, &c->policy, "sandbox/try", now, &v);
+	ok(!v.deny, "sandbox/* override allows");
+	conf_free(c);
+
+	ok(load("policy:\n  severity: extreme\n", err) == NULL &&
+	    strstr(err, "t.yaml:4: policy severity") != NULL,
+	    "bad severity named with line (%s)", err);
+	ok(load("policy:\n  allowlist:\n    - id: X\n      expires: soon\n",
+	    err) == NULL && strstr(err, "YYYY-MM-DD") != NULL,
+	    "bad expiry date rejected");
+	ok(load("policy:\n  misconfig: [world-writable]\n", err) == NULL,
+	    "unknown misconfig rule rejected");
+	ok(load("policy:\n  colour: blue\n", err) == NULL &&
+	    strstr(err, "unknown policy key") != NULL, "unknown key rejected");
+
+	c = load("", err);
+	json_decref(scan);
+	scan = json_loads("{\"nothing\":1}", 0, NULL);
+	ok(verdict_eval(scan, &c->policy, "a", now, &v) == -1 && v.deny,
+	    "unreadable scan result fails closed");
+	conf_free(c);
+	json_decref(scan);
+	return done_testing();
+}
