@@ -1,6 +1,9 @@
 /*
  *   portcullis scan [-s state_dir] [-f table|json|sarif|cyclonedx]
- *                   [-F severity] [-x] SOURCE
+ *                   [-F severity] [-x] [-w] SOURCE
+ *
+ * -w records the result in the store under the image's manifest
+ * digest(s), where the proxy's gate finds it.
  *
  * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG]
  * or docker-archive:FILE (what `docker save` writes). Archives are
@@ -28,9 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct scan_image {
+	char		  digests[4][80];	/* manifest (and index) digests */
+	int		  ndigests;
 	char		 *config_path;
 	char		**layer_paths;
 	char		**layer_digests;	/* expected; NULL for docker-archive */
@@ -42,7 +49,7 @@ cmd_scan_usage(void)
 {
 	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
 	    "[-f table|json|sarif|cyclonedx]\n"
-	    "           [-F critical|high|medium|low] [-x]\n"
+	    "           [-F critical|high|medium|low] [-x] [-w]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
 	    "docker-archive:FILE\n");
 	exit(2);
@@ -129,6 +136,12 @@ cmd_scan_oci(const char *dir, const char *tag, struct scan_image *im)
 		json_t *m;
 
 		free(blob);
+		/* A pull may name the index or the manifest: record both. */
+		if (im->ndigests < 4 && json_string_value(json_object_get(desc,
+		    "digest")) != NULL)
+			snprintf(im->digests[im->ndigests++], sizeof(im->digests[0]),
+			    "%s", json_string_value(json_object_get(desc,
+			    "digest")));
 		if ((blob = cmd_scan_blob(dir, json_string_value(
 		    json_object_get(desc, "digest")))) == NULL ||
 		    (m = cmd_scan_load(blob)) == NULL)
@@ -340,14 +353,16 @@ cmd_scan(int argc, char **argv)
 	size_t			  i, j, nlay = 0;
 	int			  ch, rv = 2, fail = 0, nsec = 0, necos = 0;
 	int			  fail_secrets = 0, counts[5] = { 0 }, unpacked = 0;
+	int			  record = 0;
 
 	memset(&im, 0, sizeof(im));
 	memset(&view, 0, sizeof(view));
 	if (state == NULL)
 		state = "/var/lib/portcullis";
 	optind = 1;
-	while ((ch = getopt(argc, argv, "f:F:s:x")) != -1) {
+	while ((ch = getopt(argc, argv, "f:F:s:wx")) != -1) {
 		switch (ch) {
+		case 'w': record = 1; break;
 		case 'f': format = optarg; break;
 		case 'F': failon = optarg; break;
 		case 's': state = optarg; break;
@@ -439,7 +454,15 @@ cmd_scan(int argc, char **argv)
 	if (image_assemble(layers, nlay, &view) == -1)
 		goto done;
 	snprintf(dbpath, sizeof(dbpath), "%s/db", state);
-	if (access(dbpath, F_OK) == 0)
+	if (record) {
+		/* Recording needs the store, created if this is the first. */
+		if ((mkdir(state, 0750) == -1 && errno != EEXIST) ||
+		    (st = store_open(dbpath, 0)) == NULL) {
+			fprintf(stderr, "%s: cannot open the store to record "
+			    "the result\n", dbpath);
+			goto done;
+		}
+	} else if (access(dbpath, F_OK) == 0)
 		st = store_open(dbpath, 1);
 	if (st == NULL)
 		fprintf(stderr, "no vulnerability data under %s (run portcullis "
@@ -510,6 +533,30 @@ cmd_scan(int argc, char **argv)
 	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
 	    counts[4], "high", counts[3], "medium", counts[2], "low",
 	    counts[1], "unknown", counts[0], "secrets", nsec));
+	if (record) {
+		char	 ver[64] = "";
+		char	*doc;
+
+		if (im.ndigests == 0) {
+			fprintf(stderr, "-w: this source has no manifest digest "
+			    "to record the result under\n");
+			goto done;
+		}
+		store_meta_get(st, "data_version", ver, sizeof(ver));
+		json_object_set_new(out, "scanned_at",
+		    json_integer((json_int_t)time(NULL)));
+		json_object_set_new(out, "data_version", json_string(ver));
+		if ((doc = json_dumps(out, JSON_COMPACT)) == NULL)
+			goto done;
+		for (i = 0; i < (size_t)im.ndigests; i++)
+			if (store_digest_put(st, STORE_IMAGES, im.digests[i],
+			    doc) != STORE_OK) {
+				free(doc);
+				fprintf(stderr, "cannot record the result\n");
+				goto done;
+			}
+		free(doc);
+	}
 	if (strcmp(format, "table") != 0) {
 		json_t *doc = strcmp(format, "json") == 0 ? json_incref(out) :
 		    strcmp(format, "sarif") == 0 ? report_sarif(out) :

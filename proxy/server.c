@@ -1,6 +1,7 @@
 #include "proxy/server.h"
 #include "proxy/session.h"
 #include "proxy/tls.h"
+#include "proxy/gate.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -155,7 +156,12 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "# TYPE portcullis_bytes_to_client_total counter\n"
 	    "portcullis_bytes_to_client_total %llu\n"
 	    "# TYPE portcullis_throttle_events_total counter\n"
-	    "portcullis_throttle_events_total %llu\n",
+	    "portcullis_throttle_events_total %llu\n"
+	    "# TYPE portcullis_gate_decisions_total counter\n"
+	    "portcullis_gate_decisions_total{decision=\"allow\"} %llu\n"
+	    "portcullis_gate_decisions_total{decision=\"deny\"} %llu\n"
+	    "# TYPE portcullis_gate_unscanned_total counter\n"
+	    "portcullis_gate_unscanned_total %llu\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -163,7 +169,10 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->client_errors,
 	    (unsigned long long)st->bytes_from_client,
 	    (unsigned long long)st->bytes_to_client,
-	    (unsigned long long)st->throttle_events);
+	    (unsigned long long)st->throttle_events,
+	    (unsigned long long)st->gate_allowed,
+	    (unsigned long long)st->gate_denied,
+	    (unsigned long long)st->gate_unknown);
 }
 
 static int
@@ -281,6 +290,7 @@ server_free(struct server *srv)
 		evdns_base_free(srv->dns, 0);
 	if (srv->access != NULL && srv->access != stdout)
 		fclose(srv->access);
+	gate_close(srv);
 	SSL_CTX_free(srv->server_ctx);
 	SSL_CTX_free(srv->upstream_ctx);
 	conf_free(srv->conf);

@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <openssl/ssl.h>
 
 struct event_base;
@@ -17,6 +18,7 @@ struct evconnlistener;
 struct event;
 struct conf;
 struct session;
+struct store;
 
 struct server_stats {
 	uint64_t	connections;		/* accepted, total */
@@ -26,6 +28,9 @@ struct server_stats {
 	uint64_t	bytes_from_client;
 	uint64_t	bytes_to_client;
 	uint64_t	throttle_events;
+	uint64_t	gate_allowed;
+	uint64_t	gate_denied;
+	uint64_t	gate_unknown;		/* no scan result recorded */
 };
 
 struct server {
@@ -43,6 +48,8 @@ struct server {
 	FILE			*access;	/* NULL: no access log */
 	struct server_stats	 stats;
 	char			 bound[128];	/* host:port actually bound */
+	struct store		*store;		/* read-only; NULL until it exists */
+	time_t			 store_tried;
 };
 
 /*

@@ -2,6 +2,7 @@
 #include "proxy/server.h"
 #include "proxy/upstream.h"
 #include "proxy/ocierr.h"
+#include "proxy/gate.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -34,6 +35,8 @@ static int	ures_value(http_parser *, const char *, size_t);
 static int	ures_headers_done(http_parser *);
 static int	ures_body(http_parser *, const char *, size_t);
 static int	ures_done(http_parser *);
+static int	session_gate(struct session *, http_parser *);
+static int	session_response_head(struct session *, http_parser *);
 
 static const http_parser_settings creq_settings = {
 	.on_message_begin = creq_begin,
@@ -141,7 +144,7 @@ session_access_log(struct session *s)
 	log_escape(url, sizeof(url), s->req.url ? s->req.url : "",
 	    s->req.url_len);
 	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, "
-	    "s:f, s:b}",
+	    "s:f, s:b, s:s*}",
 	    "time", (json_int_t)now.tv_sec,
 	    "peer", s->peer,
 	    "method", method,
@@ -153,7 +156,8 @@ session_access_log(struct session *s)
 	    "request_bytes", (json_int_t)s->req_body_bytes,
 	    "response_bytes", (json_int_t)s->res_body_bytes,
 	    "ms", (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0,
-	    "local", s->local);
+	    "local", s->local,
+	    "decision", s->decision);
 	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
 		server_access(s->srv, line);
 		free(line);
@@ -211,6 +215,8 @@ creq_begin(http_parser *p)
 	s->res_started = s->res_chunked = s->res_until_close = 0;
 	s->res_interim = 0;
 	s->req_raw_left = s->res_raw_left = 0;
+	s->res_discard = 0;
+	s->decision = NULL;
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
 	gettimeofday(&s->t_start, NULL);
@@ -769,17 +775,61 @@ session_write_location(struct session *s, struct evbuffer *out,
 	    s->srv->server_ctx != NULL ? "https" : "http", host, rest);
 }
 
+/*
+ * A manifest is about to be handed out: ask the gate. On a deny the
+ * client gets 403 DENIED instead, and the manifest body from upstream
+ * is read and dropped so the upstream connection stays usable.
+ */
+static int
+session_gate(struct session *s, http_parser *p)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	char		 msg[800];
+
+	if (gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg)) ==
+	    GATE_ALLOW) {
+		s->srv->stats.gate_allowed++;
+		s->decision = "allow";
+		return session_response_head(s, p);
+	}
+	s->srv->stats.gate_denied++;
+	s->decision = "deny";
+	s->status = 403;
+	s->res_discard = 1;
+	log_info("session %llu: denied %s: %s", (unsigned long long)s->id,
+	    s->route.name, msg);
+	if (s->cp.method == HTTP_HEAD) {
+		if (evbuffer_add_printf(out, "HTTP/1.1 403 Forbidden\r\n"
+		    "Docker-Distribution-API-Version: registry/2.0\r\n"
+		    "Content-Length: 0\r\n%s\r\n", s->client_keepalive ? "" :
+		    "Connection: close\r\n") == -1)
+			goto fail;
+	} else if (ocierr_reply(out, 403, "DENIED", msg, NULL,
+	    !s->client_keepalive) == -1)
+		goto fail;
+	/* Consume upstream's body by its own framing, sending nothing. */
+	if (s->cp.method == HTTP_HEAD)
+		return 1;
+	if (!(p->flags & F_CHUNKED) && httpmsg_get(&s->res, "Content-Length")) {
+		s->res_raw_left = p->content_length;
+		return s->res_raw_left > 0 ? 1 : 0;
+	}
+	if (!(p->flags & F_CHUNKED)) {
+		s->res_until_close = 1;
+		s->client_keepalive = 0;
+	}
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
 static int
 ures_headers_done(http_parser *p)
 {
 	struct session	*s = session_of(p);
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
-	const char	*cl = httpmsg_get(&s->res, "Content-Length");
-	const char	*loc = httpmsg_get(&s->res, "Location");
-	const char	*reason;
-	int		 no_body;
-	int		 client11 = s->cp.http_major == 1 &&
-			    s->cp.http_minor >= 1;
 
 	if (p->status_code / 100 == 1) {
 		if (p->status_code == 101) {
@@ -789,12 +839,32 @@ ures_headers_done(http_parser *p)
 		/* Interim response: relay as is, the real one follows. */
 		s->res_interim = 1;
 		if (evbuffer_add_printf(out, "HTTP/1.1 %u %s\r\n\r\n",
-		    p->status_code, s->res.status ? s->res.status : "") == -1)
-			goto fail;
+		    p->status_code, s->res.status ? s->res.status : "") == -1) {
+			session_kill(s, "out of memory");
+			return -1;
+		}
 		return 0;
 	}
 	s->status = p->status_code;
 	s->res_started = 1;
+	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
+	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))
+		return session_gate(s, p);
+	return session_response_head(s, p);
+}
+
+/* Relay the upstream response head to the client. */
+static int
+session_response_head(struct session *s, http_parser *p)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*cl = httpmsg_get(&s->res, "Content-Length");
+	const char	*loc = httpmsg_get(&s->res, "Location");
+	const char	*reason;
+	int		 no_body;
+	int		 client11 = s->cp.http_major == 1 &&
+			    s->cp.http_minor >= 1;
+
 	reason = s->res.status != NULL && *s->res.status ? s->res.status :
 	    ocierr_reason(s->status);
 	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", s->status,
@@ -858,6 +928,8 @@ ures_body(http_parser *p, const char *at, size_t len)
 	struct session	*s = session_of(p);
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
 
+	if (s->res_discard)
+		return 0;
 	s->res_body_bytes += len;
 	s->srv->stats.bytes_to_client += len;
 	if (s->res_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
@@ -948,6 +1020,19 @@ session_parse_upstream(struct session *s)
 			s->srv->stats.throttle_events++;
 			bufferevent_disable(s->ubev, EV_READ);
 			break;
+		}
+		if (s->res_raw_left > 0 && s->res_discard) {
+			n = evbuffer_get_length(in);
+			if (n > s->res_raw_left)
+				n = (size_t)s->res_raw_left;
+			evbuffer_drain(in, n);
+			s->res_raw_left -= n;
+			if (s->res_raw_left == 0) {
+				session_response_done(s);
+				session_parse_client(s);
+				break;
+			}
+			continue;
 		}
 		if (s->res_raw_left > 0) {
 			n = session_move(s, in, s->cbev, &s->res_raw_left);

@@ -41,6 +41,8 @@ struct session {
 	int			 res_chunked;	/* re-chunk body to client */
 	int			 res_until_close;
 	int			 res_interim;	/* 1xx being relayed */
+	int			 res_discard;	/* denied: upstream body dropped */
+	const char		*decision;	/* gate: "allow", "deny", NULL */
 	int			 client_keepalive;
 	int			 status;
 	/*

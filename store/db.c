@@ -206,6 +206,20 @@ store_write_abort(struct store *st)
 	st->wtxn = NULL;
 }
 
+/*
+ * A read transaction. Another process may have grown the map since we
+ * opened it: adopt the new size and try again.
+ */
+static int
+store_begin_read(struct store *st, MDB_txn **txn)
+{
+	int	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+
+	if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(st->env, 0) == 0)
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	return rc;
+}
+
 static enum store_status
 store_rc(const char *what, int rc)
 {
@@ -238,7 +252,7 @@ store_meta_get(struct store *st, const char *key, char *buf, size_t len)
 	enum store_status	 s;
 	int			 rc;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_begin_read(st, &txn)) != 0)
 		return store_rc("begin read", rc);
 	s = store_rc("meta get", mdb_get(txn, st->meta, &k, &v));
 	if (s == STORE_OK) {
@@ -375,7 +389,7 @@ store_adv_each(struct store *st, const char *eco, const char *pkg,
 
 	if ((plen = store_adv_key(prefix, eco, pkg, NULL, 0)) == 0)
 		return 0;	/* no such key can exist */
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	if ((rc = store_begin_read(st, &txn)) != 0 ||
 	    (rc = mdb_cursor_open(txn, st->adv, &cur)) != 0) {
 		store_warn("read", rc);
 		goto done;
@@ -415,7 +429,7 @@ store_adv_count(struct store *st)
 	MDB_stat	 ms;
 	uint64_t	 n = 0;
 
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (store_begin_read(st, &txn) != 0)
 		return 0;
 	if (mdb_stat(txn, st->adv, &ms) == 0)
 		n = ms.ms_entries;
@@ -466,7 +480,7 @@ store_digest_get(struct store *st, enum store_digest_db which,
 	*json = NULL;
 	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
 		return STORE_NOTFOUND;
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = store_begin_read(st, &txn)) != 0)
 		return store_rc("begin read", rc);
 	s = store_rc("digest get", mdb_get(txn, store_digest_dbi(st, which),
 	    &k, &v));
@@ -493,7 +507,7 @@ store_digest_each(struct store *st, enum store_digest_db which,
 	char		*dk = NULL, *dv = NULL;
 	int		 rc, op, ret = -1;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	if ((rc = store_begin_read(st, &txn)) != 0 ||
 	    (rc = mdb_cursor_open(txn, store_digest_dbi(st, which), &cur)) !=
 	    0) {
 		store_warn("read", rc);

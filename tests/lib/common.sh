@@ -143,10 +143,11 @@ $upblock
 log:
   level: ${PX_LOG_LEVEL:-info}
   access: $T/$name-access.log
-state_dir: $T/$name-state
+state_dir: ${PX_STATE:-$T/$name-state}
 $extra
 YML
-	mkdir -p "$T/$name-state"
+	mkdir -p "${PX_STATE:-$T/$name-state}"
+: > "$T/$name.out"
 	"$PORTCULLIS" serve -c "$T/$name.yml" >"$T/$name.out" 2>"$T/$name.log" &
 	PX_PID=$!
 	PIDS="$PIDS $PX_PID"

@@ -1,0 +1,24 @@
+/*
+ * The gate: may this manifest be pulled? Decided from the scan result
+ * recorded for its digest and the configured policy, evaluated afresh
+ * on every pull so a policy change applies at once.
+ */
+#ifndef PROXY_GATE_H
+#define PROXY_GATE_H
+
+#include <stddef.h>
+
+struct server;
+
+enum gate_decision {
+	GATE_ALLOW = 0,
+	GATE_DENY
+};
+
+/* msg receives the user-facing reason for a deny. */
+enum gate_decision gate_manifest(struct server *, const char *repository,
+		    const char *digest, char *msg, size_t len);
+/* Close the store (shutdown). */
+void		 gate_close(struct server *);
+
+#endif
