@@ -16,8 +16,7 @@
  */
 #include "proxy/cmd_scan.h"
 #include "proxy/report.h"
-#include "scan/image.h"
-#include "scan/imgconfig.h"
+#include "scan/imagescan.h"
 #include "scan/layer.h"
 #include "scan/vulnmatch.h"
 #include "store/db.h"
@@ -290,22 +289,6 @@ cmd_scan_unpack(const char *file, const char *dir)
 	return rv;
 }
 
-static int
-cmd_scan_sev_rank(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	if (!strcasecmp(s, "critical"))
-		return 4;
-	if (!strcasecmp(s, "high"))
-		return 3;
-	if (!strcasecmp(s, "medium"))
-		return 2;
-	if (!strcasecmp(s, "low"))
-		return 1;
-	return 0;
-}
-
 static void
 cmd_scan_free(struct scan_image *im)
 {
@@ -320,19 +303,24 @@ cmd_scan_free(struct scan_image *im)
 	free(im->config_path);
 }
 
-static json_t *
-cmd_scan_findings_json(const struct findings *f, enum finding_kind kind)
+/* The image config, bounded. NULL on error. */
+static char *
+cmd_scan_slurp(const char *path, size_t *len)
 {
-	json_t	*arr = json_array();
-	size_t	 i;
+	FILE	*f = fopen(path, "r");
+	char	*buf = NULL;
+	long	 n;
 
-	for (i = 0; i < f->n; i++)
-		if (f->v[i].kind == kind)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, "
-			    "s:s, s:i}", "rule", f->v[i].rule, "path",
-			    f->v[i].path, "line", (int)f->v[i].line, "detail",
-			    f->v[i].detail, "layer", f->v[i].layer));
-	return arr;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    n < (16L << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)n, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
 }
 
 int
@@ -341,22 +329,19 @@ cmd_scan(int argc, char **argv)
 	struct scan_image	  im;
 	struct layer_limits	  lim;
 	struct layer_result	**layers = NULL;
-	struct image_view	  view;
-	struct findings		  all = { NULL, 0, 0 };
 	struct store		 *st = NULL;
 	const char		 *state = getenv("PORTCULLIS_STATE");
 	const char		 *format = "table", *failon = NULL;
 	char			  tmp[] = "/tmp/portcullis-scan.XXXXXX";
 	char			  dbpath[4096], *src = NULL, *tag = NULL, *dir;
-	char			  ecos[4][64];
-	json_t			 *out = NULL, *vulns, *pkgs;
-	size_t			  i, j, nlay = 0;
-	int			  ch, rv = 2, fail = 0, nsec = 0, necos = 0;
-	int			  fail_secrets = 0, counts[5] = { 0 }, unpacked = 0;
+	char			 *cfg = NULL;
+	json_t			 *out = NULL, *vulns, *v;
+	size_t			  i, nlay = 0, clen = 0;
+	int			  ch, rv = 2, fail = 0;
+	int			  fail_secrets = 0, unpacked = 0;
 	int			  record = 0;
 
 	memset(&im, 0, sizeof(im));
-	memset(&view, 0, sizeof(view));
 	if (state == NULL)
 		state = "/var/lib/portcullis";
 	optind = 1;
@@ -373,7 +358,7 @@ cmd_scan(int argc, char **argv)
 	if (optind != argc - 1 || (strcmp(format, "table") &&
 	    strcmp(format, "json") && strcmp(format, "sarif") &&
 	    strcmp(format, "cyclonedx")) ||
-	    (failon && !cmd_scan_sev_rank(failon)))
+	    (failon && !imagescan_sev_rank(failon)))
 		cmd_scan_usage();
 	/* Split a copy: the original names the source in the output. */
 	if ((src = strdup(argv[optind])) == NULL)
@@ -420,39 +405,12 @@ cmd_scan(int argc, char **argv)
 			    "%s\n", i, layers[i]->digest, im.layer_digests[i]);
 			goto done;
 		}
-		for (j = 0; j < layers[i]->findings.n; j++) {
-			if (findings_add(&all, layers[i]->findings.v[j].kind,
-			    layers[i]->findings.v[j].rule,
-			    layers[i]->findings.v[j].path,
-			    layers[i]->findings.v[j].line,
-			    layers[i]->findings.v[j].detail) == -1)
-				goto done;
-			all.v[all.n - 1].layer = (int)i;
-		}
 	}
-	{
-		size_t	 clen = 0;
-		char	*cfg = NULL;
-		FILE	*f = fopen(im.config_path, "r");
-
-		if (f != NULL) {
-			fseek(f, 0, SEEK_END);
-			clen = (size_t)ftell(f);
-			rewind(f);
-			if (clen < (16u << 20) && (cfg = malloc(clen + 1)) != NULL)
-				clen = fread(cfg, 1, clen, f);
-			fclose(f);
-		}
-		if (cfg == NULL) {
-			fprintf(stderr, "%s: cannot read the image config\n",
-			    im.config_path);
-			goto done;
-		}
-		imgconfig_scan(cfg, clen, &all);
-		free(cfg);
-	}
-	if (image_assemble(layers, nlay, &view) == -1)
+	if ((cfg = cmd_scan_slurp(im.config_path, &clen)) == NULL) {
+		fprintf(stderr, "%s: cannot read the image config\n",
+		    im.config_path);
 		goto done;
+	}
 	snprintf(dbpath, sizeof(dbpath), "%s/db", state);
 	if (record) {
 		/* Recording needs the store, created if this is the first. */
@@ -467,72 +425,18 @@ cmd_scan(int argc, char **argv)
 	if (st == NULL)
 		fprintf(stderr, "no vulnerability data under %s (run portcullis "
 		    "db import); listing packages only\n", state);
-	if (view.os != NULL)
-		necos = vulnmatch_os_ecosystems(view.os->id,
-		    view.os->version_id, ecos, 4);
-
-	out = json_object();
-	pkgs = json_array();
-	vulns = json_array();
-	for (i = 0; i < view.npkgs; i++) {
-		const struct pkg *p = view.pkgs[i];
-		const char	*eco = pkg_type_ecosystem(p->type);
-		int		 e, ne = eco ? 1 : necos;
-
-		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
-		    "s:s}", "type", pkg_type_name(p->type), "name", p->name,
-		    "version", p->version, "source", p->source, "path",
-		    p->path));
-		for (e = 0; st != NULL && e < ne; e++) {
-			struct vulnmatch_pkg	  q = { p->name, p->version,
-						    p->source, p->source_version };
-			struct vulnmatch_finding *f = NULL;
-			int			  n, k;
-
-			n = vulnmatch_package(st, eco ? eco : ecos[e], &q, &f);
-			for (k = 0; k < n; k++) {
-				int r = cmd_scan_sev_rank(f[k].severity);
-
-				counts[r]++;
-				if (failon && r >= cmd_scan_sev_rank(failon))
-					fail = 1;
-				json_array_append_new(vulns, json_pack("{s:s, "
-				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?, "
-				    "s:s}",
-				    "id", f[k].id, "aliases", f[k].aliases,
-				    "severity", f[k].severity, "score",
-				    f[k].score, "package", p->name, "version",
-				    p->version, "fixed", f[k].fixed[0] ?
-				    f[k].fixed : NULL, "ecosystem",
-				    eco ? eco : ecos[e], "summary",
-				    f[k].summary[0] ? f[k].summary : NULL,
-				    "path", p->path));
-			}
-			free(f);
-		}
-	}
-	for (i = 0; i < all.n; i++)
-		if (all.v[i].kind == FINDING_SECRET)
-			nsec++;
-	if (fail_secrets && nsec > 0)
+	if ((out = imagescan_report(layers, nlay, cfg, clen, st,
+	    argv[optind])) == NULL)
+		goto done;
+	vulns = json_object_get(out, "vulnerabilities");
+	json_array_foreach(vulns, i, v)
+		if (failon && imagescan_sev_rank(json_string_value(
+		    json_object_get(v, "severity"))) >=
+		    imagescan_sev_rank(failon))
+			fail = 1;
+	if (fail_secrets && json_integer_value(json_object_get(
+	    json_object_get(out, "summary"), "secrets")) > 0)
 		fail = 1;
-	json_object_set_new(out, "source", json_string(argv[optind]));
-	json_object_set_new(out, "os", view.os ? json_pack("{s:s, s:s, s:s}",
-	    "id", view.os->id, "version_id", view.os->version_id, "name",
-	    view.os->pretty) : json_null());
-	json_object_set_new(out, "layers", json_integer((json_int_t)nlay));
-	json_object_set_new(out, "packages", pkgs);
-	json_object_set_new(out, "vulnerabilities", vulns);
-	json_object_set_new(out, "secrets",
-	    cmd_scan_findings_json(&all, FINDING_SECRET));
-	json_object_set_new(out, "misconfigurations",
-	    cmd_scan_findings_json(&all, FINDING_MISCONFIG));
-	json_object_set_new(out, "limits",
-	    cmd_scan_findings_json(&all, FINDING_LIMIT));
-	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
-	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
-	    counts[4], "high", counts[3], "medium", counts[2], "low",
-	    counts[1], "unknown", counts[0], "secrets", nsec));
 	if (record) {
 		char	 ver[64] = "";
 		char	*doc;
@@ -568,10 +472,16 @@ cmd_scan(int argc, char **argv)
 		printf("\n");
 		json_decref(doc);
 	} else {
-		json_t	*v;
+		json_t		*sum = json_object_get(out, "summary"), *os;
+		const char	*kinds[] = { "secrets", "misconfigurations",
+				    "limits" };
+		size_t		 k;
 
-		printf("%s: %s, %zu layers, %zu packages\n", argv[optind],
-		    view.os ? view.os->pretty : "unknown OS", nlay, view.npkgs);
+		os = json_object_get(out, "os");
+		printf("%s: %s, %zu layers, %lld packages\n", argv[optind],
+		    json_is_object(os) ? json_string_value(json_object_get(os,
+		    "name")) : "unknown OS", nlay, (long long)
+		    json_integer_value(json_object_get(sum, "packages")));
 		printf("%-22s %-9s %-28s %-22s %s\n", "VULNERABILITY",
 		    "SEVERITY", "PACKAGE", "INSTALLED", "FIXED");
 		json_array_foreach(vulns, i, v)
@@ -582,24 +492,34 @@ cmd_scan(int argc, char **argv)
 			    json_string_value(json_object_get(v, "version")),
 			    json_string_value(json_object_get(v, "fixed")) ?
 			    json_string_value(json_object_get(v, "fixed")) : "-");
-		for (i = 0; i < all.n; i++)
-			printf("%-9s %-26s %s:%u  %s\n",
-			    finding_kind_name(all.v[i].kind), all.v[i].rule,
-			    all.v[i].path, all.v[i].line, all.v[i].detail);
-		printf("critical %d, high %d, medium %d, low %d, unknown %d; "
-		    "%d secrets\n", counts[4], counts[3], counts[2], counts[1],
-		    counts[0], nsec);
+		for (k = 0; k < 3; k++)
+			json_array_foreach(json_object_get(out, kinds[k]), i, v)
+				printf("%-9s %-26s %s:%lld  %s\n", kinds[k],
+				    json_string_value(json_object_get(v, "rule")),
+				    json_string_value(json_object_get(v, "path")),
+				    (long long)json_integer_value(
+				    json_object_get(v, "line")),
+				    json_string_value(json_object_get(v,
+				    "detail")));
+		printf("critical %lld, high %lld, medium %lld, low %lld, "
+		    "unknown %lld; %lld secrets\n",
+		    (long long)json_integer_value(json_object_get(sum, "critical")),
+		    (long long)json_integer_value(json_object_get(sum, "high")),
+		    (long long)json_integer_value(json_object_get(sum, "medium")),
+		    (long long)json_integer_value(json_object_get(sum, "low")),
+		    (long long)json_integer_value(json_object_get(sum, "unknown")),
+		    (long long)json_integer_value(json_object_get(sum,
+		    "secrets")));
 	}
 	rv = fail ? 1 : 0;
  done:
 	json_decref(out);
-	image_view_free(&view);
+	free(cfg);
 	for (i = 0; i < nlay; i++) {
 		layer_result_free(layers[i]);
 		free(layers[i]);
 	}
 	free(layers);
-	findings_free(&all);
 	store_close(st);
 	cmd_scan_free(&im);
 	free(src);

@@ -1,0 +1,130 @@
+#include "scan/imagescan.h"
+#include "scan/image.h"
+#include "scan/imgconfig.h"
+#include "scan/vulnmatch.h"
+#include "store/db.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int
+imagescan_sev_rank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	if (!strcasecmp(s, "critical"))
+		return 4;
+	if (!strcasecmp(s, "high"))
+		return 3;
+	if (!strcasecmp(s, "medium"))
+		return 2;
+	if (!strcasecmp(s, "low"))
+		return 1;
+	return 0;
+}
+
+static json_t *
+imagescan_findings(const struct findings *f, enum finding_kind kind)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].kind == kind)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, "
+			    "s:s, s:i}", "rule", f->v[i].rule, "path",
+			    f->v[i].path, "line", (int)f->v[i].line, "detail",
+			    f->v[i].detail, "layer", f->v[i].layer));
+	return arr;
+}
+
+json_t *
+imagescan_report(struct layer_result *const *layers, size_t n,
+    const char *config, size_t clen, struct store *st, const char *source)
+{
+	struct image_view	 view;
+	struct findings		 all = { NULL, 0, 0 };
+	json_t			*out = NULL, *pkgs, *vulns;
+	char			 ecos[4][64];
+	size_t			 i, j;
+	int			 necos = 0, counts[5] = { 0 }, nsec = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < layers[i]->findings.n; j++) {
+			const struct finding *f = &layers[i]->findings.v[j];
+
+			if (findings_add(&all, f->kind, f->rule, f->path,
+			    f->line, f->detail) == -1)
+				goto done;
+			all.v[all.n - 1].layer = (int)i;
+		}
+	if (config != NULL)
+		imgconfig_scan(config, clen, &all);
+	if (image_assemble(layers, n, &view) == -1)
+		goto done;
+	if (view.os != NULL)
+		necos = vulnmatch_os_ecosystems(view.os->id,
+		    view.os->version_id, ecos, 4);
+	out = json_object();
+	pkgs = json_array();
+	vulns = json_array();
+	for (i = 0; i < view.npkgs; i++) {
+		const struct pkg *p = view.pkgs[i];
+		const char	*eco = pkg_type_ecosystem(p->type);
+		int		 e, ne = eco ? 1 : necos;
+
+		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
+		    "s:s}", "type", pkg_type_name(p->type), "name", p->name,
+		    "version", p->version, "source", p->source, "path",
+		    p->path));
+		for (e = 0; st != NULL && e < ne; e++) {
+			struct vulnmatch_pkg	  q = { p->name, p->version,
+						    p->source, p->source_version };
+			struct vulnmatch_finding *f = NULL;
+			int			  m, k;
+
+			m = vulnmatch_package(st, eco ? eco : ecos[e], &q, &f);
+			for (k = 0; k < m; k++) {
+				counts[imagescan_sev_rank(f[k].severity)]++;
+				json_array_append_new(vulns, json_pack("{s:s, "
+				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?, "
+				    "s:s}",
+				    "id", f[k].id, "aliases", f[k].aliases,
+				    "severity", f[k].severity, "score",
+				    f[k].score, "package", p->name, "version",
+				    p->version, "fixed", f[k].fixed[0] ?
+				    f[k].fixed : NULL, "ecosystem",
+				    eco ? eco : ecos[e], "summary",
+				    f[k].summary[0] ? f[k].summary : NULL,
+				    "path", p->path));
+			}
+			free(f);
+		}
+	}
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].kind == FINDING_SECRET)
+			nsec++;
+	json_object_set_new(out, "source", json_string(source ? source : ""));
+	json_object_set_new(out, "os", view.os ? json_pack("{s:s, s:s, s:s}",
+	    "id", view.os->id, "version_id", view.os->version_id, "name",
+	    view.os->pretty) : json_null());
+	json_object_set_new(out, "layers", json_integer((json_int_t)n));
+	json_object_set_new(out, "packages", pkgs);
+	json_object_set_new(out, "vulnerabilities", vulns);
+	json_object_set_new(out, "secrets",
+	    imagescan_findings(&all, FINDING_SECRET));
+	json_object_set_new(out, "misconfigurations",
+	    imagescan_findings(&all, FINDING_MISCONFIG));
+	json_object_set_new(out, "limits",
+	    imagescan_findings(&all, FINDING_LIMIT));
+	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
+	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
+	    counts[4], "high", counts[3], "medium", counts[2], "low",
+	    counts[1], "unknown", counts[0], "secrets", nsec));
+	image_view_free(&view);
+ done:
+	findings_free(&all);
+	return out;
+}
