@@ -104,6 +104,9 @@ main_serve(int argc, char **argv)
 
 	c = main_conf(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
+	/* Scanner threads wake the loop with event_active(). */
+	if (evthread_use_pthreads() == -1)
+		fatalx("evthread_use_pthreads");
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((srv = server_new(base, c)) == NULL)

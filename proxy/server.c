@@ -2,6 +2,10 @@
 #include "proxy/session.h"
 #include "proxy/tls.h"
 #include "proxy/gate.h"
+#include "proxy/upload.h"
+#include "store/db.h"
+#include <sys/stat.h>
+#include <time.h>
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -126,6 +130,25 @@ server_session_gone(struct server *srv, struct session *s)
 	server_resume_accept(srv);
 }
 
+struct store *
+server_store(struct server *srv)
+{
+	char	path[4096];
+	time_t	now = time(NULL);
+
+	if (srv->store != NULL || now - srv->store_tried < 5)
+		return srv->store;
+	srv->store_tried = now;
+	/* The proxy records what it scans: open for writing, creating. */
+	if (mkdir(srv->conf->state_dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("state_dir %s", srv->conf->state_dir);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/db", srv->conf->state_dir);
+	srv->store = store_open(path, 0);
+	return srv->store;
+}
+
 void
 server_access(struct server *srv, const char *line)
 {
@@ -161,7 +184,11 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "portcullis_gate_decisions_total{decision=\"allow\"} %llu\n"
 	    "portcullis_gate_decisions_total{decision=\"deny\"} %llu\n"
 	    "# TYPE portcullis_gate_unscanned_total counter\n"
-	    "portcullis_gate_unscanned_total %llu\n",
+	    "portcullis_gate_unscanned_total %llu\n"
+	    "# TYPE portcullis_layers_scanned_total counter\n"
+	    "portcullis_layers_scanned_total %llu\n"
+	    "# TYPE portcullis_uploads_scanning gauge\n"
+	    "portcullis_uploads_scanning %u\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -172,7 +199,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->throttle_events,
 	    (unsigned long long)st->gate_allowed,
 	    (unsigned long long)st->gate_denied,
-	    (unsigned long long)st->gate_unknown);
+	    (unsigned long long)st->gate_unknown,
+	    (unsigned long long)st->layers_scanned, srv->nuploads);
 }
 
 static int
@@ -240,6 +268,7 @@ server_new(struct event_base *base, struct conf *conf)
 	srv->base = base;
 	srv->conf = conf;
 	TAILQ_INIT(&srv->sessions);
+	TAILQ_INIT(&srv->uploads);
 	if (conf->tls.cert != NULL && (srv->server_ctx =
 	    tls_server_ctx(conf->tls.cert, conf->tls.key)) == NULL)
 		goto fail;
@@ -282,6 +311,7 @@ server_free(struct server *srv)
 		return;
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s, "shutdown");
+	upload_shutdown(srv);
 	if (srv->listener != NULL)
 		evconnlistener_free(srv->listener);
 	if (srv->accept_timer != NULL)

@@ -19,6 +19,7 @@ struct event;
 struct conf;
 struct session;
 struct store;
+struct upload;
 
 struct server_stats {
 	uint64_t	connections;		/* accepted, total */
@@ -31,6 +32,8 @@ struct server_stats {
 	uint64_t	gate_allowed;
 	uint64_t	gate_denied;
 	uint64_t	gate_unknown;		/* no scan result recorded */
+	uint64_t	layers_scanned;		/* uploads scanned and recorded */
+	uint64_t	images_recorded;	/* manifests judged at first pull */
 };
 
 struct server {
@@ -48,8 +51,10 @@ struct server {
 	FILE			*access;	/* NULL: no access log */
 	struct server_stats	 stats;
 	char			 bound[128];	/* host:port actually bound */
-	struct store		*store;		/* read-only; NULL until it exists */
+	struct store		*store;		/* NULL until it can be opened */
 	time_t			 store_tried;
+	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
+	unsigned		 nuploads;
 };
 
 /*
@@ -60,6 +65,11 @@ struct server	*server_new(struct event_base *, struct conf *);
 void		 server_free(struct server *);
 /* A session ended: update counts and resume accepting if paused. */
 void		 server_session_gone(struct server *, struct session *);
+/*
+ * The store under state_dir, created on first use; NULL when it cannot be
+ * opened (then retried at most every few seconds).
+ */
+struct store	*server_store(struct server *);
 /* Write one JSON line to the access log (takes a JSON string). */
 void		 server_access(struct server *, const char *line);
 /* Append Prometheus text exposition of the counters to out. */

@@ -3,6 +3,8 @@
 #include "proxy/upstream.h"
 #include "proxy/ocierr.h"
 #include "proxy/gate.h"
+#include "proxy/upload.h"
+#include "proxy/record.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -36,6 +38,9 @@ static int	ures_headers_done(http_parser *);
 static int	ures_body(http_parser *, const char *, size_t);
 static int	ures_done(http_parser *);
 static int	session_gate(struct session *, http_parser *);
+static void	session_outcome(struct session *);
+static void	session_enter(struct session *);
+static void	session_leave(struct session *);
 static int	session_response_head(struct session *, http_parser *);
 
 static const http_parser_settings creq_settings = {
@@ -217,6 +222,12 @@ creq_begin(http_parser *p)
 	s->req_raw_left = s->res_raw_left = 0;
 	s->res_discard = 0;
 	s->decision = NULL;
+	s->upload = NULL;
+	s->manifest_over = 0;
+	if (s->manifest != NULL) {
+		evbuffer_free(s->manifest);
+		s->manifest = NULL;
+	}
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
 	gettimeofday(&s->t_start, NULL);
@@ -359,6 +370,98 @@ session_forward_request_head(struct session *s)
 	return evbuffer_add(out, "\r\n", 2);
 }
 
+/*
+ * Bodies the proxy looks at while relaying: blob upload chunks go to the
+ * upload's scanner; manifest PUTs are kept (bounded) to be recorded.
+ */
+static void
+session_watch_body(struct session *s, http_parser *p)
+{
+	int		 has_body = (p->flags & F_CHUNKED) ||
+			    (p->content_length > 0 &&
+			    p->content_length != ULLONG_MAX);
+	const char	*cr;
+	uint64_t	 start = 0;
+
+	if (!has_body) {
+		/* The closing PUT usually carries no bytes, only the digest. */
+		if (s->route.kind == ROUTE_UPLOAD && p->method == HTTP_PUT)
+			s->upload = upload_find(s->srv, s->route.ref);
+		return;
+	}
+	if (s->route.kind == ROUTE_UPLOAD && (p->method == HTTP_PATCH ||
+	    p->method == HTTP_PUT)) {
+		/* Without Content-Range a chunk continues the stream. */
+		if ((cr = httpmsg_get(&s->req, "Content-Range")) != NULL)
+			start = strtoull(cr, NULL, 10);
+		else
+			start = UINT64_MAX;
+		s->upload = upload_for(s->srv, s->route.name, s->route.ref,
+		    start);
+	} else if (s->route.kind == ROUTE_MANIFEST && p->method == HTTP_PUT)
+		s->manifest = evbuffer_new();
+}
+
+/* Body bytes as relayed: to the scanner, or into the manifest copy. */
+static void
+session_tap_body(struct session *s, const void *data, size_t len)
+{
+	if (s->upload != NULL && upload_feed(s->upload, data, len) &&
+	    !s->throttled_feed) {
+		/* The scanner is behind: stop reading until it drains. */
+		s->throttled_feed = 1;
+		bufferevent_disable(s->cbev, EV_READ);
+		upload_wait(s->upload, s);
+	}
+	if (s->manifest != NULL && !s->manifest_over) {
+		if (evbuffer_get_length(s->manifest) + len >
+		    s->srv->conf->limits.max_manifest_bytes)
+			s->manifest_over = 1;
+		else
+			evbuffer_add(s->manifest, data, len);
+	}
+}
+
+/* Tap the first n bytes of in without consuming them. */
+static void
+session_tap_evbuffer(struct session *s, struct evbuffer *in, size_t n)
+{
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	int			 nv, i;
+
+	if (s->upload == NULL && s->manifest == NULL)
+		return;
+	evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
+	while (n > 0) {
+		nv = evbuffer_peek(in, (ev_ssize_t)n, &pos, v, 8);
+		if (nv <= 0)
+			break;
+		if (nv > 8)
+			nv = 8;
+		for (i = 0; i < nv && n > 0; i++) {
+			size_t l = v[i].iov_len < n ? v[i].iov_len : n;
+
+			session_tap_body(s, v[i].iov_base, l);
+			n -= l;
+			if (evbuffer_ptr_set(in, &pos, l, EVBUFFER_PTR_ADD) ==
+			    -1)
+				return;
+		}
+	}
+}
+
+void
+session_feed_resume(struct session *s)
+{
+	session_enter(s);
+	s->throttled_feed = 0;
+	if (!s->throttled_client && !s->closing && !s->dead)
+		bufferevent_enable(s->cbev, EV_READ);
+	session_parse_client(s);
+	session_leave(s);
+}
+
 static int
 creq_headers_done(http_parser *p)
 {
@@ -427,6 +530,7 @@ creq_headers_done(http_parser *p)
 		session_kill(s, "out of memory");
 		return -1;
 	}
+	session_watch_body(s, p);
 	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
 	    p->content_length != ULLONG_MAX) {
 		s->req_raw_left = p->content_length;
@@ -446,6 +550,7 @@ creq_body(http_parser *p, const char *at, size_t len)
 	s->srv->stats.bytes_from_client += len;
 	if (s->local || s->ubev == NULL)
 		return 0;	/* nothing to relay it to */
+	session_tap_body(s, at, len);
 	out = bufferevent_get_output(s->ubev);
 	if (s->req_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
 		goto fail;
@@ -653,6 +758,8 @@ session_parse_client(struct session *s)
 	while (!s->dead && !s->closing) {
 		if (s->in_txn && s->req_complete)
 			break;		/* wait for the response */
+		if (s->throttled_feed)
+			break;		/* the scanner catches up first */
 		if (s->ubev != NULL && evbuffer_get_length(
 		    bufferevent_get_output(s->ubev)) >=
 		    s->srv->conf->limits.high_watermark) {
@@ -665,6 +772,9 @@ session_parse_client(struct session *s)
 		if (evbuffer_get_length(in) == 0)
 			break;
 		if (s->req_raw_left > 0) {
+			n = evbuffer_get_length(in);
+			session_tap_evbuffer(s, in, n < s->req_raw_left ? n :
+			    (size_t)s->req_raw_left);
 			n = session_move(s, in, s->ubev, &s->req_raw_left);
 			s->req_body_bytes += n;
 			s->srv->stats.bytes_from_client += n;
@@ -825,6 +935,30 @@ session_gate(struct session *s, http_parser *p)
 	return -1;
 }
 
+/* The registry answered a request whose body we watched. */
+static void
+session_outcome(struct session *s)
+{
+	const char *dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+
+	if (s->upload != NULL) {
+		if (s->cp.method == HTTP_PUT && s->status == 201 && s->req_complete)
+			upload_commit(s->upload, dg);
+		else if (!(s->cp.method == HTTP_PATCH && s->status == 202 &&
+		    s->req_complete))
+			upload_abort(s->upload);
+		upload_unwait(s->upload, s);
+		s->upload = NULL;
+	}
+	if (s->manifest != NULL) {
+		if (s->status == 201 && dg != NULL && s->req_complete &&
+		    !s->manifest_over)
+			record_manifest(s->srv, s->route.name, dg, s->manifest);
+		evbuffer_free(s->manifest);
+		s->manifest = NULL;
+	}
+}
+
 static int
 ures_headers_done(http_parser *p)
 {
@@ -847,6 +981,7 @@ ures_headers_done(http_parser *p)
 	}
 	s->status = p->status_code;
 	s->res_started = 1;
+	session_outcome(s);
 	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
 	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))
 		return session_gate(s, p);
@@ -1169,7 +1304,8 @@ session_upstream_write_cb(struct bufferevent *bev, void *arg)
 
 	if (s->throttled_client) {
 		s->throttled_client = 0;
-		bufferevent_enable(s->cbev, EV_READ);
+		if (!s->throttled_feed)
+			bufferevent_enable(s->cbev, EV_READ);
 		session_parse_client(s);
 	}
 	session_leave(s);
@@ -1287,6 +1423,14 @@ session_free(struct session *s, const char *reason)
 			s->status = 499;  /* nginx's "client closed request" */
 		session_access_log(s);
 	}
+	if (s->upload != NULL) {
+		/* A body cut short: the scan cannot vouch for the blob. */
+		upload_unwait(s->upload, s);
+		upload_abort(s->upload);
+		s->upload = NULL;
+	}
+	if (s->manifest != NULL)
+		evbuffer_free(s->manifest);
 	TAILQ_REMOVE(&s->srv->sessions, s, entry);
 	if (s->ubev != NULL)
 		bufferevent_free(s->ubev);

@@ -18,6 +18,8 @@
 
 struct server;
 struct bufferevent;
+struct evbuffer;
+struct upload;
 
 struct session {
 	TAILQ_ENTRY(session)	 entry;
@@ -62,6 +64,10 @@ struct session {
 	int			 upstream_ready;	/* connected */
 	int			 throttled_client;	/* client reads paused */
 	int			 throttled_upstream;	/* upstream reads paused */
+	int			 throttled_feed;	/* scanner behind: client paused */
+	struct upload		*upload;	/* blob upload being scanned */
+	struct evbuffer		*manifest;	/* PUT manifest body, bounded */
+	int			 manifest_over;	/* larger than the bound */
 	int			 depth;		/* nested callbacks running */
 	int			 connecting;	/* inside upstream_connect */
 	int			 connect_failed;

@@ -18,6 +18,7 @@ struct feed {
 	struct feed_chunk	*reading;	/* handed to libarchive */
 	size_t			 queued, bound;
 	int			 finished, aborted, was_full;
+	int			 consumer_done;	/* scan over: discard input */
 	pthread_t		 thread;
 	struct layer_limits	 lim;
 	void			(*done)(struct layer_result *, int, void *);
@@ -67,10 +68,25 @@ feed_thread(void *arg)
 {
 	struct feed		*f = arg;
 	struct layer_result	*r = calloc(1, sizeof(*r));
+	struct feed_chunk	*c;
 	int			 rv = -1;
 
 	if (r != NULL)
 		rv = layer_scan(r, &f->lim, feed_read, f);
+	/*
+	 * The scan may end before the stream does (not an archive, a
+	 * corrupt one): from now on bytes are accepted and dropped, so the
+	 * producer is never left waiting for a drain that cannot come.
+	 */
+	pthread_mutex_lock(&f->mu);
+	f->consumer_done = 1;
+	while ((c = f->head) != NULL) {
+		f->head = c->next;
+		free(c);
+	}
+	f->tail = NULL;
+	f->queued = 0;
+	pthread_mutex_unlock(&f->mu);
 	f->done(r, rv, f->arg);
 	return NULL;
 }
@@ -101,8 +117,8 @@ feed_start(size_t bound, const struct layer_limits *lim,
 	return f;
 }
 
-int
-feed_push(struct feed *f, const void *buf, size_t len)
+static int
+feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 {
 	struct feed_chunk	*c;
 	int			 rv = -1;
@@ -110,10 +126,17 @@ feed_push(struct feed *f, const void *buf, size_t len)
 	if (len == 0)
 		return 0;
 	pthread_mutex_lock(&f->mu);
-	if (f->finished || f->aborted || f->queued + len > f->bound) {
+	if (f->consumer_done) {
+		rv = 0;		/* nobody reads any more: drop */
+		goto done;
+	}
+	if (f->finished || f->aborted ||
+	    (!force && f->queued + len > f->bound)) {
 		f->was_full = 1;
 		goto done;
 	}
+	if (f->queued + len >= f->bound)
+		f->was_full = 1;
 	if ((c = malloc(sizeof(*c) + len)) == NULL)
 		goto done;
 	c->next = NULL;
@@ -130,6 +153,18 @@ feed_push(struct feed *f, const void *buf, size_t len)
  done:
 	pthread_mutex_unlock(&f->mu);
 	return rv;
+}
+
+int
+feed_push(struct feed *f, const void *buf, size_t len)
+{
+	return feed_push_common(f, buf, len, 0);
+}
+
+int
+feed_push_force(struct feed *f, const void *buf, size_t len)
+{
+	return feed_push_common(f, buf, len, 1);
 }
 
 size_t

@@ -30,6 +30,9 @@ struct feed	*feed_start(size_t bound, const struct layer_limits *,
 		    void (*drained)(void *), void *arg);
 /* Queue bytes (copied). 0, or -1 when full or finished: retry later. */
 int		 feed_push(struct feed *, const void *buf, size_t len);
+/* Queue bytes even past the bound (a producer that cannot stop mid-
+ * message); it must stop reading until drained. 0 or -1. */
+int		 feed_push_force(struct feed *, const void *buf, size_t len);
 /* Bytes free before the bound. */
 size_t		 feed_room(struct feed *);
 /* No more bytes: the scan finishes with what it has. */

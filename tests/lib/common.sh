@@ -32,7 +32,7 @@ cleanup() {
 			tail -n 30 "$f" | sed 's/^/# /'
 		done
 	fi
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

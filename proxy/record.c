@@ -1,0 +1,136 @@
+#include "proxy/record.h"
+#include "proxy/server.h"
+#include "scan/imagescan.h"
+#include "scan/layerjson.h"
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void
+record_manifest(struct server *srv, const char *repo, const char *digest,
+    struct evbuffer *body)
+{
+	struct store	*st = server_store(srv);
+	size_t		 len = evbuffer_get_length(body);
+	json_t		*m, *rec = NULL;
+	char		*doc = NULL;
+
+	if (st == NULL)
+		return;
+	m = json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, NULL);
+	if (m == NULL || !json_is_object(m))
+		goto done;
+	/* Only manifests with layers or an index of them are judged. */
+	if (json_object_get(m, "layers") == NULL &&
+	    json_object_get(m, "manifests") == NULL)
+		goto done;
+	rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository", repo,
+	    "manifest", m);
+	if (rec == NULL || (doc = json_dumps(rec, JSON_COMPACT)) == NULL)
+		goto done;
+	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
+		log_warnx("record: cannot remember manifest %s", digest);
+ done:
+	free(doc);
+	json_decref(rec);
+	json_decref(m);
+}
+
+/* Build the scan document of an image manifest from recorded layers. */
+static json_t *
+record_build(struct store *st, json_t *man, const char *digest, int *error)
+{
+	struct layer_result	**layers = NULL;
+	json_t			*l, *out = NULL, *cfgrec = NULL;
+	char			*rec = NULL, *cfg = NULL;
+	const char		*cfgjson = NULL;
+	size_t			 i, n = json_array_size(json_object_get(man,
+				    "layers")), got = 0;
+	enum store_status	 s;
+
+	if ((layers = calloc(n + 1, sizeof(*layers))) == NULL)
+		goto done;
+	json_array_foreach(json_object_get(man, "layers"), i, l) {
+		const char *dg = json_string_value(json_object_get(l, "digest"));
+
+		if (dg == NULL)
+			goto done;
+		s = store_digest_get(st, STORE_LAYERS, dg, &rec);
+		if (s == STORE_ERROR)
+			*error = 1;
+		if (s != STORE_OK)
+			goto done;	/* a layer we did not see */
+		if ((layers[i] = calloc(1, sizeof(**layers))) == NULL ||
+		    layerjson_load(rec, layers[i]) == -1) {
+			free(layers[i]);
+			layers[i] = NULL;
+			goto done;
+		}
+		got = i + 1;
+		free(rec);
+		rec = NULL;
+	}
+	/* The config was an upload too; without it, skip its checks. */
+	s = store_digest_get(st, STORE_LAYERS, json_string_value(
+	    json_object_get(json_object_get(man, "config"), "digest")) ?: "",
+	    &cfg);
+	if (s == STORE_OK && (cfgrec = json_loads(cfg, 0, NULL)) != NULL)
+		cfgjson = json_string_value(json_object_get(cfgrec, "config"));
+	out = imagescan_report(layers, got, cfgjson, cfgjson ?
+	    strlen(cfgjson) : 0, st, digest);
+ done:
+	for (i = 0; i < got; i++) {
+		layer_result_free(layers[i]);
+		free(layers[i]);
+	}
+	free(layers);
+	free(rec);
+	free(cfg);
+	json_decref(cfgrec);
+	return out;
+}
+
+char *
+record_scan_doc(struct server *srv, const char *digest, int *error)
+{
+	struct store		*st = server_store(srv);
+	char			*rec = NULL, *doc = NULL, ver[64] = "";
+	json_t			*j = NULL, *out = NULL, *man;
+	enum store_status	 s;
+
+	*error = 0;
+	if (st == NULL || digest == NULL)
+		return NULL;
+	if ((s = store_digest_get(st, STORE_IMAGES, digest, &rec)) != STORE_OK) {
+		*error = s == STORE_ERROR;
+		return NULL;
+	}
+	if ((j = json_loads(rec, 0, NULL)) == NULL ||
+	    !json_is_true(json_object_get(j, "pending"))) {
+		json_decref(j);
+		return rec;	/* a finished document (or junk: fail closed) */
+	}
+	man = json_object_get(j, "manifest");
+	if (json_object_get(man, "layers") == NULL)
+		goto done;	/* an index: judged through its children */
+	if ((out = record_build(st, man, digest, error)) == NULL)
+		goto done;
+	store_meta_get(st, "data_version", ver, sizeof(ver));
+	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
+	json_object_set_new(out, "data_version", json_string(ver));
+	json_object_set(out, "repository", json_object_get(j, "repository"));
+	if ((doc = json_dumps(out, JSON_COMPACT)) != NULL &&
+	    store_digest_put(st, STORE_IMAGES, digest, doc) == STORE_OK)
+		srv->stats.images_recorded++;
+ done:
+	free(rec);
+	json_decref(j);
+	json_decref(out);
+	return doc;
+}

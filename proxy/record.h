@@ -1,0 +1,22 @@
+/*
+ * Images pushed through the proxy: the manifest is remembered when the
+ * registry accepts it, and judged from the layers scanned on the way in
+ * (the first pull builds the full scan document once and stores it).
+ */
+#ifndef PROXY_RECORD_H
+#define PROXY_RECORD_H
+
+struct server;
+struct evbuffer;
+
+void	record_manifest(struct server *, const char *repository,
+	    const char *digest, struct evbuffer *body);
+/*
+ * The scan document for a manifest digest as a malloc'd JSON string,
+ * building it from recorded layer results when needed. NULL when the
+ * image is unknown (never scanned, or a layer was not seen); *error is
+ * set when the store could not be read.
+ */
+char	*record_scan_doc(struct server *, const char *digest, int *error);
+
+#endif

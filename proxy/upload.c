@@ -1,0 +1,282 @@
+#include "proxy/upload.h"
+#include "proxy/server.h"
+#include "scan/feed.h"
+#include "scan/layerjson.h"
+#include "store/db.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UPLOAD_FEED_BOUND	(4u << 20)	/* per upload, in memory */
+#define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
+#define UPLOAD_MAX		64		/* scanned at once */
+
+struct upload {
+	TAILQ_ENTRY(upload)	 entry;
+	struct server		*srv;
+	char			 uuid[160];
+	char			 repo[256];
+	struct feed		*feed;
+	uint64_t		 fed;
+	char			*head;		/* first UPLOAD_HEAD bytes */
+	size_t			 headlen;
+	char			 digest[80];	/* the registry's, at commit */
+	int			 committed;
+	int			 aborted;
+	struct event		*wake;		/* activated by the thread */
+	struct session		*waiter;
+	/* Set by the scanner thread under mu. */
+	pthread_mutex_t		 mu;
+	struct layer_result	*result;
+	int			 rv;
+	int			 done;
+	int			 drained;
+};
+
+static void
+upload_free(struct upload *u)
+{
+	TAILQ_REMOVE(&u->srv->uploads, u, entry);
+	u->srv->nuploads--;
+	if (u->feed != NULL)
+		feed_join(u->feed);
+	if (u->result != NULL) {
+		layer_result_free(u->result);
+		free(u->result);
+	}
+	if (u->wake != NULL)
+		event_free(u->wake);
+	pthread_mutex_destroy(&u->mu);
+	free(u->head);
+	free(u);
+}
+
+/* The scan is over and the blob's fate known: keep what is true. */
+static void
+upload_store(struct upload *u)
+{
+	struct store	*st = server_store(u->srv);
+	char		*doc = NULL;
+	json_t		*cfg;
+
+	if (st == NULL || !u->committed || u->aborted)
+		return;
+	if (u->rv == 0 && u->result != NULL &&
+	    strcmp(u->result->digest, u->digest) == 0) {
+		doc = layerjson_dump(u->result);
+	} else if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
+	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) != NULL) {
+		/* Not a layer: a config blob. Keep it for image checks. */
+		if (json_is_object(cfg)) {
+			json_t *w = json_pack("{s:s%}", "config", u->head,
+			    u->headlen);
+
+			doc = w ? json_dumps(w, JSON_COMPACT) : NULL;
+			json_decref(w);
+		}
+		json_decref(cfg);
+	}
+	if (doc == NULL) {
+		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
+		    u->result && strcmp(u->result->digest, u->digest) ?
+		    "scanned bytes differ from the registry's blob" :
+		    "not a layer the scanner could read");
+		return;
+	}
+	if (store_digest_put(st, STORE_LAYERS, u->digest, doc) == STORE_OK) {
+		u->srv->stats.layers_scanned++;
+		log_info("upload %s: layer %s scanned and recorded (%zu "
+		    "packages)", u->uuid, u->digest,
+		    u->result ? u->result->pkgs.n : (size_t)0);
+	}
+	free(doc);
+}
+
+/* In the loop: the thread drained the feed or finished. */
+static void
+upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct upload	*u = arg;
+	struct session	*w;
+	int		 done, drained;
+
+	pthread_mutex_lock(&u->mu);
+	done = u->done;
+	drained = u->drained;
+	u->drained = 0;
+	pthread_mutex_unlock(&u->mu);
+	if ((drained || done) && (w = u->waiter) != NULL) {
+		u->waiter = NULL;
+		session_feed_resume(w);
+	}
+	if (done && (u->committed || u->aborted)) {
+		upload_store(u);
+		upload_free(u);
+	}
+}
+
+/* Scanner thread. */
+static void
+upload_done_cb(struct layer_result *r, int rv, void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->result = r;
+	u->rv = rv;
+	u->done = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+/* Scanner thread. */
+static void
+upload_drained_cb(void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->drained = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+struct upload *
+upload_find(struct server *srv, const char *uuid)
+{
+	struct upload	*u;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (strcmp(u->uuid, uuid) == 0 && !u->aborted && !u->committed)
+			return u;
+	return NULL;
+}
+
+struct upload *
+upload_for(struct server *srv, const char *repo, const char *uuid,
+    uint64_t start)
+{
+	struct upload		*u;
+	struct layer_limits	 lim;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (strcmp(u->uuid, uuid) == 0)
+			break;
+	if (start == UINT64_MAX)	/* no Content-Range: continues */
+		start = u != NULL ? u->fed : 0;
+	if (u != NULL) {
+		if (u->aborted || u->committed)
+			return NULL;
+		if (start != u->fed) {
+			/* A chunk we did not see: the scan would lie. */
+			log_info("upload %s: chunk at %llu, scanned up to %llu; "
+			    "not scanning it", uuid, (unsigned long long)start,
+			    (unsigned long long)u->fed);
+			upload_abort(u);
+			return NULL;
+		}
+		return u;
+	}
+	if (start != 0 || srv->nuploads >= UPLOAD_MAX ||
+	    server_store(srv) == NULL)
+		return NULL;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->srv = srv;
+	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
+	snprintf(u->repo, sizeof(u->repo), "%s", repo);
+	pthread_mutex_init(&u->mu, NULL);
+	if ((u->wake = event_new(srv->base, -1, 0, upload_wake_cb, u)) ==
+	    NULL) {
+		pthread_mutex_destroy(&u->mu);
+		free(u);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&srv->uploads, u, entry);
+	srv->nuploads++;
+	layer_limits_default(&lim);
+	if ((u->feed = feed_start(UPLOAD_FEED_BOUND, &lim, upload_done_cb,
+	    upload_drained_cb, u)) == NULL) {
+		upload_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+int
+upload_feed(struct upload *u, const void *buf, size_t len)
+{
+	if (u->aborted || u->committed)
+		return 0;
+	if (u->headlen < UPLOAD_HEAD) {
+		size_t take = len < UPLOAD_HEAD - u->headlen ? len :
+		    UPLOAD_HEAD - u->headlen;
+
+		if (u->head == NULL && (u->head = malloc(UPLOAD_HEAD)) == NULL) {
+			upload_abort(u);
+			return 0;
+		}
+		memcpy(u->head + u->headlen, buf, take);
+		u->headlen += take;
+	}
+	/* Always queue: the caller stops reading when we are over. */
+	if (feed_push_force(u->feed, buf, len) == -1) {
+		upload_abort(u);
+		return 0;
+	}
+	u->fed += len;
+	return feed_room(u->feed) == 0;
+}
+
+void
+upload_wait(struct upload *u, struct session *s)
+{
+	u->waiter = s;
+}
+
+void
+upload_unwait(struct upload *u, struct session *s)
+{
+	if (u->waiter == s)
+		u->waiter = NULL;
+}
+
+void
+upload_commit(struct upload *u, const char *digest)
+{
+	if (u->aborted || u->committed)
+		return;
+	u->committed = 1;
+	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
+	feed_finish(u->feed);
+}
+
+void
+upload_abort(struct upload *u)
+{
+	if (u->aborted || u->committed)
+		return;
+	u->aborted = 1;
+	feed_abort(u->feed);
+}
+
+void
+upload_shutdown(struct server *srv)
+{
+	struct upload	*u;
+
+	while ((u = TAILQ_FIRST(&srv->uploads)) != NULL) {
+		u->waiter = NULL;
+		if (!u->committed)
+			upload_abort(u);
+		else
+			feed_abort(u->feed);
+		upload_free(u);		/* joins the thread */
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * Blob uploads scanned as they stream through the proxy. Each upload
+ * session (the registry's upload UUID) gets a scanner thread fed through
+ * a bounded feed; every PATCH/PUT body byte is fed in order as it is
+ * relayed. When the registry accepts the blob (201 with its digest) the
+ * scan is finished and, if the scanner saw exactly those bytes (same
+ * sha256), its result is stored under the digest. Config blobs (small
+ * JSON, not tar) are stored as configs. Nothing is stored for uploads
+ * the registry refused, that were cancelled, or whose chunks the proxy
+ * did not see from the start.
+ */
+#ifndef PROXY_UPLOAD_H
+#define PROXY_UPLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct server;
+struct session;
+struct upload;
+
+/*
+ * The upload a request body belongs to, created on its first bytes.
+ * start is the Content-Range start of a PATCH (0 when absent). NULL
+ * when this upload is not being scanned (started elsewhere, out of
+ * order, or too many at once): the body is relayed all the same.
+ */
+struct upload	*upload_for(struct server *, const char *repo,
+		    const char *uuid, uint64_t start);
+/* The upload being scanned under uuid, or NULL. */
+struct upload	*upload_find(struct server *, const char *uuid);
+/* Feed body bytes. Returns 1 if the caller should stop reading. */
+int		 upload_feed(struct upload *, const void *, size_t);
+/* Register s to be resumed (upload_resume_cb) once the feed drains. */
+void		 upload_wait(struct upload *, struct session *);
+void		 upload_unwait(struct upload *, struct session *);
+/* The registry accepted the blob with this digest. */
+void		 upload_commit(struct upload *, const char *digest);
+/* The upload failed or its bytes are no longer trustworthy. */
+void		 upload_abort(struct upload *);
+/* Abort every upload (shutdown). */
+void		 upload_shutdown(struct server *);
+/* Called in the loop when a waiting session may read again. */
+void		 session_feed_resume(struct session *);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * Layer results to and from JSON, so the store can keep them by digest
+ * and an image pushed later can be judged from layers scanned earlier.
+ */
+#ifndef SCAN_LAYERJSON_H
+#define SCAN_LAYERJSON_H
+
+#include "scan/layer.h"
+
+/* malloc'd compact JSON, or NULL. */
+char	*layerjson_dump(const struct layer_result *);
+/* Fill r (zeroed first) from JSON. 0 or -1. Free with layer_result_free. */
+int	 layerjson_load(const char *json, struct layer_result *r);
+
+#endif

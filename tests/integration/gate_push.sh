@@ -1,0 +1,73 @@
+#!/bin/sh
+# Images pushed through the proxy are scanned on the way in: each layer
+# as its upload streams to the registry, the image when its manifest is
+# accepted. With no separate scan step, a pull of a pushed image that
+# fails policy is refused, a clean one passes, and both stay decided
+# after a restart. Real lodash 4.17.20 from npm, real GHSA records.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need docker-registry skopeo curl npm podman
+tap_plan 10
+
+PXS="$T/state"
+PX_STATE=$PXS
+"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+mkdir -p "$T/app/app/node_modules" "$T/noise" "$T/plain"
+(cd "$T" && npm pack --silent lodash@4.17.20 >/dev/null 2>&1) || bail "npm pack lodash failed"
+tar -xzf "$T"/lodash-4.17.20.tgz -C "$T/app/app/node_modules"
+mv "$T/app/app/node_modules/package" "$T/app/app/node_modules/lodash"
+# 24 MiB of noise first, so the scanner's bounded feed has to push back.
+head -c 25165824 /dev/urandom > "$T/noise/blob.bin"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/noise" "$T/app"
+cp -rL /etc/ssl/certs "$T/plain/"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/clean" v1 "$T/plain"
+
+start_registry reg
+start_proxy px "$REG_URL" "policy:
+  severity: high"
+P="127.0.0.1:$PX_PORT"
+SK="skopeo --insecure-policy"
+
+check "skopeo pushes the vulnerable image through the proxy" \
+    $SK copy --dest-tls-verify=false "oci:$T/img:v1" "docker://$P/team/app:v1"
+check "and a clean one" \
+    $SK copy --dest-tls-verify=false "oci:$T/clean:v1" "docker://$P/team/clean:v1"
+n=0
+i=0
+while [ $i -lt 50 ]; do
+	n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
+	[ "${n:-0}" -ge 3 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "${n:-0}" -ge 3 ] && ok "every pushed layer was scanned on the way in ($n)" ||
+    not_ok "every pushed layer was scanned on the way in (${n:-0})"
+
+if $SK copy --src-tls-verify=false "docker://$P/team/app:v1" "oci:$T/o1:v1" >"$T/deny.out" 2>&1; then
+	not_ok "pull refused without any separate scan step"
+else
+	ok "pull refused without any separate scan step"
+fi
+grep -q 'GHSA-35jh-r3h4-6jhm in lodash 4.17.20 (fixed in 4.17.21)' "$T/deny.out" &&
+    ok "the refusal names the advisory found in the pushed layer" ||
+    { not_ok "the refusal names the advisory found in the pushed layer"; tail -n 2 "$T/deny.out" | sed 's/^/# /'; }
+check "the clean image pulls" \
+    $SK copy --src-tls-verify=false "docker://$P/team/clean:v1" "oci:$T/o2:v1"
+PM="podman --root $T/pm-root --runroot $T/pm-run --storage-driver vfs --cgroup-manager cgroupfs --events-backend none"
+if $PM pull --tls-verify=false "$P/team/app:v1" >"$T/pm.out" 2>&1; then
+	not_ok "podman is refused too"
+else
+	grep -q 'denied' "$T/pm.out" && ok "podman is refused too" || { not_ok "podman is refused too"; tail -n 2 "$T/pm.out" | sed 's/^/# /'; }
+fi
+stop_proxy px
+
+start_proxy px2 "$REG_URL" "policy:
+  severity: high"
+P="127.0.0.1:$PX_PORT"
+if $SK copy --src-tls-verify=false "docker://$P/team/app:v1" "oci:$T/o3:v1" >/dev/null 2>&1; then
+	not_ok "after a restart the verdict stands"
+else
+	ok "after a restart the verdict stands"
+fi
+check "after a restart the clean image still pulls" \
+    $SK copy --src-tls-verify=false "docker://$P/team/clean:v1" "oci:$T/o4:v1"
