@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need strings skopeo
-tap_plan 3
+tap_plan 4
 
 mkdir -p "$T/l/usr/bin"
 cp "$(command -v skopeo)" "$T/l/usr/bin/skopeo"
@@ -16,6 +16,19 @@ gov=$(strings -a "$T/l/usr/bin/skopeo" | grep -o 'go1\.[0-9]*\.[0-9]*' | head -n
 echo "$out" | grep -q "\"type\":\"golang\",\"name\":\"stdlib\",\"version\":\"${gov#go}\",\"source\":null,\"path\":\"usr/bin/skopeo\"" &&
     ok "skopeo: Go toolchain $gov found as stdlib ${gov#go}" ||
     { not_ok "skopeo: Go toolchain $gov found as stdlib ${gov#go}"; echo "# $out" | head -c 400; }
+
+# The real GO-2023-1753 record: stdlib before 1.19.9 (and 1.20.0-1.20.3).
+"$PORTCULLIS" db import -s "$T/st" "$top_srcdir/tests/data/osv" >/dev/null 2>&1
+r=$("$PORTCULLIS" scan -s "$T/st" -f json oci:"$T/img":g 2>/dev/null | tr -d ' \n')
+if [ "$(printf '%s\n1.19.9\n' "${gov#go}" | sort -V | head -n 1)" = "${gov#go}" ] &&
+    [ "${gov#go}" != "1.19.9" ] && case "${gov#go}" in 1.19.*|1.1[0-8].*) true;; *) false;; esac; then
+	echo "$r" | grep -q '"id":"GO-2023-1753","aliases":"CVE-2023-29400","severity":"UNKNOWN","score":-1.0,"package":"stdlib","version":"'"${gov#go}"'","fixed":"1.19.9"' &&
+	    ok "stdlib ${gov#go} matched to GO-2023-1753, fixed in 1.19.9" ||
+	    { not_ok "stdlib ${gov#go} matched to GO-2023-1753, fixed in 1.19.9"; echo "# $r" | head -c 300; echo; }
+else
+	echo "$r" | grep -q GO-2023-1753 && not_ok "stdlib ${gov#go} is past the GO-2023-1753 fix" ||
+	    ok "stdlib ${gov#go} is past the GO-2023-1753 fix"
+fi
 
 # A module-mode Go binary, if this machine has one.
 mod=""
