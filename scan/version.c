@@ -71,3 +71,22 @@ version_cmp(enum version_scheme s, const char *a, const char *b)
 	}
 	return strcmp(a, b);
 }
+
+int
+version_numcmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	int	r;
+
+	while (al > 1 && *a == '0') {
+		a++;
+		al--;
+	}
+	while (bl > 1 && *b == '0') {
+		b++;
+		bl--;
+	}
+	if (al != bl)
+		return al < bl ? -1 : 1;
+	r = memcmp(a, b, al);
+	return r < 0 ? -1 : r > 0;
+}

@@ -8,6 +8,8 @@
 #ifndef SCAN_VERSION_H
 #define SCAN_VERSION_H
 
+#include <stddef.h>
+
 enum version_scheme {
 	VERSION_UNKNOWN = 0,
 	VERSION_DPKG,		/* Debian, Ubuntu */
@@ -23,6 +25,13 @@ enum version_scheme {
 enum version_scheme version_scheme_of(const char *ecosystem);
 const char	*version_scheme_name(enum version_scheme);
 int		 version_cmp(enum version_scheme, const char *a, const char *b);
+
+/*
+ * Compare two runs of decimal digits by value, however long (leading
+ * zeros ignored, no overflow). -1, 0 or 1.
+ */
+int		 version_numcmp(const char *a, size_t alen, const char *b,
+		    size_t blen);
 
 int		 version_dpkg_cmp(const char *, const char *);
 int		 version_rpm_cmp(const char *, const char *);

@@ -42,21 +42,12 @@ gem_next(const char **p, struct gem_seg *g, int *pending_pre)
 	return 1;
 }
 
+/* A missing segment (NULL) reads as "0". */
 static int
 gem_numcmp(const struct gem_seg *a, const struct gem_seg *b)
 {
-	const char	*x = a ? a->s : "0", *y = b ? b->s : "0";
-	size_t		 lx = a ? a->len : 1, ly = b ? b->len : 1;
-	int		 r;
-
-	while (lx > 1 && *x == '0')
-		x++, lx--;
-	while (ly > 1 && *y == '0')
-		y++, ly--;
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	r = memcmp(x, y, lx);
-	return r < 0 ? -1 : r > 0;
+	return version_numcmp(a ? a->s : "0", a ? a->len : 1,
+	    b ? b->s : "0", b ? b->len : 1);
 }
 
 int

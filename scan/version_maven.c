@@ -244,18 +244,7 @@ mvn_cmp_null(struct mvn_tree *t, int a)
 static int
 mvn_intcmp(const struct mvn_node *a, const struct mvn_node *b)
 {
-	const char	*x = a->s, *y = b->s;
-	size_t		 lx = a->len, ly = b->len;
-	int		 r;
-
-	while (lx > 1 && *x == '0')
-		x++, lx--;
-	while (ly > 1 && *y == '0')
-		y++, ly--;
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	r = memcmp(x, y, lx);
-	return r < 0 ? -1 : r > 0;
+	return version_numcmp(a->s, a->len, b->s, b->len);
 }
 
 static int

@@ -11,26 +11,6 @@
 #include <ctype.h>
 #include <string.h>
 
-/* Compare two digit runs numerically without overflow. */
-static int
-semver_numcmp(const char *a, size_t al, const char *b, size_t bl)
-{
-	int r;
-
-	while (al > 1 && *a == '0') {
-		a++;
-		al--;
-	}
-	while (bl > 1 && *b == '0') {
-		b++;
-		bl--;
-	}
-	if (al != bl)
-		return al < bl ? -1 : 1;
-	r = memcmp(a, b, al);
-	return r < 0 ? -1 : r > 0;
-}
-
 static size_t
 semver_digits(const char *p)
 {
@@ -55,7 +35,7 @@ version_semver_cmp(const char *a, const char *b)
 		la = semver_digits(a);
 		lb = semver_digits(b);
 		/* A missing component counts as 0. */
-		if ((r = semver_numcmp(la ? a : "0", la ? la : 1,
+		if ((r = version_numcmp(la ? a : "0", la ? la : 1,
 		    lb ? b : "0", lb ? lb : 1)) != 0)
 			return r;
 		a += la;
@@ -89,7 +69,7 @@ version_semver_cmp(const char *a, const char *b)
 		if (eb == 0)
 			return 1;
 		if (na && nb)
-			r = semver_numcmp(a, ea, b, eb);
+			r = version_numcmp(a, ea, b, eb);
 		else if (na || nb)
 			r = na ? -1 : 1;
 		else {

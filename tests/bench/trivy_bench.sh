@@ -28,9 +28,7 @@ fi
 mkdir -p "$T/os/var/lib/dpkg" "$T/os/etc" "$T/app/app/node_modules"
 cp /var/lib/dpkg/status "$T/os/var/lib/dpkg/status"
 cp /etc/os-release "$T/os/etc/os-release"
-(cd "$T" && npm pack --silent lodash@4.17.20 >/dev/null 2>&1) || bail "npm pack lodash failed"
-tar -xzf "$T"/lodash-4.17.20.tgz -C "$T/app/app/node_modules"
-mv "$T/app/app/node_modules/package" "$T/app/app/node_modules/lodash"
+npm_module "$T/app/app" lodash 4.17.20
 mkimage "$T/img" b "$T/os" "$T/app"
 mkdir -p "$T/rootfs"
 cp -r "$T/os/." "$T/app/." "$T/rootfs/"

@@ -12,9 +12,7 @@ tap_plan 13
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
 mkdir -p "$T/app/app/node_modules" "$T/plain"
-(cd "$T" && npm pack --silent lodash@4.17.20 >/dev/null 2>&1) || bail "npm pack lodash failed"
-tar -xzf "$T"/lodash-4.17.20.tgz -C "$T/app/app/node_modules"
-mv "$T/app/app/node_modules/package" "$T/app/app/node_modules/lodash"
+npm_module "$T/app/app" lodash 4.17.20
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/app"
 dig=$MKIMAGE_DIGEST
 cp -rL /etc/ssl/certs "$T/plain/"

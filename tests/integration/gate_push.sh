@@ -13,9 +13,7 @@ PXS="$T/state"
 PX_STATE=$PXS
 "$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
 mkdir -p "$T/app/app/node_modules" "$T/noise" "$T/plain"
-(cd "$T" && npm pack --silent lodash@4.17.20 >/dev/null 2>&1) || bail "npm pack lodash failed"
-tar -xzf "$T"/lodash-4.17.20.tgz -C "$T/app/app/node_modules"
-mv "$T/app/app/node_modules/package" "$T/app/app/node_modules/lodash"
+npm_module "$T/app/app" lodash 4.17.20
 # 24 MiB of noise first, so the scanner's bounded feed has to push back.
 head -c 25165824 /dev/urandom > "$T/noise/blob.bin"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/noise" "$T/app"

@@ -21,10 +21,7 @@ jq_count() { grep -o "$1" | wc -l; }
 mkdir -p "$T/os/var/lib/dpkg" "$T/os/etc" "$T/app/app" "$T/del/app/node_modules"
 cp /var/lib/dpkg/status "$T/os/var/lib/dpkg/status"
 cp /etc/os-release "$T/os/etc/os-release"
-(cd "$T" && npm pack --silent lodash@4.17.20 >/dev/null 2>&1) || bail "npm pack lodash failed"
-mkdir -p "$T/app/app/node_modules"
-tar -xzf "$T"/lodash-4.17.20.tgz -C "$T/app/app/node_modules"
-mv "$T/app/app/node_modules/package" "$T/app/app/node_modules/lodash"
+npm_module "$T/app/app" lodash 4.17.20
 openssl genrsa -out "$T/app/app/deploy.key" 2048 >/dev/null 2>&1
 printf '[default]\n# AWS documentation example key id\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n' \
     > "$T/app/app/credentials"

@@ -65,3 +65,12 @@ mkimage_random() {
 	    "\"sha256:$diff\"" ""
 	MKIMAGE_LAYER="sha256:$h"
 }
+
+# npm_module ROOT NAME VERSION: a real npm package, fetched with npm pack,
+# unpacked as ROOT/node_modules/NAME (what npm install leaves on disk).
+npm_module() {
+	mkdir -p "$1/node_modules"
+	(cd "$T" && npm pack --silent "$2@$3" >/dev/null 2>&1) || bail "npm pack $2@$3 failed"
+	tar -xzf "$T/$2-$3.tgz" -C "$1/node_modules"
+	mv "$1/node_modules/package" "$1/node_modules/$2"
+}
