@@ -164,10 +164,34 @@ route_parse(const char *url, size_t len, struct route *r)
 		r->kind = ROUTE_METRICS;
 		return ROUTE_OK;
 	}
-	if (plen >= 14 && memcmp(url, "/portcullis/v1", 14) == 0) {
+	if (plen > 22 && memcmp(url, "/portcullis/v1/status/", 22) == 0) {
+		/* /portcullis/v1/status/<name>/<tag or digest> */
+		const char *st = url + 22, *sl = NULL;
+
+		for (i = plen; i > 22; i--)
+			if (url[i - 1] == '/') {
+				sl = url + i - 1;
+				break;
+			}
+		if (sl == NULL || sl <= st || (size_t)(url + plen - sl - 1) >
+		    ROUTE_DIGEST_MAX)
+			return ROUTE_EPATH;
+		lastlen = (size_t)(url + plen - sl - 1);
+		if (route_valid_digest(sl + 1, lastlen))
+			r->ref_is_digest = 1;
+		else if (!route_valid_tag(sl + 1, lastlen))
+			return ROUTE_EREF;
+		if (!route_valid_name(st, (size_t)(sl - st)))
+			return ROUTE_ENAME;
+		memcpy(r->name, st, (size_t)(sl - st));
+		r->name[sl - st] = '\0';
+		memcpy(r->ref, sl + 1, lastlen);
+		r->ref[lastlen] = '\0';
 		r->kind = ROUTE_STATUS;
 		return ROUTE_OK;
 	}
+	if (plen >= 11 && memcmp(url, "/portcullis", 11) == 0)
+		return ROUTE_EPATH;
 	if (plen < 3 || memcmp(url, "/v2", 3) != 0)
 		return ROUTE_EPATH;
 	if (plen == 3 || (plen == 4 && url[3] == '/')) {

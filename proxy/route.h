@@ -18,7 +18,7 @@ enum route_kind {
 	ROUTE_UPLOAD,		/* /v2/<name>/blobs/uploads/<id> */
 	ROUTE_TAGS,		/* /v2/<name>/tags/list */
 	ROUTE_REFERRERS,	/* /v2/<name>/referrers/<digest> */
-	ROUTE_STATUS,		/* /portcullis/v1/... (our own API) */
+	ROUTE_STATUS,		/* /portcullis/v1/status/<name>/<ref> */
 	ROUTE_METRICS		/* /metrics */
 };
 

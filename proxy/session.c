@@ -5,6 +5,7 @@
 #include "proxy/gate.h"
 #include "proxy/upload.h"
 #include "proxy/record.h"
+#include "scan/verdict.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define SESSION_LOWAT	(64 * 1024)
 #define SESSION_SLURP	(256 * 1024)
@@ -38,6 +40,8 @@ static int	ures_headers_done(http_parser *);
 static int	ures_body(http_parser *, const char *, size_t);
 static int	ures_done(http_parser *);
 static int	session_gate(struct session *, http_parser *);
+static int	session_status_request(struct session *);
+static int	session_status_reply(struct session *);
 static void	session_outcome(struct session *);
 static void	session_enter(struct session *);
 static void	session_leave(struct session *);
@@ -221,6 +225,7 @@ creq_begin(http_parser *p)
 	s->res_interim = 0;
 	s->req_raw_left = s->res_raw_left = 0;
 	s->res_discard = 0;
+	s->status_query = 0;
 	s->decision = NULL;
 	s->upload = NULL;
 	s->manifest_over = 0;
@@ -516,9 +521,16 @@ creq_headers_done(http_parser *p)
 		    "not an OCI distribution API path");
 		return -1;
 	}
-	if (s->route.kind == ROUTE_METRICS || s->route.kind == ROUTE_STATUS) {
+	if (s->route.kind == ROUTE_METRICS) {
 		s->local = 1;
 		return 0;
+	}
+	if (s->route.kind == ROUTE_STATUS &&
+	    (p->method != HTTP_GET || (p->flags & F_CHUNKED) ||
+	    (p->content_length > 0 && p->content_length != ULLONG_MAX))) {
+		session_reply_error(s, 405, "UNSUPPORTED",
+		    "the status endpoint answers GET without a body");
+		return -1;
 	}
 	if (session_ensure_upstream(s) == -1) {
 		session_reply_error(s, 502, "UNAVAILABLE",
@@ -526,6 +538,13 @@ creq_headers_done(http_parser *p)
 		return -1;
 	}
 	http_parser_pause(&s->up, 0);
+	if (s->route.kind == ROUTE_STATUS) {
+		if (session_status_request(s) == -1) {
+			session_kill(s, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
 	if (session_forward_request_head(s) == -1) {
 		session_kill(s, "out of memory");
 		return -1;
@@ -935,6 +954,148 @@ session_gate(struct session *s, http_parser *p)
 	return -1;
 }
 
+/*
+ * The status endpoint answers only callers who may read the manifest:
+ * ask the registry with the caller's own credentials (a HEAD on the
+ * manifest) and build the answer from what it says.
+ */
+static int
+session_status_request(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->ubev);
+	const char	*auth = httpmsg_get(&s->req, "Authorization");
+
+	s->status_query = 1;
+	return evbuffer_add_printf(out, "HEAD /v2/%s/manifests/%s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Accept: application/vnd.oci.image.manifest.v1+json, "
+	    "application/vnd.oci.image.index.v1+json, "
+	    "application/vnd.docker.distribution.manifest.v2+json, "
+	    "application/vnd.docker.distribution.manifest.list.v2+json\r\n"
+	    "%s%s%s\r\n", s->route.name, s->route.ref,
+	    s->srv->conf->upstream.hostport, auth ? "Authorization: " : "",
+	    auth ? auth : "", auth ? "\r\n" : "");
+}
+
+static void
+session_annotate(json_t *a, const char *key, const char *value)
+{
+	json_object_set_new(a, key, json_string(value ? value : ""));
+}
+
+/* Status document: OCI-annotation style string keys plus the report. */
+static int
+session_status_reply(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	const char	*wa = httpmsg_get(&s->res, "WWW-Authenticate");
+	json_t		*doc = NULL, *ann, *sum, *reply;
+	struct verdict	 v;
+	char		*rec, *body = NULL, num[32], when[32];
+	const char	*keys[] = { "critical", "high", "medium", "low",
+			    "unknown", "secrets" };
+	int		 error = 0, i, rv = 1;
+
+	if (s->status != 200) {
+		char	msg[600];
+
+		snprintf(msg, sizeof(msg), "the registry answered %d for "
+		    "%s:%s with your credentials", s->status, s->route.name,
+		    s->route.ref);
+		if (s->status == 401 && wa != NULL &&
+		    evbuffer_add_printf(out, "HTTP/1.1 401 Unauthorized\r\n"
+		    "WWW-Authenticate: %s\r\n", wa) == -1)
+			goto fail;
+		if (s->status == 401) {
+			/* The challenge line is out; finish with the body. */
+			json_t *e = json_pack("{s:[{s:s, s:s}]}", "errors",
+			    "code", "UNAUTHORIZED", "message", msg);
+			char *eb = e ? json_dumps(e, JSON_COMPACT) : NULL;
+
+			json_decref(e);
+			if (eb == NULL || evbuffer_add_printf(out,
+			    "Content-Type: application/json\r\n"
+			    "Content-Length: %zu\r\n\r\n%s", strlen(eb), eb) ==
+			    -1) {
+				free(eb);
+				goto fail;
+			}
+			free(eb);
+			return 1;
+		}
+		if (ocierr_reply(out, s->status == 404 ? 404 : s->status ==
+		    403 ? 403 : 502, s->status == 404 ? "MANIFEST_UNKNOWN" :
+		    s->status == 403 ? "DENIED" : "UNAVAILABLE", msg, NULL,
+		    !s->client_keepalive) == -1)
+			goto fail;
+		s->status = s->status == 404 || s->status == 403 ? s->status :
+		    502;
+		return 1;
+	}
+	ann = json_object();
+	session_annotate(ann, "org.opencontainers.image.ref.name", s->route.ref);
+	session_annotate(ann, "dev.portcullis.repository", s->route.name);
+	session_annotate(ann, "dev.portcullis.digest", dg);
+	rec = record_scan_doc(s->srv, dg, &error);
+	if (rec != NULL)
+		doc = json_loads(rec, 0, NULL);
+	free(rec);
+	if (doc == NULL) {
+		session_annotate(ann, "dev.portcullis.status", error ?
+		    "store-unavailable" : "unscanned");
+		memset(&v, 0, sizeof(v));
+		/* What a pull would meet: the unknown-image rule. */
+		if (gate_manifest(s->srv, s->route.name, dg, v.message,
+		    sizeof(v.message)) == GATE_DENY)
+			v.deny = 1;
+		else
+			v.message[0] = '\0';
+	} else {
+		time_t		t = (time_t)json_integer_value(json_object_get(doc,
+				    "scanned_at"));
+		struct tm	tm;
+
+		session_annotate(ann, "dev.portcullis.status", "scanned");
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		session_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
+		session_annotate(ann, "dev.portcullis.data-version",
+		    json_string_value(json_object_get(doc, "data_version")));
+		sum = json_object_get(doc, "summary");
+		for (i = 0; i < 6; i++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "dev.portcullis.%s%s",
+			    i < 5 ? "vulnerabilities." : "", keys[i]);
+			snprintf(num, sizeof(num), "%lld", (long long)
+			    json_integer_value(json_object_get(sum, keys[i])));
+			session_annotate(ann, key, num);
+		}
+		verdict_eval(doc, &s->srv->conf->policy, s->route.name,
+		    time(NULL), &v);
+	}
+	session_annotate(ann, "dev.portcullis.policy.result", v.deny ? "deny" :
+	    "allow");
+	session_annotate(ann, "dev.portcullis.policy.reasons", v.message);
+	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
+	    doc ? doc : json_null());
+	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
+	json_decref(reply);
+	if (body == NULL || evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n%s"
+	    "\r\n%s\n", strlen(body) + 1, s->client_keepalive ? "" :
+	    "Connection: close\r\n", body) == -1)
+		rv = -1;
+	free(body);
+	if (rv == -1)
+		goto fail;
+	return 1;	/* our HEAD: no body follows */
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
 /* The registry answered a request whose body we watched. */
 static void
 session_outcome(struct session *s)
@@ -981,6 +1142,8 @@ ures_headers_done(http_parser *p)
 	}
 	s->status = p->status_code;
 	s->res_started = 1;
+	if (s->status_query)
+		return session_status_reply(s);
 	session_outcome(s);
 	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
 	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))

@@ -44,6 +44,7 @@ struct session {
 	int			 res_until_close;
 	int			 res_interim;	/* 1xx being relayed */
 	int			 res_discard;	/* denied: upstream body dropped */
+	int			 status_query;	/* our HEAD checks the caller's access */
 	const char		*decision;	/* gate: "allow", "deny", NULL */
 	int			 client_keepalive;
 	int			 status;

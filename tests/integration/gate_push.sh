@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm podman
-tap_plan 10
+tap_plan 13
 
 PXS="$T/state"
 PX_STATE=$PXS
@@ -51,6 +51,21 @@ grep -q 'GHSA-35jh-r3h4-6jhm in lodash 4.17.20 (fixed in 4.17.21)' "$T/deny.out"
     { not_ok "the refusal names the advisory found in the pushed layer"; tail -n 2 "$T/deny.out" | sed 's/^/# /'; }
 check "the clean image pulls" \
     $SK copy --src-tls-verify=false "docker://$P/team/clean:v1" "oci:$T/o2:v1"
+st=$(curl -sf "http://$P/portcullis/v1/status/team/app/v1" | tr -d ' \n')
+echo "$st" | grep -q '"dev.portcullis.status":"scanned"' &&
+    echo "$st" | grep -q '"dev.portcullis.vulnerabilities.high":"1"' &&
+    echo "$st" | grep -q '"dev.portcullis.policy.result":"deny"' &&
+    echo "$st" | grep -q '"dev.portcullis.digest":"sha256:' &&
+    echo "$st" | grep -q '"scanned_at":[0-9]' &&
+    ok "status endpoint: scanned, 1 HIGH, deny, with the full report" ||
+    { not_ok "status endpoint: scanned, 1 HIGH, deny, with the full report"; echo "# $st" | head -c 400; echo; }
+st=$(curl -sf "http://$P/portcullis/v1/status/team/clean/v1" | tr -d ' \n')
+echo "$st" | grep -q '"dev.portcullis.policy.result":"allow"' &&
+    echo "$st" | grep -q '"dev.portcullis.vulnerabilities.critical":"0"' &&
+    ok "status endpoint: the clean image is allowed" ||
+    { not_ok "status endpoint: the clean image is allowed"; echo "# $st" | head -c 300; echo; }
+expect_eq "status of a tag the registry does not have: 404" 404 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://$P/portcullis/v1/status/team/app/nope")"
 PM="podman --root $T/pm-root --runroot $T/pm-run --storage-driver vfs --cgroup-manager cgroupfs --events-backend none"
 if $PM pull --tls-verify=false "$P/team/app:v1" >"$T/pm.out" 2>&1; then
 	not_ok "podman is refused too"

@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo htpasswd curl
-tap_plan 8
+tap_plan 11
 
 htpasswd -Bbn alice s3cret > "$T/htpasswd"
 REG_EXTRA="auth:
@@ -42,4 +42,18 @@ else
 	grep -qi 'unauthorized\|authentication required' "$T/anon.out" &&
 	    ok "anonymous pull refused" || { not_ok "anonymous pull refused"; sed 's/^/# /' "$T/anon.out"; }
 fi
+# The status endpoint asks the registry with the caller's credentials.
+hdr=$(curl -s -D - -o /dev/null "http://$P/portcullis/v1/status/private/app/v1" | tr -d '\r')
+echo "$hdr" | head -n 1 | grep -q ' 401' &&
+    echo "$hdr" | grep -qi '^www-authenticate: Basic realm="portcullis-test"' &&
+    ok "status without credentials: the registry's 401 challenge" ||
+    { not_ok "status without credentials: the registry's 401 challenge"; echo "$hdr" | sed 's/^/# /'; }
+st=$(curl -s -u alice:s3cret "http://$P/portcullis/v1/status/private/app/v1" | tr -d ' \n')
+echo "$st" | grep -q '"dev.portcullis.repository":"private/app"' &&
+    echo "$st" | grep -q '"dev.portcullis.status":"scanned"' &&
+    echo "$st" | grep -q '"dev.portcullis.policy.result":"allow"' &&
+    ok "status with credentials: answered (scanned when pushed, allowed)" ||
+    { not_ok "status with credentials: answered (scanned when pushed, allowed)"; echo "# $st" | head -c 300; echo; }
+expect_eq "status with wrong credentials: 401" 401 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -u alice:bad "http://$P/portcullis/v1/status/private/app/v1")"
 stop_proxy px

@@ -50,6 +50,15 @@ main(void)
 	route_is("/v2/tags/list/tags/list", ROUTE_OK, ROUTE_TAGS, "tags/list",
 	    "");
 
+	/* Our status endpoint: repository and reference from the right. */
+	route_is("/portcullis/v1/status/team/app/v1", ROUTE_OK, ROUTE_STATUS,
+	    "team/app", "v1");
+	snprintf(url, sizeof(url), "/portcullis/v1/status/a/b/%s", d);
+	route_is(url, ROUTE_OK, ROUTE_STATUS, "a/b", d);
+	route_is("/portcullis/v1/status/Team/v1", ROUTE_ENAME, 0, 0, 0);
+	route_is("/portcullis/v1/other", ROUTE_EPATH, 0, 0, 0);
+	route_is("/portcullis/v1/status/onlyname", ROUTE_EPATH, 0, 0, 0);
+
 	/* Grammar violations, each with the spec's error code. */
 	route_is("/v2/Upper/manifests/latest", ROUTE_ENAME, 0, 0, 0);
 	route_is("/v2/a//b/manifests/latest", ROUTE_ENAME, 0, 0, 0);
