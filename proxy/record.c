@@ -96,6 +96,28 @@ record_build(struct store *st, json_t *man, const char *digest, int *error)
 	return out;
 }
 
+/* New advisory data changed an image's findings: say so once. */
+static void
+record_changed(struct server *srv, const char *digest, const char *old,
+    json_t *now)
+{
+	json_t	*was = json_loads(old, 0, NULL);
+	json_t	*a = json_object_get(json_object_get(was, "summary"), "critical");
+	json_t	*b = json_object_get(json_object_get(was, "summary"), "high");
+	json_t	*sum = json_object_get(now, "summary");
+
+	srv->stats.images_rematched++;
+	if (!json_equal(json_object_get(was, "vulnerabilities"),
+	    json_object_get(now, "vulnerabilities")))
+		log_info("re-evaluated %s with new advisory data: critical "
+		    "%lld -> %lld, high %lld -> %lld", digest,
+		    (long long)json_integer_value(a), (long long)
+		    json_integer_value(json_object_get(sum, "critical")),
+		    (long long)json_integer_value(b), (long long)
+		    json_integer_value(json_object_get(sum, "high")));
+	json_decref(was);
+}
+
 char *
 record_scan_doc(struct server *srv, const char *digest, int *error)
 {
@@ -111,10 +133,27 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 		*error = s == STORE_ERROR;
 		return NULL;
 	}
-	if ((j = json_loads(rec, 0, NULL)) == NULL ||
-	    !json_is_true(json_object_get(j, "pending"))) {
+	if ((j = json_loads(rec, 0, NULL)) == NULL) {
+		return rec;	/* junk: the verdict fails closed on it */
+	}
+	if (!json_is_true(json_object_get(j, "pending"))) {
+		/* A finished document: current with the advisory data? */
+		store_meta_get(st, "data_version", ver, sizeof(ver));
+		if (json_is_string(json_object_get(j, "data_version")) &&
+		    strcmp(json_string_value(json_object_get(j,
+		    "data_version")), ver) != 0 &&
+		    imagescan_rematch(j, st) == 0) {
+			record_changed(srv, digest, rec, j);
+			json_object_set_new(j, "data_version", json_string(ver));
+			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
+				store_digest_put(st, STORE_IMAGES, digest, doc);
+				free(rec);
+				json_decref(j);
+				return doc;
+			}
+		}
 		json_decref(j);
-		return rec;	/* a finished document (or junk: fail closed) */
+		return rec;
 	}
 	man = json_object_get(j, "manifest");
 	if (json_object_get(man, "layers") == NULL)

@@ -188,7 +188,9 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "# TYPE portcullis_layers_scanned_total counter\n"
 	    "portcullis_layers_scanned_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
-	    "portcullis_uploads_scanning %u\n",
+	    "portcullis_uploads_scanning %u\n"
+	    "# TYPE portcullis_images_rematched_total counter\n"
+	    "portcullis_images_rematched_total %llu\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -200,7 +202,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->gate_allowed,
 	    (unsigned long long)st->gate_denied,
 	    (unsigned long long)st->gate_unknown,
-	    (unsigned long long)st->layers_scanned, srv->nuploads);
+	    (unsigned long long)st->layers_scanned, srv->nuploads,
+	    (unsigned long long)st->images_rematched);
 }
 
 static int

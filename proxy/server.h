@@ -34,6 +34,7 @@ struct server_stats {
 	uint64_t	gate_unknown;		/* no scan result recorded */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
+	uint64_t	images_rematched;	/* re-matched after new advisories */
 };
 
 struct server {

@@ -40,6 +40,92 @@ imagescan_findings(const struct findings *f, enum finding_kind kind)
 	return arr;
 }
 
+/* Append the advisories for one package to vulns, counting them. */
+static void
+imagescan_match(struct store *st, const char *eco,
+    const struct vulnmatch_pkg *q, const char *path, json_t *vulns,
+    int counts[5])
+{
+	struct vulnmatch_finding	*f = NULL;
+	int				 m, k;
+
+	m = vulnmatch_package(st, eco, q, &f);
+	for (k = 0; k < m; k++) {
+		counts[imagescan_sev_rank(f[k].severity)]++;
+		json_array_append_new(vulns, json_pack("{s:s, s:s, s:s, s:f, "
+		    "s:s, s:s, s:s?, s:s, s:s?, s:s}",
+		    "id", f[k].id, "aliases", f[k].aliases,
+		    "severity", f[k].severity, "score", f[k].score,
+		    "package", q->name, "version", q->version,
+		    "fixed", f[k].fixed[0] ? f[k].fixed : NULL,
+		    "ecosystem", eco,
+		    "summary", f[k].summary[0] ? f[k].summary : NULL,
+		    "path", path));
+	}
+	free(f);
+}
+
+static enum pkg_type
+imagescan_type(const char *name, int *ok)
+{
+	static const enum pkg_type all[] = { PKG_DPKG, PKG_APK, PKG_NPM,
+	    PKG_PYPI, PKG_GO, PKG_MAVEN };
+	size_t	i;
+
+	*ok = 1;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (name != NULL && strcmp(name, pkg_type_name(all[i])) == 0)
+			return all[i];
+	*ok = 0;
+	return PKG_DPKG;
+}
+
+int
+imagescan_rematch(json_t *doc, struct store *st)
+{
+	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum;
+	char	 ecos[4][64];
+	size_t	 i;
+	int	 necos = 0, counts[5] = { 0 }, k;
+	const char *keys[] = { "unknown", "low", "medium", "high",
+		    "critical" };
+
+	if (!json_is_array(json_object_get(doc, "packages")) ||
+	    !json_is_object(sum = json_object_get(doc, "summary")))
+		return -1;
+	if (json_is_object(os))
+		necos = vulnmatch_os_ecosystems(json_string_value(
+		    json_object_get(os, "id")), json_string_value(
+		    json_object_get(os, "version_id")), ecos, 4);
+	vulns = json_array();
+	json_array_foreach(json_object_get(doc, "packages"), i, p) {
+		int			 ok, e, ne;
+		enum pkg_type		 t = imagescan_type(json_string_value(
+					    json_object_get(p, "type")), &ok);
+		const char		*eco = pkg_type_ecosystem(t);
+		struct vulnmatch_pkg	 q;
+
+		if (!ok)
+			continue;
+		q.name = json_string_value(json_object_get(p, "name"));
+		q.version = json_string_value(json_object_get(p, "version"));
+		q.source = json_string_value(json_object_get(p, "source"));
+		q.source_version = json_string_value(json_object_get(p,
+		    "source_version"));
+		if (q.name == NULL || q.version == NULL)
+			continue;
+		ne = eco ? 1 : necos;
+		for (e = 0; e < ne; e++)
+			imagescan_match(st, eco ? eco : ecos[e], &q,
+			    json_string_value(json_object_get(p, "path")),
+			    vulns, counts);
+	}
+	json_object_set_new(doc, "vulnerabilities", vulns);
+	for (k = 0; k < 5; k++)
+		json_object_set_new(sum, keys[k], json_integer(counts[k]));
+	return 0;
+}
+
 json_t *
 imagescan_report(struct layer_result *const *layers, size_t n,
     const char *config, size_t clen, struct store *st, const char *source)
@@ -76,31 +162,15 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		int		 e, ne = eco ? 1 : necos;
 
 		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
-		    "s:s}", "type", pkg_type_name(p->type), "name", p->name,
-		    "version", p->version, "source", p->source, "path",
-		    p->path));
+		    "s:s, s:s*}", "type", pkg_type_name(p->type), "name",
+		    p->name, "version", p->version, "source", p->source, "path",
+		    p->path, "source_version", p->source_version));
 		for (e = 0; st != NULL && e < ne; e++) {
-			struct vulnmatch_pkg	  q = { p->name, p->version,
-						    p->source, p->source_version };
-			struct vulnmatch_finding *f = NULL;
-			int			  m, k;
+			struct vulnmatch_pkg q = { p->name, p->version,
+			    p->source, p->source_version };
 
-			m = vulnmatch_package(st, eco ? eco : ecos[e], &q, &f);
-			for (k = 0; k < m; k++) {
-				counts[imagescan_sev_rank(f[k].severity)]++;
-				json_array_append_new(vulns, json_pack("{s:s, "
-				    "s:s, s:s, s:f, s:s, s:s, s:s?, s:s, s:s?, "
-				    "s:s}",
-				    "id", f[k].id, "aliases", f[k].aliases,
-				    "severity", f[k].severity, "score",
-				    f[k].score, "package", p->name, "version",
-				    p->version, "fixed", f[k].fixed[0] ?
-				    f[k].fixed : NULL, "ecosystem",
-				    eco ? eco : ecos[e], "summary",
-				    f[k].summary[0] ? f[k].summary : NULL,
-				    "path", p->path));
-			}
-			free(f);
+			imagescan_match(st, eco ? eco : ecos[e], &q, p->path,
+			    vulns, counts);
 		}
 	}
 	for (i = 0; i < all.n; i++)

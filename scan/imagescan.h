@@ -22,6 +22,12 @@ struct json_t;
 struct json_t	*imagescan_report(struct layer_result *const *layers,
 		    size_t n, const char *config, size_t config_len,
 		    struct store *st, const char *source);
+/*
+ * Match a document's recorded packages again against the store (new
+ * advisory data): vulnerabilities and their counts are replaced, the
+ * layers are not read again. 0 or -1.
+ */
+int		 imagescan_rematch(struct json_t *doc, struct store *st);
 /* "critical" 4 .. "low" 1, anything else 0. */
 int		 imagescan_sev_rank(const char *);
 

@@ -18,6 +18,8 @@ struct store {
 };
 
 #define STORE_INITIAL_MAP	(64ULL << 20)
+
+static int	store_begin_write(struct store *, MDB_txn **);
 #define STORE_KEY_MAX		511	/* LMDB's default key limit */
 
 static void
@@ -172,7 +174,7 @@ store_write_begin(struct store *st)
 
 	if (st->wtxn != NULL || st->readonly)
 		return -1;
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
+	if ((rc = store_begin_write(st, &st->wtxn)) != 0) {
 		store_warn("begin write", rc);
 		st->wtxn = NULL;
 		return -1;
@@ -217,6 +219,17 @@ store_begin_read(struct store *st, MDB_txn **txn)
 
 	if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(st->env, 0) == 0)
 		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	return rc;
+}
+
+/* A write transaction, adopting a map another process has grown. */
+static int
+store_begin_write(struct store *st, MDB_txn **txn)
+{
+	int	rc = mdb_txn_begin(st->env, NULL, 0, txn);
+
+	if (rc == MDB_MAP_RESIZED && mdb_env_set_mapsize(st->env, 0) == 0)
+		rc = mdb_txn_begin(st->env, NULL, 0, txn);
 	return rc;
 }
 
@@ -455,7 +468,7 @@ store_digest_put(struct store *st, enum store_digest_db which,
 
 	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
 		return STORE_ERROR;
-	if (txn == NULL && (rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+	if (txn == NULL && (rc = store_begin_write(st, &txn)) != 0)
 		return store_rc("begin write", rc);
 	s = store_rc("digest put", mdb_put(txn, store_digest_dbi(st, which),
 	    &k, &v, 0));
