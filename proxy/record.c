@@ -96,6 +96,60 @@ record_build(struct store *st, json_t *man, const char *digest, int *error)
 	return out;
 }
 
+/*
+ * An image index is as good as its worst platform image: the children's
+ * findings are merged into one document (each finding keeps its own
+ * package and path). Any child not scanned makes the index unknown.
+ * Not stored: children are judged afresh each time.
+ */
+static json_t *
+record_index(struct server *srv, json_t *index, int *error)
+{
+	const char	*lists[] = { "vulnerabilities", "secrets",
+			    "misconfigurations", "limits" };
+	const char	*counts[] = { "packages", "critical", "high", "medium",
+			    "low", "unknown", "secrets" };
+	json_t		*out = NULL, *d, *child, *x;
+	size_t		 i, k, m;
+	char		*rec;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+
+		if (dg == NULL || (rec = record_scan_doc(srv, dg, error)) == NULL)
+			goto fail;
+		child = json_loads(rec, 0, NULL);
+		free(rec);
+		if (child == NULL || json_is_true(json_object_get(child,
+		    "pending"))) {
+			json_decref(child);
+			goto fail;
+		}
+		if (out == NULL) {
+			out = json_deep_copy(child);
+			json_decref(child);
+			continue;
+		}
+		for (k = 0; k < 4; k++)
+			json_array_foreach(json_object_get(child, lists[k]), m, x)
+				json_array_append(json_object_get(out, lists[k]),
+				    x);
+		for (k = 0; k < 7; k++) {
+			json_t *sum = json_object_get(out, "summary");
+
+			json_object_set_new(sum, counts[k], json_integer(
+			    json_integer_value(json_object_get(sum, counts[k])) +
+			    json_integer_value(json_object_get(json_object_get(
+			    child, "summary"), counts[k]))));
+		}
+		json_decref(child);
+	}
+	return out;
+ fail:
+	json_decref(out);
+	return NULL;
+}
+
 /* New advisory data changed an image's findings: say so once. */
 static void
 record_changed(struct server *srv, const char *digest, const char *old,
@@ -156,8 +210,13 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 		return rec;
 	}
 	man = json_object_get(j, "manifest");
-	if (json_object_get(man, "layers") == NULL)
-		goto done;	/* an index: judged through its children */
+	if (json_object_get(man, "layers") == NULL) {
+		/* An index (multi-arch): judged through its children. */
+		out = record_index(srv, man, error);
+		if (out != NULL)
+			doc = json_dumps(out, JSON_COMPACT);
+		goto done;
+	}
 	if ((out = record_build(st, man, digest, error)) == NULL)
 		goto done;
 	store_meta_get(st, "data_version", ver, sizeof(ver));

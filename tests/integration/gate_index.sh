@@ -1,0 +1,49 @@
+#!/bin/sh
+# Multi-arch images: an OCI image index pushed through the proxy (skopeo
+# copy --all) is judged by its platform images. With a clean amd64 image
+# and an arm64 image carrying real lodash 4.17.20, pulling the index is
+# refused; the clean platform image alone pulls.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need docker-registry skopeo curl npm
+tap_plan 5
+
+PXS="$T/state"
+PX_STATE=$PXS
+"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+npm_module "$T/app/app" lodash 4.17.20
+mkdir -p "$T/plain"
+cp -rL /etc/ssl/certs "$T/plain/"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" amd "$T/plain"
+amd=$MKIMAGE_DIGEST; amdsz=$(stat -c %s "$T/img/blobs/sha256/${amd#sha256:}")
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" arm "$T/app"
+arm=$MKIMAGE_DIGEST; armsz=$(stat -c %s "$T/img/blobs/sha256/${arm#sha256:}")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux"}}]}' \
+    "$amd" "$amdsz" "$arm" "$armsz" > "$T/index.json.blob"
+isz=$(stat -c %s "$T/index.json.blob")
+ih=$(mkimage_blob "$T/img" "$T/index.json.blob")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
+    "$ih" "$isz" > "$T/img/index.json"
+
+start_registry reg
+start_proxy px "$REG_URL" "policy:
+  severity: high"
+P="127.0.0.1:$PX_PORT"
+check "skopeo pushes the two-platform index through the proxy" \
+    skopeo --insecure-policy copy --all --dest-tls-verify=false "oci:$T/img:multi" "docker://$P/team/multi:v1"
+i=0
+while [ $i -lt 50 ]; do
+	n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
+	[ "${n:-0}" -ge 4 ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+body=$(curl -s -w ' %{http_code}' -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    "http://$P/v2/team/multi/manifests/v1")
+case "$body" in *'"code":"DENIED"'*'GHSA-35jh-r3h4-6jhm in lodash 4.17.20'*' 403') ok "the index is refused for its arm64 image";;
+*) not_ok "the index is refused for its arm64 image"; echo "# $body" | head -c 300; echo;; esac
+expect_eq "the arm64 image by digest is refused" 403 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$P/v2/team/multi/manifests/$arm")"
+expect_eq "the amd64 image by digest pulls" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$P/v2/team/multi/manifests/$amd")"
+stop_proxy px
