@@ -31,13 +31,7 @@ start_proxy px "$REG_URL" "policy:
 P="127.0.0.1:$PX_PORT"
 check "skopeo pushes the two-platform index through the proxy" \
     skopeo --insecure-policy copy --all --dest-tls-verify=false "oci:$T/img:multi" "docker://$P/team/multi:v1"
-i=0
-while [ $i -lt 50 ]; do
-	n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
-	[ "${n:-0}" -ge 4 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+n=$(wait_metric "$P" portcullis_layers_scanned_total 4)
 body=$(curl -s -w ' %{http_code}' -H 'Accept: application/vnd.oci.image.index.v1+json' \
     "http://$P/v2/team/multi/manifests/v1")
 case "$body" in *'"code":"DENIED"'*'GHSA-35jh-r3h4-6jhm in lodash 4.17.20'*' 403') ok "the index is refused for its arm64 image";;

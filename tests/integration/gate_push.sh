@@ -30,14 +30,7 @@ check "skopeo pushes the vulnerable image through the proxy" \
     $SK copy --dest-tls-verify=false "oci:$T/img:v1" "docker://$P/team/app:v1"
 check "and a clean one" \
     $SK copy --dest-tls-verify=false "oci:$T/clean:v1" "docker://$P/team/clean:v1"
-n=0
-i=0
-while [ $i -lt 50 ]; do
-	n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
-	[ "${n:-0}" -ge 3 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+n=$(wait_metric "$P" portcullis_layers_scanned_total 3)
 [ "${n:-0}" -ge 3 ] && ok "every pushed layer was scanned on the way in ($n)" ||
     not_ok "every pushed layer was scanned on the way in (${n:-0})"
 

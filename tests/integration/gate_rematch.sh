@@ -21,13 +21,7 @@ SK="skopeo --insecure-policy"
 check "push through the proxy (scanned, no advisories known yet)" \
     $SK copy --dest-tls-verify=false "oci:$T/img:v1" "docker://$P/team/app:v1"
 # The scanner threads record layer and config after the registry's 201.
-i=0
-while [ $i -lt 50 ]; do
-	n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
-	[ "${n:-0}" -ge 2 ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+n=$(wait_metric "$P" portcullis_layers_scanned_total 2)
 check "pull passes: nothing known against lodash 4.17.20 yet" \
     $SK copy --src-tls-verify=false "docker://$P/team/app:v1" "oci:$T/o1:v1"
 

@@ -200,3 +200,17 @@ peak_rss() {
 	wait "$2"
 	echo "$pk"
 }
+
+# wait_metric ADDR NAME MIN: until the proxy's /metrics shows NAME >= MIN
+# (5 s at most); prints the last value seen.
+wait_metric() {
+	i=0
+	v=0
+	while [ $i -lt 50 ]; do
+		v=$(curl -sf "http://$1/metrics" | sed -n "s/^$2 //p")
+		[ "${v:-0}" -ge "$3" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "${v:-0}"
+}
