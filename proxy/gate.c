@@ -46,7 +46,9 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	json_decref(scan);
 	if (!v.deny)
 		return GATE_ALLOW;
-	snprintf(msg, len, "%s@%s %s", repo, digest, v.message);
+	snprintf(msg, len, "%s@%s %s (full report: GET "
+	    "/portcullis/v1/status/%s/%s)", repo, digest, v.message, repo,
+	    digest);
 	return GATE_DENY;
 }
 
