@@ -14,6 +14,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -137,12 +138,69 @@ session_close_after_flush(struct session *s, const char *reason)
 		session_kill(s, reason);
 }
 
+/*
+ * Who made the request, for the audit trail: the user of Basic
+ * credentials, or the "sub" a bearer token claims. Informational only:
+ * the registry, not the proxy, checks them. Escaped; "" when unknown.
+ */
+static void
+session_user(struct session *s, char *out, size_t len)
+{
+	const char	*auth = httpmsg_get(&s->req, "Authorization"), *p, *e;
+	unsigned char	 dec[512];
+	char		 b64[700];
+	size_t		 n, i;
+	int		 dl, basic;
+	json_t		*claims;
+
+	out[0] = '\0';
+	if (auth == NULL)
+		return;
+	if ((basic = strncasecmp(auth, "Basic ", 6) == 0)) {
+		p = auth + 6;
+		n = strlen(p);
+	} else if (strncasecmp(auth, "Bearer ", 7) == 0 &&
+	    (p = strchr(auth + 7, '.')) != NULL &&
+	    (e = strchr(++p, '.')) != NULL) {
+		n = (size_t)(e - p);
+	} else
+		return;
+	if (n == 0 || n > sizeof(b64) - 4)
+		return;
+	/* base64url to base64, padded, as EVP_DecodeBlock wants. */
+	for (i = 0; i < n; i++)
+		b64[i] = p[i] == '-' ? '+' : p[i] == '_' ? '/' : p[i];
+	while (i % 4)
+		b64[i++] = '=';
+	b64[i] = '\0';
+	if ((dl = EVP_DecodeBlock(dec, (unsigned char *)b64, (int)i)) <= 0)
+		return;
+	while (dl > 0 && dec[dl - 1] == '\0')
+		dl--;
+	if (basic) {
+		const unsigned char *colon = memchr(dec, ':', (size_t)dl);
+
+		if (colon != NULL)
+			log_escape(out, len, (const char *)dec,
+			    (size_t)(colon - dec));
+		return;
+	}
+	if ((claims = json_loadb((const char *)dec, (size_t)dl, 0, NULL)) !=
+	    NULL && json_string_value(json_object_get(claims, "sub")) != NULL) {
+		const char *sub = json_string_value(json_object_get(claims,
+		    "sub"));
+
+		log_escape(out, len, sub, strlen(sub));
+	}
+	json_decref(claims);
+}
+
 static void
 session_access_log(struct session *s)
 {
 	struct timeval	 now, d;
 	json_t		*j;
-	char		*line, url[512];
+	char		*line, url[512], user[128];
 	const char	*method = http_method_str(s->cp.method);
 
 	s->srv->stats.requests++;
@@ -152,10 +210,12 @@ session_access_log(struct session *s)
 	timersub(&now, &s->t_start, &d);
 	log_escape(url, sizeof(url), s->req.url ? s->req.url : "",
 	    s->req.url_len);
-	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, "
-	    "s:f, s:b, s:s*}",
+	session_user(s, user, sizeof(user));
+	j = json_pack("{s:I, s:s, s:s*, s:s, s:s, s:s, s:s, s:s, s:i, s:I, "
+	    "s:I, s:f, s:b, s:s*, s:s*}",
 	    "time", (json_int_t)now.tv_sec,
 	    "peer", s->peer,
+	    "user", user[0] ? user : NULL,
 	    "method", method,
 	    "url", url,
 	    "route", route_kind_name(s->route.kind),
@@ -166,7 +226,8 @@ session_access_log(struct session *s)
 	    "response_bytes", (json_int_t)s->res_body_bytes,
 	    "ms", (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0,
 	    "local", s->local,
-	    "decision", s->decision);
+	    "decision", s->decision,
+	    "reason", s->deny_reason[0] ? s->deny_reason : NULL);
 	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
 		server_access(s->srv, line);
 		free(line);
@@ -227,6 +288,7 @@ creq_begin(http_parser *p)
 	s->res_discard = 0;
 	s->status_query = 0;
 	s->decision = NULL;
+	s->deny_reason[0] = '\0';
 	s->upload = NULL;
 	s->manifest_over = 0;
 	if (s->manifest != NULL) {
@@ -924,6 +986,7 @@ session_gate(struct session *s, http_parser *p)
 	}
 	s->srv->stats.gate_denied++;
 	s->decision = "deny";
+	snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
 	s->status = 403;
 	s->res_discard = 1;
 	log_info("session %llu: denied %s: %s", (unsigned long long)s->id,

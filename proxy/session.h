@@ -46,6 +46,7 @@ struct session {
 	int			 res_discard;	/* denied: upstream body dropped */
 	int			 status_query;	/* our HEAD checks the caller's access */
 	const char		*decision;	/* gate: "allow", "deny", NULL */
+	char			 deny_reason[800];
 	int			 client_keepalive;
 	int			 status;
 	/*

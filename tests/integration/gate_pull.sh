@@ -54,8 +54,9 @@ expect_eq "HEAD by digest: 403" 403 "$code"
 expect_eq "the registry itself still serves it (the gate is the proxy)" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "$REG_URL/v2/team/app/manifests/v1")"
-grep -q '"decision":"deny"' "$T/px-access.log" && ok "access log records the denial" ||
-    not_ok "access log records the denial"
+grep -q '"decision":"deny","reason":"team/app@sha256:[0-9a-f]* blocked by policy' "$T/px-access.log" &&
+    ok "access log records the denial and why" ||
+    not_ok "access log records the denial and why"
 stop_proxy px
 
 # Policy change: allowlist the CVE (until a date in the future).

@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo htpasswd curl
-tap_plan 11
+tap_plan 12
 
 htpasswd -Bbn alice s3cret > "$T/htpasswd"
 REG_EXTRA="auth:
@@ -42,6 +42,8 @@ else
 	grep -qi 'unauthorized\|authentication required' "$T/anon.out" &&
 	    ok "anonymous pull refused" || { not_ok "anonymous pull refused"; sed 's/^/# /' "$T/anon.out"; }
 fi
+grep -q '"user":"alice"' "$T/px-access.log" && ok "access log names the Basic user" ||
+    not_ok "access log names the Basic user"
 # The status endpoint asks the registry with the caller's credentials.
 hdr=$(curl -s -D - -o /dev/null "http://$P/portcullis/v1/status/private/app/v1" | tr -d '\r')
 echo "$hdr" | head -n 1 | grep -q ' 401' &&

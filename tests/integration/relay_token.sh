@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo openssl curl
-tap_plan 7
+tap_plan 8
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-token \
     -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1
@@ -50,4 +50,6 @@ if skopeo --insecure-policy copy --src-tls-verify=false --src-creds alice:wrong 
 else
 	ok "wrong credentials cannot pull"
 fi
+grep -q '"user":"alice"' "$T/px-access.log" && ok "access log names the token's subject" ||
+    not_ok "access log names the token's subject"
 stop_proxy px
