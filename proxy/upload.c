@@ -247,6 +247,23 @@ upload_unwait(struct upload *u, struct session *s)
 		u->waiter = NULL;
 }
 
+/*
+ * The scan may have ended before the blob's fate was known (a config
+ * blob is not an archive): then nothing will wake the loop again, so do
+ * it here and let upload_wake_cb store and free.
+ */
+static void
+upload_settled(struct upload *u)
+{
+	int	done;
+
+	pthread_mutex_lock(&u->mu);
+	done = u->done;
+	pthread_mutex_unlock(&u->mu);
+	if (done)
+		event_active(u->wake, EV_READ, 0);
+}
+
 void
 upload_commit(struct upload *u, const char *digest)
 {
@@ -255,6 +272,7 @@ upload_commit(struct upload *u, const char *digest)
 	u->committed = 1;
 	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
 	feed_finish(u->feed);
+	upload_settled(u);
 }
 
 void
@@ -264,6 +282,7 @@ upload_abort(struct upload *u)
 		return;
 	u->aborted = 1;
 	feed_abort(u->feed);
+	upload_settled(u);
 }
 
 void

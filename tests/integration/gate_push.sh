@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm podman
-tap_plan 13
+tap_plan 14
 
 PXS="$T/state"
 PX_STATE=$PXS
@@ -30,9 +30,11 @@ check "skopeo pushes the vulnerable image through the proxy" \
     $SK copy --dest-tls-verify=false "oci:$T/img:v1" "docker://$P/team/app:v1"
 check "and a clean one" \
     $SK copy --dest-tls-verify=false "oci:$T/clean:v1" "docker://$P/team/clean:v1"
-n=$(wait_metric "$P" portcullis_layers_scanned_total 3)
-[ "${n:-0}" -ge 3 ] && ok "every pushed layer was scanned on the way in ($n)" ||
-    not_ok "every pushed layer was scanned on the way in (${n:-0})"
+n=$(wait_metric "$P" portcullis_layers_scanned_total 5)
+[ "${n:-0}" -ge 5 ] && ok "every pushed layer and config was recorded on the way in ($n)" ||
+    not_ok "every pushed layer and config was recorded on the way in (${n:-0})"
+expect_eq "no upload left in flight once the pushes are done" 0 \
+    "$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_uploads_scanning //p')"
 
 if $SK copy --src-tls-verify=false "docker://$P/team/app:v1" "oci:$T/o1:v1" >"$T/deny.out" 2>&1; then
 	not_ok "pull refused without any separate scan step"
