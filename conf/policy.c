@@ -115,6 +115,28 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			    "be allow or block", name, line);
 			return -1;
 		}
+	} else if (!strcmp(k, "allowed_bases")) {
+		if (v->type != YAML_SEQUENCE_NODE) {
+			policy_err(err, errlen, "%s:%lu: allowed_bases is a list "
+			    "of image name globs", name, line);
+			return -1;
+		}
+		r->nbases = 0;
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			const char *g = policy_scalar(
+			    yaml_document_get_node(doc, *it));
+
+			if (g == NULL || r->nbases == 8 ||
+			    strlen(g) >= sizeof(r->bases[0])) {
+				policy_err(err, errlen, "%s:%lu: allowed_bases "
+				    "takes up to 8 names shorter than 256 "
+				    "characters", name, line);
+				return -1;
+			}
+			snprintf(r->bases[r->nbases++], sizeof(r->bases[0]),
+			    "%s", g);
+		}
 	} else if (!strcmp(k, "misconfig")) {
 		if (v->type != YAML_SEQUENCE_NODE) {
 			policy_err(err, errlen, "%s:%lu: misconfig is a list of "

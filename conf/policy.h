@@ -25,6 +25,13 @@ struct policy_rule {
 	int			block_root;	/* misconfig rule root-user */
 	int			block_secret_env; /* misconfig rule secret-in-env */
 	enum policy_unknown	unknown;
+	/*
+	 * Allowed base images (globs over the image's
+	 * org.opencontainers.image.base.name annotation or label). Empty:
+	 * any base. Otherwise an image must name a base that matches.
+	 */
+	char			bases[8][256];
+	int			nbases;
 };
 
 struct policy_allow {

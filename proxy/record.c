@@ -219,6 +219,11 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	}
 	if ((out = record_build(st, man, digest, error)) == NULL)
 		goto done;
+	/* A manifest annotation names the base too (buildx writes it). */
+	if (json_string_value(json_object_get(json_object_get(man,
+	    "annotations"), "org.opencontainers.image.base.name")) != NULL)
+		json_object_set(out, "base", json_object_get(json_object_get(man,
+		    "annotations"), "org.opencontainers.image.base.name"));
 	store_meta_get(st, "data_version", ver, sizeof(ver));
 	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
 	json_object_set_new(out, "data_version", json_string(ver));

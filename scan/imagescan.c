@@ -177,6 +177,17 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		if (all.v[i].kind == FINDING_SECRET)
 			nsec++;
 	json_object_set_new(out, "source", json_string(source ? source : ""));
+	if (config != NULL) {
+		/* The base image, as the build declared it in a label. */
+		json_t *cfg = json_loadb(config, clen, 0, NULL);
+		const char *b = json_string_value(json_object_get(json_object_get(
+		    json_object_get(cfg, "config"), "Labels"),
+		    "org.opencontainers.image.base.name"));
+
+		if (b != NULL)
+			json_object_set_new(out, "base", json_string(b));
+		json_decref(cfg);
+	}
 	json_object_set_new(out, "os", view.os ? json_pack("{s:s, s:s, s:s}",
 	    "id", view.os->id, "version_id", view.os->version_id, "name",
 	    view.os->pretty) : json_null());

@@ -1,5 +1,6 @@
 #include "scan/verdict.h"
 
+#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +105,23 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		verdict_append(other, sizeof(other), "%s%s%s%s",
 		    *other ? "; " : "", rule, "", "");
 	}
-	v->deny = v->blocking_vulns > 0 || v->secrets > 0 || v->misconfigs > 0;
+	if (r->nbases > 0) {
+		const char	*base = json_string_value(json_object_get(scan,
+				    "base"));
+		int		 k, okb = 0;
+
+		for (k = 0; base != NULL && k < r->nbases; k++)
+			if (fnmatch(r->bases[k], base, 0) == 0)
+				okb = 1;
+		if (!okb) {
+			v->base_denied = 1;
+			verdict_append(other, sizeof(other), "%sbase image %s "
+			    "is not an allowed base%s", *other ? "; " : "",
+			    base ? base : "(not declared)", "", "");
+		}
+	}
+	v->deny = v->blocking_vulns > 0 || v->secrets > 0 ||
+	    v->misconfigs > 0 || v->base_denied;
 	if (v->deny) {
 		snprintf(v->message, sizeof(v->message), "blocked by policy: ");
 		if (v->blocking_vulns > 0) {

@@ -18,6 +18,7 @@ struct verdict {
 	int	allowlisted;		/* would block but allowlisted */
 	int	secrets;
 	int	misconfigs;		/* that the rule blocks */
+	int	base_denied;		/* base image not allowed */
 	char	message[700];		/* one line for the OCI error message */
 };
 

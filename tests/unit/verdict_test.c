@@ -73,6 +73,26 @@ main(void)
 	ok(!v.deny, "sandbox/* override allows");
 	conf_free(c);
 
+	c = load("policy:\n  allowed_bases: [\"docker.io/library/debian:*\"]\n",
+	    err);
+	ok(c != NULL, "allowed_bases parses (%s)", err);
+	json_decref(scan);
+	scan = json_loads("{\"vulnerabilities\":[],\"base\":"
+	    "\"docker.io/library/debian:12\"}", 0, NULL);
+	verdict_eval(scan, &c->policy, "a", now, &v);
+	ok(!v.deny, "declared base matching a glob is allowed");
+	json_object_set_new(scan, "base", json_string("docker.io/library/alpine:3"));
+	verdict_eval(scan, &c->policy, "a", now, &v);
+	ok(v.deny && strstr(v.message, "base image docker.io/library/alpine:3 "
+	    "is not an allowed base"), "other base denied (%s)", v.message);
+	json_object_del(scan, "base");
+	verdict_eval(scan, &c->policy, "a", now, &v);
+	ok(v.deny && strstr(v.message, "(not declared)"),
+	    "undeclared base denied when bases are restricted");
+	conf_free(c);
+	json_decref(scan);
+	scan = json_loads(scan_doc, 0, NULL);
+
 	ok(load("policy:\n  severity: extreme\n", err) == NULL &&
 	    strstr(err, "t.yaml:4: policy severity") != NULL,
 	    "bad severity named with line (%s)", err);
