@@ -102,6 +102,8 @@ conf_free(struct conf *c)
 	free(c->log_level);
 	free(c->access_log);
 	free(c->state_dir);
+	while (c->nwebhooks > 0)
+		free(c->webhooks[--c->nwebhooks]);
 	policy_clear(&c->policy);
 	free(c);
 }
@@ -340,6 +342,38 @@ conf_apply(struct conf *c, const char *path, const char *val,
 	return -1;
 }
 
+/* webhooks: a list of http:// or https:// URLs. */
+static int
+conf_webhooks(struct conf *c, yaml_document_t *doc, yaml_node_t *v,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+	unsigned long		 line = (unsigned long)v->start_mark.line + 1;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		conf_err(err, errlen, "%s:%lu: webhooks is a list of URLs",
+		    name, line);
+		return -1;
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	    it++) {
+		yaml_node_t *n = yaml_document_get_node(doc, *it);
+		const char *u = n && n->type == YAML_SCALAR_NODE ?
+		    (const char *)n->data.scalar.value : NULL;
+
+		if (u == NULL || c->nwebhooks == 8 ||
+		    (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))) {
+			conf_err(err, errlen, "%s:%lu: webhooks: up to 8 "
+			    "http:// or https:// URLs", name, line);
+			return -1;
+		}
+		if ((c->webhooks[c->nwebhooks] = strdup(u)) == NULL)
+			return -1;
+		c->nwebhooks++;
+	}
+	return 0;
+}
+
 /* Walk a mapping; nested mappings extend the dotted path. */
 static int
 conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
@@ -385,7 +419,10 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 			    line);
 			return -1;
 		}
-		if (strcmp(path, "policy") == 0) {
+		if (strcmp(path, "webhooks") == 0) {
+			if (conf_webhooks(c, doc, v, name, err, errlen) == -1)
+				return -1;
+		} else if (strcmp(path, "policy") == 0) {
 			/* Lists and rules: the policy parses itself. */
 			if (policy_parse(doc, v, &c->policy, name, err,
 			    errlen) == -1)

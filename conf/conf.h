@@ -52,6 +52,8 @@ struct conf {
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */
 	char			*state_dir;	/* LMDB and reports */
+	char			*webhooks[8];	/* http(s) URLs told of changes */
+	int			 nwebhooks;
 	struct policy		 policy;
 };
 

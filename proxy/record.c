@@ -1,5 +1,8 @@
 #include "proxy/record.h"
 #include "proxy/server.h"
+#include "proxy/notify.h"
+#include "scan/verdict.h"
+#include "conf/conf.h"
 #include "scan/imagescan.h"
 #include "scan/layerjson.h"
 #include "store/db.h"
@@ -160,6 +163,12 @@ record_changed(struct server *srv, const char *digest, const char *old,
 	json_t	*b = json_object_get(json_object_get(was, "summary"), "high");
 	json_t	*sum = json_object_get(now, "summary");
 
+	const char	*repo = json_string_value(json_object_get(now,
+			    "repository"));
+	struct verdict	 before, after;
+	char		*ev;
+	json_t		*e;
+
 	srv->stats.images_rematched++;
 	if (!json_equal(json_object_get(was, "vulnerabilities"),
 	    json_object_get(now, "vulnerabilities")))
@@ -169,6 +178,23 @@ record_changed(struct server *srv, const char *digest, const char *old,
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
 		    json_integer_value(json_object_get(sum, "high")));
+	/* Tell the webhooks when the decision itself flips. */
+	verdict_eval(was, &srv->conf->policy, repo ? repo : "", time(NULL),
+	    &before);
+	verdict_eval(now, &srv->conf->policy, repo ? repo : "", time(NULL),
+	    &after);
+	if (before.deny != after.deny && srv->conf->nwebhooks > 0) {
+		e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "event",
+		    "verdict-changed", "digest", digest, "repository",
+		    repo ? repo : "", "before", before.deny ? "deny" : "allow",
+		    "after", after.deny ? "deny" : "allow", "reasons",
+		    after.message);
+		if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
+			notify_webhooks(srv, ev);
+			free(ev);
+		}
+		json_decref(e);
+	}
 	json_decref(was);
 }
 

@@ -326,6 +326,7 @@ server_free(struct server *srv)
 	gate_close(srv);
 	SSL_CTX_free(srv->server_ctx);
 	SSL_CTX_free(srv->upstream_ctx);
+	SSL_CTX_free(srv->notify_ctx);
 	conf_free(srv->conf);
 	free(srv);
 }

@@ -43,6 +43,7 @@ struct server {
 	struct conf		*conf;
 	SSL_CTX			*server_ctx;	/* NULL: plain HTTP */
 	SSL_CTX			*upstream_ctx;	/* NULL: plain upstream */
+	SSL_CTX			*notify_ctx;	/* webhooks over https, lazily */
 	struct evconnlistener	*listener;
 	struct event		*accept_timer;
 	int			 accept_paused;

@@ -2,18 +2,24 @@
 # New advisory data re-evaluates known images without rescanning them:
 # an image pushed (and scanned) while the store had no advisories pulls;
 # after the real GHSA records are imported into the running proxy's
-# store, the same image is refused, and the change is logged.
+# store, the same image is refused, the change is logged, and the
+# configured webhook is told that the verdict flipped.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm
-tap_plan 6
+tap_plan 7
 
 PXS="$T/state"
 PX_STATE=$PXS
 npm_module "$T/app/app" lodash 4.17.20
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/app"
+HP=$(free_port)
+"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
+PIDS="$PIDS $!"
 start_registry reg
-start_proxy px "$REG_URL" "policy:
+start_proxy px "$REG_URL" "webhooks:
+  - http://127.0.0.1:$HP/portcullis
+policy:
   severity: high"
 P="127.0.0.1:$PX_PORT"
 SK="skopeo --insecure-policy"
@@ -37,4 +43,12 @@ n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_images_rematched_total 
 [ "${n:-0}" -ge 1 ] && grep -q 're-evaluated sha256:.*high 0 -> 1' "$T/px.log" &&
     ok "re-matched without rescanning, and the change logged" ||
     { not_ok "re-matched without rescanning, and the change logged"; grep re-eval "$T/px.log" | sed 's/^/# /'; }
+i=0
+while [ $i -lt 50 ] && ! grep -q verdict-changed "$T/hooks.jsonl" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny","reasons":"blocked by policy' "$T/hooks.jsonl" 2>/dev/null &&
+    ok "the webhook was told: team/app went from allow to deny, and why" ||
+    { not_ok "the webhook was told: team/app went from allow to deny, and why"; cat "$T/hooks.jsonl" 2>/dev/null | sed 's/^/# /'; }
 stop_proxy px

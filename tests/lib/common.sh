@@ -12,6 +12,7 @@ set -u
 : "${PORTCULLIS:=$top_builddir/portcullis}"
 : "${RAWSEND:=$top_builddir/tests/tools/rawsend}"
 : "${TOKENSRV:=$top_builddir/tests/tools/tokensrv}"
+: "${HOOKSRV:=$top_builddir/tests/tools/hooksrv}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-test.XXXXXX")
 PIDS=""

@@ -55,6 +55,14 @@ main(void)
 	    "IPv6 upstream keeps brackets in Host");
 	conf_free(c);
 
+	c = load("upstream:\n  url: http://x\nwebhooks:\n  - https://hooks.example/a\n"
+	    "  - http://127.0.0.1:9/b\n", err, sizeof(err));
+	ok(c != NULL && c->nwebhooks == 2 &&
+	    strcmp(c->webhooks[1], "http://127.0.0.1:9/b") == 0,
+	    "webhooks list parsed");
+	conf_free(c);
+	fails("upstream:\n  url: http://x\nwebhooks:\n  - ftp://x/\n",
+	    "webhooks: up to 8 http:// or https:// URLs", "non-http webhook rejected");
 	fails("upstream:\n  url: ftp://x\n", "must start with http",
 	    "non-http upstream rejected");
 	fails("upstream:\n  url: http://x/v2/\n", "must not have a path",
