@@ -7,14 +7,37 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct notify {
+	TAILQ_ENTRY(notify)		 entry;
+	struct server			*srv;
 	struct evhttp_connection	*conn;
+	struct event			*reap;
 	char				*url;
 };
+
+static void
+notify_free(struct notify *n)
+{
+	TAILQ_REMOVE(&n->srv->notifies, n, entry);
+	if (n->conn != NULL)
+		evhttp_connection_free(n->conn);
+	if (n->reap != NULL)
+		event_free(n->reap);
+	free(n->url);
+	free(n);
+}
+
+/* Connections may not be freed inside their own callback: do it next. */
+static void
+notify_reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	notify_free(arg);
+}
 
 static void
 notify_done_cb(struct evhttp_request *req, void *arg)
@@ -25,9 +48,17 @@ notify_done_cb(struct evhttp_request *req, void *arg)
 	if (code < 200 || code > 299)
 		log_warnx("webhook %s: %s %d", n->url, code ? "answered" :
 		    "no answer", code);
-	/* The connection frees itself (free_on_completion). */
-	free(n->url);
-	free(n);
+	if (n->reap != NULL)
+		event_active(n->reap, EV_TIMEOUT, 0);
+}
+
+void
+notify_shutdown(struct server *srv)
+{
+	struct notify	*n;
+
+	while ((n = TAILQ_FIRST(&srv->notifies)) != NULL)
+		notify_free(n);
 }
 
 void
@@ -66,22 +97,21 @@ notify_webhooks(struct server *srv, const char *event)
 			    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 				SSL_free(ssl);
 		}
+		n->srv = srv;
+		TAILQ_INSERT_TAIL(&srv->notifies, n, entry);
 		n->url = strdup(srv->conf->webhooks[i]);
+		n->reap = event_new(srv->base, -1, 0, notify_reap_cb, n);
 		n->conn = (tls && bev == NULL) ? NULL :
 		    evhttp_connection_base_bufferevent_new(srv->base, srv->dns,
 		    bev, host, (unsigned short)port);
-		if (n->conn == NULL || n->url == NULL ||
+		if (n->conn == NULL || n->url == NULL || n->reap == NULL ||
 		    (req = evhttp_request_new(notify_done_cb, n)) == NULL) {
 			log_warnx("webhook %s: cannot send", srv->conf->webhooks[i]);
-			if (n->conn != NULL)
-				evhttp_connection_free(n->conn);
-			free(n->url);
-			free(n);
+			notify_free(n);
 			evhttp_uri_free(uri);
 			continue;
 		}
 		evhttp_connection_set_timeout(n->conn, 10);
-		evhttp_connection_free_on_completion(n->conn);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
 		    host);
 		evhttp_add_header(evhttp_request_get_output_headers(req),

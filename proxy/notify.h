@@ -11,5 +11,7 @@ struct server;
 
 /* event is a JSON document (copied). */
 void	notify_webhooks(struct server *, const char *event);
+/* Drop webhooks still in flight (shutdown). */
+void	notify_shutdown(struct server *);
 
 #endif

@@ -3,6 +3,7 @@
 #include "proxy/tls.h"
 #include "proxy/gate.h"
 #include "proxy/upload.h"
+#include "proxy/notify.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -272,6 +273,7 @@ server_new(struct event_base *base, struct conf *conf)
 	srv->conf = conf;
 	TAILQ_INIT(&srv->sessions);
 	TAILQ_INIT(&srv->uploads);
+	TAILQ_INIT(&srv->notifies);
 	if (conf->tls.cert != NULL && (srv->server_ctx =
 	    tls_server_ctx(conf->tls.cert, conf->tls.key)) == NULL)
 		goto fail;
@@ -315,6 +317,7 @@ server_free(struct server *srv)
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s, "shutdown");
 	upload_shutdown(srv);
+	notify_shutdown(srv);
 	if (srv->listener != NULL)
 		evconnlistener_free(srv->listener);
 	if (srv->accept_timer != NULL)

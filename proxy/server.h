@@ -20,6 +20,7 @@ struct conf;
 struct session;
 struct store;
 struct upload;
+struct notify;
 
 struct server_stats {
 	uint64_t	connections;		/* accepted, total */
@@ -56,6 +57,7 @@ struct server {
 	struct store		*store;		/* NULL until it can be opened */
 	time_t			 store_tried;
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
+	TAILQ_HEAD(, notify)	 notifies;	/* webhooks in flight */
 	unsigned		 nuploads;
 };
 
