@@ -13,32 +13,39 @@
 #include <unistd.h>
 
 enum gate_decision
+gate_unscanned(struct server *srv, const char *repo, const char *digest,
+    int store_error, char *msg, size_t len)
+{
+	if (store_error) {
+		/* Cannot tell: fail closed, say why. */
+		snprintf(msg, len, "the scan store is unavailable; pulls are "
+		    "refused until it is back");
+		return GATE_DENY;
+	}
+	if (policy_rule_for(&srv->conf->policy, repo)->unknown ==
+	    POLICY_UNKNOWN_BLOCK) {
+		snprintf(msg, len, "%s@%s has not been scanned, and the "
+		    "policy for %s blocks unscanned images", repo,
+		    digest ? digest : "?", repo);
+		return GATE_DENY;
+	}
+	return GATE_ALLOW;
+}
+
+enum gate_decision
 gate_manifest(struct server *srv, const char *repo, const char *digest,
     char *msg, size_t len)
 {
-	const struct policy_rule *rule = policy_rule_for(&srv->conf->policy,
-	    repo);
 	struct verdict		 v;
 	char			*rec;
 	json_t			*scan;
 	int			 error;
 
 	rec = record_scan_doc(srv, digest, &error);
-	if (error) {
-		/* Cannot tell: fail closed, say why. */
-		snprintf(msg, len, "the scan store is unavailable; pulls are "
-		    "refused until it is back");
-		return GATE_DENY;
-	}
 	if (rec == NULL) {
-		srv->stats.gate_unknown++;
-		if (rule->unknown == POLICY_UNKNOWN_BLOCK) {
-			snprintf(msg, len, "%s@%s has not been scanned, and the "
-			    "policy for %s blocks unscanned images", repo,
-			    digest ? digest : "?", repo);
-			return GATE_DENY;
-		}
-		return GATE_ALLOW;
+		if (!error)
+			srv->stats.gate_unknown++;
+		return gate_unscanned(srv, repo, digest, error, msg, len);
 	}
 	scan = json_loads(rec, 0, NULL);
 	free(rec);

@@ -18,6 +18,13 @@ enum gate_decision {
 /* msg receives the user-facing reason for a deny. */
 enum gate_decision gate_manifest(struct server *, const char *repository,
 		    const char *digest, char *msg, size_t len);
+/*
+ * The decision for an image with no scan result (store_error: the store
+ * could not be read), without counting it as a pull. msg as above.
+ */
+enum gate_decision gate_unscanned(struct server *, const char *repository,
+		    const char *digest, int store_error, char *msg,
+		    size_t len);
 /* Close the store (shutdown). */
 void		 gate_close(struct server *);
 

@@ -1108,8 +1108,8 @@ session_status_reply(struct session *s)
 		session_annotate(ann, "dev.portcullis.status", error ?
 		    "store-unavailable" : "unscanned");
 		memset(&v, 0, sizeof(v));
-		/* What a pull would meet: the unknown-image rule. */
-		if (gate_manifest(s->srv, s->route.name, dg, v.message,
+		/* What a pull would meet, without looking it up again. */
+		if (gate_unscanned(s->srv, s->route.name, dg, error, v.message,
 		    sizeof(v.message)) == GATE_DENY)
 			v.deny = 1;
 		else
