@@ -1,4 +1,5 @@
 #include "scan/vulnmatch.h"
+#include "scan/cvss.h"
 #include "store/db.h"
 #include "conf/log.h"
 
@@ -209,19 +210,6 @@ vulnmatch_add_alias(struct vulnmatch_finding *f, const char *id)
 	    off ? "," : "", id);
 }
 
-static int
-vulnmatch_sev_rank(const char *s)
-{
-	static const char *const order[] = { "UNKNOWN", "NONE", "LOW",
-	    "MEDIUM", "HIGH", "CRITICAL" };
-	int	i;
-
-	for (i = 0; i < 6; i++)
-		if (s != NULL && strcmp(s, order[i]) == 0)
-			return i;
-	return 0;
-}
-
 /* Call fn(f, id) for the hit's id and each of its aliases. */
 static int
 vulnmatch_each_id(const struct vulnmatch_hit *h,
@@ -287,8 +275,9 @@ vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
 		    h->severity ? h->severity : "UNKNOWN");
 		f->score = h->score;
 	} else {
-		if (vulnmatch_sev_rank(h->severity) >
-		    vulnmatch_sev_rank(f->severity))
+		/* The enum is ordered UNKNOWN < NONE < ... < CRITICAL. */
+		if (cvss_severity_parse(h->severity) >
+		    cvss_severity_parse(f->severity))
 			snprintf(f->severity, sizeof(f->severity), "%s",
 			    h->severity);
 		if (h->score > f->score)
