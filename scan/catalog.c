@@ -32,6 +32,16 @@ catalog_kind_of(const char *path)
 	if (catalog_ends(path, n, ".dist-info/METADATA") ||
 	    catalog_ends(path, n, ".egg-info/PKG-INFO"))
 		return CATALOG_PYTHON;
+	/*
+	 * An application's lockfile; npm's own copy inside node_modules
+	 * (.package-lock.json) repeats what the package.json files say.
+	 */
+	nm = strrchr(path, '/');
+	nm = nm != NULL ? nm + 1 : path;
+	if ((strcmp(nm, "package-lock.json") == 0 ||
+	    strcmp(nm, "npm-shrinkwrap.json") == 0) &&
+	    strstr(path, "node_modules/") == NULL)
+		return CATALOG_NPMLOCK;
 	/* .../node_modules/<name>/package.json or .../@scope/<name>/... */
 	if (catalog_ends(path, n, "/package.json")) {
 		nm = NULL;

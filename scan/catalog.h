@@ -18,7 +18,9 @@ enum catalog_kind {
 	CATALOG_PYTHON,		/* *.dist-info/METADATA, *.egg-info/PKG-INFO */
 	CATALOG_OSRELEASE,	/* etc/os-release, usr/lib/os-release */
 	CATALOG_JAR,		/* *.jar, *.war, *.ear */
-	CATALOG_GOBIN		/* an ELF executable built by Go */
+	CATALOG_GOBIN,		/* an ELF executable built by Go */
+	/* Stored in cached layer results: append, never renumber. */
+	CATALOG_NPMLOCK		/* package-lock.json, npm-shrinkwrap.json */
 };
 
 /* Streaming search for a Go binary's build information. */
@@ -52,6 +54,8 @@ int	catalog_dpkg(const char *buf, size_t len, const char *path,
 int	catalog_apk(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_npm(const char *buf, size_t len, const char *path,
+	    struct pkglist *out);
+int	catalog_npmlock(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_python(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
