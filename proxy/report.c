@@ -21,7 +21,15 @@ report_purl(json_t *pkg, json_t *os, char *buf, size_t len)
 		buf[0] = '\0';
 		return;
 	}
-	if (strcmp(type, "deb") == 0 || strcmp(type, "apk") == 0)
+	if (strcmp(type, "rpm") == 0 && strchr(ver, ':') != NULL)
+		/* purl-spec: an rpm epoch is a qualifier, not in the version. */
+		snprintf(buf, len, "pkg:rpm/%s/%s@%s?epoch=%.*s%s%s%s%s",
+		    osid ? osid : "unknown", name, strchr(ver, ':') + 1,
+		    (int)strcspn(ver, ":"), ver, osid ? "&distro=" : "",
+		    osid ? osid : "", osid && osver ? "-" : "",
+		    osid && osver ? osver : "");
+	else if (strcmp(type, "deb") == 0 || strcmp(type, "apk") == 0 ||
+	    strcmp(type, "rpm") == 0)
 		snprintf(buf, len, "pkg:%s/%s/%s@%s%s%s%s%s", type,
 		    osid ? osid : "unknown", name, ver, osid ? "?distro=" : "",
 		    osid ? osid : "", osid && osver ? "-" : "",

@@ -23,6 +23,9 @@ catalog_kind_of(const char *path)
 		return CATALOG_DPKG;
 	if (strcmp(path, "lib/apk/db/installed") == 0)
 		return CATALOG_APK;
+	if (strcmp(path, "var/lib/rpm/rpmdb.sqlite") == 0 ||
+	    strcmp(path, "usr/lib/sysimage/rpm/rpmdb.sqlite") == 0)
+		return CATALOG_RPM;
 	if (strcmp(path, "etc/os-release") == 0 ||
 	    strcmp(path, "usr/lib/os-release") == 0)
 		return CATALOG_OSRELEASE;

@@ -20,7 +20,8 @@ enum catalog_kind {
 	CATALOG_JAR,		/* *.jar, *.war, *.ear */
 	CATALOG_GOBIN,		/* an ELF executable built by Go */
 	/* Stored in cached layer results: append, never renumber. */
-	CATALOG_NPMLOCK		/* package-lock.json, npm-shrinkwrap.json */
+	CATALOG_NPMLOCK,	/* package-lock.json, npm-shrinkwrap.json */
+	CATALOG_RPM		/* rpmdb.sqlite */
 };
 
 /* Streaming search for a Go binary's build information. */
@@ -57,6 +58,13 @@ int	catalog_npm(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_npmlock(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
+/*
+ * rpmdb.sqlite; buf is changed (the header's journal-mode bytes). An
+ * unreadable database is added to errs. 0, or -1 on ENOMEM.
+ */
+struct findings;
+int	catalog_rpm(char *buf, size_t len, const char *path,
+	    struct pkglist *out, struct findings *errs);
 int	catalog_python(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_jar(const char *buf, size_t len, const char *path,

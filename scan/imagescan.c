@@ -25,16 +25,20 @@ imagescan_sev_rank(const char *s)
 	return 0;
 }
 
+/* Findings of kind, and of also (-1: none) in the same list. */
 static json_t *
-imagescan_findings(const struct findings *f, enum finding_kind kind)
+imagescan_findings(const struct findings *f, enum finding_kind kind,
+    int also)
 {
 	json_t	*arr = json_array();
 	size_t	 i;
 
 	for (i = 0; i < f->n; i++)
-		if (f->v[i].kind == kind)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:i, "
-			    "s:s, s:i}", "rule", f->v[i].rule, "path",
+		if (f->v[i].kind == kind || (int)f->v[i].kind == also)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+			    "s:i, s:s, s:i}", "kind",
+			    finding_kind_name(f->v[i].kind), "rule",
+			    f->v[i].rule, "path",
 			    f->v[i].path, "line", (int)f->v[i].line, "detail",
 			    f->v[i].detail, "layer", f->v[i].layer));
 	return arr;
@@ -68,14 +72,12 @@ imagescan_match(struct store *st, const char *eco,
 static enum pkg_type
 imagescan_type(const char *name, int *ok)
 {
-	static const enum pkg_type all[] = { PKG_DPKG, PKG_APK, PKG_NPM,
-	    PKG_PYPI, PKG_GO, PKG_MAVEN };
-	size_t	i;
+	int	t;
 
 	*ok = 1;
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (name != NULL && strcmp(name, pkg_type_name(all[i])) == 0)
-			return all[i];
+	for (t = 0; t < PKG_TYPE_COUNT; t++)
+		if (name != NULL && strcmp(name, pkg_type_name(t)) == 0)
+			return (enum pkg_type)t;
 	*ok = 0;
 	return PKG_DPKG;
 }
@@ -195,11 +197,12 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	json_object_set_new(out, "packages", pkgs);
 	json_object_set_new(out, "vulnerabilities", vulns);
 	json_object_set_new(out, "secrets",
-	    imagescan_findings(&all, FINDING_SECRET));
+	    imagescan_findings(&all, FINDING_SECRET, -1));
 	json_object_set_new(out, "misconfigurations",
-	    imagescan_findings(&all, FINDING_MISCONFIG));
+	    imagescan_findings(&all, FINDING_MISCONFIG, -1));
+	/* What the scan could not see: limits hit, unreadable databases. */
 	json_object_set_new(out, "limits",
-	    imagescan_findings(&all, FINDING_LIMIT));
+	    imagescan_findings(&all, FINDING_LIMIT, FINDING_ERROR));
 	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
 	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
 	    counts[4], "high", counts[3], "medium", counts[2], "low",

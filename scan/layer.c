@@ -122,6 +122,8 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 		return catalog_apk(c->buf, len, path, &r->pkgs);
 	case CATALOG_NPM:
 		return catalog_npm(c->buf, len, path, &r->pkgs);
+	case CATALOG_RPM:
+		return catalog_rpm(c->buf, len, path, &r->pkgs, &r->findings);
 	case CATALOG_NPMLOCK:
 		return catalog_npmlock(c->buf, len, path, &r->pkgs);
 	case CATALOG_PYTHON:

@@ -68,7 +68,7 @@ const char *
 pkg_type_name(enum pkg_type t)
 {
 	static const char *const names[] = {
-		"deb", "apk", "npm", "pypi", "golang", "maven"
+		"deb", "apk", "npm", "pypi", "golang", "maven", "rpm"
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
@@ -84,6 +84,8 @@ pkg_type_ecosystem(enum pkg_type t)
 	case PKG_MAVEN: return "Maven";
 	case PKG_DPKG:
 	case PKG_APK:
+	case PKG_RPM:
+	case PKG_TYPE_COUNT:
 		break;
 	}
 	return NULL;

@@ -14,7 +14,10 @@ enum pkg_type {
 	PKG_NPM,
 	PKG_PYPI,
 	PKG_GO,
-	PKG_MAVEN
+	PKG_MAVEN,
+	/* Stored in cached layer results: append, never renumber. */
+	PKG_RPM,
+	PKG_TYPE_COUNT
 };
 
 struct pkg {

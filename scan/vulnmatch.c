@@ -347,6 +347,19 @@ vulnmatch_os_ecosystems(const char *id, const char *ver, char out[][64],
 	} else if (strcmp(id, "almalinux") == 0) {
 		snprintf(out[n++], 64, "AlmaLinux:%.*s",
 		    (int)strcspn(ver, "."), ver);
+	} else if (strcmp(id, "opensuse-leap") == 0) {
+		snprintf(out[n++], 64, "openSUSE:Leap %s", ver);
+	} else if (strcmp(id, "sles") == 0) {
+		/* "15.5" -> "15 SP5"; "15" is the release without a pack. */
+		i = strcspn(ver, ".");
+		if (ver[i] == '.' && ver[i + 1] != '0')
+			snprintf(out[n++], 64, "SUSE:Linux Enterprise Server "
+			    "%.*s SP%s", (int)i, ver, ver + i + 1);
+		else
+			snprintf(out[n++], 64, "SUSE:Linux Enterprise Server "
+			    "%.*s", (int)i, ver);
+	} else if (strcmp(id, "mageia") == 0) {
+		snprintf(out[n++], 64, "Mageia:%s", ver);
 	}
 	return n;
 }

@@ -92,6 +92,17 @@ main(void)
 	is_str(eco[0], "Alpine:v3.19", "Alpine:v3.19");
 	is_int(vulnmatch_os_ecosystems("ubuntu", "22.04", eco, 4), 2, "ubuntu");
 	is_str(eco[1], "Ubuntu:22.04:LTS", "Ubuntu LTS name too");
+	is_int(vulnmatch_os_ecosystems("rocky", "9.3", eco, 4), 1, "rocky");
+	is_str(eco[0], "Rocky Linux:9", "Rocky Linux:9");
+	is_int(vulnmatch_os_ecosystems("opensuse-leap", "15.5", eco, 4), 1,
+	    "opensuse-leap");
+	is_str(eco[0], "openSUSE:Leap 15.5", "openSUSE:Leap 15.5");
+	is_int(vulnmatch_os_ecosystems("sles", "15.5", eco, 4), 1, "sles");
+	is_str(eco[0], "SUSE:Linux Enterprise Server 15 SP5", "SLES 15 SP5");
+	vulnmatch_os_ecosystems("sles", "15", eco, 4);
+	is_str(eco[0], "SUSE:Linux Enterprise Server 15", "SLES 15, no SP");
+	is_int(vulnmatch_os_ecosystems("mageia", "9", eco, 4), 1, "mageia");
+	is_str(eco[0], "Mageia:9", "Mageia:9");
 	is_int(vulnmatch_os_ecosystems("plan9", "4", eco, 4), 0, "unknown os");
 
 	store_close(st);
