@@ -5,9 +5,12 @@
  * -w records the result in the store under the image's manifest
  * digest(s), where the proxy's gate finds it.
  *
- * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG]
- * or docker-archive:FILE (what `docker save` writes). Archives are
- * unpacked into a private temporary directory first. Layers stream
+ * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG],
+ * docker-archive:FILE (what `docker save` writes) or
+ * docker://HOST[:PORT]/REPO[:TAG|@DIGEST] (a registry, over https unless
+ * -P; -u USER:PASS or $PORTCULLIS_REGISTRY_AUTH, -C a CA file). Archives
+ * are unpacked, and registry images pulled, into a private temporary
+ * directory first. Layers stream
  * through the scanner one at a time; vulnerabilities come from the
  * store under state_dir (see `portcullis db import`).
  *
@@ -15,6 +18,8 @@
  * -x), 2 usage or input errors.
  */
 #include "proxy/cmd_scan.h"
+#include "proxy/regclient.h"
+#include "proxy/regpull.h"
 #include "proxy/report.h"
 #include "scan/imagescan.h"
 #include "scan/layer.h"
@@ -49,8 +54,10 @@ cmd_scan_usage(void)
 	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
 	    "[-f table|json|sarif|cyclonedx]\n"
 	    "           [-F critical|high|medium|low] [-x] [-w]\n"
+	    "           [-u user:pass] [-C ca_file] [-P]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
-	    "docker-archive:FILE\n");
+	    "docker-archive:FILE |\n"
+	    "           docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n");
 	exit(2);
 }
 
@@ -149,17 +156,7 @@ cmd_scan_oci(const char *dir, const char *tag, struct scan_image *im)
 		man = m;
 		if (json_object_get(man, "layers") != NULL)
 			break;
-		desc = NULL;
-		json_array_foreach(json_object_get(man, "manifests"), i, d) {
-			json_t *pl = json_object_get(d, "platform");
-			const char *os = json_string_value(json_object_get(pl, "os"));
-			const char *ar = json_string_value(json_object_get(pl,
-			    "architecture"));
-
-			if (desc == NULL || (os && ar && !strcmp(os, "linux") &&
-			    !strcmp(ar, "amd64")))
-				desc = d;
-		}
+		desc = regpull_pick(man);
 		if (desc == NULL) {
 			fprintf(stderr, "%s: empty image index\n", dir);
 			goto done;
@@ -323,6 +320,63 @@ cmd_scan_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * docker://host[:port]/repo[:tag|@digest] pulled into dir. A first
+ * component that is not a host (no '.', ':', not localhost) is Docker
+ * Hub, as docker reads it. 0 or -1.
+ */
+static int
+cmd_scan_registry(char *ref, const char *dir, const char *auth,
+    const char *ca_file, int plain)
+{
+	struct regclient	 rc;
+	char			 base[300], repo[512], err[512];
+	char			*slash, *tag, *user = NULL, *pass = NULL;
+	const char		*host = ref;
+	int			 rv = -1;
+
+	memset(&rc, 0, sizeof(rc));
+	if ((slash = strchr(ref, '/')) == NULL || slash[1] == '\0') {
+		fprintf(stderr, "docker://%s: no repository\n", ref);
+		return -1;
+	}
+	*slash = '\0';
+	if (strchr(host, '.') == NULL && strchr(host, ':') == NULL &&
+	    strcmp(host, "localhost") != 0) {
+		*slash = '/';
+		host = "registry-1.docker.io";
+		slash = ref - 1;
+	}
+	if ((tag = strchr(slash + 1, '@')) != NULL)
+		*tag++ = '\0';
+	else if ((tag = strrchr(slash + 1, ':')) != NULL &&
+	    strchr(tag, '/') == NULL)
+		*tag++ = '\0';
+	else
+		tag = "latest";
+	snprintf(repo, sizeof(repo), "%s%s", strcmp(host,
+	    "registry-1.docker.io") == 0 && strchr(slash + 1, '/') == NULL ?
+	    "library/" : "", slash + 1);
+	snprintf(base, sizeof(base), "%s://%s", plain ? "http" : "https", host);
+	if (auth != NULL && (user = strdup(auth)) != NULL &&
+	    (pass = strchr(user, ':')) != NULL)
+		*pass++ = '\0';
+	if (regclient_init(&rc, base, plain, user, pass, ca_file) == -1)
+		goto done;
+	if (regpull_layout(&rc, repo, tag, dir, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", base, err);
+		goto done;
+	}
+	rv = 0;
+ done:
+	if (user != NULL) {
+		explicit_bzero(user, strlen(user) + (pass ? strlen(pass) + 1 : 0));
+		free(user);
+	}
+	regclient_free(&rc);
+	return rv;
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
@@ -339,14 +393,19 @@ cmd_scan(int argc, char **argv)
 	size_t			  i, nlay = 0, clen = 0;
 	int			  ch, rv = 2, fail = 0;
 	int			  fail_secrets = 0, unpacked = 0;
-	int			  record = 0;
+	int			  record = 0, plain = 0;
+	const char		 *auth = getenv("PORTCULLIS_REGISTRY_AUTH");
+	const char		 *ca_file = NULL;
 
 	memset(&im, 0, sizeof(im));
 	if (state == NULL)
 		state = "/var/lib/portcullis";
 	optind = 1;
-	while ((ch = getopt(argc, argv, "f:F:s:wx")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:F:Ps:u:wx")) != -1) {
 		switch (ch) {
+		case 'C': ca_file = optarg; break;
+		case 'P': plain = 1; break;
+		case 'u': auth = optarg; break;
 		case 'w': record = 1; break;
 		case 'f': format = optarg; break;
 		case 'F': failon = optarg; break;
@@ -381,6 +440,11 @@ cmd_scan(int argc, char **argv)
 			goto done;
 		if ((docker ? cmd_scan_docker(tmp, &im) :
 		    cmd_scan_oci(tmp, tag, &im)) == -1)
+			goto done;
+	} else if (strncmp(src, "docker://", 9) == 0) {
+		if (mkdtemp(tmp) == NULL || (unpacked = 1,
+		    cmd_scan_registry(src + 9, tmp, auth, ca_file, plain) == -1) ||
+		    cmd_scan_oci(tmp, NULL, &im) == -1)
 			goto done;
 	} else
 		cmd_scan_usage();
