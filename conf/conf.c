@@ -40,6 +40,10 @@ static const struct conf_key {
 	{ "timeouts.connect",	CONF_SECONDS, offsetof(struct conf, timeouts.connect) },
 	{ "timeouts.idle",	CONF_SECONDS, offsetof(struct conf, timeouts.idle) },
 	{ "timeouts.io",	CONF_SECONDS, offsetof(struct conf, timeouts.io) },
+	{ "scanner.username",	CONF_STR, offsetof(struct conf, scanner.username) },
+	{ "scanner.password_file", CONF_STR, offsetof(struct conf, scanner.password_file) },
+	{ "scanner.wait",	CONF_SECONDS, offsetof(struct conf, scanner.wait) },
+	{ "scanner.max_jobs",	CONF_SIZE, offsetof(struct conf, scanner.max_jobs) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
 	{ "state_dir",		CONF_STR, offsetof(struct conf, state_dir) },
@@ -80,6 +84,8 @@ conf_new(void)
 	c->timeouts.connect = 10;
 	c->timeouts.idle = 120;
 	c->timeouts.io = 300;
+	c->scanner.wait = 120;
+	c->scanner.max_jobs = 4;
 	return c;
 }
 
@@ -97,6 +103,8 @@ conf_free(struct conf *c)
 	free(c->upstream.hostport);
 	free(c->upstream.ca_file);
 	free(c->upstream.server_name);
+	free(c->scanner.username);
+	free(c->scanner.password_file);
 	free(c->tls.cert);
 	free(c->tls.key);
 	free(c->log_level);
@@ -475,6 +483,17 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 	if (c->timeouts.connect == 0 || c->timeouts.io == 0 ||
 	    c->timeouts.idle == 0) {
 		conf_err(err, errlen, "%s: timeouts must be positive", name);
+		return -1;
+	}
+	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0) {
+		conf_err(err, errlen, "%s: scanner.wait and scanner.max_jobs "
+		    "must be positive", name);
+		return -1;
+	}
+	if ((c->scanner.username == NULL) != (c->scanner.password_file ==
+	    NULL)) {
+		conf_err(err, errlen, "%s: scanner.username and "
+		    "scanner.password_file go together", name);
 		return -1;
 	}
 	return 0;

@@ -41,6 +41,14 @@ struct conf_timeouts {
 	uint64_t	 io;		/* no progress on an active transfer */
 };
 
+/* The proxy's own pulls, for images it has never seen (unknown: scan). */
+struct conf_scanner {
+	char		*username;	/* NULL: anonymous */
+	char		*password_file;	/* first line is the password */
+	uint64_t	 wait;		/* seconds a pull waits for its scan */
+	uint64_t	 max_jobs;	/* images scanned at once */
+};
+
 struct conf {
 	char			*path;		/* file it came from, or NULL */
 	char			*listen_host;
@@ -49,6 +57,7 @@ struct conf {
 	struct conf_tls		 tls;
 	struct conf_limits	 limits;
 	struct conf_timeouts	 timeouts;
+	struct conf_scanner	 scanner;
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */
 	char			*state_dir;	/* LMDB and reports */

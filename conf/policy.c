@@ -110,9 +110,11 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			r->unknown = POLICY_UNKNOWN_ALLOW;
 		else if (s != NULL && !strcasecmp(s, "block"))
 			r->unknown = POLICY_UNKNOWN_BLOCK;
+		else if (s != NULL && !strcasecmp(s, "scan"))
+			r->unknown = POLICY_UNKNOWN_SCAN;
 		else {
 			policy_err(err, errlen, "%s:%lu: unknown_images must "
-			    "be allow or block", name, line);
+			    "be allow, block or scan", name, line);
 			return -1;
 		}
 	} else if (!strcmp(k, "allowed_bases")) {

@@ -14,7 +14,8 @@ struct yaml_node_s;
 
 enum policy_unknown {
 	POLICY_UNKNOWN_ALLOW = 0,	/* never scanned: let it through */
-	POLICY_UNKNOWN_BLOCK		/* never scanned: refuse */
+	POLICY_UNKNOWN_BLOCK,		/* never scanned: refuse */
+	POLICY_UNKNOWN_SCAN		/* never scanned: fetch, scan, decide */
 };
 
 struct policy_rule {

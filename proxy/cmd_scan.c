@@ -21,6 +21,7 @@
 #include "proxy/regclient.h"
 #include "proxy/regpull.h"
 #include "proxy/report.h"
+#include "proxy/tmpdir.h"
 #include "scan/imagescan.h"
 #include "scan/layer.h"
 #include "scan/vulnmatch.h"
@@ -587,12 +588,7 @@ cmd_scan(int argc, char **argv)
 	store_close(st);
 	cmd_scan_free(&im);
 	free(src);
-	if (unpacked) {
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-		if (system(cmd) != 0)
-			log_warnx("could not remove %s", tmp);
-	}
+	if (unpacked)
+		tmpdir_remove(tmp);
 	return rv;
 }

@@ -165,8 +165,8 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		goto done;
 	}
 	if (tls) {
-		if ((ctx = tls_client_ctx(r->ca_file, 1)) == NULL ||
-		    (ssl = tls_client_ssl(ctx, host, 1)) == NULL) {
+		if ((ctx = tls_client_ctx(r->ca_file, !r->insecure)) == NULL ||
+		    (ssl = tls_client_ssl(ctx, host, !r->insecure)) == NULL) {
 			snprintf(err, errlen, "cannot set up TLS");
 			goto done;
 		}

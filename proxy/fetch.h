@@ -15,6 +15,7 @@ struct fetch_req {
 	const char		*url;
 	const char		*ca_file;	/* NULL: the system store */
 	int			 allow_http;	/* plain http:// allowed */
+	int			 insecure;	/* https without verification */
 	const char		*accept;	/* NULL: none */
 	const char		*authorization;	/* NULL: none */
 	unsigned long long	 max;		/* body bound */

@@ -22,12 +22,20 @@ gate_unscanned(struct server *srv, const char *repo, const char *digest,
 		    "refused until it is back");
 		return GATE_DENY;
 	}
-	if (policy_rule_for(&srv->conf->policy, repo)->unknown ==
-	    POLICY_UNKNOWN_BLOCK) {
+	switch (policy_rule_for(&srv->conf->policy, repo)->unknown) {
+	case POLICY_UNKNOWN_BLOCK:
 		snprintf(msg, len, "%s@%s has not been scanned, and the "
 		    "policy for %s blocks unscanned images", repo,
 		    digest ? digest : "?", repo);
 		return GATE_DENY;
+	case POLICY_UNKNOWN_SCAN:
+		snprintf(msg, len, "%s@%s has not been scanned yet; the "
+		    "policy for %s scans it before the first pull", repo,
+		    digest ? digest : "?", repo);
+		/* Without a digest there is nothing to fetch: fail closed. */
+		return digest != NULL ? GATE_SCAN : GATE_DENY;
+	case POLICY_UNKNOWN_ALLOW:
+		break;
 	}
 	return GATE_ALLOW;
 }

@@ -12,7 +12,8 @@ struct server;
 
 enum gate_decision {
 	GATE_ALLOW = 0,
-	GATE_DENY
+	GATE_DENY,
+	GATE_SCAN	/* never seen, policy says scan it first (msg says so) */
 };
 
 /* msg receives the user-facing reason for a deny. */

@@ -128,6 +128,7 @@ regclient_token(struct regclient *rc, const char *challenge, char *err,
 	r.url = url;
 	r.ca_file = rc->ca_file;
 	r.allow_http = rc->allow_http;
+	r.insecure = rc->insecure;
 	r.authorization = rc->basic;
 	r.max = REGCLIENT_MAX_TOKEN;
 	if (fetch_run(&r, err, errlen) == -1)
@@ -203,6 +204,7 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 		r->url = url;
 		r->ca_file = rc->ca_file;
 		r->allow_http = rc->allow_http;
+		r->insecure = rc->insecure;
 		/* Storage a blob redirects to gets no registry credentials. */
 		r->authorization = !regclient_same_origin(rc, url) ? NULL :
 		    rc->bearer ? rc->bearer : rc->basic;
@@ -215,8 +217,14 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 		r->body = NULL;
 		if (fetch_run(r, err, errlen) == -1)
 			return -1;
-		if (r->status == 401 && !answered &&
-		    regclient_same_origin(rc, url)) {
+		if (r->status == 401 && (answered ||
+		    strncasecmp(r->www_authenticate, "Bearer ", 7) != 0)) {
+			snprintf(err, errlen, "HTTP 401: the registry refused %s",
+			    r->authorization ? "these credentials" :
+			    "anonymous access");
+			return -1;
+		}
+		if (r->status == 401 && regclient_same_origin(rc, url)) {
 			answered = 1;
 			if (regclient_token(rc, r->www_authenticate, err,
 			    errlen) == -1)

@@ -18,6 +18,7 @@ struct regclient {
 	char		*bearer;	/* "Bearer ..." for the last scope */
 	const char	*ca_file;	/* NULL: the system store */
 	int		 allow_http;
+	int		 insecure;	/* TLS without verification */
 };
 
 /* Everything a manifest request accepts. */

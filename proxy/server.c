@@ -4,6 +4,7 @@
 #include "proxy/gate.h"
 #include "proxy/upload.h"
 #include "proxy/notify.h"
+#include "proxy/scanjob.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -273,6 +274,7 @@ server_new(struct event_base *base, struct conf *conf)
 	srv->conf = conf;
 	TAILQ_INIT(&srv->sessions);
 	TAILQ_INIT(&srv->uploads);
+	TAILQ_INIT(&srv->scanjobs);
 	TAILQ_INIT(&srv->notifies);
 	if (conf->tls.cert != NULL && (srv->server_ctx =
 	    tls_server_ctx(conf->tls.cert, conf->tls.key)) == NULL)
@@ -317,6 +319,7 @@ server_free(struct server *srv)
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s, "shutdown");
 	upload_shutdown(srv);
+	scanjob_shutdown(srv);
 	notify_shutdown(srv);
 	if (srv->listener != NULL)
 		evconnlistener_free(srv->listener);

@@ -58,6 +58,8 @@ struct server {
 	time_t			 store_tried;
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
 	TAILQ_HEAD(, notify)	 notifies;	/* webhooks in flight */
+	TAILQ_HEAD(, scanjob)	 scanjobs;	/* images the proxy pulls to scan */
+	unsigned		 nscanjobs;
 	unsigned		 nuploads;
 };
 

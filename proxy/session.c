@@ -3,6 +3,7 @@
 #include "proxy/upstream.h"
 #include "proxy/ocierr.h"
 #include "proxy/gate.h"
+#include "proxy/scanjob.h"
 #include "proxy/upload.h"
 #include "proxy/record.h"
 #include "scan/verdict.h"
@@ -41,6 +42,10 @@ static int	ures_headers_done(http_parser *);
 static int	ures_body(http_parser *, const char *, size_t);
 static int	ures_done(http_parser *);
 static int	session_gate(struct session *, http_parser *);
+static int	session_gate_apply(struct session *, http_parser *,
+		    enum gate_decision, const char *);
+static void	session_gate_resume(void *, const char *);
+static void	session_gate_timeout_cb(evutil_socket_t, short, void *);
 static int	session_status_request(struct session *);
 static int	session_status_reply(struct session *);
 static void	session_outcome(struct session *);
@@ -971,15 +976,110 @@ session_write_location(struct session *s, struct evbuffer *out,
  * client gets 403 DENIED instead, and the manifest body from upstream
  * is read and dropped so the upstream connection stays usable.
  */
+/*
+ * A never-seen image under "scan": hold the upstream response (its
+ * parser paused right after the head, reading stopped) until the
+ * scanner has pulled and scanned the image, or scanner.wait runs out.
+ * Returns what on_headers_complete must return, or -1 if it cannot hold.
+ */
+static int
+session_gate_hold(struct session *s, http_parser *p, const char *dg,
+    char *err, size_t errlen)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->scanner.wait, 0 };
+
+	if ((s->gate_timer = evtimer_new(s->srv->base, session_gate_timeout_cb,
+	    s)) == NULL || evtimer_add(s->gate_timer, &tv) == -1 ||
+	    scanjob_wait(s->srv, s->route.name, dg, session_gate_resume, s,
+	    err, errlen) == -1) {
+		if (s->gate_timer != NULL)
+			event_free(s->gate_timer);
+		s->gate_timer = NULL;
+		return -1;
+	}
+	s->gate_hold = 1;
+	http_parser_pause(p, 1);
+	/* The framing decides this, whatever the scan decides later. */
+	return (s->cp.method == HTTP_HEAD || (!(p->flags & F_CHUNKED) &&
+	    httpmsg_get(&s->res, "Content-Length") != NULL &&
+	    p->content_length > 0)) ? 1 : 0;
+}
+
+/* The held response: decide now, then let the upstream bytes flow. */
+static void
+session_gate_release(struct session *s, const char *why)
+{
+	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	char			 msg[800];
+	enum gate_decision	 d;
+
+	session_enter(s);
+	s->gate_hold = 0;
+	if (s->gate_timer != NULL)
+		event_free(s->gate_timer);
+	s->gate_timer = NULL;
+	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
+	if (d == GATE_SCAN) {
+		/* Still nothing recorded: fail closed, say why. */
+		snprintf(msg, sizeof(msg), "%s@%s has not been scanned yet (%s)",
+		    s->route.name, dg, why ? why : "no result");
+		d = GATE_DENY;
+	}
+	if (!s->dead && s->ubev != NULL &&
+	    session_gate_apply(s, &s->up, d, msg) != -1) {
+		s->res_head_held = 1;
+		http_parser_pause(&s->up, 0);
+		bufferevent_enable(s->ubev, EV_READ);
+		session_parse_upstream(s);
+	}
+	session_leave(s);
+}
+
+static void
+session_gate_resume(void *arg, const char *why)
+{
+	session_gate_release(arg, why);
+}
+
+static void
+session_gate_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s = arg;
+	char		 why[128];
+
+	scanjob_forget(s->srv, s);
+	snprintf(why, sizeof(why), "the scan is still running after %llu s; "
+	    "retry in a moment", (unsigned long long)s->srv->conf->scanner.wait);
+	session_gate_release(s, why);
+}
+
 static int
 session_gate(struct session *s, http_parser *p)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->cbev);
-	const char	*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-	char		 msg[800];
+	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	char			 msg[800], err[300];
+	enum gate_decision	 d;
+	int			 rv;
 
-	if (gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg)) ==
-	    GATE_ALLOW) {
+	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
+	if (d == GATE_SCAN) {
+		if ((rv = session_gate_hold(s, p, dg, err, sizeof(err))) != -1)
+			return rv;
+		snprintf(msg, sizeof(msg), "%s@%s has not been scanned, and "
+		    "cannot be now: %s", s->route.name, dg, err);
+		d = GATE_DENY;
+	}
+	return session_gate_apply(s, p, d, msg);
+}
+
+/* Send the decision: the upstream head, or DENIED in its place. */
+static int
+session_gate_apply(struct session *s, http_parser *p, enum gate_decision d,
+    const char *msg)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+
+	if (d == GATE_ALLOW) {
 		s->srv->stats.gate_allowed++;
 		s->decision = "allow";
 		return session_response_head(s, p);
@@ -1109,8 +1209,9 @@ session_status_reply(struct session *s)
 		    "store-unavailable" : "unscanned");
 		memset(&v, 0, sizeof(v));
 		/* What a pull would meet, without looking it up again. */
+		/* A scan-first image counts as refused until it is scanned. */
 		if (gate_unscanned(s->srv, s->route.name, dg, error, v.message,
-		    sizeof(v.message)) == GATE_DENY)
+		    sizeof(v.message)) != GATE_ALLOW)
 			v.deny = 1;
 		else
 			v.message[0] = '\0';
@@ -1365,7 +1466,7 @@ session_parse_upstream(struct session *s)
 	size_t			 n;
 	enum http_errno		 err;
 
-	while (!s->dead && s->ubev != NULL) {
+	while (!s->dead && s->ubev != NULL && !s->gate_hold) {
 		in = bufferevent_get_input(s->ubev);
 		if (evbuffer_get_length(in) == 0)
 			break;
@@ -1382,7 +1483,11 @@ session_parse_upstream(struct session *s)
 			bufferevent_disable(s->ubev, EV_READ);
 			break;
 		}
-		if (s->res_raw_left > 0 && s->res_discard) {
+		/*
+		 * A head held for a scan stopped on its own last byte:
+		 * the parser takes that before any body moves raw.
+		 */
+		if (s->res_raw_left > 0 && s->res_discard && !s->res_head_held) {
 			n = evbuffer_get_length(in);
 			if (n > s->res_raw_left)
 				n = (size_t)s->res_raw_left;
@@ -1395,7 +1500,7 @@ session_parse_upstream(struct session *s)
 			}
 			continue;
 		}
-		if (s->res_raw_left > 0) {
+		if (s->res_raw_left > 0 && !s->res_head_held) {
 			n = session_move(s, in, s->cbev, &s->res_raw_left);
 			s->res_body_bytes += n;
 			s->srv->stats.bytes_to_client += n;
@@ -1412,7 +1517,13 @@ session_parse_upstream(struct session *s)
 		n = http_parser_execute(&s->up, &ures_settings, v.iov_base,
 		    v.iov_len);
 		evbuffer_drain(in, n);
+		s->res_head_held = 0;
 		err = HTTP_PARSER_ERRNO(&s->up);
+		if (err == HPE_PAUSED && s->gate_hold) {
+			/* The rest waits in the buffer for the scan. */
+			bufferevent_disable(s->ubev, EV_READ);
+			break;
+		}
 		if (err == HPE_PAUSED) {
 			http_parser_pause(&s->up, s->res_raw_left > 0 ? 0 : 1);
 			if (s->res_raw_left > 0)
@@ -1657,6 +1768,10 @@ session_free(struct session *s, const char *reason)
 	}
 	if (s->manifest != NULL)
 		evbuffer_free(s->manifest);
+	if (s->gate_hold)
+		scanjob_forget(s->srv, s);
+	if (s->gate_timer != NULL)
+		event_free(s->gate_timer);
 	TAILQ_REMOVE(&s->srv->sessions, s, entry);
 	if (s->ubev != NULL)
 		bufferevent_free(s->ubev);

@@ -20,6 +20,7 @@ struct server;
 struct bufferevent;
 struct evbuffer;
 struct upload;
+struct event;
 
 struct session {
 	TAILQ_ENTRY(session)	 entry;
@@ -46,6 +47,9 @@ struct session {
 	int			 res_discard;	/* denied: upstream body dropped */
 	int			 status_query;	/* our HEAD checks the caller's access */
 	const char		*decision;	/* gate: "allow", "deny", NULL */
+	int			 gate_hold;	/* response held for a scan */
+	int			 res_head_held;	/* its head's last byte unparsed */
+	struct event		*gate_timer;	/* gives up waiting for it */
 	char			 deny_reason[800];
 	int			 client_keepalive;
 	int			 status;
