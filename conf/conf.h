@@ -58,6 +58,7 @@ struct conf {
 	struct conf_limits	 limits;
 	struct conf_timeouts	 timeouts;
 	struct conf_scanner	 scanner;
+	uint64_t		 monitor_interval; /* seconds; 0: off */
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */
 	char			*state_dir;	/* LMDB and reports */

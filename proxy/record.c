@@ -183,6 +183,12 @@ record_changed(struct server *srv, const char *digest, const char *old,
 	    &before);
 	verdict_eval(now, &srv->conf->policy, repo ? repo : "", time(NULL),
 	    &after);
+	if (before.deny != after.deny) {
+		srv->stats.verdicts_changed++;
+		log_info("verdict for %s (%s) changed with new advisory data: "
+		    "%s -> %s", digest, repo ? repo : "?", before.deny ? "deny" :
+		    "allow", after.deny ? "deny" : "allow");
+	}
 	if (before.deny != after.deny && srv->conf->nwebhooks > 0) {
 		e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "event",
 		    "verdict-changed", "digest", digest, "repository",

@@ -5,6 +5,7 @@
 #include "proxy/upload.h"
 #include "proxy/notify.h"
 #include "proxy/scanjob.h"
+#include "proxy/monitor.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -192,7 +193,11 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "# TYPE portcullis_uploads_scanning gauge\n"
 	    "portcullis_uploads_scanning %u\n"
 	    "# TYPE portcullis_images_rematched_total counter\n"
-	    "portcullis_images_rematched_total %llu\n",
+	    "portcullis_images_rematched_total %llu\n"
+	    "# TYPE portcullis_verdicts_changed_total counter\n"
+	    "portcullis_verdicts_changed_total %llu\n"
+	    "# TYPE portcullis_scans_running gauge\n"
+	    "portcullis_scans_running %u\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -205,7 +210,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->gate_denied,
 	    (unsigned long long)st->gate_unknown,
 	    (unsigned long long)st->layers_scanned, srv->nuploads,
-	    (unsigned long long)st->images_rematched);
+	    (unsigned long long)st->images_rematched,
+	    (unsigned long long)st->verdicts_changed, srv->nscanjobs);
 }
 
 static int
@@ -300,7 +306,7 @@ server_new(struct event_base *base, struct conf *conf)
 			goto fail;
 		}
 	}
-	if (server_listen(srv) == -1)
+	if (server_listen(srv) == -1 || monitor_start(srv) == -1)
 		goto fail;
 	return srv;
  fail:
@@ -318,6 +324,7 @@ server_free(struct server *srv)
 		return;
 	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
 		session_free(s, "shutdown");
+	monitor_stop(srv);
 	upload_shutdown(srv);
 	scanjob_shutdown(srv);
 	notify_shutdown(srv);

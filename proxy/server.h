@@ -36,6 +36,7 @@ struct server_stats {
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */
+	uint64_t	verdicts_changed;	/* ... and allow/deny flipped */
 };
 
 struct server {
@@ -60,6 +61,7 @@ struct server {
 	TAILQ_HEAD(, notify)	 notifies;	/* webhooks in flight */
 	TAILQ_HEAD(, scanjob)	 scanjobs;	/* images the proxy pulls to scan */
 	unsigned		 nscanjobs;
+	struct monitor		*monitor;	/* re-evaluation on new data */
 	unsigned		 nuploads;
 };
 
