@@ -19,37 +19,7 @@ ROUNDS=${2:-5}
 
 start_registry reg
 PX_LOG_LEVEL=warn start_proxy px "$REG_URL"
-NG_PORT=$(free_port)
-mkdir -p "$T/nginx"
-cat > "$T/nginx.conf" <<NGX
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  upstream reg { server 127.0.0.1:$REG_PORT; keepalive 16; }
-  server {
-    listen 127.0.0.1:$NG_PORT;
-    client_max_body_size 0;
-    chunked_transfer_encoding on;
-    location /v2/ {
-      proxy_pass http://reg;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      proxy_request_buffering off;
-      proxy_buffering off;
-      proxy_read_timeout 900;
-    }
-  }
-}
-NGX
-nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
-PIDS="$PIDS $!"
-wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
+start_nginx "$REG_PORT"
 
 # A real image for the manifest-latency measurement.
 mkdir -p "$T/l1"

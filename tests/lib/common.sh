@@ -215,3 +215,39 @@ wait_metric() {
 	done
 	echo "${v:-0}"
 }
+
+# start_nginx UPSTREAM_PORT -> NG_PORT: nginx as a plain streaming reverse
+# proxy in front of the registry, the baseline the benchmarks compare to.
+start_nginx() {
+	NG_PORT=$(free_port)
+	mkdir -p "$T/nginx"
+	cat > "$T/nginx.conf" <<-NGX
+	worker_processes 1;
+	pid $T/nginx/nginx.pid;
+	error_log $T/nginx/error.log warn;
+	events { worker_connections 1024; }
+	http {
+	  access_log off;
+	  client_body_temp_path $T/nginx/body;
+	  proxy_temp_path $T/nginx/proxy;
+	  upstream reg { server 127.0.0.1:$1; keepalive 16; }
+	  server {
+	    listen 127.0.0.1:$NG_PORT;
+	    client_max_body_size 0;
+	    chunked_transfer_encoding on;
+	    location /v2/ {
+	      proxy_pass http://reg;
+	      proxy_http_version 1.1;
+	      proxy_set_header Connection "";
+	      proxy_set_header Host \$http_host;
+	      proxy_request_buffering off;
+	      proxy_buffering off;
+	      proxy_read_timeout 900;
+	    }
+	  }
+	}
+	NGX
+	nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
+}
