@@ -1,6 +1,7 @@
 #include "proxy/gate.h"
 #include "proxy/server.h"
 #include "proxy/record.h"
+#include "proxy/gatecache.h"
 #include "scan/verdict.h"
 #include "store/db.h"
 #include "conf/conf.h"
@@ -45,11 +46,24 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
     char *msg, size_t len)
 {
 	struct verdict		 v;
-	char			*rec;
+	struct store		*st = server_store(srv);
+	char			*rec, ver[64] = "";
 	json_t			*scan;
-	int			 error;
+	time_t			 now = time(NULL);
+	int			 error, deny;
 
+	/* A judged image, same data as then: no document to parse. */
+	if (st != NULL && digest != NULL)
+		store_meta_get(st, "data_version", ver, sizeof(ver));
+	if (digest != NULL && gatecache_get(srv->gatecache, repo, digest, ver,
+	    now, &deny, msg, len))
+		return deny ? GATE_DENY : GATE_ALLOW;
 	rec = record_scan_doc(srv, digest, &error);
+	if (rec == NULL && !error && record_in_flight(srv, digest)) {
+		/* Not unknown: its scan trails the push. Never let it by. */
+		snprintf(msg, len, "%s@%s is still being scanned", repo, digest);
+		return GATE_WAIT;
+	}
 	if (rec == NULL) {
 		if (!error)
 			srv->stats.gate_unknown++;
@@ -57,14 +71,20 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	}
 	scan = json_loads(rec, 0, NULL);
 	free(rec);
-	verdict_eval(scan, &srv->conf->policy, repo, time(NULL), &v);
+	verdict_eval(scan, &srv->conf->policy, repo, now, &v);
 	json_decref(scan);
 	if (!v.deny)
-		return GATE_ALLOW;
-	snprintf(msg, len, "%s@%s %s (full report: GET "
-	    "/portcullis/v1/status/%s/%s)", repo, digest, v.message, repo,
-	    digest);
-	return GATE_DENY;
+		msg[0] = '\0';
+	else
+		snprintf(msg, len, "%s@%s %s (full report: GET "
+		    "/portcullis/v1/status/%s/%s)", repo, digest, v.message,
+		    repo, digest);
+	/* The version read before: a newer one was re-matched just now. */
+	if (st != NULL && store_meta_get(st, "data_version", ver,
+	    sizeof(ver)) == STORE_OK)
+		gatecache_put(srv->gatecache, repo, digest, ver, now, v.deny,
+		    msg);
+	return v.deny ? GATE_DENY : GATE_ALLOW;
 }
 
 void
@@ -72,4 +92,6 @@ gate_close(struct server *srv)
 {
 	store_close(srv->store);
 	srv->store = NULL;
+	gatecache_free(srv->gatecache);
+	srv->gatecache = NULL;
 }

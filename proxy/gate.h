@@ -13,7 +13,8 @@ struct server;
 enum gate_decision {
 	GATE_ALLOW = 0,
 	GATE_DENY,
-	GATE_SCAN	/* never seen, policy says scan it first (msg says so) */
+	GATE_SCAN,	/* never seen, policy says scan it first (msg says so) */
+	GATE_WAIT	/* pushed through us, a layer still being scanned */
 };
 
 /* msg receives the user-facing reason for a deny. */

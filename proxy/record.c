@@ -1,6 +1,7 @@
 #include "proxy/record.h"
 #include "proxy/server.h"
 #include "proxy/notify.h"
+#include "proxy/upload.h"
 #include "scan/verdict.h"
 #include "conf/conf.h"
 #include "scan/imagescan.h"
@@ -268,4 +269,47 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	json_decref(j);
 	json_decref(out);
 	return doc;
+}
+
+/* Is any layer of this pending manifest (depth: index nesting) in flight? */
+static int
+record_in_flight_at(struct server *srv, struct store *st, const char *digest,
+    int depth)
+{
+	char	*rec = NULL;
+	json_t	*j, *man, *d;
+	size_t	 i;
+	int	 busy = 0;
+
+	if (depth > 2 || store_digest_get(st, STORE_IMAGES, digest, &rec) !=
+	    STORE_OK)
+		return 0;
+	j = json_loads(rec, 0, NULL);
+	free(rec);
+	man = json_object_get(j, "manifest");
+	if (json_is_true(json_object_get(j, "pending"))) {
+		json_array_foreach(json_object_get(man, "layers"), i, d)
+			if (json_is_string(json_object_get(d, "digest")) &&
+			    upload_scanning(srv, json_string_value(
+			    json_object_get(d, "digest"))))
+				busy = 1;
+		json_array_foreach(json_object_get(man, "manifests"), i, d)
+			if (!busy && json_is_string(json_object_get(d,
+			    "digest")))
+				busy = record_in_flight_at(srv, st,
+				    json_string_value(json_object_get(d,
+				    "digest")), depth + 1);
+	}
+	json_decref(j);
+	return busy;
+}
+
+int
+record_in_flight(struct server *srv, const char *digest)
+{
+	struct store	*st = server_store(srv);
+
+	if (st == NULL || digest == NULL || TAILQ_EMPTY(&srv->uploads))
+		return 0;
+	return record_in_flight_at(srv, st, digest, 0);
 }

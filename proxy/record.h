@@ -18,5 +18,11 @@ void	record_manifest(struct server *, const char *repository,
  * set when the store could not be read.
  */
 char	*record_scan_doc(struct server *, const char *digest, int *error);
+/*
+ * A manifest pushed through the proxy whose document cannot be built
+ * yet because a layer of it (or of an index's image) is still being
+ * scanned: 1, else 0.
+ */
+int	 record_in_flight(struct server *, const char *digest);
 
 #endif

@@ -6,6 +6,7 @@
 #include "proxy/notify.h"
 #include "proxy/scanjob.h"
 #include "proxy/monitor.h"
+#include "proxy/gatecache.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -306,7 +307,9 @@ server_new(struct event_base *base, struct conf *conf)
 			goto fail;
 		}
 	}
-	if (server_listen(srv) == -1 || monitor_start(srv) == -1)
+	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
+	if ((srv->gatecache = gatecache_new(4096)) == NULL ||
+	    server_listen(srv) == -1 || monitor_start(srv) == -1)
 		goto fail;
 	return srv;
  fail:

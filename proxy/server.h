@@ -62,6 +62,7 @@ struct server {
 	TAILQ_HEAD(, scanjob)	 scanjobs;	/* images the proxy pulls to scan */
 	unsigned		 nscanjobs;
 	struct monitor		*monitor;	/* re-evaluation on new data */
+	struct gatecache	*gatecache;	/* decisions already made */
 	unsigned		 nuploads;
 };
 

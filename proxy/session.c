@@ -95,6 +95,21 @@ session_kill(struct session *s, const char *reason)
 }
 
 /*
+ * Our own replies (DENIED, errors, endpoints) do not confirm HTTP/1.0
+ * keep-alive, so a 1.0 client's connection closes after one of them;
+ * otherwise it would wait for a close that never comes. Returns 1 when
+ * the reply must say "Connection: close".
+ */
+static int
+session_local_close(struct session *s)
+{
+	if (s->cp.http_major < 1 || (s->cp.http_major == 1 &&
+	    s->cp.http_minor == 0))
+		s->client_keepalive = 0;
+	return !s->client_keepalive;
+}
+
+/*
  * Callbacks may nest (an OpenSSL bufferevent can run a read callback from
  * inside bufferevent_enable), so a session is freed only when the
  * outermost callback returns. Every libevent callback brackets its work
@@ -660,7 +675,7 @@ session_local_reply(struct session *s)
 		s->status = 404;
 		s->res_started = 1;
 		ocierr_reply(out, 404, "UNSUPPORTED",
-		    "no such portcullis endpoint", NULL, !s->client_keepalive);
+		    "no such portcullis endpoint", NULL, session_local_close(s));
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL) {
@@ -984,20 +999,25 @@ session_write_location(struct session *s, struct evbuffer *out,
  */
 static int
 session_gate_hold(struct session *s, http_parser *p, const char *dg,
-    char *err, size_t errlen)
+    enum gate_decision d, char *err, size_t errlen)
 {
 	struct timeval	tv = { (time_t)s->srv->conf->scanner.wait, 0 };
 
 	if ((s->gate_timer = evtimer_new(s->srv->base, session_gate_timeout_cb,
 	    s)) == NULL || evtimer_add(s->gate_timer, &tv) == -1 ||
-	    scanjob_wait(s->srv, s->route.name, dg, session_gate_resume, s,
-	    err, errlen) == -1) {
+	    (d == GATE_SCAN && scanjob_wait(s->srv, s->route.name, dg,
+	    session_gate_resume, s, err, errlen) == -1)) {
 		if (s->gate_timer != NULL)
 			event_free(s->gate_timer);
 		s->gate_timer = NULL;
+		if (d != GATE_SCAN)
+			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	s->gate_hold = 1;
+	log_info("session %llu: holding the pull of %s@%s until %s",
+	    (unsigned long long)s->id, s->route.name, dg, d == GATE_SCAN ?
+	    "the proxy has scanned it" : "its pushed layers are scanned");
 	http_parser_pause(p, 1);
 	/* The framing decides this, whatever the scan decides later. */
 	return (s->cp.method == HTTP_HEAD || (!(p->flags & F_CHUNKED) &&
@@ -1005,7 +1025,10 @@ session_gate_hold(struct session *s, http_parser *p, const char *dg,
 	    p->content_length > 0)) ? 1 : 0;
 }
 
-/* The held response: decide now, then let the upstream bytes flow. */
+/*
+ * The held response: decide now, then let the upstream bytes flow. why
+ * NULL: the awaited scan ended; otherwise waiting is over (the reason).
+ */
 static void
 session_gate_release(struct session *s, const char *why)
 {
@@ -1013,13 +1036,15 @@ session_gate_release(struct session *s, const char *why)
 	char			 msg[800];
 	enum gate_decision	 d;
 
+	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
+	if (d == GATE_WAIT && why == NULL)
+		return;		/* another of its layers is still scanning */
 	session_enter(s);
 	s->gate_hold = 0;
 	if (s->gate_timer != NULL)
 		event_free(s->gate_timer);
 	s->gate_timer = NULL;
-	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (d == GATE_SCAN) {
+	if (d == GATE_SCAN || d == GATE_WAIT) {
 		/* Still nothing recorded: fail closed, say why. */
 		snprintf(msg, sizeof(msg), "%s@%s has not been scanned yet (%s)",
 		    s->route.name, dg, why ? why : "no result");
@@ -1033,6 +1058,19 @@ session_gate_release(struct session *s, const char *why)
 		session_parse_upstream(s);
 	}
 	session_leave(s);
+}
+
+void
+session_gate_uploads_done(struct server *srv)
+{
+	struct session	*s, *next;
+
+	/* release may free s: take the next one first. */
+	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->gate_hold && s->gate_hold_uploads)
+			session_gate_release(s, NULL);
+	}
 }
 
 static void
@@ -1062,8 +1100,9 @@ session_gate(struct session *s, http_parser *p)
 	int			 rv;
 
 	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (d == GATE_SCAN) {
-		if ((rv = session_gate_hold(s, p, dg, err, sizeof(err))) != -1)
+	if (d == GATE_SCAN || d == GATE_WAIT) {
+		s->gate_hold_uploads = d == GATE_WAIT;
+		if ((rv = session_gate_hold(s, p, dg, d, err, sizeof(err))) != -1)
 			return rv;
 		snprintf(msg, sizeof(msg), "%s@%s has not been scanned, and "
 		    "cannot be now: %s", s->route.name, dg, err);
@@ -1094,11 +1133,11 @@ session_gate_apply(struct session *s, http_parser *p, enum gate_decision d,
 	if (s->cp.method == HTTP_HEAD) {
 		if (evbuffer_add_printf(out, "HTTP/1.1 403 Forbidden\r\n"
 		    "Docker-Distribution-API-Version: registry/2.0\r\n"
-		    "Content-Length: 0\r\n%s\r\n", s->client_keepalive ? "" :
-		    "Connection: close\r\n") == -1)
+		    "Content-Length: 0\r\n%s\r\n", session_local_close(s) ?
+		    "Connection: close\r\n" : "") == -1)
 			goto fail;
 	} else if (ocierr_reply(out, 403, "DENIED", msg, NULL,
-	    !s->client_keepalive) == -1)
+	    session_local_close(s)) == -1)
 		goto fail;
 	/* Consume upstream's body by its own framing, sending nothing. */
 	if (s->cp.method == HTTP_HEAD)
@@ -1190,7 +1229,7 @@ session_status_reply(struct session *s)
 		if (ocierr_reply(out, s->status == 404 ? 404 : s->status ==
 		    403 ? 403 : 502, s->status == 404 ? "MANIFEST_UNKNOWN" :
 		    s->status == 403 ? "DENIED" : "UNAVAILABLE", msg, NULL,
-		    !s->client_keepalive) == -1)
+		    session_local_close(s)) == -1)
 			goto fail;
 		s->status = s->status == 404 || s->status == 403 ? s->status :
 		    502;

@@ -49,6 +49,7 @@ struct session {
 	const char		*decision;	/* gate: "allow", "deny", NULL */
 	int			 gate_hold;	/* response held for a scan */
 	int			 res_head_held;	/* its head's last byte unparsed */
+	int			 gate_hold_uploads; /* held for pushed layers */
 	struct event		*gate_timer;	/* gives up waiting for it */
 	char			 deny_reason[800];
 	int			 client_keepalive;

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #define UPLOAD_FEED_BOUND	(4u << 20)	/* per upload, in memory */
+/* Past it, to disk under state_dir, so the push never waits (per upload). */
+#define UPLOAD_SPILL_MAX	(16ULL << 30)
 #define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
 #define UPLOAD_MAX		64		/* scanned at once */
 
@@ -116,8 +118,12 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 		session_feed_resume(w);
 	}
 	if (done && (u->committed || u->aborted)) {
+		struct server *srv = u->srv;
+
 		upload_store(u);
 		upload_free(u);
+		/* Pulls held for this layer's scan may be decided now. */
+		session_gate_uploads_done(srv);
 	}
 }
 
@@ -201,7 +207,8 @@ upload_for(struct server *srv, const char *repo, const char *uuid,
 	TAILQ_INSERT_TAIL(&srv->uploads, u, entry);
 	srv->nuploads++;
 	layer_limits_default(&lim);
-	if ((u->feed = feed_start(UPLOAD_FEED_BOUND, &lim, upload_done_cb,
+	if ((u->feed = feed_start(UPLOAD_FEED_BOUND, srv->conf->state_dir,
+	    UPLOAD_SPILL_MAX, &lim, upload_done_cb,
 	    upload_drained_cb, u)) == NULL) {
 		upload_free(u);
 		return NULL;
@@ -283,6 +290,17 @@ upload_abort(struct upload *u)
 	u->aborted = 1;
 	feed_abort(u->feed);
 	upload_settled(u);
+}
+
+int
+upload_scanning(struct server *srv, const char *digest)
+{
+	struct upload	*u;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (u->committed && !u->aborted && strcmp(u->digest, digest) == 0)
+			return 1;
+	return 0;
 }
 
 void

@@ -38,9 +38,16 @@ void		 upload_unwait(struct upload *, struct session *);
 void		 upload_commit(struct upload *, const char *digest);
 /* The upload failed or its bytes are no longer trustworthy. */
 void		 upload_abort(struct upload *);
+/*
+ * Is a blob with this digest accepted by the registry but still being
+ * scanned? (Its result is not in the store yet.)
+ */
+int		 upload_scanning(struct server *, const char *digest);
 /* Abort every upload (shutdown). */
 void		 upload_shutdown(struct server *);
 /* Called in the loop when a waiting session may read again. */
 void		 session_feed_resume(struct session *);
+/* Called in the loop when an upload's scan result was stored. */
+void		 session_gate_uploads_done(struct server *);
 
 #endif

@@ -1,9 +1,19 @@
 #include "scan/feed.h"
 #include "conf/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Spilled bytes handed to the scanner per read. */
+#define FEED_SPILL_READ	(256u << 10)
+/* Scanner threads of a spilling feed run at this nice level. */
+#define FEED_NICE	19
 
 struct feed_chunk {
 	struct feed_chunk	*next;
@@ -19,12 +29,57 @@ struct feed {
 	size_t			 queued, bound;
 	int			 finished, aborted, was_full;
 	int			 consumer_done;	/* scan over: discard input */
+	/*
+	 * Past the bound, bytes go to an unlinked file instead of making
+	 * the producer wait: spill_r..spill_w is unread. While any is
+	 * unread, new bytes are appended there too, so order is kept.
+	 */
+	char			*spill_dir;	/* NULL: no spilling */
+	int			 spill_fd;	/* -1 until first needed */
+	uint64_t		 spill_r, spill_w, spill_max;
+	uint64_t		 spilled;	/* bytes ever spilled */
 	pthread_t		 thread;
 	struct layer_limits	 lim;
 	void			(*done)(struct layer_result *, int, void *);
 	void			(*drained)(void *);
 	void			*arg;
 };
+
+/* Consumer side: the layer scanner's read callback. */
+/* Unread spilled bytes, into a chunk of their own. -1 on error. */
+static ssize_t
+feed_read_spill(struct feed *f, const void **buf)
+{
+	struct feed_chunk	*c;
+	uint64_t		 off = f->spill_r;
+	size_t			 want = f->spill_w - f->spill_r;
+	ssize_t			 n;
+
+	if (want > FEED_SPILL_READ)
+		want = FEED_SPILL_READ;
+	if ((c = malloc(sizeof(*c) + want)) == NULL)
+		return -1;
+	/* Only this thread reads; the producer appends past spill_w. */
+	pthread_mutex_unlock(&f->mu);
+	n = pread(f->spill_fd, c->data, want, (off_t)off);
+	pthread_mutex_lock(&f->mu);
+	if (n <= 0) {
+		log_warnx("feed: spill file read failed");
+		free(c);
+		return -1;
+	}
+	c->len = (size_t)n;
+	f->spill_r += (uint64_t)n;
+	if (f->spill_r == f->spill_w) {
+		/* Caught up: memory again, and give the disk space back. */
+		f->spill_r = f->spill_w = 0;
+		if (ftruncate(f->spill_fd, 0) == -1)
+			log_warnx("feed: cannot truncate the spill file");
+	}
+	f->reading = c;
+	*buf = c->data;
+	return n;
+}
 
 /* Consumer side: the layer scanner's read callback. */
 static ssize_t
@@ -38,13 +93,13 @@ feed_read(void *arg, const void **buf)
 	/* The previous chunk has been consumed by libarchive by now. */
 	free(f->reading);
 	f->reading = NULL;
-	while (f->head == NULL && !f->finished && !f->aborted)
+	while (f->head == NULL && f->spill_r == f->spill_w && !f->finished &&
+	    !f->aborted)
 		pthread_cond_wait(&f->cv, &f->mu);
 	if (f->aborted) {
 		n = -1;
-	} else if (f->head == NULL) {
-		n = 0;		/* finished and drained */
-	} else {
+	} else if (f->head != NULL) {
+		/* Memory first: it holds what came before any spill. */
 		f->reading = f->head;
 		f->head = f->head->next;
 		if (f->head == NULL)
@@ -52,10 +107,14 @@ feed_read(void *arg, const void **buf)
 		f->queued -= f->reading->len;
 		*buf = f->reading->data;
 		n = (ssize_t)f->reading->len;
-		if (f->was_full && f->queued < f->bound / 2) {
-			f->was_full = 0;
-			notify = 1;
-		}
+	} else if (f->spill_r < f->spill_w) {
+		n = feed_read_spill(f, buf);
+	} else {
+		n = 0;		/* finished and drained */
+	}
+	if (f->was_full && f->queued < f->bound / 2 && f->spill_r == f->spill_w) {
+		f->was_full = 0;
+		notify = 1;
 	}
 	pthread_mutex_unlock(&f->mu);
 	if (notify && f->drained != NULL)
@@ -71,6 +130,13 @@ feed_thread(void *arg)
 	struct feed_chunk	*c;
 	int			 rv = -1;
 
+	/*
+	 * A spilling feed never holds the upload up, so its scan can yield
+	 * the CPU to the relay and the registry and catch up afterwards.
+	 */
+	if (f->spill_dir != NULL &&
+	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FEED_NICE) == -1)
+		log_debug("feed: cannot lower the scanner's priority");
 	if (r != NULL)
 		rv = layer_scan(r, &f->lim, feed_read, f);
 	/*
@@ -86,13 +152,15 @@ feed_thread(void *arg)
 	}
 	f->tail = NULL;
 	f->queued = 0;
+	f->spill_r = f->spill_w = 0;
 	pthread_mutex_unlock(&f->mu);
 	f->done(r, rv, f->arg);
 	return NULL;
 }
 
 struct feed *
-feed_start(size_t bound, const struct layer_limits *lim,
+feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
+    const struct layer_limits *lim,
     void (*done)(struct layer_result *, int, void *), void (*drained)(void *),
     void *arg)
 {
@@ -100,6 +168,12 @@ feed_start(size_t bound, const struct layer_limits *lim,
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
+	f->spill_fd = -1;
+	f->spill_max = spill_max;
+	if (spill_dir != NULL && (f->spill_dir = strdup(spill_dir)) == NULL) {
+		free(f);
+		return NULL;
+	}
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	f->bound = bound;
@@ -111,10 +185,34 @@ feed_start(size_t bound, const struct layer_limits *lim,
 		log_warnx("feed: cannot start a scanner thread");
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->cv);
+		free(f->spill_dir);
 		free(f);
 		return NULL;
 	}
 	return f;
+}
+
+/* Append to the spill file (lock held). 0, or -1: spilling is off. */
+static int
+feed_spill(struct feed *f, const void *buf, size_t len)
+{
+	if (f->spill_dir == NULL || f->spill_w + len > f->spill_max)
+		return -1;
+	if (f->spill_fd == -1 && (f->spill_fd = open(f->spill_dir,
+	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		log_warn("feed: no spill file in %s, backpressure instead",
+		    f->spill_dir);
+		free(f->spill_dir);
+		f->spill_dir = NULL;
+		return -1;
+	}
+	if (pwrite(f->spill_fd, buf, len, (off_t)f->spill_w) != (ssize_t)len) {
+		log_warn("feed: spill write failed, backpressure instead");
+		return -1;
+	}
+	f->spill_w += len;
+	f->spilled += len;
+	return 0;
 }
 
 static int
@@ -130,12 +228,24 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 		rv = 0;		/* nobody reads any more: drop */
 		goto done;
 	}
-	if (f->finished || f->aborted ||
-	    (!force && f->queued + len > f->bound)) {
+	if (f->finished || f->aborted)
+		goto done;
+	/* Over the bound, or behind unread spilled bytes: to the file. */
+	if ((f->spill_r < f->spill_w || f->queued + len > f->bound) &&
+	    feed_spill(f, buf, len) == 0) {
+		pthread_cond_signal(&f->cv);
+		rv = 0;
+		goto done;
+	}
+	if (f->spill_r < f->spill_w) {
+		f->was_full = 1;	/* cannot jump the spilled bytes */
+		goto done;
+	}
+	if (!force && f->queued + len > f->bound) {
 		f->was_full = 1;
 		goto done;
 	}
-	if (f->queued + len >= f->bound)
+	if (f->queued + len >= f->bound && f->spill_dir == NULL)
 		f->was_full = 1;
 	if ((c = malloc(sizeof(*c) + len)) == NULL)
 		goto done;
@@ -173,7 +283,13 @@ feed_room(struct feed *f)
 	size_t	room;
 
 	pthread_mutex_lock(&f->mu);
-	room = f->queued < f->bound ? f->bound - f->queued : 0;
+	/* A spilling feed has room until its file is at its bound. */
+	if (f->spill_dir != NULL && f->spill_w < f->spill_max)
+		room = f->spill_max - f->spill_w;
+	else if (f->spill_r < f->spill_w)
+		room = 0;
+	else
+		room = f->queued < f->bound ? f->bound - f->queued : 0;
 	pthread_mutex_unlock(&f->mu);
 	return room;
 }
@@ -207,7 +323,21 @@ feed_join(struct feed *f)
 		free(c);
 	}
 	free(f->reading);
+	if (f->spill_fd != -1)
+		close(f->spill_fd);
+	free(f->spill_dir);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
 	free(f);
+}
+
+uint64_t
+feed_spilled(struct feed *f)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&f->mu);
+	n = f->spilled;
+	pthread_mutex_unlock(&f->mu);
+	return n;
 }

@@ -12,6 +12,7 @@
 #define SCAN_FEED_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "scan/layer.h"
@@ -19,13 +20,17 @@
 struct feed;
 
 /*
- * Start a scanner thread on a new feed holding at most bound bytes.
+ * Start a scanner thread on a new feed holding at most bound bytes in
+ * memory. With spill_dir, bytes past the bound go to an unlinked file
+ * there (up to spill_max bytes) instead of stopping the producer, and
+ * the scanner runs at a lower priority: uploads never wait for it.
  * done(result, rv, arg) runs on the scanner thread when the scan ends;
  * it owns result (layer_result_free + free). drained(arg) runs on the
  * scanner thread whenever the queue falls below half the bound after
  * having been full. NULL on error.
  */
-struct feed	*feed_start(size_t bound, const struct layer_limits *,
+struct feed	*feed_start(size_t bound, const char *spill_dir,
+		    uint64_t spill_max, const struct layer_limits *,
 		    void (*done)(struct layer_result *, int rv, void *),
 		    void (*drained)(void *), void *arg);
 /* Queue bytes (copied). 0, or -1 when full or finished: retry later. */
@@ -35,6 +40,8 @@ int		 feed_push(struct feed *, const void *buf, size_t len);
 int		 feed_push_force(struct feed *, const void *buf, size_t len);
 /* Bytes free before the bound. */
 size_t		 feed_room(struct feed *);
+/* Bytes that went through the spill file so far. */
+uint64_t	 feed_spilled(struct feed *);
 /* No more bytes: the scan finishes with what it has. */
 void		 feed_finish(struct feed *);
 /* Give up: the scan ends with an error as soon as it next reads. */

@@ -7,14 +7,15 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm podman
-tap_plan 14
+tap_plan 15
 
 PXS="$T/state"
 PX_STATE=$PXS
 "$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
 mkdir -p "$T/app/app/node_modules" "$T/noise" "$T/plain"
 npm_module "$T/app/app" lodash 4.17.20
-# 24 MiB of noise first, so the scanner's bounded feed has to push back.
+# 24 MiB of noise first, more than the scanner's 4 MiB in memory: the rest
+# spills to disk and the scan trails the push.
 head -c 25165824 /dev/urandom > "$T/noise/blob.bin"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/noise" "$T/app"
 cp -rL /etc/ssl/certs "$T/plain/"
@@ -28,6 +29,12 @@ SK="skopeo --insecure-policy"
 
 check "skopeo pushes the vulnerable image through the proxy" \
     $SK copy --dest-tls-verify=false "oci:$T/img:v1" "docker://$P/team/app:v1"
+# At once, while its layers may still be scanning: held, never let by.
+body=$(curl -s -w ' %{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$P/v2/team/app/manifests/v1")
+case "$body" in *'"code":"DENIED"'*'GHSA-35jh-r3h4-6jhm'*' 403')
+	ok "a pull right after the push waits for the layer scans, then is refused$(grep -q 'holding the pull of team/app' "$T/px.log" && echo ' (it was held)')";;
+*) not_ok "a pull right after the push waits for the layer scans, then is refused"; echo "# $body" | cut -c1-300;; esac
 check "and a clean one" \
     $SK copy --dest-tls-verify=false "oci:$T/clean:v1" "docker://$P/team/clean:v1"
 n=$(wait_metric "$P" portcullis_layers_scanned_total 5)

@@ -71,7 +71,7 @@ main(void)
 	layer_limits_default(&lim);
 	ok(layer_scan_file(&ref, &lim, layer) == 0, "file scan of the layer");
 
-	f = feed_start(bound, &lim, done_cb, drained_cb, &res);
+	f = feed_start(bound, NULL, 0, &lim, done_cb, drained_cb, &res);
 	ok(f != NULL, "scanner thread started");
 	fp = fopen(layer, "r");
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
@@ -102,9 +102,41 @@ main(void)
 	layer_result_free(res.r);
 	free(res.r);
 
+	/*
+	 * Spilling: the producer never waits. A tiny memory bound, the
+	 * whole layer pushed at once; the excess goes through the file and
+	 * the scan still sees every byte in order.
+	 */
+	res.done = 0;
+	f = feed_start(4096, dir, 1ULL << 30, &lim, done_cb, NULL, &res);
+	fp = fopen(layer, "r");
+	n = 0;
+	{
+		size_t	refused = 0, r;
+
+		while ((r = fread(buf, 1, sizeof(buf), fp)) > 0)
+			if (feed_push(f, buf, r) == -1)
+				refused++;
+		is_int((int)refused, 0, "a spilling feed refuses nothing");
+	}
+	fclose(fp);
+	ok(feed_spilled(f) > 0, "bytes past the bound went to the spill "
+	    "file (%llu)", (unsigned long long)feed_spilled(f));
+	feed_finish(f);
+	pthread_mutex_lock(&res.mu);
+	while (!res.done)
+		pthread_cond_wait(&res.cv, &res.mu);
+	pthread_mutex_unlock(&res.mu);
+	feed_join(f);
+	is_int(res.rv, 0, "spilled scan completed");
+	is_str(res.r->digest, ref.digest, "same digest: order kept");
+	is_int(res.r->pkgs.n, ref.pkgs.n, "same packages");
+	layer_result_free(res.r);
+	free(res.r);
+
 	/* Abort mid-stream. */
 	res.done = 0;
-	f = feed_start(bound, &lim, done_cb, NULL, &res);
+	f = feed_start(bound, NULL, 0, &lim, done_cb, NULL, &res);
 	feed_push(f, "\x1f\x8b\x08\x00", 4);
 	feed_abort(f);
 	feed_join(f);
