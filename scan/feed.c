@@ -12,8 +12,14 @@
 
 /* Spilled bytes handed to the scanner per read. */
 #define FEED_SPILL_READ	(256u << 10)
-/* Scanner threads of a spilling feed run at this nice level. */
+/*
+ * A spilling feed never holds the upload up, so once its scan is surely
+ * reading an archive (FEED_NICE_AFTER bytes in) it yields the CPU to the
+ * relay and the registry and catches up afterwards. Not before: a blob
+ * that is no archive should be given up on at once, before it spills.
+ */
 #define FEED_NICE	19
+#define FEED_NICE_AFTER	(1u << 20)
 
 struct feed_chunk {
 	struct feed_chunk	*next;
@@ -38,6 +44,8 @@ struct feed {
 	int			 spill_fd;	/* -1 until first needed */
 	uint64_t		 spill_r, spill_w, spill_max;
 	uint64_t		 spilled;	/* bytes ever spilled */
+	uint64_t		 consumed;	/* bytes the scanner took */
+	int			 niced;
 	pthread_t		 thread;
 	struct layer_limits	 lim;
 	void			(*done)(struct layer_result *, int, void *);
@@ -116,7 +124,15 @@ feed_read(void *arg, const void **buf)
 		f->was_full = 0;
 		notify = 1;
 	}
+	if (n > 0)
+		f->consumed += (uint64_t)n;
 	pthread_mutex_unlock(&f->mu);
+	if (f->spill_dir != NULL && !f->niced && f->consumed > FEED_NICE_AFTER) {
+		f->niced = 1;
+		if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+		    FEED_NICE) == -1)
+			log_debug("feed: cannot lower the scanner's priority");
+	}
 	if (notify && f->drained != NULL)
 		f->drained(f->arg);
 	return n;
@@ -130,13 +146,6 @@ feed_thread(void *arg)
 	struct feed_chunk	*c;
 	int			 rv = -1;
 
-	/*
-	 * A spilling feed never holds the upload up, so its scan can yield
-	 * the CPU to the relay and the registry and catch up afterwards.
-	 */
-	if (f->spill_dir != NULL &&
-	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FEED_NICE) == -1)
-		log_debug("feed: cannot lower the scanner's priority");
 	if (r != NULL)
 		rv = layer_scan(r, &f->lim, feed_read, f);
 	/*
