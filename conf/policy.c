@@ -99,6 +99,9 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			    "critical, high, medium, low or none", name, line);
 			return -1;
 		}
+	} else if (!strcmp(k, "require_signature")) {
+		if (s == NULL || policy_bool(s, &r->require_signature) == -1)
+			goto notbool;
 	} else if (!strcmp(k, "fixable_only")) {
 		if (s == NULL || policy_bool(s, &r->fixable_only) == -1)
 			goto notbool;
@@ -320,6 +323,19 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 			lists[0] = vn;
 		else if (!strcmp(k, "repositories"))
 			lists[1] = vn;
+		else if (!strcmp(k, "signature_key")) {
+			const char *key = policy_scalar(vn);
+
+			if (key == NULL || *key == '\0' ||
+			    strlen(key) >= sizeof(p->signature_key)) {
+				policy_err(err, errlen, "%s:%lu: signature_key is "
+				    "the path of a PEM public key", name,
+				    (unsigned long)kn->start_mark.line + 1);
+				return -1;
+			}
+			snprintf(p->signature_key, sizeof(p->signature_key),
+			    "%s", key);
+		}
 		else if (policy_rule_key(&p->def, k, doc, vn, name,
 		    (unsigned long)kn->start_mark.line + 1, err, errlen) == -1)
 			return -1;
@@ -330,6 +346,18 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 	if (lists[1] != NULL && policy_overrides(p, doc, lists[1], name, err,
 	    errlen) == -1)
 		return -1;
+	if (p->signature_key[0] == '\0') {
+		size_t i;
+		int need = p->def.require_signature;
+
+		for (i = 0; i < p->nover; i++)
+			need |= p->over[i].require_signature;
+		if (need) {
+			policy_err(err, errlen, "%s: require_signature needs "
+			    "policy.signature_key", name);
+			return -1;
+		}
+	}
 	return 0;
 }
 

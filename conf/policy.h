@@ -33,6 +33,8 @@ struct policy_rule {
 	 */
 	char			bases[8][256];
 	int			nbases;
+	/* Pulls need a cosign signature by signature_key. */
+	int			require_signature;
 };
 
 struct policy_allow {
@@ -47,6 +49,7 @@ struct policy {
 	size_t			 nover;
 	struct policy_allow	*allow;
 	size_t			 nallow;
+	char			 signature_key[1024];	/* PEM public key file */
 };
 
 /* The built-in default: block CRITICAL, secrets; allow unknown images. */

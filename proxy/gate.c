@@ -41,6 +41,40 @@ gate_unscanned(struct server *srv, const char *repo, const char *digest,
 	return GATE_ALLOW;
 }
 
+/* A negative signature check is trusted this long (it may be signed later). */
+#define GATE_UNSIGNED_TTL	60
+
+/*
+ * require_signature: what the last check of digest's cosign signature
+ * found. GATE_SIGN when there is none (or an old negative one).
+ */
+static enum gate_decision
+gate_signature(struct server *srv, struct store *st, const char *repo,
+    const char *digest, time_t now, char *msg, size_t len)
+{
+	char			 key[400], *rec = NULL;
+	json_t			*j;
+	enum gate_decision	 d = GATE_SIGN;
+
+	snprintf(key, sizeof(key), "sig:%s@%s", repo, digest);
+	if (st == NULL || store_digest_get(st, STORE_IMAGES, key, &rec) !=
+	    STORE_OK)
+		return GATE_SIGN;
+	j = json_loads(rec, 0, NULL);
+	free(rec);
+	if (json_is_true(json_object_get(j, "signed")))
+		d = GATE_ALLOW;
+	else if (now - (time_t)json_integer_value(json_object_get(j,
+	    "checked_at")) < GATE_UNSIGNED_TTL) {
+		snprintf(msg, len, "%s@%s is not signed as the policy for %s "
+		    "requires: %s", repo, digest, repo, json_string_value(
+		    json_object_get(j, "reason")) ?: "no valid signature");
+		d = GATE_DENY;
+	}
+	json_decref(j);
+	return d;
+}
+
 enum gate_decision
 gate_manifest(struct server *srv, const char *repo, const char *digest,
     char *msg, size_t len)
@@ -79,6 +113,16 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 		snprintf(msg, len, "%s@%s %s (full report: GET "
 		    "/portcullis/v1/status/%s/%s)", repo, digest, v.message,
 		    repo, digest);
+	/* Clean, and the policy wants it signed too. */
+	if (!v.deny && digest != NULL &&
+	    policy_rule_for(&srv->conf->policy, repo)->require_signature) {
+		enum gate_decision d = gate_signature(srv, st, repo, digest,
+		    now, msg, len);
+
+		if (d == GATE_SIGN)
+			return d;	/* not cached: decided after the check */
+		v.deny = d == GATE_DENY;
+	}
 	/* The version read before: a newer one was re-matched just now. */
 	if (st != NULL && store_meta_get(st, "data_version", ver,
 	    sizeof(ver)) == STORE_OK)

@@ -14,7 +14,8 @@ enum gate_decision {
 	GATE_ALLOW = 0,
 	GATE_DENY,
 	GATE_SCAN,	/* never seen, policy says scan it first (msg says so) */
-	GATE_WAIT	/* pushed through us, a layer still being scanned */
+	GATE_WAIT,	/* pushed through us, a layer still being scanned */
+	GATE_SIGN	/* its cosign signature is yet to be checked */
 };
 
 /* msg receives the user-facing reason for a deny. */

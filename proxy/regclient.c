@@ -217,6 +217,7 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 		r->body = NULL;
 		if (fetch_run(r, err, errlen) == -1)
 			return -1;
+		rc->status = r->status;
 		if (r->status == 401 && (answered ||
 		    strncasecmp(r->www_authenticate, "Bearer ", 7) != 0)) {
 			snprintf(err, errlen, "HTTP 401: the registry refused %s",

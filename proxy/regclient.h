@@ -19,6 +19,7 @@ struct regclient {
 	const char	*ca_file;	/* NULL: the system store */
 	int		 allow_http;
 	int		 insecure;	/* TLS without verification */
+	int		 status;	/* of the last response */
 };
 
 /* Everything a manifest request accepts. */

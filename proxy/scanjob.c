@@ -1,4 +1,5 @@
 #include "proxy/scanjob.h"
+#include "proxy/cosign.h"
 #include "proxy/regclient.h"
 #include "proxy/regpull.h"
 #include "proxy/server.h"
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 #include <unistd.h>
 
 struct scanjob_put {
@@ -32,6 +34,7 @@ struct scanjob_waiter {
 struct scanjob {
 	TAILQ_ENTRY(scanjob)	 entry;
 	struct server		*srv;
+	enum scanjob_kind	 kind;
 	char			 repo[256], digest[80];
 	pthread_t		 thr;
 	struct event		*wake;
@@ -177,6 +180,83 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 	return rv;
 }
 
+/*
+ * The image's cosign signature: fetched, checked against the policy's
+ * key, and the outcome recorded under "sig:<repo>@<digest>" (a missing or bad
+ * signature too, so the gate can say why). 0, or -1 if it could not be
+ * found out (the registry failed).
+ */
+static int
+scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
+{
+	const char	*key = j->srv->conf->policy.signature_key;
+	char		 tag[80], sigdg[72], path[4300], why[300] = "";
+	char		*body = NULL, *payload = NULL, rkey[400];
+	size_t		 len, i, plen;
+	json_t		*m = NULL, *l, *rec;
+	FILE		*f;
+	int		 signed_ok = 0, rv = -1;
+
+	if (cosign_sig_tag(j->digest, tag, sizeof(tag)) == -1)
+		return -1;
+	if (regclient_manifest(rc, j->repo, tag, REGPULL_MAX_MANIFEST, &body,
+	    &len, sigdg, j->err, sizeof(j->err)) == -1) {
+		if (rc->status != 404)
+			return -1;
+		snprintf(why, sizeof(why), "no cosign signature (%s)", tag);
+		goto record;
+	}
+	if ((m = json_loadb(body, len, 0, NULL)) == NULL) {
+		snprintf(why, sizeof(why), "%s is not JSON", tag);
+		goto record;
+	}
+	snprintf(why, sizeof(why), "%s holds no signature", tag);
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		const char *sig = json_string_value(json_object_get(
+		    json_object_get(l, "annotations"), COSIGN_SIG_ANNOTATION));
+		const char *dg = json_string_value(json_object_get(l, "digest"));
+
+		if (sig == NULL || dg == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/payload", dir);
+		if (regclient_blob(rc, j->repo, dg, path, COSIGN_MAX_PAYLOAD,
+		    j->err, sizeof(j->err)) == -1)
+			goto done;
+		if ((f = fopen(path, "r")) == NULL ||
+		    (payload = malloc(COSIGN_MAX_PAYLOAD)) == NULL) {
+			if (f != NULL)
+				fclose(f);
+			goto done;
+		}
+		plen = fread(payload, 1, COSIGN_MAX_PAYLOAD, f);
+		fclose(f);
+		remove(path);
+		signed_ok = cosign_verify(key, payload, plen, sig, j->digest,
+		    why, sizeof(why));
+		free(payload);
+		payload = NULL;
+		if (signed_ok == -1) {
+			snprintf(j->err, sizeof(j->err), "%s", why);
+			goto done;
+		}
+		if (signed_ok)
+			break;
+	}
+ record:
+	/* Per repository, as cosign looks for it in the image's own. */
+	snprintf(rkey, sizeof(rkey), "sig:%s@%s", j->repo, j->digest);
+	rec = json_pack("{s:b, s:I, s:s}", "signed", signed_ok, "checked_at",
+	    (json_int_t)time(NULL), "reason", signed_ok ? "" : why);
+	rv = scanjob_put(j, STORE_IMAGES, rkey, rec ? json_dumps(rec,
+	    JSON_COMPACT) : NULL);
+	json_decref(rec);
+ done:
+	free(payload);
+	free(body);
+	json_decref(m);
+	return rv;
+}
+
 static void *
 scanjob_thread(void *arg)
 {
@@ -204,9 +284,11 @@ scanjob_thread(void *arg)
 		goto done;
 	}
 	rc.insecure = !c->upstream.verify;
-	if (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
+	if (j->kind == SCANJOB_SIGNATURE ?
+	    scanjob_signature(j, &rc, dir) == -1 :
+	    (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
 	    sizeof(j->err)) == -1 ||
-	    scanjob_manifest(j, dir, j->digest, 0) == -1) {
+	    scanjob_manifest(j, dir, j->digest, 0) == -1)) {
 		if (j->err[0] == '\0')
 			snprintf(j->err, sizeof(j->err), "out of memory");
 		goto done;
@@ -263,7 +345,10 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 			if (store_digest_put(st, j->puts[i].db, j->puts[i].key,
 			    j->puts[i].val) != STORE_OK)
 				why = "cannot record the scan";
-	if (why == NULL) {
+	if (why == NULL && j->kind == SCANJOB_SIGNATURE)
+		log_info("scan: %s@%s cosign signature checked", j->repo,
+		    j->digest);
+	else if (why == NULL) {
 		j->srv->stats.layers_scanned += j->nlayers;
 		log_info("scan: %s@%s pulled and scanned (%zu layers)",
 		    j->repo, j->digest, j->nlayers);
@@ -275,14 +360,15 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 int
-scanjob_wait(struct server *srv, const char *repo, const char *digest,
-    scanjob_cb cb, void *arg, char *err, size_t errlen)
+scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
+    const char *digest, scanjob_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct scanjob		*j;
 	struct scanjob_waiter	*nw;
 
 	TAILQ_FOREACH(j, &srv->scanjobs, entry)
-		if (strcmp(j->digest, digest) == 0 && strcmp(j->repo, repo) == 0)
+		if (j->kind == kind && strcmp(j->digest, digest) == 0 &&
+		    strcmp(j->repo, repo) == 0)
 			break;
 	if (j == NULL) {
 		if (srv->nscanjobs >= srv->conf->scanner.max_jobs) {
@@ -296,6 +382,7 @@ scanjob_wait(struct server *srv, const char *repo, const char *digest,
 			return -1;
 		}
 		j->srv = srv;
+		j->kind = kind;
 		memcpy(j->repo, repo, strlen(repo) + 1);
 		memcpy(j->digest, digest, strlen(digest) + 1);
 		if ((j->wake = event_new(srv->base, -1, 0, scanjob_done_cb,
@@ -307,8 +394,9 @@ scanjob_wait(struct server *srv, const char *repo, const char *digest,
 		}
 		TAILQ_INSERT_TAIL(&srv->scanjobs, j, entry);
 		srv->nscanjobs++;
-		log_info("scan: %s@%s never seen: pulling it to scan", repo,
-		    digest);
+		log_info("scan: %s@%s: %s", repo, digest, kind ==
+		    SCANJOB_SIGNATURE ? "checking its cosign signature" :
+		    "never seen: pulling it to scan");
 	}
 	if ((nw = reallocarray(j->w, j->nw + 1, sizeof(*nw))) == NULL) {
 		snprintf(err, errlen, "out of memory");

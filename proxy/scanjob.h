@@ -14,6 +14,11 @@
 
 struct server;
 
+enum scanjob_kind {
+	SCANJOB_IMAGE,		/* pull and scan the image */
+	SCANJOB_SIGNATURE	/* fetch and check its cosign signature */
+};
+
 /* err is NULL when the image was scanned and recorded. */
 typedef void (*scanjob_cb)(void *arg, const char *err);
 
@@ -22,9 +27,9 @@ typedef void (*scanjob_cb)(void *arg, const char *err);
  * starting the scan unless one is running. -1 (err filled) when no
  * scan can start: too many running, or no thread.
  */
-int	scanjob_wait(struct server *, const char *repository,
-	    const char *digest, scanjob_cb, void *arg, char *err,
-	    size_t errlen);
+int	scanjob_wait(struct server *, enum scanjob_kind,
+	    const char *repository, const char *digest, scanjob_cb, void *arg,
+	    char *err, size_t errlen);
 /* arg no longer waits (its session went away, or gave up waiting). */
 void	scanjob_forget(struct server *, void *arg);
 /* Shutdown: wait for running scans and drop them. */

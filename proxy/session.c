@@ -1005,19 +1005,21 @@ session_gate_hold(struct session *s, http_parser *p, const char *dg,
 
 	if ((s->gate_timer = evtimer_new(s->srv->base, session_gate_timeout_cb,
 	    s)) == NULL || evtimer_add(s->gate_timer, &tv) == -1 ||
-	    (d == GATE_SCAN && scanjob_wait(s->srv, s->route.name, dg,
+	    (d != GATE_WAIT && scanjob_wait(s->srv, d == GATE_SIGN ?
+	    SCANJOB_SIGNATURE : SCANJOB_IMAGE, s->route.name, dg,
 	    session_gate_resume, s, err, errlen) == -1)) {
 		if (s->gate_timer != NULL)
 			event_free(s->gate_timer);
 		s->gate_timer = NULL;
-		if (d != GATE_SCAN)
+		if (d == GATE_WAIT)
 			snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	s->gate_hold = 1;
 	log_info("session %llu: holding the pull of %s@%s until %s",
 	    (unsigned long long)s->id, s->route.name, dg, d == GATE_SCAN ?
-	    "the proxy has scanned it" : "its pushed layers are scanned");
+	    "the proxy has scanned it" : d == GATE_SIGN ?
+	    "its signature is checked" : "its pushed layers are scanned");
 	http_parser_pause(p, 1);
 	/* The framing decides this, whatever the scan decides later. */
 	return (s->cp.method == HTTP_HEAD || (!(p->flags & F_CHUNKED) &&
@@ -1044,10 +1046,11 @@ session_gate_release(struct session *s, const char *why)
 	if (s->gate_timer != NULL)
 		event_free(s->gate_timer);
 	s->gate_timer = NULL;
-	if (d == GATE_SCAN || d == GATE_WAIT) {
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
 		/* Still nothing recorded: fail closed, say why. */
-		snprintf(msg, sizeof(msg), "%s@%s has not been scanned yet (%s)",
-		    s->route.name, dg, why ? why : "no result");
+		snprintf(msg, sizeof(msg), "%s@%s has not been %s yet (%s)",
+		    s->route.name, dg, d == GATE_SIGN ? "checked for a "
+		    "signature" : "scanned", why ? why : "no result");
 		d = GATE_DENY;
 	}
 	if (!s->dead && s->ubev != NULL &&
@@ -1100,7 +1103,7 @@ session_gate(struct session *s, http_parser *p)
 	int			 rv;
 
 	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (d == GATE_SCAN || d == GATE_WAIT) {
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
 		s->gate_hold_uploads = d == GATE_WAIT;
 		if ((rv = session_gate_hold(s, p, dg, d, err, sizeof(err))) != -1)
 			return rv;
