@@ -7,6 +7,7 @@
 #include "conf/conf.h"
 #include "conf/log.h"
 
+#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,35 @@ gate_signature(struct server *srv, struct store *st, const char *repo,
 	return d;
 }
 
+/*
+ * allowed_bases and an image that names no allowed base: perhaps its
+ * layers tell. Found once, the base is kept in its document.
+ */
+static void
+gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
+    const char *repo, const char *digest)
+{
+	const struct policy_rule *r = policy_rule_for(&srv->conf->policy, repo);
+	const char	*declared;
+	char		*base, *out;
+	int		 k;
+
+	if (r->nbases == 0 || doc == NULL || st == NULL || digest == NULL ||
+	    json_object_get(doc, "base_by_layers") != NULL)
+		return;
+	declared = json_string_value(json_object_get(doc, "base"));
+	for (k = 0; declared != NULL && k < r->nbases; k++)
+		if (fnmatch(r->bases[k], declared, 0) == 0)
+			return;
+	if ((base = record_find_base(srv, doc, digest, r)) == NULL)
+		return;
+	json_object_set_new(doc, "base_by_layers", json_string(base));
+	if ((out = json_dumps(doc, JSON_COMPACT)) != NULL)
+		store_digest_put(st, STORE_IMAGES, digest, out);
+	free(out);
+	free(base);
+}
+
 enum gate_decision
 gate_manifest(struct server *srv, const char *repo, const char *digest,
     char *msg, size_t len)
@@ -105,6 +135,7 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	}
 	scan = json_loads(rec, 0, NULL);
 	free(rec);
+	gate_base_by_layers(srv, st, scan, repo, digest);
 	verdict_eval(scan, &srv->conf->policy, repo, now, &v);
 	json_decref(scan);
 	if (!v.deny)

@@ -10,6 +10,7 @@
 #include "conf/log.h"
 
 #include <event2/buffer.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +258,15 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	    "annotations"), "org.opencontainers.image.base.name")) != NULL)
 		json_object_set(out, "base", json_object_get(json_object_get(man,
 		    "annotations"), "org.opencontainers.image.base.name"));
+	{
+		/* Its layers, in order: how images built on it are told. */
+		json_t	*ld = json_array(), *l;
+		size_t	 i;
+
+		json_array_foreach(json_object_get(man, "layers"), i, l)
+			json_array_append(ld, json_object_get(l, "digest"));
+		json_object_set_new(out, "layer_digests", ld);
+	}
 	store_meta_get(st, "data_version", ver, sizeof(ver));
 	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
 	json_object_set_new(out, "data_version", json_string(ver));
@@ -312,4 +322,79 @@ record_in_flight(struct server *srv, const char *digest)
 	if (st == NULL || digest == NULL || TAILQ_EMPTY(&srv->uploads))
 		return 0;
 	return record_in_flight_at(srv, st, digest, 0);
+}
+
+struct record_base {
+	const struct policy_rule *rule;
+	json_t			*layers;	/* of the image judged */
+	const char		*self;
+	char			*best;		/* "repository@digest" */
+	size_t			 bestlen;	/* its number of layers */
+};
+
+static int
+record_base_cb(const char *digest, const char *json, void *arg)
+{
+	struct record_base	*b = arg;
+	json_t			*j, *ld;
+	const char		*repo;
+	size_t			 n, i;
+	int			 k, match = 0;
+
+	if (strcmp(digest, b->self) == 0 || strncmp(digest, "sha256:", 7) != 0)
+		return 0;
+	if ((j = json_loads(json, 0, NULL)) == NULL)
+		return 0;
+	ld = json_object_get(j, "layer_digests");
+	if (ld == NULL && json_is_true(json_object_get(j, "pending"))) {
+		/* Pushed, never pulled yet: its manifest lists the layers. */
+		json_t	*l;
+
+		ld = json_array();
+		json_array_foreach(json_object_get(json_object_get(j,
+		    "manifest"), "layers"), i, l)
+			json_array_append(ld, json_object_get(l, "digest"));
+		json_object_set_new(j, "layer_digests", ld);
+	}
+	repo = json_string_value(json_object_get(j, "repository"));
+	n = json_array_size(ld);
+	for (k = 0; repo != NULL && k < b->rule->nbases; k++)
+		if (fnmatch(b->rule->bases[k], repo, 0) == 0)
+			match = 1;
+	/* A proper prefix of the image's layers, longer than any so far. */
+	if (match && n > 0 && n < json_array_size(b->layers) && n > b->bestlen) {
+		for (i = 0; i < n; i++)
+			if (!json_equal(json_array_get(ld, i),
+			    json_array_get(b->layers, i)))
+				break;
+		if (i == n) {
+			free(b->best);
+			if (asprintf(&b->best, "%s@%s", repo, digest) == -1)
+				b->best = NULL;
+			else
+				b->bestlen = n;
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+char *
+record_find_base(struct server *srv, json_t *doc, const char *digest,
+    const struct policy_rule *rule)
+{
+	struct store		*st = server_store(srv);
+	struct record_base	 b;
+
+	memset(&b, 0, sizeof(b));
+	b.rule = rule;
+	b.layers = json_object_get(doc, "layer_digests");
+	b.self = digest;
+	if (st == NULL || json_array_size(b.layers) < 2 || rule->nbases == 0)
+		return NULL;
+	if (store_digest_each(st, STORE_IMAGES, record_base_cb, &b) == -1) {
+		free(b.best);
+		return NULL;
+	}
+	return b.best;
 }

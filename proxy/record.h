@@ -24,5 +24,15 @@ char	*record_scan_doc(struct server *, const char *digest, int *error);
  * scanned: 1, else 0.
  */
 int	 record_in_flight(struct server *, const char *digest);
+/*
+ * The base image an image is built on, told by its layers: the recorded
+ * image, in a repository matching one of rule's allowed bases, whose
+ * layers are the longest proper prefix of doc's layer_digests.
+ * "repository@digest" (malloc'd) or NULL.
+ */
+struct json_t;
+struct policy_rule;
+char	*record_find_base(struct server *, struct json_t *doc,
+	    const char *digest, const struct policy_rule *rule);
 
 #endif

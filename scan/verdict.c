@@ -108,10 +108,18 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 	if (r->nbases > 0) {
 		const char	*base = json_string_value(json_object_get(scan,
 				    "base"));
+		/* "repository@digest" of a recorded image it is built on. */
+		const char	*bl = json_string_value(json_object_get(scan,
+				    "base_by_layers"));
+		char		 blrepo[256] = "";
 		int		 k, okb = 0;
 
-		for (k = 0; base != NULL && k < r->nbases; k++)
-			if (fnmatch(r->bases[k], base, 0) == 0)
+		if (bl != NULL)
+			snprintf(blrepo, sizeof(blrepo), "%.*s",
+			    (int)strcspn(bl, "@"), bl);
+		for (k = 0; k < r->nbases; k++)
+			if ((base != NULL && fnmatch(r->bases[k], base, 0) == 0) ||
+			    (blrepo[0] && fnmatch(r->bases[k], blrepo, 0) == 0))
 				okb = 1;
 		if (!okb) {
 			v->base_denied = 1;

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Allowed base images: with allowed_bases set, an image pushed through
 # the proxy must declare (label org.opencontainers.image.base.name) a
-# base matching one of the globs, or its pull is refused.
+# base matching one of the globs, or be built on one: its first layers
+# are exactly the layers of an image recorded in a matching repository.
+# Otherwise its pull is refused.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl
-tap_plan 5
+tap_plan 8
 
 PX_STATE="$T/state"
 mkdir -p "$T/plain"
@@ -15,16 +17,26 @@ MKIMAGE_CONFIG='"User":"app","Labels":{"org.opencontainers.image.base.name":"doc
 MKIMAGE_CONFIG='"User":"app","Labels":{"org.opencontainers.image.base.name":"docker.io/library/alpine:3.19"}' \
     mkimage "$T/other" v1 "$T/plain"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/none" v1 "$T/plain"
+# A base image (one layer) and images built on it or not (two layers).
+mkdir -p "$T/app" "$T/other-os"
+echo "the application" > "$T/app/app.txt"
+echo "another distribution" > "$T/other-os/os.txt"
+MKIMAGE_CONFIG='"User":"root"' mkimage "$T/base" v1 "$T/plain"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/built" v1 "$T/plain" "$T/app"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/notbuilt" v1 "$T/other-os" "$T/app"
 start_registry reg
 start_proxy px "$REG_URL" "policy:
   allowed_bases:
-    - docker.io/library/debian:*"
+    - docker.io/library/debian:*
+    - base/*"
 P="127.0.0.1:$PX_PORT"
-for i in good other none; do
+for i in good other none built notbuilt; do
 	skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/$i:v1" \
 	    "docker://$P/team/$i:v1" >/dev/null 2>&1 || bail "push $i failed"
 done
-wait_metric "$P" portcullis_layers_scanned_total 4 >/dev/null
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/base:v1" \
+    "docker://$P/base/debian:12" >/dev/null 2>&1 || bail "push base failed"
+wait_metric "$P" portcullis_layers_scanned_total 9 >/dev/null
 pull() { curl -s -w ' %{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$P/v2/team/$1/manifests/v1"; }
 case "$(pull good)" in *' 200') ok "debian-based image pulls";; *) not_ok "debian-based image pulls";; esac
@@ -34,6 +46,15 @@ case "$r" in *'base image docker.io/library/alpine:3.19 is not an allowed base'*
 r=$(pull none)
 case "$r" in *'(not declared)'*' 403') ok "image that declares no base refused";;
 *) not_ok "image that declares no base refused"; echo "# $r" | head -c 300; echo;; esac
+case "$(pull built)" in *' 200') ok "an image built on base/debian (by its layers) pulls";;
+*) not_ok "an image built on base/debian (by its layers) pulls";; esac
+curl -s "http://$P/portcullis/v1/status/team/built/v1" | tr -d ' \n' |
+    grep -q '"base_by_layers":"base/debian@sha256:' &&
+    ok "its report names the base found by layers" ||
+    not_ok "its report names the base found by layers"
+r=$(pull notbuilt)
+case "$r" in *'(not declared)'*' 403') ok "the same top layer on another base is refused";;
+*) not_ok "the same top layer on another base is refused"; echo "# $r" | head -c 300; echo;; esac
 expect_eq "the registry itself still has them all" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REG_URL/v2/team/none/manifests/v1")"
 stop_proxy px
