@@ -15,13 +15,11 @@ npm_module "$T/app/app" lodash 4.17.20
 mkdir -p "$T/plain"
 cp -rL /etc/ssl/certs "$T/plain/"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" amd "$T/plain"
-amd=$MKIMAGE_DIGEST; amdsz=$(stat -c %s "$T/img/blobs/sha256/${amd#sha256:}")
+amd=$MKIMAGE_DIGEST
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" arm "$T/app"
-arm=$MKIMAGE_DIGEST; armsz=$(stat -c %s "$T/img/blobs/sha256/${arm#sha256:}")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux"}}]}' \
-    "$amd" "$amdsz" "$arm" "$armsz" > "$T/index.json.blob"
-isz=$(stat -c %s "$T/index.json.blob")
-ih=$(mkimage_blob "$T/img" "$T/index.json.blob")
+arm=$MKIMAGE_DIGEST
+mkimage_index "$T/img" "$amd" amd64 "$arm" arm64
+ih=${MKIMAGE_INDEX#sha256:}; isz=$MKIMAGE_INDEX_SIZE
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
     "$ih" "$isz" > "$T/img/index.json"
 

@@ -19,10 +19,8 @@ MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" vuln "$T/app"
 vuln=$MKIMAGE_DIGEST; vsz=$(stat -c %s "$T/img/blobs/sha256/${vuln#sha256:}")
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" clean "$T/plain"
 clean=$MKIMAGE_DIGEST; csz=$(stat -c %s "$T/img/blobs/sha256/${clean#sha256:}")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux"}}]}' \
-    "$clean" "$csz" "$vuln" "$vsz" > "$T/index.blob"
-isz=$(stat -c %s "$T/index.blob")
-ih=$(mkimage_blob "$T/img" "$T/index.blob")
+mkimage_index "$T/img" "$clean" amd64 "$vuln" arm64
+ih=${MKIMAGE_INDEX#sha256:}; isz=$MKIMAGE_INDEX_SIZE
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"vuln"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"clean"}},{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
     "$vuln" "$vsz" "$clean" "$csz" "$ih" "$isz" > "$T/img/index.json"
 
@@ -122,12 +120,7 @@ stop_proxy px2
 # A scan that outlasts scanner.wait: the pull is refused, saying so. The
 # registry's token realm (followed by the scanner) answers only after 3 s;
 # the client has its token from the real token server already.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-token \
-    -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1
-TP=$(free_port)
-"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret \
-    >"$T/tokensrv.out" 2>"$T/tokensrv.log" &
-PIDS="$PIDS $!"
+start_tokensrv
 SP=$(free_port)
 python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -135,12 +128,7 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
 while True:
     c, _ = s.accept(); time.sleep(3); c.close()' "$SP" &
 PIDS="$PIDS $!"
-REG_EXTRA="auth:
-  token:
-    realm: http://127.0.0.1:$SP/token
-    service: portcullis-test
-    issuer: portcullis-issuer
-    rootcertbundle: $T/token.crt"
+REG_EXTRA=$(token_auth_yaml "http://127.0.0.1:$SP/token")
 start_registry reg3
 tok=$(curl -sf -u alice:s3cret "http://127.0.0.1:$TP/token?service=portcullis-test&scope=repository:team/slow:pull,push" |
     sed 's/.*"token":"\([^"]*\)".*/\1/')

@@ -6,19 +6,8 @@
 need docker-registry skopeo openssl curl
 tap_plan 8
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-token \
-    -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1
-TP=$(free_port)
-"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret \
-    >"$T/tokensrv.out" 2>"$T/tokensrv.log" &
-PIDS="$PIDS $!"
-REALM="http://127.0.0.1:$TP/token"
-REG_EXTRA="auth:
-  token:
-    realm: $REALM
-    service: portcullis-test
-    issuer: portcullis-issuer
-    rootcertbundle: $T/token.crt"
+start_tokensrv
+REG_EXTRA=$(token_auth_yaml "$REALM")
 start_registry reg
 start_proxy px "$REG_URL"
 P="127.0.0.1:$PX_PORT"

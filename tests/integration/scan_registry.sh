@@ -23,12 +23,10 @@ npm_module "$T/app/app" lodash 4.17.20
 MKIMAGE_CONFIG='"User":"1000"' mkimage "$T/img" amd "$T/os" "$T/app"
 amd=$MKIMAGE_DIGEST; amdsz=$(stat -c %s "$T/img/blobs/sha256/${amd#sha256:}")
 MKIMAGE_CONFIG='"User":"1000"' mkimage "$T/img" arm "$T/os"
-arm=$MKIMAGE_DIGEST; armsz=$(stat -c %s "$T/img/blobs/sha256/${arm#sha256:}")
+arm=$MKIMAGE_DIGEST
 # The arm64 image is listed first: the scanner must still pick amd64.
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}}]}' \
-    "$arm" "$armsz" "$amd" "$amdsz" > "$T/index.blob"
-isz=$(stat -c %s "$T/index.blob")
-ih=$(mkimage_blob "$T/img" "$T/index.blob")
+mkimage_index "$T/img" "$arm" arm64 "$amd" amd64
+ih=${MKIMAGE_INDEX#sha256:}; isz=$MKIMAGE_INDEX_SIZE
 cp "$T/img/index.json" "$T/img/index.single"
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"amd"}}]}' \
     "$ih" "$isz" "$amd" "$amdsz" > "$T/img/index.json"
@@ -36,18 +34,8 @@ want=$(scan -f json oci:"$T/img":amd | pkgs)
 [ "$(echo "$want" | wc -l)" -gt 50 ] || bail "the reference scan found too little"
 
 # Registry 1: plain HTTP, token auth.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-token \
-    -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1
-TP=$(free_port)
-"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret \
-    >"$T/tokensrv.out" 2>"$T/tokensrv.log" &
-PIDS="$PIDS $!"
-REG_EXTRA="auth:
-  token:
-    realm: http://127.0.0.1:$TP/token
-    service: portcullis-test
-    issuer: portcullis-issuer
-    rootcertbundle: $T/token.crt"
+start_tokensrv
+REG_EXTRA=$(token_auth_yaml "$REALM")
 start_registry reg
 R=127.0.0.1:$REG_PORT
 skopeo --insecure-policy copy --all --dest-tls-verify=false --dest-creds alice:s3cret \

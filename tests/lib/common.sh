@@ -251,3 +251,21 @@ start_nginx() {
 	PIDS="$PIDS $!"
 	wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
 }
+
+# start_tokensrv -> TP, REALM: a token server (tests/tools/tokensrv) with
+# a fresh signing key, user alice:s3cret, issuer portcullis-issuer.
+# token_auth_yaml REALM_URL: the registry's auth: block trusting it.
+start_tokensrv() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-token \
+	    -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1 ||
+	    bail "cannot make the token signing key"
+	TP=$(free_port)
+	"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret \
+	    >"$T/tokensrv.out" 2>"$T/tokensrv.log" &
+	PIDS="$PIDS $!"
+	REALM="http://127.0.0.1:$TP/token"
+}
+token_auth_yaml() {
+	printf 'auth:\n  token:\n    realm: %s\n    service: portcullis-test\n    issuer: portcullis-issuer\n    rootcertbundle: %s\n' \
+	    "$1" "$T/token.crt"
+}

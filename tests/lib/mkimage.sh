@@ -74,3 +74,17 @@ npm_module() {
 	tar -xzf "$T/$2-$3.tgz" -C "$1/node_modules"
 	mv "$1/node_modules/package" "$1/node_modules/$2"
 }
+
+# mkimage_index DIR DIGEST1 ARCH1 DIGEST2 ARCH2: an OCI image index of two
+# linux platform images already in DIR, stored as a blob there ->
+# MKIMAGE_INDEX (digest) and MKIMAGE_INDEX_SIZE. The caller names it in
+# DIR/index.json as it needs.
+mkimage_index() {
+	dir=$1
+	s1=$(stat -c %s "$dir/blobs/sha256/${2#sha256:}")
+	s2=$(stat -c %s "$dir/blobs/sha256/${4#sha256:}")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"%s","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"%s","os":"linux"}}]}' \
+	    "$2" "$s1" "$3" "$4" "$s2" "$5" > "$dir/index.blob"
+	MKIMAGE_INDEX_SIZE=$(stat -c %s "$dir/index.blob")
+	MKIMAGE_INDEX="sha256:$(mkimage_blob "$dir" "$dir/index.blob")"
+}

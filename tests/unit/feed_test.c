@@ -34,6 +34,16 @@ done_cb(struct layer_result *r, int rv, void *arg)
 	pthread_mutex_unlock(&res->mu);
 }
 
+/* Until the scanner thread has called done_cb. */
+static void
+wait_done(struct result *res)
+{
+	pthread_mutex_lock(&res->mu);
+	while (!res->done)
+		pthread_cond_wait(&res->cv, &res->mu);
+	pthread_mutex_unlock(&res->mu);
+}
+
 static void
 drained_cb(void *arg)
 {
@@ -88,10 +98,7 @@ main(void)
 	}
 	fclose(fp);
 	feed_finish(f);
-	pthread_mutex_lock(&res.mu);
-	while (!res.done)
-		pthread_cond_wait(&res.cv, &res.mu);
-	pthread_mutex_unlock(&res.mu);
+	wait_done(&res);
 	feed_join(f);
 	is_int(res.rv, 0, "fed scan completed");
 	ok(maxq <= bound, "queue stayed within its bound (%zu <= %zu)", maxq,
@@ -123,10 +130,7 @@ main(void)
 	ok(feed_spilled(f) > 0, "bytes past the bound went to the spill "
 	    "file (%llu)", (unsigned long long)feed_spilled(f));
 	feed_finish(f);
-	pthread_mutex_lock(&res.mu);
-	while (!res.done)
-		pthread_cond_wait(&res.cv, &res.mu);
-	pthread_mutex_unlock(&res.mu);
+	wait_done(&res);
 	feed_join(f);
 	is_int(res.rv, 0, "spilled scan completed");
 	is_str(res.r->digest, ref.digest, "same digest: order kept");
