@@ -130,7 +130,7 @@ monitor_start(struct server *srv)
 		return -1;
 	m->srv = srv;
 	/* What is current at start needs no sweep: pulls re-match lazily. */
-	if ((st = server_store(srv)) != NULL)
+	if ((st = srv->store) != NULL)
 		store_meta_get(st, "data_version", m->version,
 		    sizeof(m->version));
 	if ((m->tick = event_new(srv->base, -1, EV_PERSIST, monitor_tick_cb,

@@ -309,7 +309,14 @@ server_new(struct event_base *base, struct conf *conf)
 	}
 	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
 	if ((srv->gatecache = gatecache_new(4096)) == NULL ||
-	    server_listen(srv) == -1 || monitor_start(srv) == -1)
+	    server_listen(srv) == -1)
+		goto fail;
+	/*
+	 * Create state_dir and the store now, not at the first push: the
+	 * upload feeds spill there. Failure is retried later (logged).
+	 */
+	server_store(srv);
+	if (monitor_start(srv) == -1)
 		goto fail;
 	return srv;
  fail:
