@@ -65,6 +65,9 @@ int	catalog_npmlock(const char *buf, size_t len, const char *path,
 struct findings;
 int	catalog_rpm(char *buf, size_t len, const char *path,
 	    struct pkglist *out, struct findings *errs);
+/* One RPM header blob (a Packages row). 0, or -1 on ENOMEM. */
+int	catalog_rpm_blob(const void *blob, size_t len, const char *path,
+	    struct pkglist *out);
 int	catalog_python(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_jar(const char *buf, size_t len, const char *path,

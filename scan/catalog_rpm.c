@@ -127,6 +127,30 @@ catalog_rpm_error(struct findings *errs, const char *path, const char *why)
 	    0, why);
 }
 
+int
+catalog_rpm_blob(const void *blob, size_t len, const char *path,
+    struct pkglist *out)
+{
+	struct rpm_hdr	 h;
+	char		 ver[512], src[256];
+
+	if (rpm_header(blob, len, &h) == -1)
+		return 0;	/* one bad header is not the database */
+	/* Imported signing keys are headers too, not packages. */
+	if (strcmp(h.name, "gpg-pubkey") == 0)
+		return 0;
+	if (h.epoch > 0)
+		snprintf(ver, sizeof(ver), "%lld:%s-%s", (long long)h.epoch,
+		    h.version, h.release);
+	else
+		snprintf(ver, sizeof(ver), "%s-%s", h.version, h.release);
+	src[0] = '\0';
+	if (h.sourcerpm != NULL)
+		rpm_source_name(h.sourcerpm, src, sizeof(src));
+	return pkglist_add(out, PKG_RPM, h.name, ver, src[0] &&
+	    strcmp(src, h.name) != 0 ? src : NULL, NULL, path);
+}
+
 static int
 rpm_progress(void *arg)
 {
@@ -180,26 +204,9 @@ catalog_rpm(char *buf, size_t len, const char *path, struct pkglist *out,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char	*b = sqlite3_column_blob(st, 0);
 		int			 n = sqlite3_column_bytes(st, 0);
-		struct rpm_hdr		 h;
-		char			 ver[512], src[256];
 
-		if (b == NULL || rpm_header(b, (size_t)n, &h) == -1)
-			continue;	/* one bad header is not the database */
-		/* Imported signing keys are headers too, not packages. */
-		if (strcmp(h.name, "gpg-pubkey") == 0)
-			continue;
-		if (h.epoch > 0)
-			snprintf(ver, sizeof(ver), "%lld:%s-%s",
-			    (long long)h.epoch, h.version, h.release);
-		else
-			snprintf(ver, sizeof(ver), "%s-%s", h.version,
-			    h.release);
-		src[0] = '\0';
-		if (h.sourcerpm != NULL)
-			rpm_source_name(h.sourcerpm, src, sizeof(src));
-		if (pkglist_add(out, PKG_RPM, h.name, ver,
-		    src[0] && strcmp(src, h.name) != 0 ? src : NULL, NULL,
-		    path) == -1) {
+		if (b != NULL && catalog_rpm_blob(b, (size_t)n, path, out) ==
+		    -1) {
 			rv = -1;
 			goto done;
 		}

@@ -15,7 +15,7 @@ SRC_SCAN="$top/scan/version.c $top/scan/version_dpkg.c $top/scan/version_rpm.c
 SRC_OSV="$SRC_SCAN $top/scan/cvss.c $top/scan/osv.c $top/scan/vulnmatch.c
     $top/store/db.c $top/conf/log.c"
 n=0
-echo "1..2"
+echo "1..3"
 build_run() {
 	name=$1; srcs=$2; libs=$3; seeds=$4
 	n=$((n + 1))
@@ -34,3 +34,8 @@ build_run() {
 }
 build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
 build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lm" "$top/tests/data/osv/*.json"
+SRC_CATALOG="$top/scan/catalog.c $top/scan/catalog_dpkg.c $top/scan/catalog_apk.c
+    $top/scan/catalog_npm.c $top/scan/catalog_npmlock.c $top/scan/catalog_python.c
+    $top/scan/catalog_rpm.c $top/scan/osrelease.c $top/scan/pkg.c $top/scan/finding.c
+    $top/conf/log.c"
+build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"

@@ -7,6 +7,7 @@
 #include "scan/catalog.h"
 #include "tests/tap.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const char apkdb[] =
@@ -39,9 +40,46 @@ static const char apkdb[] =
     "P:alpine-baselayout-data\n"
     "V:3.4.3-r2\n";
 
+/* An RPM header blob: il, dl, 16-byte index entries, then the data. */
+static size_t
+rpm_blob(unsigned char *b, uint32_t bad_offset)
+{
+	static const struct { uint32_t tag; const char *v; } str[] = {
+		{ 1000, "zstd" }, { 1001, "1.5.4" }, { 1002, "5.el9" },
+		{ 1044, "zstd-1.5.4-5.el9.src.rpm" }
+	};
+	unsigned char	 data[256];
+	uint32_t	 dl = 0, i, e[4];
+	size_t		 n = 8, k;
+
+	for (i = 0; i < 4; i++) {
+		e[0] = str[i].tag; e[1] = 6; e[2] = i == 1 ? bad_offset ?
+		    bad_offset : dl : dl; e[3] = 1;
+		for (k = 0; k < 4; k++) {
+			b[n++] = e[k] >> 24; b[n++] = e[k] >> 16;
+			b[n++] = e[k] >> 8; b[n++] = e[k];
+		}
+		memcpy(data + dl, str[i].v, strlen(str[i].v) + 1);
+		dl += strlen(str[i].v) + 1;
+	}
+	e[0] = 1003; e[1] = 4; e[2] = dl; e[3] = 1;	/* EPOCH 2 */
+	for (k = 0; k < 4; k++) {
+		b[n++] = e[k] >> 24; b[n++] = e[k] >> 16;
+		b[n++] = e[k] >> 8; b[n++] = e[k];
+	}
+	memcpy(data + dl, "\0\0\0\2", 4);
+	dl += 4;
+	b[0] = 0; b[1] = 0; b[2] = 0; b[3] = 5;
+	b[4] = dl >> 24; b[5] = dl >> 16; b[6] = dl >> 8; b[7] = dl;
+	memcpy(b + n, data, dl);
+	return n + dl;
+}
+
 int
 main(void)
 {
+	unsigned char	rb[512];
+	size_t		rn;
 	struct pkglist	l;
 	char		big[600];
 
@@ -71,6 +109,25 @@ main(void)
 	is_str(l.v[1].source, "openssl", "origin is the source package");
 	ok(l.v[2].source == NULL, "no o: line, no source");
 	is_str(l.v[2].version, "3.4.3-r2", "last package's version");
+	pkglist_free(&l);
+
+	/* RPM header blobs, as rpmdb.sqlite's Packages rows hold them. */
+	memset(&l, 0, sizeof(l));
+	rn = rpm_blob(rb, 0);
+	is_int(catalog_rpm_blob(rb, rn, "var/lib/rpm/rpmdb.sqlite", &l), 0,
+	    "rpm header parsed");
+	ok(l.n == 1, "one package");
+	is_str(l.v[0].name, "zstd", "NAME");
+	is_str(l.v[0].version, "2:1.5.4-5.el9", "EPOCH:VERSION-RELEASE");
+	is_str(l.v[0].source, NULL, "source rpm of the same name: no mapping");
+	pkglist_free(&l);
+	rn = rpm_blob(rb, 100000);
+	catalog_rpm_blob(rb, rn, "x", &l);
+	is_int((int)l.n, 0, "an offset past the data store: header skipped");
+	catalog_rpm_blob(rb, 7, "x", &l);
+	rb[3] = 0xff;
+	catalog_rpm_blob(rb, rn, "x", &l);
+	is_int((int)l.n, 0, "truncated and overcounted headers skipped");
 	pkglist_free(&l);
 
 	/* An overlong value is cut, not overflowed. */

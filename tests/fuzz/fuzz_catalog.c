@@ -1,0 +1,38 @@
+/*
+ * libFuzzer target: the package-database parsers on arbitrary bytes. The
+ * first byte picks the parser (dpkg, apk, npm package.json, npm lockfile,
+ * Python metadata, os-release, one RPM header blob); the rest is the
+ * file. Memory safety and no crash on any input: these files come from
+ * whoever pushes an image.
+ */
+#include "scan/catalog.h"
+#include "scan/finding.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pkglist		 l;
+	struct osrelease	 os;
+	const char		*buf = (const char *)data + 1;
+	size_t			 len = size - 1;
+
+	if (size < 1)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	memset(&os, 0, sizeof(os));
+	switch (data[0] % 7) {
+	case 0: catalog_dpkg(buf, len, "var/lib/dpkg/status", &l); break;
+	case 1: catalog_apk(buf, len, "lib/apk/db/installed", &l); break;
+	case 2: catalog_npm(buf, len, "node_modules/x/package.json", &l); break;
+	case 3: catalog_npmlock(buf, len, "package-lock.json", &l); break;
+	case 4: catalog_python(buf, len, "x.dist-info/METADATA", &l); break;
+	case 5: catalog_osrelease(buf, len, &os); break;
+	case 6: catalog_rpm_blob(buf, len, "var/lib/rpm/rpmdb.sqlite", &l); break;
+	}
+	pkglist_free(&l);
+	return 0;
+}
