@@ -987,15 +987,12 @@ session_write_location(struct session *s, struct evbuffer *out,
 }
 
 /*
- * A manifest is about to be handed out: ask the gate. On a deny the
- * client gets 403 DENIED instead, and the manifest body from upstream
- * is read and dropped so the upstream connection stays usable.
- */
-/*
- * A never-seen image under "scan": hold the upstream response (its
- * parser paused right after the head, reading stopped) until the
- * scanner has pulled and scanned the image, or scanner.wait runs out.
- * Returns what on_headers_complete must return, or -1 if it cannot hold.
+ * A pull that cannot be decided yet (GATE_SCAN: never seen, the proxy
+ * pulls and scans it; GATE_SIGN: its signature is to be checked;
+ * GATE_WAIT: its pushed layers are still being scanned): hold the
+ * upstream response, its parser paused right after the head and reading
+ * stopped, until that is done or scanner.wait runs out. Returns what
+ * on_headers_complete must return, or -1 if it cannot hold.
  */
 static int
 session_gate_hold(struct session *s, http_parser *p, const char *dg,
@@ -1016,6 +1013,7 @@ session_gate_hold(struct session *s, http_parser *p, const char *dg,
 		return -1;
 	}
 	s->gate_hold = 1;
+	s->gate_hold_kind = d;
 	log_info("session %llu: holding the pull of %s@%s until %s",
 	    (unsigned long long)s->id, s->route.name, dg, d == GATE_SCAN ?
 	    "the proxy has scanned it" : d == GATE_SIGN ?
@@ -1035,12 +1033,23 @@ static void
 session_gate_release(struct session *s, const char *why)
 {
 	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-	char			 msg[800];
+	char			 msg[800], err[300];
 	enum gate_decision	 d;
 
+
 	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (d == GATE_WAIT && why == NULL)
+	if (why == NULL && d == GATE_WAIT)
 		return;		/* another of its layers is still scanning */
+	if (why == NULL && d == GATE_SIGN && s->gate_hold_kind != GATE_SIGN) {
+		/* Scanned now, and the policy wants it signed: check that next. */
+		s->gate_hold_uploads = 0;
+		if (scanjob_wait(s->srv, SCANJOB_SIGNATURE, s->route.name, dg,
+		    session_gate_resume, s, err, sizeof(err)) == 0) {
+			s->gate_hold_kind = GATE_SIGN;
+			return;
+		}
+		why = err;
+	}
 	session_enter(s);
 	s->gate_hold = 0;
 	if (s->gate_timer != NULL)
@@ -1094,6 +1103,11 @@ session_gate_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	session_gate_release(s, why);
 }
 
+/*
+ * A manifest is about to be handed out: ask the gate. On a deny the
+ * client gets 403 DENIED instead, and the manifest body from upstream
+ * is read and dropped so the upstream connection stays usable.
+ */
 static int
 session_gate(struct session *s, http_parser *p)
 {

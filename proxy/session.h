@@ -50,6 +50,7 @@ struct session {
 	int			 gate_hold;	/* response held for a scan */
 	int			 res_head_held;	/* its head's last byte unparsed */
 	int			 gate_hold_uploads; /* held for pushed layers */
+	int			 gate_hold_kind;	/* enum gate_decision held for */
 	struct event		*gate_timer;	/* gives up waiting for it */
 	char			 deny_reason[800];
 	int			 client_keepalive;

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl openssl base64 sha256sum
-tap_plan 10
+tap_plan 12
 
 openssl ecparam -genkey -name prime256v1 -noout -out "$T/key.pem" 2>/dev/null
 openssl ec -in "$T/key.pem" -pubout -out "$T/cosign.pub" 2>/dev/null
@@ -53,6 +53,7 @@ sign() {
 
 start_proxy px "$REG_URL" "policy:
   severity: high
+  unknown_images: scan
   signature_key: $T/cosign.pub
   require_signature: true
   repositories:
@@ -65,6 +66,10 @@ for r in signed unsigned wrongkey elsewhere sandbox/app; do
 	    bail "push to $r failed"
 done
 sign signed "$IMG" "$T/key.pem"
+# Never seen by the proxy, and signed: scanned first, then checked.
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img2:v1" \
+    "docker://$R/fresh:v1" >"$T/push.log" 2>&1 || bail "direct push failed"
+sign fresh "$IMG2" "$T/key.pem"
 sign wrongkey "$IMG" "$T/other.pem"
 sign elsewhere "$IMG" "$T/key.pem" "$IMG2"
 
@@ -74,6 +79,12 @@ check "... again, from the recorded check" \
     $SK copy --src-tls-verify=false "docker://$P/signed:v1" "oci:$T/o2:v1"
 expect_eq "the signature was fetched and checked once" 1 \
     "$(grep -c 'scan: signed@.* cosign signature checked' "$T/px.log")"
+check "a never-seen signed image: pulled and scanned, then its signature checked, then it pulls" \
+    $SK copy --src-tls-verify=false "docker://$P/fresh:v1" "oci:$T/o5:v1"
+grep -q 'scan: fresh@.* pulled and scanned' "$T/px.log" &&
+    grep -q 'scan: fresh@.* cosign signature checked' "$T/px.log" &&
+    ok "both steps logged, one pull held through them" ||
+    not_ok "both steps logged, one pull held through them"
 pull() {
 	curl -s -w ' %{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
 	    "http://$P/v2/$1/manifests/v1"
