@@ -1,5 +1,6 @@
 #include "proxy/regclient.h"
 #include "proxy/fetch.h"
+#include "proxy/route.h"
 #include "conf/log.h"
 
 #include <ctype.h>
@@ -270,6 +271,14 @@ regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
 
 	memset(&r, 0, sizeof(r));
 	*body = NULL;
+	/* Names can come from a pushed index: only what the spec allows. */
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !(route_valid_tag(ref, strlen(ref)) ||
+	    route_valid_digest(ref, strlen(ref)))) {
+		snprintf(err, errlen, "not a valid repository and reference: "
+		    "%.100s:%.100s", repo, ref);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
 	r.accept = REGCLIENT_MANIFEST_TYPES;
 	r.max = max;
@@ -304,7 +313,8 @@ regclient_blob(struct regclient *rc, const char *repo, const char *digest,
 	int			rv = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (!regclient_digest_ok(digest)) {
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !regclient_digest_ok(digest)) {
 		snprintf(err, errlen, "%s: not a sha256 digest", digest ?
 		    digest : "(none)");
 		return -1;
