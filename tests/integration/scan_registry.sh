@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo openssl npm
-tap_plan 9
+tap_plan 10
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -61,6 +61,11 @@ grep -q 'HTTP 401\|token service' "$T/scan.log" &&
     not_ok "the error names the refused authentication"
 scan -P -u alice:s3cret -f json "docker://$R/team/app:nope" >/dev/null
 expect_eq "an unknown tag: exit 2" 2 $?
+scan -P -u alice:s3cret -f json "docker://$R/team/../app:v1" >/dev/null
+rc=$?
+[ $rc -eq 2 ] && grep -q 'not a valid repository and reference' "$T/scan.log" &&
+    ok "a repository name the spec does not allow is never requested" ||
+    not_ok "a repository name the spec does not allow is never requested"
 
 # Registry 2: TLS with a private CA, anonymous.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-test-ca \
