@@ -361,6 +361,17 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 	return 0;
 }
 
+int
+policy_base_allowed(const struct policy_rule *r, const char *name)
+{
+	int	k;
+
+	for (k = 0; name != NULL && k < r->nbases; k++)
+		if (fnmatch(r->bases[k], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
 const struct policy_rule *
 policy_rule_for(const struct policy *p, const char *repo)
 {

@@ -58,6 +58,9 @@ void		policy_clear(struct policy *);
 /* Parse the `policy:` mapping over the defaults. 0 or -1 (err set). */
 int		policy_parse(struct yaml_document_s *, struct yaml_node_s *,
 		    struct policy *, const char *name, char *err, size_t errlen);
+/* Does name (a declared base, or a base image's repository) match one of
+ * rule's allowed_bases globs? 1 or 0; NULL never does. */
+int		policy_base_allowed(const struct policy_rule *, const char *name);
 /* The rule for a repository: first matching override, else default. */
 const struct policy_rule *policy_rule_for(const struct policy *,
 		    const char *repository);

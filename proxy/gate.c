@@ -7,7 +7,6 @@
 #include "conf/conf.h"
 #include "conf/log.h"
 
-#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,17 +84,13 @@ gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
     const char *repo, const char *digest)
 {
 	const struct policy_rule *r = policy_rule_for(&srv->conf->policy, repo);
-	const char	*declared;
 	char		*base, *out;
-	int		 k;
 
 	if (r->nbases == 0 || doc == NULL || st == NULL || digest == NULL ||
-	    json_object_get(doc, "base_by_layers") != NULL)
+	    json_object_get(doc, "base_by_layers") != NULL ||
+	    policy_base_allowed(r, json_string_value(json_object_get(doc,
+	    "base"))))
 		return;
-	declared = json_string_value(json_object_get(doc, "base"));
-	for (k = 0; declared != NULL && k < r->nbases; k++)
-		if (fnmatch(r->bases[k], declared, 0) == 0)
-			return;
 	if ((base = record_find_base(srv, doc, digest, r)) == NULL)
 		return;
 	json_object_set_new(doc, "base_by_layers", json_string(base));

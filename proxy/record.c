@@ -10,7 +10,6 @@
 #include "conf/log.h"
 
 #include <event2/buffer.h>
-#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +338,6 @@ record_base_cb(const char *digest, const char *json, void *arg)
 	json_t			*j, *ld;
 	const char		*repo;
 	size_t			 n, i;
-	int			 k, match = 0;
 
 	if (strcmp(digest, b->self) == 0 || strncmp(digest, "sha256:", 7) != 0)
 		return 0;
@@ -358,11 +356,8 @@ record_base_cb(const char *digest, const char *json, void *arg)
 	}
 	repo = json_string_value(json_object_get(j, "repository"));
 	n = json_array_size(ld);
-	for (k = 0; repo != NULL && k < b->rule->nbases; k++)
-		if (fnmatch(b->rule->bases[k], repo, 0) == 0)
-			match = 1;
 	/* A proper prefix of the image's layers, longer than any so far. */
-	if (match && n > 0 && n < json_array_size(b->layers) && n > b->bestlen) {
+	if (policy_base_allowed(b->rule, repo) && n > 0 && n < json_array_size(b->layers) && n > b->bestlen) {
 		for (i = 0; i < n; i++)
 			if (!json_equal(json_array_get(ld, i),
 			    json_array_get(b->layers, i)))

@@ -1,6 +1,5 @@
 #include "scan/verdict.h"
 
-#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,16 +111,12 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		const char	*bl = json_string_value(json_object_get(scan,
 				    "base_by_layers"));
 		char		 blrepo[256] = "";
-		int		 k, okb = 0;
 
 		if (bl != NULL)
 			snprintf(blrepo, sizeof(blrepo), "%.*s",
 			    (int)strcspn(bl, "@"), bl);
-		for (k = 0; k < r->nbases; k++)
-			if ((base != NULL && fnmatch(r->bases[k], base, 0) == 0) ||
-			    (blrepo[0] && fnmatch(r->bases[k], blrepo, 0) == 0))
-				okb = 1;
-		if (!okb) {
+		if (!policy_base_allowed(r, base) &&
+		    !(blrepo[0] && policy_base_allowed(r, blrepo))) {
 			v->base_denied = 1;
 			verdict_append(other, sizeof(other), "%sbase image %s "
 			    "is not an allowed base%s", *other ? "; " : "",
