@@ -16,13 +16,36 @@
 #include <string.h>
 #include <time.h>
 
+char *
+record_pending_doc(const char *repo, json_t *manifest)
+{
+	json_t	*rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
+		    repo, "manifest", manifest);
+	char	*doc = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+
+	json_decref(rec);
+	return doc;
+}
+
+/* A manifest's layer digests, in order (a new array). */
+static json_t *
+record_layer_digests(json_t *man)
+{
+	json_t	*ld = json_array(), *l;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(man, "layers"), i, l)
+		json_array_append(ld, json_object_get(l, "digest"));
+	return ld;
+}
+
 void
 record_manifest(struct server *srv, const char *repo, const char *digest,
     struct evbuffer *body)
 {
 	struct store	*st = server_store(srv);
 	size_t		 len = evbuffer_get_length(body);
-	json_t		*m, *rec = NULL;
+	json_t		*m;
 	char		*doc = NULL;
 
 	if (st == NULL)
@@ -34,15 +57,12 @@ record_manifest(struct server *srv, const char *repo, const char *digest,
 	if (json_object_get(m, "layers") == NULL &&
 	    json_object_get(m, "manifests") == NULL)
 		goto done;
-	rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository", repo,
-	    "manifest", m);
-	if (rec == NULL || (doc = json_dumps(rec, JSON_COMPACT)) == NULL)
+	if ((doc = record_pending_doc(repo, m)) == NULL)
 		goto done;
 	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
 		log_warnx("record: cannot remember manifest %s", digest);
  done:
 	free(doc);
-	json_decref(rec);
 	json_decref(m);
 }
 
@@ -257,15 +277,8 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	    "annotations"), "org.opencontainers.image.base.name")) != NULL)
 		json_object_set(out, "base", json_object_get(json_object_get(man,
 		    "annotations"), "org.opencontainers.image.base.name"));
-	{
-		/* Its layers, in order: how images built on it are told. */
-		json_t	*ld = json_array(), *l;
-		size_t	 i;
-
-		json_array_foreach(json_object_get(man, "layers"), i, l)
-			json_array_append(ld, json_object_get(l, "digest"));
-		json_object_set_new(out, "layer_digests", ld);
-	}
+	/* Its layers, in order: how images built on it are told. */
+	json_object_set_new(out, "layer_digests", record_layer_digests(man));
 	store_meta_get(st, "data_version", ver, sizeof(ver));
 	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
 	json_object_set_new(out, "data_version", json_string(ver));
@@ -346,12 +359,7 @@ record_base_cb(const char *digest, const char *json, void *arg)
 	ld = json_object_get(j, "layer_digests");
 	if (ld == NULL && json_is_true(json_object_get(j, "pending"))) {
 		/* Pushed, never pulled yet: its manifest lists the layers. */
-		json_t	*l;
-
-		ld = json_array();
-		json_array_foreach(json_object_get(json_object_get(j,
-		    "manifest"), "layers"), i, l)
-			json_array_append(ld, json_object_get(l, "digest"));
+		ld = record_layer_digests(json_object_get(j, "manifest"));
 		json_object_set_new(j, "layer_digests", ld);
 	}
 	repo = json_string_value(json_object_get(j, "repository"));

@@ -12,6 +12,12 @@ struct evbuffer;
 void	record_manifest(struct server *, const char *repository,
 	    const char *digest, struct evbuffer *body);
 /*
+ * The stored form of such a manifest, waiting to be judged: malloc'd
+ * JSON, or NULL. Pure (scanner threads build it too).
+ */
+struct json_t;
+char	*record_pending_doc(const char *repository, struct json_t *manifest);
+/*
  * The scan document for a manifest digest as a malloc'd JSON string,
  * building it from recorded layer results when needed. NULL when the
  * image is unknown (never scanned, or a layer was not seen); *error is
@@ -30,7 +36,6 @@ int	 record_in_flight(struct server *, const char *digest);
  * layers are the longest proper prefix of doc's layer_digests.
  * "repository@digest" (malloc'd) or NULL.
  */
-struct json_t;
 struct policy_rule;
 char	*record_find_base(struct server *, struct json_t *doc,
 	    const char *digest, const struct policy_rule *rule);

@@ -1,6 +1,7 @@
 #include "proxy/scanjob.h"
 #include "proxy/cosign.h"
 #include "proxy/regclient.h"
+#include "proxy/record.h"
 #include "proxy/regpull.h"
 #include "proxy/server.h"
 #include "proxy/tmpdir.h"
@@ -153,7 +154,7 @@ static int
 scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
     int depth)
 {
-	json_t	*m, *rec, *d;
+	json_t	*m, *d;
 	char	 path[4096];
 	size_t	 i;
 	int	 rv = -1;
@@ -170,11 +171,8 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 				goto done;
 	} else if (scanjob_image(j, dir, m) == -1)
 		goto done;
-	rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
-	    j->repo, "manifest", m);
-	rv = scanjob_put(j, STORE_IMAGES, digest, rec ? json_dumps(rec,
-	    JSON_COMPACT) : NULL);
-	json_decref(rec);
+	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
+	    m));
  done:
 	json_decref(m);
 	return rv;
