@@ -101,7 +101,7 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 {
 	struct layer_limits	 lim;
 	struct layer_result	 r;
-	json_t			*l, *w;
+	json_t			*l;
 	const char		*dg;
 	char			 path[4096], *cfg, *doc;
 	size_t			 i, len, max;
@@ -142,9 +142,7 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 		free(cfg);
 		return 0;
 	}
-	w = cfg ? json_pack("{s:s%}", "config", cfg, len) : NULL;
-	doc = w ? json_dumps(w, JSON_COMPACT) : NULL;
-	json_decref(w);
+	doc = cfg ? layerjson_config_dump(cfg, len) : NULL;
 	free(cfg);
 	return scanjob_put(j, STORE_LAYERS, dg, doc);
 }

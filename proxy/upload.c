@@ -75,13 +75,8 @@ upload_store(struct upload *u)
 	} else if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
 	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) != NULL) {
 		/* Not a layer: a config blob. Keep it for image checks. */
-		if (json_is_object(cfg)) {
-			json_t *w = json_pack("{s:s%}", "config", u->head,
-			    u->headlen);
-
-			doc = w ? json_dumps(w, JSON_COMPACT) : NULL;
-			json_decref(w);
-		}
+		if (json_is_object(cfg))
+			doc = layerjson_config_dump(u->head, u->headlen);
 		json_decref(cfg);
 	}
 	if (doc == NULL) {

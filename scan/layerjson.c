@@ -6,6 +6,16 @@
 #include <string.h>
 
 char *
+layerjson_config_dump(const char *config, size_t len)
+{
+	json_t	*w = json_pack("{s:s%}", "config", config, len);
+	char	*doc = w ? json_dumps(w, JSON_COMPACT) : NULL;
+
+	json_decref(w);
+	return doc;
+}
+
+char *
 layerjson_dump(const struct layer_result *r)
 {
 	json_t	*j, *pk = json_array(), *db = json_array(), *wh = json_array();
