@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+void
+cosign_record_key(const char *repo, const char *digest,
+    char key[COSIGN_KEY_LEN])
+{
+	snprintf(key, COSIGN_KEY_LEN, "sig:%s@%s", repo, digest);
+}
+
 int
 cosign_sig_tag(const char *digest, char *tag, size_t len)
 {

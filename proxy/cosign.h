@@ -17,6 +17,14 @@
 /* Largest payload read: real ones are a few hundred bytes. */
 #define COSIGN_MAX_PAYLOAD	(64u << 10)
 
+/*
+ * Where the outcome of checking repository@digest is kept in the store's
+ * images database: per repository, as cosign looks for the signature in
+ * the image's own. Fits in COSIGN_KEY_LEN.
+ */
+#define COSIGN_KEY_LEN	400
+void	cosign_record_key(const char *repo, const char *digest,
+	    char key[COSIGN_KEY_LEN]);
 /* "sha256:<hex>" -> "sha256-<hex>.sig". 0 or -1. */
 int	cosign_sig_tag(const char *digest, char *tag, size_t len);
 /*

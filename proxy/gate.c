@@ -1,6 +1,7 @@
 #include "proxy/gate.h"
 #include "proxy/server.h"
 #include "proxy/record.h"
+#include "proxy/cosign.h"
 #include "proxy/gatecache.h"
 #include "scan/verdict.h"
 #include "store/db.h"
@@ -52,11 +53,11 @@ static enum gate_decision
 gate_signature(struct server *srv, struct store *st, const char *repo,
     const char *digest, time_t now, char *msg, size_t len)
 {
-	char			 key[400], *rec = NULL;
+	char			 key[COSIGN_KEY_LEN], *rec = NULL;
 	json_t			*j;
 	enum gate_decision	 d = GATE_SIGN;
 
-	snprintf(key, sizeof(key), "sig:%s@%s", repo, digest);
+	cosign_record_key(repo, digest, key);
 	if (st == NULL || store_digest_get(st, STORE_IMAGES, key, &rec) !=
 	    STORE_OK)
 		return GATE_SIGN;

@@ -247,8 +247,7 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 	}
 }
 
-/* A digest this client can check and put in a path: sha256:<64 hex>. */
-static int
+int
 regclient_digest_ok(const char *d)
 {
 	size_t	i;

@@ -46,6 +46,8 @@ int	regclient_manifest(struct regclient *, const char *repo,
 	    const char *ref, size_t max, char **body, size_t *len,
 	    char digest[72], char *err, size_t errlen);
 
+/* A digest this client can check and put in a path: sha256:<64 hex>. */
+int	regclient_digest_ok(const char *digest);
 /* GET a blob into path, checked against digest. 0 or -1 with err. */
 int	regclient_blob(struct regclient *, const char *repo,
 	    const char *digest, const char *path, unsigned long long max,

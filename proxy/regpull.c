@@ -63,8 +63,7 @@ regpull_blob(struct regclient *rc, const char *repo, const char *dir,
 	char		 path[4096];
 	struct stat	 sb;
 
-	if (dg == NULL || strncmp(dg, "sha256:", 7) != 0 || strlen(dg) != 71 ||
-	    strchr(dg + 7, '/') != NULL) {
+	if (!regclient_digest_ok(dg)) {
 		snprintf(err, errlen, "%s: a descriptor without a sha256 "
 		    "digest", repo);
 		return -1;

@@ -187,7 +187,7 @@ scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
 {
 	const char	*key = j->srv->conf->policy.signature_key;
 	char		 tag[80], sigdg[72], path[4300], why[300] = "";
-	char		*body = NULL, *payload = NULL, rkey[400];
+	char		*body = NULL, *payload = NULL, rkey[COSIGN_KEY_LEN];
 	size_t		 len, i, plen;
 	json_t		*m = NULL, *l, *rec;
 	FILE		*f;
@@ -239,8 +239,7 @@ scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
 			break;
 	}
  record:
-	/* Per repository, as cosign looks for it in the image's own. */
-	snprintf(rkey, sizeof(rkey), "sig:%s@%s", j->repo, j->digest);
+	cosign_record_key(j->repo, j->digest, rkey);
 	rec = json_pack("{s:b, s:I, s:s}", "signed", signed_ok, "checked_at",
 	    (json_int_t)time(NULL), "reason", signed_ok ? "" : why);
 	rv = scanjob_put(j, STORE_IMAGES, rkey, rec ? json_dumps(rec,
