@@ -116,8 +116,10 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	if (st != NULL && digest != NULL)
 		store_meta_get(st, "data_version", ver, sizeof(ver));
 	if (digest != NULL && gatecache_get(srv->gatecache, repo, digest, ver,
-	    now, &deny, msg, len))
+	    now, &deny, msg, len)) {
+		srv->stats.gate_cached++;
 		return deny ? GATE_DENY : GATE_ALLOW;
+	}
 	rec = record_scan_doc(srv, digest, &error);
 	if (rec == NULL && !error && record_in_flight(srv, digest)) {
 		/* Not unknown: its scan trails the push. Never let it by. */
@@ -150,11 +152,24 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 			return d;	/* not cached: decided after the check */
 		v.deny = d == GATE_DENY;
 	}
-	/* The version read before: a newer one was re-matched just now. */
-	if (st != NULL && store_meta_get(st, "data_version", ver,
-	    sizeof(ver)) == STORE_OK)
-		gatecache_put(srv->gatecache, repo, digest, ver, now, v.deny,
-		    msg);
+	/*
+	 * Keyed by the version read after the re-match above, which may
+	 * have found newer data. No advisory data at all is a version too
+	 * (""): such a proxy still judges secrets and misconfigurations.
+	 */
+	if (st != NULL) {
+		switch (store_meta_get(st, "data_version", ver, sizeof(ver))) {
+		case STORE_NOTFOUND:
+			ver[0] = '\0';
+			/* FALLTHROUGH */
+		case STORE_OK:
+			gatecache_put(srv->gatecache, repo, digest, ver, now,
+			    v.deny, msg);
+			break;
+		default:
+			break;	/* cannot tell which data: do not cache */
+		}
+	}
 	return v.deny ? GATE_DENY : GATE_ALLOW;
 }
 

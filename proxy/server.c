@@ -189,6 +189,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "portcullis_gate_decisions_total{decision=\"deny\"} %llu\n"
 	    "# TYPE portcullis_gate_unscanned_total counter\n"
 	    "portcullis_gate_unscanned_total %llu\n"
+	    "# TYPE portcullis_gate_cache_hits_total counter\n"
+	    "portcullis_gate_cache_hits_total %llu\n"
 	    "# TYPE portcullis_layers_scanned_total counter\n"
 	    "portcullis_layers_scanned_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
@@ -210,6 +212,7 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->gate_allowed,
 	    (unsigned long long)st->gate_denied,
 	    (unsigned long long)st->gate_unknown,
+	    (unsigned long long)st->gate_cached,
 	    (unsigned long long)st->layers_scanned, srv->nuploads,
 	    (unsigned long long)st->images_rematched,
 	    (unsigned long long)st->verdicts_changed, srv->nscanjobs);

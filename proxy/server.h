@@ -33,6 +33,7 @@ struct server_stats {
 	uint64_t	gate_allowed;
 	uint64_t	gate_denied;
 	uint64_t	gate_unknown;		/* no scan result recorded */
+	uint64_t	gate_cached;		/* decided from the cache */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */

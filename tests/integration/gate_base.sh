@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl
-tap_plan 8
+tap_plan 10
 
 PX_STATE="$T/state"
 mkdir -p "$T/plain"
@@ -55,6 +55,13 @@ curl -s "http://$P/portcullis/v1/status/team/built/v1" | tr -d ' \n' |
 r=$(pull notbuilt)
 case "$r" in *'(not declared)'*' 403') ok "the same top layer on another base is refused";;
 *) not_ok "the same top layer on another base is refused"; echo "# $r" | head -c 300; echo;; esac
+# No advisory data is imported here: decisions are cached all the same.
+hits() { curl -sf "http://$P/metrics" | sed -n 's/^portcullis_gate_cache_hits_total //p'; }
+h0=$(hits)
+r=$(pull other)
+case "$r" in *'is not an allowed base'*' 403') ok "a second pull is refused the same way";;
+*) not_ok "a second pull is refused the same way"; echo "# $r" | head -c 300; echo;; esac
+expect_eq "and decided from the cache" $((h0 + 1)) "$(hits)"
 expect_eq "the registry itself still has them all" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REG_URL/v2/team/none/manifests/v1")"
 stop_proxy px
