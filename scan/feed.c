@@ -13,10 +13,10 @@
 /* Spilled bytes handed to the scanner per read. */
 #define FEED_SPILL_READ	(256u << 10)
 /*
- * A spilling feed never holds the upload up, so once its scan is surely
- * reading an archive (FEED_NICE_AFTER bytes in) it yields the CPU to the
- * relay and the registry and catches up afterwards. Not before: a blob
- * that is no archive should be given up on at once, before it spills.
+ * A spilling feed never holds the upload up. Once its scan is surely
+ * reading an archive (FEED_NICE_AFTER bytes in) it runs at a low
+ * priority. Not before: a blob that is no archive should be given up
+ * on at once, before it spills.
  */
 #define FEED_NICE	19
 #define FEED_NICE_AFTER	(1u << 20)
@@ -101,8 +101,14 @@ feed_read(void *arg, const void **buf)
 	/* The previous chunk has been consumed by libarchive by now. */
 	free(f->reading);
 	f->reading = NULL;
-	while (f->head == NULL && f->spill_r == f->spill_w && !f->finished &&
-	    !f->aborted)
+	/*
+	 * Once bytes spill, the scan has fallen behind the upload and
+	 * cannot finish first. Competing for the CPU would only slow the
+	 * push (the relay and the registry need it; a low priority is not
+	 * enough on a busy machine), so the scan waits for the stream to
+	 * end and then catches up from the file at full speed.
+	 */
+	while (f->head == NULL && !f->finished && !f->aborted)
 		pthread_cond_wait(&f->cv, &f->mu);
 	if (f->aborted) {
 		n = -1;
@@ -242,7 +248,7 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 	/* Over the bound, or behind unread spilled bytes: to the file. */
 	if ((f->spill_r < f->spill_w || f->queued + len > f->bound) &&
 	    feed_spill(f, buf, len) == 0) {
-		pthread_cond_signal(&f->cv);
+		/* No wake-up: the scan reads spilled bytes after the end. */
 		rv = 0;
 		goto done;
 	}
@@ -347,6 +353,17 @@ feed_spilled(struct feed *f)
 
 	pthread_mutex_lock(&f->mu);
 	n = f->spilled;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
+uint64_t
+feed_consumed(struct feed *f)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&f->mu);
+	n = f->consumed;
 	pthread_mutex_unlock(&f->mu);
 	return n;
 }

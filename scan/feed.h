@@ -42,6 +42,8 @@ int		 feed_push_force(struct feed *, const void *buf, size_t len);
 size_t		 feed_room(struct feed *);
 /* Bytes that went through the spill file so far. */
 uint64_t	 feed_spilled(struct feed *);
+/* Bytes the scan has taken so far. */
+uint64_t	 feed_consumed(struct feed *);
 /* No more bytes: the scan finishes with what it has. */
 void		 feed_finish(struct feed *);
 /* Give up: the scan ends with an error as soon as it next reads. */

@@ -67,6 +67,7 @@ main(void)
 	char			 layer[300], buf[3000];
 	FILE			*fp;
 	size_t			 n, maxq = 0, bound = 64 * 1024;
+	uint64_t		 pushed;
 
 	log_init(LOG_LEVEL_ERROR);
 	if (mkdtemp(dir) == NULL)
@@ -118,17 +119,28 @@ main(void)
 	f = feed_start(4096, dir, 1ULL << 30, &lim, done_cb, NULL, &res);
 	fp = fopen(layer, "r");
 	n = 0;
+	pushed = 0;
 	{
 		size_t	refused = 0, r;
 
-		while ((r = fread(buf, 1, sizeof(buf), fp)) > 0)
+		while ((r = fread(buf, 1, sizeof(buf), fp)) > 0) {
 			if (feed_push(f, buf, r) == -1)
 				refused++;
+			pushed += r;
+		}
 		is_int((int)refused, 0, "a spilling feed refuses nothing");
 	}
 	fclose(fp);
 	ok(feed_spilled(f) > 0, "bytes past the bound went to the spill "
 	    "file (%llu)", (unsigned long long)feed_spilled(f));
+	/*
+	 * Behind the upload, the scan leaves the CPU to it until the
+	 * stream ends: given ample time, it has read no spilled byte.
+	 */
+	usleep(500000);
+	ok(feed_consumed(f) <= pushed - feed_spilled(f), "a scan that fell "
+	    "behind waits for the stream's end (%llu of %llu read)",
+	    (unsigned long long)feed_consumed(f), (unsigned long long)pushed);
 	feed_finish(f);
 	wait_done(&res);
 	feed_join(f);
