@@ -1,7 +1,7 @@
 /*
  * Embedded secrets in file contents. Each rule is a literal anchor
- * (found with memmem) plus a check of the characters that must follow,
- * so one pass over the bytes per anchor finds them all. Findings name
+ * plus a check of the characters that must follow; one pass over the
+ * bytes finds every anchor. Findings name
  * the file and line; the value is redacted to its first four characters
  * and its length.
  */
