@@ -3,6 +3,8 @@
 #include "proxy/record.h"
 #include "proxy/cosign.h"
 #include "proxy/gatecache.h"
+#include "proxy/scanjob.h"
+#include "scan/layer.h"
 #include "scan/verdict.h"
 #include "store/db.h"
 #include "conf/conf.h"
@@ -101,6 +103,36 @@ gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
 	free(base);
 }
 
+/*
+ * An image judged from layer results an older scanner made may hide
+ * what this one finds. Under `unknown_images: scan` the proxy has an
+ * account to pull it with: rescan it in the background, while pulls go
+ * on being decided from the results at hand (never worse than before
+ * the upgrade). The next judgement after the rescan uses the new ones.
+ */
+static void
+gate_rescan_stale(struct server *srv, json_t *doc, const char *repo,
+    const char *digest)
+{
+	json_int_t	 v = json_integer_value(json_object_get(doc, "scanner"));
+	char		 err[200];
+
+	/* Image documents only: an index is judged through its children. */
+	if (digest == NULL || v >= LAYER_SCANNER_VERSION ||
+	    json_object_get(doc, "layer_digests") == NULL ||
+	    policy_rule_for(&srv->conf->policy, repo)->unknown !=
+	    POLICY_UNKNOWN_SCAN)
+		return;
+	if (scanjob_wait(srv, SCANJOB_IMAGE, repo, digest, NULL, NULL, err,
+	    sizeof(err)) == -1)
+		log_info("gate: %s@%s was scanned by scanner version %lld; "
+		    "no rescan yet: %s", repo, digest, (long long)v, err);
+	else
+		log_info("gate: %s@%s was scanned by scanner version %lld, "
+		    "this is %d: rescanning it", repo, digest, (long long)v,
+		    LAYER_SCANNER_VERSION);
+}
+
 enum gate_decision
 gate_manifest(struct server *srv, const char *repo, const char *digest,
     char *msg, size_t len)
@@ -133,6 +165,7 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	}
 	scan = json_loads(rec, 0, NULL);
 	free(rec);
+	gate_rescan_stale(srv, scan, repo, digest);
 	gate_base_by_layers(srv, st, scan, repo, digest);
 	verdict_eval(scan, &srv->conf->policy, repo, now, &v);
 	json_decref(scan);

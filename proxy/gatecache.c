@@ -94,3 +94,15 @@ gatecache_put(struct gatecache *c, const char *repo, const char *digest,
 	e->deny = deny;
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
+
+void
+gatecache_forget(struct gatecache *c, const char *repo, const char *digest)
+{
+	struct gatecache_entry *e;
+
+	if (c == NULL)
+		return;
+	e = gatecache_slot(c, repo, digest);
+	if (strcmp(e->repo, repo) == 0 && strcmp(e->digest, digest) == 0)
+		e->at = 0;
+}

@@ -108,6 +108,15 @@ record_build(struct store *st, json_t *man, const char *digest, int *error)
 		cfgjson = json_string_value(json_object_get(cfgrec, "config"));
 	out = imagescan_report(layers, got, cfgjson, cfgjson ?
 	    strlen(cfgjson) : 0, st, digest);
+	/* The oldest scan behind it: if older than this build, a rescan. */
+	if (out != NULL) {
+		int	oldest = LAYER_SCANNER_VERSION;
+
+		for (i = 0; i < got; i++)
+			if (layers[i]->scanner < oldest)
+				oldest = layers[i]->scanner;
+		json_object_set_new(out, "scanner", json_integer(oldest));
+	}
  done:
 	for (i = 0; i < got; i++) {
 		layer_result_free(layers[i]);

@@ -1,5 +1,6 @@
 #include "proxy/scanjob.h"
 #include "proxy/cosign.h"
+#include "proxy/gatecache.h"
 #include "proxy/regclient.h"
 #include "proxy/record.h"
 #include "proxy/regpull.h"
@@ -340,6 +341,9 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 			if (store_digest_put(st, j->puts[i].db, j->puts[i].key,
 			    j->puts[i].val) != STORE_OK)
 				why = "cannot record the scan";
+	/* New results: a cached decision was made without them. */
+	if (why == NULL)
+		gatecache_forget(j->srv->gatecache, j->repo, j->digest);
 	if (why == NULL && j->kind == SCANJOB_SIGNATURE)
 		log_info("scan: %s@%s cosign signature checked", j->repo,
 		    j->digest);
@@ -391,8 +395,10 @@ scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
 		srv->nscanjobs++;
 		log_info("scan: %s@%s: %s", repo, digest, kind ==
 		    SCANJOB_SIGNATURE ? "checking its cosign signature" :
-		    "never seen: pulling it to scan");
+		    "pulling it to scan");
 	}
+	if (cb == NULL)
+		return 0;	/* nobody waits for it */
 	if ((nw = reallocarray(j->w, j->nw + 1, sizeof(*nw))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

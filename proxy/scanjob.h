@@ -24,8 +24,8 @@ typedef void (*scanjob_cb)(void *arg, const char *err);
 
 /*
  * Call cb(arg, ...) on the loop once repository@digest is scanned,
- * starting the scan unless one is running. -1 (err filled) when no
- * scan can start: too many running, or no thread.
+ * starting the scan unless one is running (cb NULL: only that). -1
+ * (err filled) when no scan can start: too many running, or no thread.
  */
 int	scanjob_wait(struct server *, enum scanjob_kind,
 	    const char *repository, const char *digest, scanjob_cb, void *arg,

@@ -315,6 +315,7 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 	int			 rv = -1;
 
 	memset(r, 0, sizeof(*r));
+	r->scanner = LAYER_SCANNER_VERSION;
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.lim = lim;

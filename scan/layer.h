@@ -17,6 +17,14 @@
 #include "scan/finding.h"
 #include "scan/pkg.h"
 
+/*
+ * What this build's layer scan finds. Bump it with every change that
+ * makes older results miss something (a new cataloger or secret rule):
+ * layer results remember the version that made them (0: before there
+ * was one), so a proxy can rescan images judged from older results.
+ */
+#define LAYER_SCANNER_VERSION	1
+
 struct layer_limits {
 	uint64_t	max_uncompressed;	/* bytes of tar */
 	uint64_t	max_entries;
@@ -44,6 +52,7 @@ struct layer_result {
 	char			 os_path[64];
 	struct findings		 findings;	/* secrets, limits, errors */
 	int			 complete;	/* read to the end, no error */
+	int			 scanner;	/* LAYER_SCANNER_VERSION then */
 };
 
 /* Returns bytes placed in *buf, 0 at the end, -1 on error. */

@@ -41,8 +41,9 @@ layerjson_dump(const struct layer_result *r)
 		json_array_append_new(fi, json_pack("[i, s, s, i, s]",
 		    (int)f->kind, f->rule, f->path, (int)f->line, f->detail));
 	}
-	j = json_pack("{s:s, s:b, s:o, s:o, s:o, s:o, s:{s:b, s:s, s:s, "
+	j = json_pack("{s:s, s:b, s:i, s:o, s:o, s:o, s:o, s:{s:b, s:s, s:s, "
 	    "s:s, s:s}}", "digest", r->digest, "complete", r->complete,
+	    "scanner", r->scanner,
 	    "pkgs", pk, "dbs", db, "whiteouts", wh, "findings", fi, "os",
 	    "found", r->os.found, "id", r->os.id, "version_id",
 	    r->os.version_id, "pretty", r->os.pretty, "path", r->os_path);
@@ -71,6 +72,7 @@ layerjson_load(const char *json, struct layer_result *r)
 	    json_string_value(json_object_get(j, "digest")) ?
 	    json_string_value(json_object_get(j, "digest")) : "");
 	r->complete = json_is_true(json_object_get(j, "complete"));
+	r->scanner = (int)json_integer_value(json_object_get(j, "scanner"));
 	json_array_foreach(json_object_get(j, "pkgs"), i, x)
 		if (pkglist_add(&r->pkgs, (enum pkg_type)json_integer_value(
 		    json_array_get(x, 0)), lj_str(x, 1), lj_str(x, 2),
