@@ -8,14 +8,14 @@ secs=${1:-20}
 out=${TMPDIR:-/tmp}/portcullis-fuzz-build
 mkdir -p "$out"
 command -v clang >/dev/null 2>&1 || { echo "1..0 # SKIP clang not installed"; exit 0; }
-CF="-g -O1 -fsanitize=fuzzer,address,undefined -I$top"
+CF="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I$top"
 SRC_SCAN="$top/scan/version.c $top/scan/version_dpkg.c $top/scan/version_rpm.c
     $top/scan/version_maven.c $top/scan/version_gem.c
     $top/scan/version_apk.c $top/scan/version_semver.c $top/scan/version_pep440.c"
 SRC_OSV="$SRC_SCAN $top/scan/cvss.c $top/scan/osv.c $top/scan/vulnmatch.c
     $top/store/db.c $top/conf/log.c"
 n=0
-echo "1..3"
+echo "1..4"
 build_run() {
 	name=$1; srcs=$2; libs=$3; seeds=$4
 	n=$((n + 1))
@@ -39,3 +39,4 @@ SRC_CATALOG="$top/scan/catalog.c $top/scan/catalog_dpkg.c $top/scan/catalog_apk.
     $top/scan/catalog_rpm.c $top/scan/osrelease.c $top/scan/pkg.c $top/scan/finding.c
     $top/conf/log.c"
 build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"
+build_run fuzz_secrets "$top/scan/secrets.c $top/scan/finding.c" "" "$top/tests/fuzz/seeds/secrets/*"
