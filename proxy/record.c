@@ -183,10 +183,14 @@ record_index(struct server *srv, json_t *index, int *error)
 	return NULL;
 }
 
-/* New advisory data changed an image's findings: say so once. */
+/*
+ * An image's findings were made again (cause: "advisory-data", new
+ * data re-matched; "rescan", its layers scanned again): say what
+ * changed, once, and tell the webhooks if the decision flipped.
+ */
 static void
 record_changed(struct server *srv, const char *digest, const char *old,
-    json_t *now)
+    json_t *now, const char *cause)
 {
 	json_t	*was = json_loads(old, 0, NULL);
 	json_t	*a = json_object_get(json_object_get(was, "summary"), "critical");
@@ -195,15 +199,16 @@ record_changed(struct server *srv, const char *digest, const char *old,
 
 	const char	*repo = json_string_value(json_object_get(now,
 			    "repository"));
+	const char	*what = strcmp(cause, "rescan") == 0 ? "a rescan" :
+			    "new advisory data";
 	struct verdict	 before, after;
 	char		*ev;
 	json_t		*e;
 
-	srv->stats.images_rematched++;
 	if (!json_equal(json_object_get(was, "vulnerabilities"),
 	    json_object_get(now, "vulnerabilities")))
-		log_info("re-evaluated %s with new advisory data: critical "
-		    "%lld -> %lld, high %lld -> %lld", digest,
+		log_info("re-evaluated %s after %s: critical "
+		    "%lld -> %lld, high %lld -> %lld", digest, what,
 		    (long long)json_integer_value(a), (long long)
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
@@ -215,16 +220,16 @@ record_changed(struct server *srv, const char *digest, const char *old,
 	    &after);
 	if (before.deny != after.deny) {
 		srv->stats.verdicts_changed++;
-		log_info("verdict for %s (%s) changed with new advisory data: "
-		    "%s -> %s", digest, repo ? repo : "?", before.deny ? "deny" :
+		log_info("verdict for %s (%s) changed after %s: %s -> %s",
+		    digest, repo ? repo : "?", what, before.deny ? "deny" :
 		    "allow", after.deny ? "deny" : "allow");
 	}
 	if (before.deny != after.deny && srv->conf->nwebhooks > 0) {
-		e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "event",
+		e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
 		    "verdict-changed", "digest", digest, "repository",
 		    repo ? repo : "", "before", before.deny ? "deny" : "allow",
 		    "after", after.deny ? "deny" : "allow", "reasons",
-		    after.message);
+		    after.message, "cause", cause);
 		if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
 			notify_webhooks(srv, ev);
 			free(ev);
@@ -259,7 +264,8 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 		    strcmp(json_string_value(json_object_get(j,
 		    "data_version")), ver) != 0 &&
 		    imagescan_rematch(j, st) == 0) {
-			record_changed(srv, digest, rec, j);
+			srv->stats.images_rematched++;
+			record_changed(srv, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));
 			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
 				store_digest_put(st, STORE_IMAGES, digest, doc);
@@ -409,4 +415,26 @@ record_find_base(struct server *srv, json_t *doc, const char *digest,
 		return NULL;
 	}
 	return b.best;
+}
+
+void
+record_rescanned(struct server *srv, const char *digest, const char *old)
+{
+	char	*doc = NULL;
+	json_t	*was = json_loads(old, 0, NULL), *now = NULL;
+	int	 error;
+
+	/* Never judged before (a first scan): nothing changed. */
+	if (was == NULL || json_is_true(json_object_get(was, "pending")))
+		goto done;
+	/* The scan left the image pending: build its document now. */
+	if ((doc = record_scan_doc(srv, digest, &error)) == NULL)
+		goto done;
+	if ((now = json_loads(doc, 0, NULL)) != NULL &&
+	    !json_is_true(json_object_get(now, "pending")))
+		record_changed(srv, digest, old, now, "rescan");
+ done:
+	json_decref(was);
+	json_decref(now);
+	free(doc);
 }

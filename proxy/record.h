@@ -25,6 +25,13 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
  */
 char	*record_scan_doc(struct server *, const char *digest, int *error);
 /*
+ * An image was scanned again and left pending; old is its document
+ * from before. If it had been judged, judge it now and report a
+ * changed verdict as new advisory data would (log, /metrics, webhooks).
+ */
+void	 record_rescanned(struct server *, const char *digest,
+	    const char *old);
+/*
  * A manifest pushed through the proxy whose document cannot be built
  * yet because a layer of it (or of an index's image) is still being
  * scanned: 1, else 0.

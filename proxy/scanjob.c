@@ -326,6 +326,7 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 	struct scanjob	*j = arg;
 	struct store	*st;
 	const char	*why = NULL;
+	char		*old = NULL;
 	size_t		 i;
 
 	pthread_join(j->thr, NULL);
@@ -335,12 +336,17 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 		why = j->err;
 	else if ((st = server_store(j->srv)) == NULL)
 		why = "the scan store is unavailable";
-	else
+	else {
+		/* A rescan may replace a judged document: keep it. */
+		if (j->kind == SCANJOB_IMAGE && store_digest_get(st,
+		    STORE_IMAGES, j->digest, &old) != STORE_OK)
+			old = NULL;
 		/* Layers first: a manifest record must find its layers. */
 		for (i = 0; i < j->nputs && why == NULL; i++)
 			if (store_digest_put(st, j->puts[i].db, j->puts[i].key,
 			    j->puts[i].val) != STORE_OK)
 				why = "cannot record the scan";
+	}
 	/* New results: a cached decision was made without them. */
 	if (why == NULL)
 		gatecache_forget(j->srv->gatecache, j->repo, j->digest);
@@ -351,10 +357,13 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 		j->srv->stats.layers_scanned += j->nlayers;
 		log_info("scan: %s@%s pulled and scanned (%zu layers)",
 		    j->repo, j->digest, j->nlayers);
+		if (old != NULL)
+			record_rescanned(j->srv, j->digest, old);
 	} else
 		log_warnx("scan: %s@%s: %s", j->repo, j->digest, why);
 	for (i = 0; i < j->nw; i++)
 		j->w[i].cb(j->w[i].arg, why);
+	free(old);
 	scanjob_free(j);
 }
 

@@ -4,14 +4,15 @@
 # cataloger would have written it (no "scanner", no lodash); under
 # `unknown_images: scan` the proxy decides the next pull from it (no
 # worse than before the upgrade), rescans the image in the background
-# with its own account, and then refuses it for lodash's advisory. Real
-# registry, real skopeo, real lodash 4.17.20.
+# with its own account, reports the flipped verdict (log, /metrics,
+# webhook) and then refuses it for lodash's advisory. Real registry,
+# real skopeo, real lodash 4.17.20.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm python3
 [ -x "${STOREEDIT:-}" ] || STOREEDIT=$(dirname "$PORTCULLIS")/tests/tools/storeedit
 [ -x "$STOREEDIT" ] || skip_all "tests/tools/storeedit is not built"
-tap_plan 9
+tap_plan 12
 
 PXS="$T/state"
 PX_STATE=$PXS
@@ -41,7 +42,12 @@ del r["scanner"]
 r["pkgs"] = [p for p in r["pkgs"] if p[1] != "lodash"]
 print(json.dumps(r))' | "$STOREEDIT" "$PXS" put layers "$layer" || bail "cannot rewrite the layer record"
 
-start_proxy px2 "$REG_URL" "$POLICY"
+HP=$(free_port)
+"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
+PIDS="$PIDS $!"
+start_proxy px2 "$REG_URL" "webhooks:
+  - http://127.0.0.1:$HP/portcullis
+$POLICY"
 P="127.0.0.1:$PX_PORT"
 pull() { curl -s -o "$T/pull.out" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$P/v2/team/app/manifests/v1"; }
@@ -50,6 +56,18 @@ n=$(wait_metric "$P" portcullis_layers_scanned_total 1)
 expect_eq "the proxy rescanned the image's layer in the background" 1 "$n"
 grep -q "team/app@sha256:.* was scanned by scanner version 0, this is 1: rescanning it" "$T/px2.log" &&
     ok "its log says why it rescans" || not_ok "its log says why it rescans"
+grep -q "verdict for sha256:.* (team/app) changed after a rescan: allow -> deny" "$T/px2.log" &&
+    ok "and that the verdict flipped" || not_ok "and that the verdict flipped"
+expect_eq "/metrics counts the flip" 1 \
+    "$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_verdicts_changed_total //p')"
+i=0
+while [ $i -lt 50 ] && ! grep -q verdict-changed "$T/hooks.jsonl" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny".*"cause":"rescan"' "$T/hooks.jsonl" 2>/dev/null &&
+    ok "the webhook is told, naming the rescan as the cause" ||
+    { not_ok "the webhook is told, naming the rescan as the cause"; sed 's/^/# /' "$T/hooks.jsonl" 2>/dev/null; }
 curl -s "http://$P/portcullis/v1/status/team/app/v1" > "$T/status.json"
 grep -q 'GHSA-35jh-r3h4-6jhm' "$T/status.json" &&
     ok "the report now has lodash's advisory" || not_ok "the report now has lodash's advisory"
