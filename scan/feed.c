@@ -346,24 +346,11 @@ feed_join(struct feed *f)
 	free(f);
 }
 
-uint64_t
-feed_spilled(struct feed *f)
+void
+feed_counts(struct feed *f, uint64_t *spilled, uint64_t *consumed)
 {
-	uint64_t	n;
-
 	pthread_mutex_lock(&f->mu);
-	n = f->spilled;
+	*spilled = f->spilled;
+	*consumed = f->consumed;
 	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-uint64_t
-feed_consumed(struct feed *f)
-{
-	uint64_t	n;
-
-	pthread_mutex_lock(&f->mu);
-	n = f->consumed;
-	pthread_mutex_unlock(&f->mu);
-	return n;
 }

@@ -40,10 +40,9 @@ int		 feed_push(struct feed *, const void *buf, size_t len);
 int		 feed_push_force(struct feed *, const void *buf, size_t len);
 /* Bytes free before the bound. */
 size_t		 feed_room(struct feed *);
-/* Bytes that went through the spill file so far. */
-uint64_t	 feed_spilled(struct feed *);
-/* Bytes the scan has taken so far. */
-uint64_t	 feed_consumed(struct feed *);
+/* Bytes that went through the spill file, and that the scan took, so far. */
+void		 feed_counts(struct feed *, uint64_t *spilled,
+		    uint64_t *consumed);
 /* No more bytes: the scan finishes with what it has. */
 void		 feed_finish(struct feed *);
 /* Give up: the scan ends with an error as soon as it next reads. */

@@ -67,7 +67,7 @@ main(void)
 	char			 layer[300], buf[3000];
 	FILE			*fp;
 	size_t			 n, maxq = 0, bound = 64 * 1024;
-	uint64_t		 pushed;
+	uint64_t		 pushed, spilled, consumed;
 
 	log_init(LOG_LEVEL_ERROR);
 	if (mkdtemp(dir) == NULL)
@@ -131,16 +131,17 @@ main(void)
 		is_int((int)refused, 0, "a spilling feed refuses nothing");
 	}
 	fclose(fp);
-	ok(feed_spilled(f) > 0, "bytes past the bound went to the spill "
-	    "file (%llu)", (unsigned long long)feed_spilled(f));
 	/*
 	 * Behind the upload, the scan leaves the CPU to it until the
 	 * stream ends: given ample time, it has read no spilled byte.
 	 */
 	usleep(500000);
-	ok(feed_consumed(f) <= pushed - feed_spilled(f), "a scan that fell "
-	    "behind waits for the stream's end (%llu of %llu read)",
-	    (unsigned long long)feed_consumed(f), (unsigned long long)pushed);
+	feed_counts(f, &spilled, &consumed);
+	ok(spilled > 0, "bytes past the bound went to the spill file (%llu)",
+	    (unsigned long long)spilled);
+	ok(consumed <= pushed - spilled, "a scan that fell behind waits for "
+	    "the stream's end (%llu of %llu read)",
+	    (unsigned long long)consumed, (unsigned long long)pushed);
 	feed_finish(f);
 	wait_done(&res);
 	feed_join(f);
