@@ -50,11 +50,7 @@ done
 grep -q 'monitor: advisory data .*: 2 images re-evaluated, 1 verdicts changed' "$T/px.log" &&
     ok "without any pull: both images re-evaluated, one changed" ||
     { not_ok "without any pull: both images re-evaluated, one changed"; grep monitor "$T/px.log" | sed 's/^/# /'; }
-i=0
-while [ $i -lt 50 ] && ! grep -q verdict-changed "$T/hooks.jsonl" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl"
 grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny"' "$T/hooks.jsonl" 2>/dev/null &&
     ok "the webhook was told team/app flipped to deny" ||
     { not_ok "the webhook was told team/app flipped to deny"; sed 's/^/# /' "$T/hooks.jsonl" 2>/dev/null; }

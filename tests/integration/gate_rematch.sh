@@ -43,11 +43,7 @@ n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_images_rematched_total 
 [ "${n:-0}" -ge 1 ] && grep -q 're-evaluated sha256:.*high 0 -> 1' "$T/px.log" &&
     ok "re-matched without rescanning, and the change logged" ||
     { not_ok "re-matched without rescanning, and the change logged"; grep re-eval "$T/px.log" | sed 's/^/# /'; }
-i=0
-while [ $i -lt 50 ] && ! grep -q verdict-changed "$T/hooks.jsonl" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl"
 grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny","reasons":"blocked by policy' "$T/hooks.jsonl" 2>/dev/null &&
     ok "the webhook was told: team/app went from allow to deny, and why" ||
     { not_ok "the webhook was told: team/app went from allow to deny, and why"; cat "$T/hooks.jsonl" 2>/dev/null | sed 's/^/# /'; }

@@ -60,11 +60,7 @@ grep -q "verdict for sha256:.* (team/app) changed after a rescan: allow -> deny"
     ok "and that the verdict flipped" || not_ok "and that the verdict flipped"
 expect_eq "/metrics counts the flip" 1 \
     "$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_verdicts_changed_total //p')"
-i=0
-while [ $i -lt 50 ] && ! grep -q verdict-changed "$T/hooks.jsonl" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl"
 grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny".*"cause":"rescan"' "$T/hooks.jsonl" 2>/dev/null &&
     ok "the webhook is told, naming the rescan as the cause" ||
     { not_ok "the webhook is told, naming the rescan as the cause"; sed 's/^/# /' "$T/hooks.jsonl" 2>/dev/null; }

@@ -216,6 +216,16 @@ wait_metric() {
 	echo "${v:-0}"
 }
 
+# wait_hook FILE: until tests/tools/hooksrv has written a verdict-changed
+# event to FILE (5 s at most: webhooks are fire and forget).
+wait_hook() {
+	wh=0
+	while [ $wh -lt 50 ] && ! grep -q verdict-changed "$1" 2>/dev/null; do
+		sleep 0.1
+		wh=$((wh + 1))
+	done
+}
+
 # start_nginx UPSTREAM_PORT -> NG_PORT: nginx as a plain streaming reverse
 # proxy in front of the registry, the baseline the benchmarks compare to.
 start_nginx() {
