@@ -1282,6 +1282,11 @@ session_status_reply(struct session *s)
 		session_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
 		session_annotate(ann, "dev.portcullis.data-version",
 		    json_string_value(json_object_get(doc, "data_version")));
+		/* Older than this build's: a rescan may find more. */
+		snprintf(num, sizeof(num), "%lld", (long long)
+		    json_integer_value(json_object_get(doc, "scanner")));
+		session_annotate(ann, "dev.portcullis.scanner-version",
+		    json_object_get(doc, "scanner") ? num : "");
 		sum = json_object_get(doc, "summary");
 		for (i = 0; i < 6; i++) {
 			char key[64];

@@ -12,7 +12,7 @@
 need docker-registry skopeo curl npm python3
 [ -x "${STOREEDIT:-}" ] || STOREEDIT=$(dirname "$PORTCULLIS")/tests/tools/storeedit
 [ -x "$STOREEDIT" ] || skip_all "tests/tools/storeedit is not built"
-tap_plan 12
+tap_plan 14
 
 PXS="$T/state"
 PX_STATE=$PXS
@@ -51,6 +51,10 @@ $POLICY"
 P="127.0.0.1:$PX_PORT"
 pull() { curl -s -o "$T/pull.out" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$P/v2/team/app/manifests/v1"; }
+curl -s "http://$P/portcullis/v1/status/team/app/v1" > "$T/status0.json"
+grep -q '"dev.portcullis.scanner-version": "0"' "$T/status0.json" &&
+    ok "its annotations name the older scanner" ||
+    { not_ok "its annotations name the older scanner"; head -c 600 "$T/status0.json" | sed 's/^/# /'; }
 expect_eq "meanwhile a pull is decided from the older results" 200 "$(pull)"
 n=$(wait_metric "$P" portcullis_layers_scanned_total 1)
 expect_eq "the proxy rescanned the image's layer in the background" 1 "$n"
@@ -67,6 +71,9 @@ grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","af
 curl -s "http://$P/portcullis/v1/status/team/app/v1" > "$T/status.json"
 grep -q 'GHSA-35jh-r3h4-6jhm' "$T/status.json" &&
     ok "the report now has lodash's advisory" || not_ok "the report now has lodash's advisory"
+grep -q '"dev.portcullis.scanner-version": "1"' "$T/status.json" &&
+    ok "made by this scanner, its annotations say" ||
+    { not_ok "made by this scanner, its annotations say"; head -c 600 "$T/status.json" | sed 's/^/# /'; }
 expect_eq "and the next pull is refused at once (no stale cached decision)" 403 "$(pull)"
 grep -q 'GHSA-35jh-r3h4-6jhm' "$T/pull.out" && ok "naming the advisory" ||
     { not_ok "naming the advisory"; sed 's/^/# /' "$T/pull.out" | head -5; }
