@@ -15,9 +15,7 @@ mkdir -p "$T/plain"
 cp -rL /etc/ssl/certs "$T/plain/"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-app" v1 "$T/app"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-clean" v1 "$T/plain"
-HP=$(free_port)
-"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
-PIDS="$PIDS $!"
+start_hooksrv
 start_registry reg
 start_proxy px "$REG_URL" "webhooks:
   - http://127.0.0.1:$HP/portcullis

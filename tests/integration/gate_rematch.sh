@@ -13,9 +13,7 @@ PXS="$T/state"
 PX_STATE=$PXS
 npm_module "$T/app/app" lodash 4.17.20
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/app"
-HP=$(free_port)
-"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
-PIDS="$PIDS $!"
+start_hooksrv
 start_registry reg
 start_proxy px "$REG_URL" "webhooks:
   - http://127.0.0.1:$HP/portcullis

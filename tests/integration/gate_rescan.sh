@@ -42,9 +42,7 @@ del r["scanner"]
 r["pkgs"] = [p for p in r["pkgs"] if p[1] != "lodash"]
 print(json.dumps(r))' | "$STOREEDIT" "$PXS" put layers "$layer" || bail "cannot rewrite the layer record"
 
-HP=$(free_port)
-"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
-PIDS="$PIDS $!"
+start_hooksrv
 start_proxy px2 "$REG_URL" "webhooks:
   - http://127.0.0.1:$HP/portcullis
 $POLICY"

@@ -216,6 +216,14 @@ wait_metric() {
 	echo "${v:-0}"
 }
 
+# start_hooksrv -> HP: tests/tools/hooksrv on a free port, writing each
+# webhook event it receives to $T/hooks.jsonl.
+start_hooksrv() {
+	HP=$(free_port)
+	"$HOOKSRV" "$HP" "$T/hooks.jsonl" 2>"$T/hooksrv.log" &
+	PIDS="$PIDS $!"
+}
+
 # wait_hook FILE: until tests/tools/hooksrv has written a verdict-changed
 # event to FILE (5 s at most: webhooks are fire and forget).
 wait_hook() {
