@@ -103,7 +103,7 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	    strcmp(ver, m->version) == 0)
 		return;
 	memcpy(m->version, ver, sizeof(m->version));
-	if (store_digest_each(st, STORE_IMAGES, monitor_collect, m) == -1) {
+	if (store_digest_each(st, STORE_IMAGES, NULL, monitor_collect, m) == -1) {
 		log_warnx("monitor: cannot list the recorded images");
 		monitor_clear(m);
 		m->version[0] = '\0';	/* try again next tick */

@@ -39,6 +39,45 @@ record_layer_digests(json_t *man)
 	return ld;
 }
 
+/*
+ * The first layer of an image record: of its judged layers, or of the
+ * manifest a pending record keeps. NULL for an index or junk.
+ */
+static const char *
+record_first_layer(json_t *doc)
+{
+	json_t	*ld = json_object_get(doc, "layer_digests");
+
+	if (ld != NULL)
+		return json_string_value(json_array_get(ld, 0));
+	return json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_object_get(doc, "manifest"), "layers"), 0),
+	    "digest"));
+}
+
+int
+record_base_key(const char *first_layer, const char *digest, char *out,
+    size_t len)
+{
+	if (first_layer == NULL || digest == NULL ||
+	    snprintf(out, len, RECORD_BASE_PREFIX "%s@%s", first_layer,
+	    digest) >= (int)len)
+		return -1;
+	return 0;
+}
+
+/* File digest under its first layer, where a base search looks. */
+static void
+record_base_index(struct store *st, json_t *doc, const char *digest)
+{
+	char	key[RECORD_BASE_KEY_LEN];
+
+	if (record_base_key(record_first_layer(doc), digest, key,
+	    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES, key,
+	    "1") != STORE_OK)
+		log_warnx("record: cannot index %s by its first layer", digest);
+}
+
 void
 record_manifest(struct server *srv, const char *repo, const char *digest,
     struct evbuffer *body)
@@ -61,6 +100,12 @@ record_manifest(struct server *srv, const char *repo, const char *digest,
 		goto done;
 	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
 		log_warnx("record: cannot remember manifest %s", digest);
+	else {
+		json_t *pending = json_pack("{s:O}", "manifest", m);
+
+		record_base_index(st, pending, digest);
+		json_decref(pending);
+	}
  done:
 	free(doc);
 	json_decref(m);
@@ -357,6 +402,7 @@ struct record_base {
 	const char		*self;
 	char			*best;		/* "repository@digest" */
 	size_t			 bestlen;	/* its number of layers */
+	json_t			*found;		/* digests under its first layer */
 };
 
 static int
@@ -397,12 +443,28 @@ record_base_cb(const char *digest, const char *json, void *arg)
 	return 0;
 }
 
+/* An index key under the first layer: keep the image digest it names. */
+static int
+record_base_found(const char *key, const char *val, void *arg)
+{
+	struct record_base	*b = arg;
+	const char		*at = strrchr(key, '@');
+
+	(void)val;
+	if (at != NULL && strcmp(at + 1, b->self) != 0)
+		json_array_append_new(b->found, json_string(at + 1));
+	return 0;
+}
+
 char *
 record_find_base(struct server *srv, json_t *doc, const char *digest,
     const struct policy_rule *rule)
 {
 	struct store		*st = server_store(srv);
 	struct record_base	 b;
+	char			 prefix[RECORD_BASE_KEY_LEN], *rec, *best = NULL;
+	json_t			*d;
+	size_t			 i;
 
 	memset(&b, 0, sizeof(b));
 	b.rule = rule;
@@ -410,11 +472,81 @@ record_find_base(struct server *srv, json_t *doc, const char *digest,
 	b.self = digest;
 	if (st == NULL || json_array_size(b.layers) < 2 || rule->nbases == 0)
 		return NULL;
-	if (store_digest_each(st, STORE_IMAGES, record_base_cb, &b) == -1) {
-		free(b.best);
+	if (record_base_key(json_string_value(json_array_get(b.layers, 0)),
+	    "", prefix, sizeof(prefix)) == -1 ||
+	    (b.found = json_array()) == NULL)
 		return NULL;
+	/* Only images sharing its first layer can be its base. */
+	if (store_digest_each(st, STORE_IMAGES, prefix, record_base_found,
+	    &b) == -1)
+		goto done;
+	json_array_foreach(b.found, i, d) {
+		if (store_digest_get(st, STORE_IMAGES, json_string_value(d),
+		    &rec) != STORE_OK)
+			continue;	/* an index entry outliving its image */
+		record_base_cb(json_string_value(d), rec, &b);
+		free(rec);
 	}
-	return b.best;
+	best = b.best;
+	b.best = NULL;
+ done:
+	free(b.best);
+	json_decref(b.found);
+	return best;
+}
+
+/* Stores from before the index: file every recorded image once. */
+static int
+record_base_collect(const char *digest, const char *json, void *arg)
+{
+	json_t	*todo = arg, *j;
+
+	if (strncmp(digest, "sha256:", 7) != 0)
+		return 0;
+	if ((j = json_loads(json, 0, NULL)) != NULL &&
+	    record_first_layer(j) != NULL)
+		json_array_append_new(todo, json_pack("[s, s]", digest,
+		    record_first_layer(j)));
+	json_decref(j);
+	return 0;
+}
+
+int
+record_base_index_build(struct store *st)
+{
+	char	 have[8] = "", key[RECORD_BASE_KEY_LEN];
+	json_t	*todo = json_array(), *e;
+	size_t	 i;
+	int	 rv = -1;
+
+	if (store_meta_get(st, "base_index", have, sizeof(have)) == STORE_OK &&
+	    strcmp(have, "1") == 0) {
+		rv = 0;
+		goto done;
+	}
+	if (todo == NULL || store_digest_each(st, STORE_IMAGES, NULL,
+	    record_base_collect, todo) == -1 || store_write_begin(st) == -1)
+		goto done;
+	/* One transaction: the index is whole, or the next start redoes it. */
+	json_array_foreach(todo, i, e)
+		if (record_base_key(json_string_value(json_array_get(e, 1)),
+		    json_string_value(json_array_get(e, 0)), key,
+		    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES,
+		    key, "1") != STORE_OK) {
+			store_write_abort(st);
+			goto done;
+		}
+	if (store_meta_put(st, "base_index", "1") != STORE_OK ||
+	    store_write_commit(st) != STORE_OK) {
+		store_write_abort(st);
+		goto done;
+	}
+	log_info("record: %zu recorded images indexed by their first layer",
+	    json_array_size(todo));
+	rv = 0;
+ done:
+	json_decref(todo);
+	return rv;
 }
 
 void

@@ -6,8 +6,11 @@
 #ifndef PROXY_RECORD_H
 #define PROXY_RECORD_H
 
+#include <stddef.h>
+
 struct server;
 struct evbuffer;
+struct store;
 
 void	record_manifest(struct server *, const char *repository,
 	    const char *digest, struct evbuffer *body);
@@ -24,6 +27,19 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
  * set when the store could not be read.
  */
 char	*record_scan_doc(struct server *, const char *digest, int *error);
+/*
+ * Images are filed under their first layer (RECORD_BASE_PREFIX
+ * "<layer>@<image>" keys in the images database) so that looking for an
+ * image's base reads only images sharing that layer, not every image.
+ * record_base_key: such a key into out, -1 if none fits.
+ * record_base_index_build: file every image of a store from before the
+ * index, once (meta "base_index"). 0 or -1.
+ */
+#define RECORD_BASE_PREFIX	"base:"
+#define RECORD_BASE_KEY_LEN	200
+int	 record_base_key(const char *first_layer, const char *digest,
+	    char *out, size_t len);
+int	 record_base_index_build(struct store *);
 /*
  * An image was scanned again and left pending; old is its document
  * from before. If it had been judged, judge it now and report a

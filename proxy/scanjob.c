@@ -154,7 +154,7 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
     int depth)
 {
 	json_t	*m, *d;
-	char	 path[4096];
+	char	 path[4096], key[RECORD_BASE_KEY_LEN];
 	size_t	 i;
 	int	 rv = -1;
 
@@ -172,6 +172,11 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 		goto done;
 	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
 	    m));
+	/* Filed under its first layer too, as a push through the proxy is. */
+	if (rv == 0 && record_base_key(json_string_value(json_object_get(
+	    json_array_get(json_object_get(m, "layers"), 0), "digest")),
+	    digest, key, sizeof(key)) == 0)
+		rv = scanjob_put(j, STORE_IMAGES, key, strdup("1"));
  done:
 	json_decref(m);
 	return rv;

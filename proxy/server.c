@@ -7,6 +7,7 @@
 #include "proxy/scanjob.h"
 #include "proxy/monitor.h"
 #include "proxy/gatecache.h"
+#include "proxy/record.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -150,6 +151,10 @@ server_store(struct server *srv)
 	}
 	snprintf(path, sizeof(path), "%s/db", srv->conf->state_dir);
 	srv->store = store_open(path, 0);
+	if (srv->store != NULL && record_base_index_build(srv->store) == -1)
+		log_warnx("cannot index the recorded images by their first "
+		    "layer: bases found by layers may be missed until a "
+		    "restart does it");
 	return srv->store;
 }
 

@@ -482,6 +482,30 @@ store_digest_put(struct store *st, enum store_digest_db which,
 }
 
 enum store_status
+store_digest_del(struct store *st, enum store_digest_db which,
+    const char *digest)
+{
+	MDB_val			 k = { strlen(digest), (void *)digest };
+	MDB_txn			*txn = st->wtxn;
+	enum store_status	 s;
+	int			 rc;
+
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
+		return STORE_NOTFOUND;
+	if (txn == NULL && (rc = store_begin_write(st, &txn)) != 0)
+		return store_rc("begin write", rc);
+	s = store_rc("digest del", mdb_del(txn, store_digest_dbi(st, which),
+	    &k, NULL));
+	if (txn != st->wtxn) {
+		if (s == STORE_OK)
+			s = store_rc("commit", mdb_txn_commit(txn));
+		else
+			mdb_txn_abort(txn);
+	}
+	return s;
+}
+
+enum store_status
 store_digest_get(struct store *st, enum store_digest_db which,
     const char *digest, char **json)
 {
@@ -512,12 +536,14 @@ store_digest_get(struct store *st, enum store_digest_db which,
 
 int
 store_digest_each(struct store *st, enum store_digest_db which,
-    int (*cb)(const char *, const char *, void *), void *arg)
+    const char *prefix, int (*cb)(const char *, const char *, void *),
+    void *arg)
 {
 	MDB_txn		*txn = NULL;
 	MDB_cursor	*cur = NULL;
 	MDB_val		 k, v;
 	char		*dk = NULL, *dv = NULL;
+	size_t		 pl = prefix ? strlen(prefix) : 0;
 	int		 rc, op, ret = -1;
 
 	if ((rc = store_begin_read(st, &txn)) != 0 ||
@@ -526,8 +552,15 @@ store_digest_each(struct store *st, enum store_digest_db which,
 		store_warn("read", rc);
 		goto done;
 	}
-	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
-	    op = MDB_NEXT) {
+	/* Keys sort bytewise: a prefix's keys are one run from its first. */
+	k.mv_size = pl;
+	k.mv_data = (void *)prefix;
+	for (op = pl ? MDB_SET_RANGE : MDB_FIRST; (rc = mdb_cursor_get(cur,
+	    &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0) {
+			rc = MDB_NOTFOUND;	/* past the run */
+			break;
+		}
 		if ((dk = strndup(k.mv_data, k.mv_size)) == NULL ||
 		    (dv = strndup(v.mv_data, v.mv_size)) == NULL)
 			goto done;

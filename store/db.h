@@ -71,8 +71,15 @@ enum store_status store_digest_put(struct store *, enum store_digest_db,
 		    const char *digest, const char *json);
 enum store_status store_digest_get(struct store *, enum store_digest_db,
 		    const char *digest, char **json);
-/* Every stored image verdict, for re-evaluation when data changes. */
+/* Remove a record; STORE_NOTFOUND when there was none. */
+enum store_status store_digest_del(struct store *, enum store_digest_db,
+		    const char *digest);
+/*
+ * Every record whose key starts with prefix (NULL: every record), in
+ * key order, until cb returns -1. 0, or -1 on a read error or cb's -1.
+ */
 int		 store_digest_each(struct store *, enum store_digest_db,
+		    const char *prefix,
 		    int (*cb)(const char *digest, const char *json, void *),
 		    void *arg);
 

@@ -7,7 +7,9 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl
-tap_plan 10
+[ -x "${STOREEDIT:-}" ] || STOREEDIT=$(dirname "$PORTCULLIS")/tests/tools/storeedit
+[ -x "$STOREEDIT" ] || skip_all "tests/tools/storeedit is not built"
+tap_plan 13
 
 PX_STATE="$T/state"
 mkdir -p "$T/plain"
@@ -22,8 +24,12 @@ mkdir -p "$T/app" "$T/other-os"
 echo "the application" > "$T/app/app.txt"
 echo "another distribution" > "$T/other-os/os.txt"
 MKIMAGE_CONFIG='"User":"root"' mkimage "$T/base" v1 "$T/plain"
+base_dg=$MKIMAGE_DIGEST
+base_layer=$(sed -n 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' \
+    "$T/base/blobs/sha256/${base_dg#sha256:}")
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/built" v1 "$T/plain" "$T/app"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/notbuilt" v1 "$T/other-os" "$T/app"
+MKIMAGE_CONFIG='"User":"app2"' mkimage "$T/built2" v1 "$T/plain" "$T/app"
 start_registry reg
 start_proxy px "$REG_URL" "policy:
   allowed_bases:
@@ -65,3 +71,21 @@ expect_eq "and decided from the cache" $((h0 + 1)) "$(hits)"
 expect_eq "the registry itself still has them all" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$REG_URL/v2/team/none/manifests/v1")"
 stop_proxy px
+
+# A store from before images were filed under their first layer: the
+# base's entry and the marker gone. The next start files every recorded
+# image once, so an image built on the base later is still told.
+"$STOREEDIT" "$PX_STATE" del images "base:$base_layer@$base_dg" || bail "cannot drop the index entry"
+"$STOREEDIT" "$PX_STATE" meta base_index 0 || bail "cannot reset the index marker"
+start_proxy px2 "$REG_URL" "policy:
+  allowed_bases:
+    - base/*"
+P="127.0.0.1:$PX_PORT"
+grep -q 'record: [0-9]* recorded images indexed by their first layer' "$T/px2.log" &&
+    ok "an older store is indexed once at start" ||
+    { not_ok "an older store is indexed once at start"; sed 's/^/# /' "$T/px2.log" | tail -5; }
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/built2:v1" \
+    "docker://$P/team/built2:v1" >/dev/null 2>&1 || bail "push built2 failed"
+case "$(pull built2)" in *' 200') ok "an image built on a base recorded before the index pulls";;
+*) not_ok "an image built on a base recorded before the index pulls";; esac
+stop_proxy px2

@@ -53,8 +53,27 @@ main(void)
 	    STORE_OK, "committed verdict visible");
 	free(json);
 	store_digest_put(st, STORE_IMAGES, "sha256:img2", "{\"ok\":false}");
-	store_digest_each(st, STORE_IMAGES, count_cb, &n);
+	store_digest_each(st, STORE_IMAGES, NULL, count_cb, &n);
 	is_int(n, 2, "iteration sees every verdict");
+	store_digest_put(st, STORE_IMAGES, "base:sha256:a@sha256:img1", "1");
+	store_digest_put(st, STORE_IMAGES, "base:sha256:a@sha256:img2", "1");
+	store_digest_put(st, STORE_IMAGES, "base:sha256:ab@sha256:img3", "1");
+	store_digest_put(st, STORE_IMAGES, "base:sha256:b@sha256:img4", "1");
+	n = 0;
+	store_digest_each(st, STORE_IMAGES, "base:sha256:a@", count_cb, &n);
+	is_int(n, 2, "a prefix sees its run of keys, and only it");
+	n = 0;
+	store_digest_each(st, STORE_IMAGES, "base:sha256:c@", count_cb, &n);
+	is_int(n, 0, "a prefix past every key sees none");
+	n = 0;
+	store_digest_each(st, STORE_IMAGES, "base:", count_cb, &n);
+	is_int(n, 4, "a shorter prefix sees them all");
+	is_int(store_digest_del(st, STORE_IMAGES, "base:sha256:b@sha256:img4"),
+	    STORE_OK, "a record is removed");
+	is_int(store_digest_get(st, STORE_IMAGES, "base:sha256:b@sha256:img4",
+	    &json), STORE_NOTFOUND, "and is gone");
+	is_int(store_digest_del(st, STORE_IMAGES, "base:sha256:b@sha256:img4"),
+	    STORE_NOTFOUND, "removing it again says so");
 	ok(store_grow(st) == 0, "map grows between transactions");
 	store_close(rd);
 	store_close(st);
