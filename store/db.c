@@ -557,7 +557,8 @@ store_digest_each(struct store *st, enum store_digest_db which,
 	k.mv_data = (void *)prefix;
 	for (op = pl ? MDB_SET_RANGE : MDB_FIRST; (rc = mdb_cursor_get(cur,
 	    &k, &v, op)) == 0; op = MDB_NEXT) {
-		if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0) {
+		if (pl > 0 && (k.mv_size < pl ||
+		    memcmp(k.mv_data, prefix, pl) != 0)) {
 			rc = MDB_NOTFOUND;	/* past the run */
 			break;
 		}
