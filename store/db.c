@@ -456,22 +456,30 @@ store_digest_dbi(struct store *st, enum store_digest_db which)
 	return which == STORE_LAYERS ? st->layers : st->images;
 }
 
-enum store_status
-store_digest_put(struct store *st, enum store_digest_db which,
+/*
+ * Put json under digest, or remove digest (json NULL): inside the open
+ * write transaction, or in one of its own.
+ */
+static enum store_status
+store_digest_change(struct store *st, enum store_digest_db which,
     const char *digest, const char *json)
 {
 	MDB_val			 k = { strlen(digest), (void *)digest };
-	MDB_val			 v = { strlen(json), (void *)json };
+	MDB_val			 v = { json ? strlen(json) : 0, (void *)json };
 	MDB_txn			*txn = st->wtxn;
 	enum store_status	 s;
 	int			 rc;
 
 	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
-		return STORE_ERROR;
+		return json ? STORE_ERROR : STORE_NOTFOUND;
 	if (txn == NULL && (rc = store_begin_write(st, &txn)) != 0)
 		return store_rc("begin write", rc);
-	s = store_rc("digest put", mdb_put(txn, store_digest_dbi(st, which),
-	    &k, &v, 0));
+	if (json != NULL)
+		s = store_rc("digest put", mdb_put(txn,
+		    store_digest_dbi(st, which), &k, &v, 0));
+	else
+		s = store_rc("digest del", mdb_del(txn,
+		    store_digest_dbi(st, which), &k, NULL));
 	if (txn != st->wtxn) {
 		if (s == STORE_OK)
 			s = store_rc("commit", mdb_txn_commit(txn));
@@ -482,27 +490,18 @@ store_digest_put(struct store *st, enum store_digest_db which,
 }
 
 enum store_status
+store_digest_put(struct store *st, enum store_digest_db which,
+    const char *digest, const char *json)
+{
+	return json ? store_digest_change(st, which, digest, json) :
+	    STORE_ERROR;
+}
+
+enum store_status
 store_digest_del(struct store *st, enum store_digest_db which,
     const char *digest)
 {
-	MDB_val			 k = { strlen(digest), (void *)digest };
-	MDB_txn			*txn = st->wtxn;
-	enum store_status	 s;
-	int			 rc;
-
-	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
-		return STORE_NOTFOUND;
-	if (txn == NULL && (rc = store_begin_write(st, &txn)) != 0)
-		return store_rc("begin write", rc);
-	s = store_rc("digest del", mdb_del(txn, store_digest_dbi(st, which),
-	    &k, NULL));
-	if (txn != st->wtxn) {
-		if (s == STORE_OK)
-			s = store_rc("commit", mdb_txn_commit(txn));
-		else
-			mdb_txn_abort(txn);
-	}
-	return s;
+	return store_digest_change(st, which, digest, NULL);
 }
 
 enum store_status
