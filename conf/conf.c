@@ -44,6 +44,7 @@ static const struct conf_key {
 	{ "scanner.password_file", CONF_STR, offsetof(struct conf, scanner.password_file) },
 	{ "scanner.wait",	CONF_SECONDS, offsetof(struct conf, scanner.wait) },
 	{ "scanner.max_jobs",	CONF_SIZE, offsetof(struct conf, scanner.max_jobs) },
+	{ "scanner.spill_max",	CONF_SIZE, offsetof(struct conf, scanner.spill_max) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -87,6 +88,7 @@ conf_new(void)
 	c->timeouts.io = 300;
 	c->scanner.wait = 120;
 	c->scanner.max_jobs = 4;
+	c->scanner.spill_max = 8ULL << 30;
 	c->monitor_interval = 30;
 	return c;
 }

@@ -47,6 +47,7 @@ struct conf_scanner {
 	char		*password_file;	/* first line is the password */
 	uint64_t	 wait;		/* seconds a pull waits for its scan */
 	uint64_t	 max_jobs;	/* images scanned at once */
+	uint64_t	 spill_max;	/* bytes lagging upload scans keep */
 };
 
 struct conf {

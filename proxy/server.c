@@ -8,6 +8,7 @@
 #include "proxy/monitor.h"
 #include "proxy/gatecache.h"
 #include "proxy/record.h"
+#include "scan/feed.h"
 #include "store/db.h"
 #include <sys/stat.h>
 #include <time.h>
@@ -200,6 +201,10 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "portcullis_layers_scanned_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
 	    "portcullis_uploads_scanning %u\n"
+	    "# TYPE portcullis_upload_scan_waits_total counter\n"
+	    "portcullis_upload_scan_waits_total %llu\n"
+	    "# TYPE portcullis_spill_bytes gauge\n"
+	    "portcullis_spill_bytes %llu\n"
 	    "# TYPE portcullis_images_rematched_total counter\n"
 	    "portcullis_images_rematched_total %llu\n"
 	    "# TYPE portcullis_verdicts_changed_total counter\n"
@@ -219,6 +224,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->gate_unknown,
 	    (unsigned long long)st->gate_cached,
 	    (unsigned long long)st->layers_scanned, srv->nuploads,
+	    (unsigned long long)st->scan_waits,
+	    (unsigned long long)feed_budget_used(srv->spill_budget),
 	    (unsigned long long)st->images_rematched,
 	    (unsigned long long)st->verdicts_changed, srv->nscanjobs);
 }
@@ -317,7 +324,8 @@ server_new(struct event_base *base, struct conf *conf)
 	}
 	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
 	if ((srv->gatecache = gatecache_new(4096)) == NULL ||
-	    server_listen(srv) == -1)
+	    (srv->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
+	    NULL || server_listen(srv) == -1)
 		goto fail;
 	/*
 	 * Create state_dir and the store now, not at the first push: the
@@ -344,6 +352,8 @@ server_free(struct server *srv)
 		session_free(s, "shutdown");
 	monitor_stop(srv);
 	upload_shutdown(srv);
+	/* Every feed is joined: none uses the budget any more. */
+	feed_budget_free(srv->spill_budget);
 	scanjob_shutdown(srv);
 	notify_shutdown(srv);
 	if (srv->listener != NULL)

@@ -17,6 +17,7 @@ struct evdns_base;
 struct evconnlistener;
 struct event;
 struct conf;
+struct feed_budget;
 struct session;
 struct store;
 struct upload;
@@ -34,6 +35,7 @@ struct server_stats {
 	uint64_t	gate_denied;
 	uint64_t	gate_unknown;		/* no scan result recorded */
 	uint64_t	gate_cached;		/* decided from the cache */
+	uint64_t	scan_waits;		/* uploads paused for a scan */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */
@@ -64,6 +66,7 @@ struct server {
 	unsigned		 nscanjobs;
 	struct monitor		*monitor;	/* re-evaluation on new data */
 	struct gatecache	*gatecache;	/* decisions already made */
+	struct feed_budget	*spill_budget;	/* disk for lagging scans */
 	unsigned		 nuploads;
 };
 

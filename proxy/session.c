@@ -497,6 +497,7 @@ session_tap_body(struct session *s, const void *data, size_t len)
 	    !s->throttled_feed) {
 		/* The scanner is behind: stop reading until it drains. */
 		s->throttled_feed = 1;
+		s->srv->stats.scan_waits++;
 		bufferevent_disable(s->cbev, EV_READ);
 		upload_wait(s->upload, s);
 	}

@@ -203,7 +203,7 @@ upload_for(struct server *srv, const char *repo, const char *uuid,
 	srv->nuploads++;
 	layer_limits_default(&lim);
 	if ((u->feed = feed_start(UPLOAD_FEED_BOUND, srv->conf->state_dir,
-	    UPLOAD_SPILL_MAX, &lim, upload_done_cb,
+	    UPLOAD_SPILL_MAX, srv->spill_budget, &lim, upload_done_cb,
 	    upload_drained_cb, u)) == NULL) {
 		upload_free(u);
 		return NULL;

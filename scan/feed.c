@@ -21,6 +21,11 @@
 #define FEED_NICE	19
 #define FEED_NICE_AFTER	(1u << 20)
 
+struct feed_budget {
+	pthread_mutex_t		 mu;
+	uint64_t		 used, max;
+};
+
 struct feed_chunk {
 	struct feed_chunk	*next;
 	size_t			 len;
@@ -44,6 +49,8 @@ struct feed {
 	int			 spill_fd;	/* -1 until first needed */
 	uint64_t		 spill_r, spill_w, spill_max;
 	uint64_t		 spilled;	/* bytes ever spilled */
+	struct feed_budget	*budget;	/* NULL: only spill_max */
+	int			 blocked;	/* the budget said no */
 	uint64_t		 consumed;	/* bytes the scanner took */
 	int			 niced;
 	pthread_t		 thread;
@@ -52,6 +59,78 @@ struct feed {
 	void			(*drained)(void *);
 	void			*arg;
 };
+
+struct feed_budget *
+feed_budget_new(uint64_t max)
+{
+	struct feed_budget	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	pthread_mutex_init(&b->mu, NULL);
+	b->max = max;
+	return b;
+}
+
+void
+feed_budget_free(struct feed_budget *b)
+{
+	if (b == NULL)
+		return;
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+uint64_t
+feed_budget_used(struct feed_budget *b)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&b->mu);
+	n = b->used;
+	pthread_mutex_unlock(&b->mu);
+	return n;
+}
+
+/* Room for n more bytes on disk? force: take them anyway (overdraft). */
+static int
+feed_budget_take(struct feed_budget *b, uint64_t n, int force)
+{
+	int	rv = -1;
+
+	if (b == NULL)
+		return 0;
+	pthread_mutex_lock(&b->mu);
+	if (force || b->used + n <= b->max) {
+		b->used += n;
+		rv = 0;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return rv;
+}
+
+static void
+feed_budget_give(struct feed_budget *b, uint64_t n)
+{
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->used = n < b->used ? b->used - n : 0;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Lock held: the spill file is empty again; its disk goes back. */
+static void
+feed_spill_release(struct feed *f)
+{
+	if (f->spill_w > 0) {
+		feed_budget_give(f->budget, f->spill_w);
+		if (ftruncate(f->spill_fd, 0) == -1)
+			log_warnx("feed: cannot truncate the spill file");
+	}
+	f->spill_r = f->spill_w = 0;
+	f->blocked = 0;
+}
 
 /* Consumer side: the layer scanner's read callback. */
 /* Unread spilled bytes, into a chunk of their own. -1 on error. */
@@ -78,12 +157,8 @@ feed_read_spill(struct feed *f, const void **buf)
 	}
 	c->len = (size_t)n;
 	f->spill_r += (uint64_t)n;
-	if (f->spill_r == f->spill_w) {
-		/* Caught up: memory again, and give the disk space back. */
-		f->spill_r = f->spill_w = 0;
-		if (ftruncate(f->spill_fd, 0) == -1)
-			log_warnx("feed: cannot truncate the spill file");
-	}
+	if (f->spill_r == f->spill_w)
+		feed_spill_release(f);	/* caught up: memory again */
 	f->reading = c;
 	*buf = c->data;
 	return n;
@@ -106,9 +181,12 @@ feed_read(void *arg, const void **buf)
 	 * cannot finish first. Competing for the CPU would only slow the
 	 * push (the relay and the registry need it; a low priority is not
 	 * enough on a busy machine), so the scan waits for the stream to
-	 * end and then catches up from the file at full speed.
+	 * end and then catches up from the file at full speed. Unless the
+	 * disk budget stopped the spilling: then the producer waits for
+	 * the scan, which must read on.
 	 */
-	while (f->head == NULL && !f->finished && !f->aborted)
+	while (f->head == NULL && !f->finished && !f->aborted &&
+	    !(f->blocked && f->spill_r < f->spill_w))
 		pthread_cond_wait(&f->cv, &f->mu);
 	if (f->aborted) {
 		n = -1;
@@ -128,6 +206,7 @@ feed_read(void *arg, const void **buf)
 	}
 	if (f->was_full && f->queued < f->bound / 2 && f->spill_r == f->spill_w) {
 		f->was_full = 0;
+		f->blocked = 0;		/* the budget may have room again */
 		notify = 1;
 	}
 	if (n > 0)
@@ -167,7 +246,7 @@ feed_thread(void *arg)
 	}
 	f->tail = NULL;
 	f->queued = 0;
-	f->spill_r = f->spill_w = 0;
+	feed_spill_release(f);
 	pthread_mutex_unlock(&f->mu);
 	f->done(r, rv, f->arg);
 	return NULL;
@@ -175,7 +254,7 @@ feed_thread(void *arg)
 
 struct feed *
 feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
-    const struct layer_limits *lim,
+    struct feed_budget *budget, const struct layer_limits *lim,
     void (*done)(struct layer_result *, int, void *), void (*drained)(void *),
     void *arg)
 {
@@ -185,6 +264,7 @@ feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
 		return NULL;
 	f->spill_fd = -1;
 	f->spill_max = spill_max;
+	f->budget = budget;
 	if (spill_dir != NULL && (f->spill_dir = strdup(spill_dir)) == NULL) {
 		free(f);
 		return NULL;
@@ -207,22 +287,36 @@ feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
 	return f;
 }
 
-/* Append to the spill file (lock held). 0, or -1: spilling is off. */
+/*
+ * Append to the spill file (lock held). 0, or -1: spilling is off or
+ * over its bounds. force: bytes the producer already holds and cannot
+ * put back go over the budget, but block further spilling.
+ */
 static int
-feed_spill(struct feed *f, const void *buf, size_t len)
+feed_spill(struct feed *f, const void *buf, size_t len, int force)
 {
-	if (f->spill_dir == NULL || f->spill_w + len > f->spill_max)
+	if (f->spill_dir == NULL || f->spill_w + len > f->spill_max ||
+	    (f->blocked && !force))
 		return -1;
+	if (feed_budget_take(f->budget, len, 0) == -1) {
+		/* Over the disk budget: let the scan drain it. */
+		f->blocked = 1;
+		pthread_cond_signal(&f->cv);
+		if (!force || feed_budget_take(f->budget, len, 1) == -1)
+			return -1;
+	}
 	if (f->spill_fd == -1 && (f->spill_fd = open(f->spill_dir,
 	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
 		log_warn("feed: no spill file in %s, backpressure instead",
 		    f->spill_dir);
+		feed_budget_give(f->budget, len);
 		free(f->spill_dir);
 		f->spill_dir = NULL;
 		return -1;
 	}
 	if (pwrite(f->spill_fd, buf, len, (off_t)f->spill_w) != (ssize_t)len) {
 		log_warn("feed: spill write failed, backpressure instead");
+		feed_budget_give(f->budget, len);
 		return -1;
 	}
 	f->spill_w += len;
@@ -247,8 +341,10 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 		goto done;
 	/* Over the bound, or behind unread spilled bytes: to the file. */
 	if ((f->spill_r < f->spill_w || f->queued + len > f->bound) &&
-	    feed_spill(f, buf, len) == 0) {
+	    feed_spill(f, buf, len, force && f->spill_r < f->spill_w) == 0) {
 		/* No wake-up: the scan reads spilled bytes after the end. */
+		if (f->blocked)
+			f->was_full = 1;	/* the producer must wait */
 		rv = 0;
 		goto done;
 	}
@@ -260,8 +356,9 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 		f->was_full = 1;
 		goto done;
 	}
-	if (f->queued + len >= f->bound && f->spill_dir == NULL)
-		f->was_full = 1;
+	if (f->queued + len >= f->bound && (f->spill_dir == NULL ||
+	    f->blocked))
+		f->was_full = 1;	/* no spilling: backpressure */
 	if ((c = malloc(sizeof(*c) + len)) == NULL)
 		goto done;
 	c->next = NULL;
@@ -298,8 +395,8 @@ feed_room(struct feed *f)
 	size_t	room;
 
 	pthread_mutex_lock(&f->mu);
-	/* A spilling feed has room until its file is at its bound. */
-	if (f->spill_dir != NULL && f->spill_w < f->spill_max)
+	/* A spilling feed has room until its file is at its bounds. */
+	if (f->spill_dir != NULL && f->spill_w < f->spill_max && !f->blocked)
 		room = f->spill_max - f->spill_w;
 	else if (f->spill_r < f->spill_w)
 		room = 0;
@@ -338,6 +435,7 @@ feed_join(struct feed *f)
 		free(c);
 	}
 	free(f->reading);
+	feed_budget_give(f->budget, f->spill_w);
 	if (f->spill_fd != -1)
 		close(f->spill_fd);
 	free(f->spill_dir);

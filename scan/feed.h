@@ -18,19 +18,31 @@
 #include "scan/layer.h"
 
 struct feed;
+struct feed_budget;
+
+/*
+ * Disk all spilling feeds may hold at once (bytes in their files). A
+ * feed refused by it falls back to backpressure: its scan reads on and
+ * the producer waits for the drain, so the disk cannot fill.
+ */
+struct feed_budget *feed_budget_new(uint64_t max);
+void		 feed_budget_free(struct feed_budget *);
+uint64_t	 feed_budget_used(struct feed_budget *);
 
 /*
  * Start a scanner thread on a new feed holding at most bound bytes in
  * memory. With spill_dir, bytes past the bound go to an unlinked file
- * there (up to spill_max bytes) instead of stopping the producer, and
- * the scanner runs at a lower priority: uploads never wait for it.
+ * there (up to spill_max bytes, and within budget if not NULL) instead
+ * of stopping the producer, and the scanner runs at a lower priority:
+ * uploads do not wait for it.
  * done(result, rv, arg) runs on the scanner thread when the scan ends;
  * it owns result (layer_result_free + free). drained(arg) runs on the
  * scanner thread whenever the queue falls below half the bound after
  * having been full. NULL on error.
  */
 struct feed	*feed_start(size_t bound, const char *spill_dir,
-		    uint64_t spill_max, const struct layer_limits *,
+		    uint64_t spill_max, struct feed_budget *budget,
+		    const struct layer_limits *,
 		    void (*done)(struct layer_result *, int rv, void *),
 		    void (*drained)(void *), void *arg);
 /* Queue bytes (copied). 0, or -1 when full or finished: retry later. */

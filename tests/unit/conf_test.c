@@ -49,6 +49,16 @@ main(void)
 	}
 	conf_free(c);
 
+	c = load("upstream:\n  url: http://x\n", err, sizeof(err));
+	ok(c != NULL && c->scanner.spill_max == 8ULL << 30,
+	    "lagging scans may keep 8 GiB on disk by default");
+	conf_free(c);
+	c = load("upstream:\n  url: http://x\nscanner:\n  spill_max: 512M\n",
+	    err, sizeof(err));
+	ok(c != NULL && c->scanner.spill_max == 512ULL << 20,
+	    "scanner.spill_max: 512M");
+	conf_free(c);
+
 	c = load("upstream:\n  url: http://[::1]:5001\n", err, sizeof(err));
 	ok(c != NULL && strcmp(c->upstream.host, "::1") == 0 &&
 	    strcmp(c->upstream.hostport, "[::1]:5001") == 0,

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 struct result {
@@ -68,6 +69,7 @@ main(void)
 	FILE			*fp;
 	size_t			 n, maxq = 0, bound = 64 * 1024;
 	uint64_t		 pushed, spilled, consumed;
+	struct feed_budget	*budget;
 
 	log_init(LOG_LEVEL_ERROR);
 	if (mkdtemp(dir) == NULL)
@@ -82,7 +84,7 @@ main(void)
 	layer_limits_default(&lim);
 	ok(layer_scan_file(&ref, &lim, layer) == 0, "file scan of the layer");
 
-	f = feed_start(bound, NULL, 0, &lim, done_cb, drained_cb, &res);
+	f = feed_start(bound, NULL, 0, NULL, &lim, done_cb, drained_cb, &res);
 	ok(f != NULL, "scanner thread started");
 	fp = fopen(layer, "r");
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
@@ -116,7 +118,7 @@ main(void)
 	 * the scan still sees every byte in order.
 	 */
 	res.done = 0;
-	f = feed_start(4096, dir, 1ULL << 30, &lim, done_cb, NULL, &res);
+	f = feed_start(4096, dir, 1ULL << 30, NULL, &lim, done_cb, NULL, &res);
 	fp = fopen(layer, "r");
 	n = 0;
 	pushed = 0;
@@ -151,9 +153,59 @@ main(void)
 	layer_result_free(res.r);
 	free(res.r);
 
+	/*
+	 * A disk budget far smaller than the layer. The producer works as
+	 * the proxy's upload does: every read forced in, then no further
+	 * read while there is no room, until the drain. Spilling stops at
+	 * the budget (over it by one read at most), the scan reads the
+	 * file down, and every byte still arrives in order.
+	 */
+	budget = feed_budget_new(32768);
+	res.done = 0;
+	res.drains = 0;
+	f = feed_start(4096, dir, 1ULL << 30, budget, &lim, done_cb,
+	    drained_cb, &res);
+	fp = fopen(layer, "r");
+	{
+		int	refused = 0, over = 0, stalled = 0;
+		struct timespec	until;
+
+		while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && !stalled) {
+			if (feed_push_force(f, buf, n) == -1)
+				refused++;
+			if (feed_budget_used(budget) > 32768 + sizeof(buf))
+				over = 1;
+			pthread_mutex_lock(&res.mu);
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 10;
+			while (feed_room(f) == 0 && res.drains == 0 &&
+			    !res.done && !stalled)
+				stalled = pthread_cond_timedwait(&res.cv,
+				    &res.mu, &until) != 0;
+			res.drains = 0;
+			pthread_mutex_unlock(&res.mu);
+		}
+		is_int(refused, 0, "a budgeted feed loses nothing");
+		ok(!over, "the disk budget held (within one read)");
+		ok(!stalled, "no read waited for a drain that never came");
+	}
+	fclose(fp);
+	feed_counts(f, &spilled, &consumed);
+	ok(spilled > 0, "it spilled while the budget allowed (%llu)",
+	    (unsigned long long)spilled);
+	feed_finish(f);
+	wait_done(&res);
+	feed_join(f);
+	is_int(res.rv, 0, "budgeted scan completed");
+	is_str(res.r->digest, ref.digest, "same digest: order kept");
+	is_int((int)feed_budget_used(budget), 0, "the budget is whole again");
+	feed_budget_free(budget);
+	layer_result_free(res.r);
+	free(res.r);
+
 	/* Abort mid-stream. */
 	res.done = 0;
-	f = feed_start(bound, NULL, 0, &lim, done_cb, NULL, &res);
+	f = feed_start(bound, NULL, 0, NULL, &lim, done_cb, NULL, &res);
 	feed_push(f, "\x1f\x8b\x08\x00", 4);
 	feed_abort(f);
 	feed_join(f);
