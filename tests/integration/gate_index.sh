@@ -8,9 +8,7 @@
 need docker-registry skopeo curl npm
 tap_plan 5
 
-PXS="$T/state"
-PX_STATE=$PXS
-"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+osv_state
 npm_module "$T/app/app" lodash 4.17.20
 mkdir -p "$T/plain"
 cp -rL /etc/ssl/certs "$T/plain/"

@@ -9,9 +9,7 @@
 need docker-registry skopeo curl npm podman
 tap_plan 15
 
-PXS="$T/state"
-PX_STATE=$PXS
-"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+osv_state
 mkdir -p "$T/app/app/node_modules" "$T/noise" "$T/plain"
 npm_module "$T/app/app" lodash 4.17.20
 # 24 MiB of noise first, more than the scanner's 4 MiB in memory: the rest

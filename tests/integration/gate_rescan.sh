@@ -14,9 +14,7 @@ need docker-registry skopeo curl npm python3
 [ -x "$STOREEDIT" ] || skip_all "tests/tools/storeedit is not built"
 tap_plan 14
 
-PXS="$T/state"
-PX_STATE=$PXS
-"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+osv_state
 npm_module "$T/app/app" lodash 4.17.20
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/app"
 layer=$(sed -n 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' \

@@ -9,9 +9,7 @@
 need docker-registry skopeo curl npm
 tap_plan 7
 
-PXS="$T/state"
-PX_STATE=$PXS
-"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "db import"
+osv_state
 mkdir -p "$T/app/app/node_modules" "$T/noise"
 npm_module "$T/app/app" lodash 4.17.20
 head -c 25165824 /dev/urandom > "$T/noise/blob.bin"

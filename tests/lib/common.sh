@@ -216,6 +216,15 @@ wait_metric() {
 	echo "${v:-0}"
 }
 
+# osv_state -> PXS: a state directory for the next proxies (PX_STATE)
+# holding the bundled real advisories (tests/data/osv).
+osv_state() {
+	PXS="$T/state"
+	PX_STATE=$PXS
+	"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
+	    bail "db import"
+}
+
 # start_hooksrv -> HP: tests/tools/hooksrv on a free port, writing each
 # webhook event it receives to $T/hooks.jsonl.
 start_hooksrv() {
