@@ -10,8 +10,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm python3
-[ -x "${STOREEDIT:-}" ] || STOREEDIT=$(dirname "$PORTCULLIS")/tests/tools/storeedit
-[ -x "$STOREEDIT" ] || skip_all "tests/tools/storeedit is not built"
+[ -x "$STOREEDIT" ] || bail "tests/tools/storeedit is not built (make check builds it)"
 tap_plan 14
 
 osv_state

@@ -13,6 +13,7 @@ set -u
 : "${RAWSEND:=$top_builddir/tests/tools/rawsend}"
 : "${TOKENSRV:=$top_builddir/tests/tools/tokensrv}"
 : "${HOOKSRV:=$top_builddir/tests/tools/hooksrv}"
+: "${STOREEDIT:=$top_builddir/tests/tools/storeedit}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-test.XXXXXX")
 PIDS=""
