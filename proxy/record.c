@@ -39,6 +39,13 @@ record_layer_digests(json_t *man)
 	return ld;
 }
 
+const char *
+record_manifest_first_layer(json_t *manifest)
+{
+	return json_string_value(json_object_get(json_array_get(
+	    json_object_get(manifest, "layers"), 0), "digest"));
+}
+
 /*
  * The first layer of an image record: of its judged layers, or of the
  * manifest a pending record keeps. NULL for an index or junk.
@@ -50,9 +57,7 @@ record_first_layer(json_t *doc)
 
 	if (ld != NULL)
 		return json_string_value(json_array_get(ld, 0));
-	return json_string_value(json_object_get(json_array_get(
-	    json_object_get(json_object_get(doc, "manifest"), "layers"), 0),
-	    "digest"));
+	return record_manifest_first_layer(json_object_get(doc, "manifest"));
 }
 
 int
@@ -68,11 +73,12 @@ record_base_key(const char *first_layer, const char *digest, char *out,
 
 /* File digest under its first layer, where a base search looks. */
 static void
-record_base_index(struct store *st, json_t *doc, const char *digest)
+record_base_index(struct store *st, const char *first_layer,
+    const char *digest)
 {
 	char	key[RECORD_BASE_KEY_LEN];
 
-	if (record_base_key(record_first_layer(doc), digest, key,
+	if (record_base_key(first_layer, digest, key,
 	    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES, key,
 	    "1") != STORE_OK)
 		log_warnx("record: cannot index %s by its first layer", digest);
@@ -100,12 +106,8 @@ record_manifest(struct server *srv, const char *repo, const char *digest,
 		goto done;
 	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
 		log_warnx("record: cannot remember manifest %s", digest);
-	else {
-		json_t *pending = json_pack("{s:O}", "manifest", m);
-
-		record_base_index(st, pending, digest);
-		json_decref(pending);
-	}
+	else
+		record_base_index(st, record_manifest_first_layer(m), digest);
  done:
 	free(doc);
 	json_decref(m);

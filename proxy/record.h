@@ -39,6 +39,8 @@ char	*record_scan_doc(struct server *, const char *digest, int *error);
 #define RECORD_BASE_KEY_LEN	200
 int	 record_base_key(const char *first_layer, const char *digest,
 	    char *out, size_t len);
+/* A manifest's first layer digest; NULL for an index or junk. */
+const char *record_manifest_first_layer(struct json_t *manifest);
 int	 record_base_index_build(struct store *);
 /*
  * An image was scanned again and left pending; old is its document

@@ -173,9 +173,8 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
 	    m));
 	/* Filed under its first layer too, as a push through the proxy is. */
-	if (rv == 0 && record_base_key(json_string_value(json_object_get(
-	    json_array_get(json_object_get(m, "layers"), 0), "digest")),
-	    digest, key, sizeof(key)) == 0)
+	if (rv == 0 && record_base_key(record_manifest_first_layer(m), digest,
+	    key, sizeof(key)) == 0)
 		rv = scanjob_put(j, STORE_IMAGES, key, strdup("1"));
  done:
 	json_decref(m);
