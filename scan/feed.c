@@ -435,7 +435,7 @@ feed_join(struct feed *f)
 		free(c);
 	}
 	free(f->reading);
-	feed_budget_give(f->budget, f->spill_w);
+	/* The thread released the spill file's budget when it ended. */
 	if (f->spill_fd != -1)
 		close(f->spill_fd);
 	free(f->spill_dir);
