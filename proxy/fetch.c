@@ -39,25 +39,37 @@ fetch_fail(struct fetch *f, struct evhttp_request *req, const char *fmt,
 	event_base_loopexit(f->base, NULL);
 }
 
-/* Move the body bytes out of in; req is cancelled on failure if given. */
+/*
+ * Move the body bytes out of req's input. may_cancel: req may be
+ * cancelled on failure (not from its done callback).
+ */
 static void
-fetch_take(struct fetch *f, struct evbuffer *in, struct evhttp_request *req)
+fetch_take(struct fetch *f, struct evhttp_request *req, int may_cancel)
 {
-	char	buf[65536], lim[32];
-	int	n;
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	struct evhttp_request *c = may_cancel ? req : NULL;
+	int		 code = evhttp_request_get_response_code(req);
+	int		 sink = f->r->sink != NULL && code >= 200 && code < 300;
+	char		 buf[65536], lim[32];
+	int		 n;
 
 	while (!f->failed && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0) {
 		f->got += (unsigned long long)n;
 		if (f->got > f->r->max) {
 			snprintf(lim, sizeof(lim), "%llu", f->r->max);
-			fetch_fail(f, req, "response larger than %s bytes", lim);
+			fetch_fail(f, c, "response larger than %s bytes", lim);
 		} else if (f->md != NULL &&
 		    EVP_DigestUpdate(f->md, buf, (size_t)n) != 1)
-			fetch_fail(f, req, "%s", "sha256 failed");
-		else if (f->r->out != NULL ? fwrite(buf, 1, (size_t)n,
+			fetch_fail(f, c, "%s", "sha256 failed");
+		else if (sink) {
+			f->r->status = code;	/* the sink may ask */
+			if (f->r->sink(f->r->sink_arg, buf, (size_t)n) == -1)
+				fetch_fail(f, c, "%s", "the body's reader "
+				    "stopped");
+		} else if (f->r->out != NULL ? fwrite(buf, 1, (size_t)n,
 		    f->r->out) != (size_t)n : evbuffer_add(f->mem, buf,
 		    (size_t)n) != 0)
-			fetch_fail(f, req, "write: %s", strerror(errno));
+			fetch_fail(f, c, "write: %s", strerror(errno));
 	}
 }
 
@@ -65,7 +77,7 @@ static void
 fetch_chunk_cb(struct evhttp_request *req, void *arg)
 {
 	/* evhttp drains the input after this returns: move it all out. */
-	fetch_take(arg, evhttp_request_get_input_buffer(req), req);
+	fetch_take(arg, req, 1);
 }
 
 static void
@@ -97,7 +109,7 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 		f->failed = 1;
 	} else {
 		/* Whatever the chunk callback has not seen (never cancel here). */
-		fetch_take(f, evhttp_request_get_input_buffer(req), NULL);
+		fetch_take(f, req, 0);
 		f->r->status = evhttp_request_get_response_code(req);
 		fetch_header(req, "WWW-Authenticate", f->r->www_authenticate,
 		    sizeof(f->r->www_authenticate));
@@ -196,6 +208,8 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		evhttp_add_header(h, "Accept", r->accept);
 	if (r->authorization != NULL)
 		evhttp_add_header(h, "Authorization", r->authorization);
+	if (r->range != NULL)
+		evhttp_add_header(h, "Range", r->range);
 	if (evhttp_make_request(conn, req, EVHTTP_REQ_GET, target) != 0) {
 		snprintf(err, errlen, "cannot send the request");
 		goto done;

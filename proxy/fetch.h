@@ -18,8 +18,16 @@ struct fetch_req {
 	int			 insecure;	/* https without verification */
 	const char		*accept;	/* NULL: none */
 	const char		*authorization;	/* NULL: none */
+	const char		*range;		/* Range header; NULL: none */
 	unsigned long long	 max;		/* body bound */
 	FILE			*out;		/* NULL: body into body/bodylen */
+	/*
+	 * Or a 2xx body handed on as it arrives (other answers still go
+	 * to body/bodylen); sink may block, which holds the sender back.
+	 * -1 from it ends the transfer (an error).
+	 */
+	int			(*sink)(void *, const void *, size_t);
+	void			*sink_arg;
 	int			 sha256;	/* hash the body into digest */
 	/* Out. */
 	int			 status;

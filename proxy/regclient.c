@@ -1,9 +1,11 @@
 #include "proxy/regclient.h"
 #include "proxy/fetch.h"
 #include "proxy/route.h"
+#include "conf/conf.h"
 #include "conf/log.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <event2/http.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -59,12 +61,77 @@ regclient_init(struct regclient *rc, const char *base, int allow_http,
 	return rv;
 }
 
+/* The scanner's password: the first line of its file. NULL: none. */
+static char *
+regclient_password(const char *file, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 buf[1024], *pw = NULL;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "scanner.password_file %s: %s", file,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		pw = strdup(buf);
+	}
+	explicit_bzero(buf, sizeof(buf));
+	fclose(f);
+	if (pw == NULL)
+		snprintf(err, errlen, "scanner.password_file %s is empty", file);
+	return pw;
+}
+
+int
+regclient_upstream(struct regclient *rc, const struct conf *c, int account,
+    char *err, size_t errlen)
+{
+	char	*pw = NULL;
+	int	 rv = -1;
+
+	memset(rc, 0, sizeof(*rc));
+	if (account && c->scanner.password_file != NULL &&
+	    (pw = regclient_password(c->scanner.password_file, err,
+	    errlen)) == NULL)
+		return -1;
+	if (regclient_init(rc, c->upstream.url, !c->upstream.tls,
+	    account ? c->scanner.username : NULL, pw, c->upstream.ca_file) ==
+	    -1) {
+		snprintf(err, errlen, "cannot set up the registry client");
+		goto done;
+	}
+	rc->insecure = !c->upstream.verify;
+	rv = 0;
+ done:
+	if (pw != NULL) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	return rv;
+}
+
 void
 regclient_free(struct regclient *rc)
 {
 	free(rc->basic);
 	free(rc->bearer);
 	rc->basic = rc->bearer = NULL;
+}
+
+int
+regclient_set_authorization(struct regclient *rc, const char *value)
+{
+	char	**slot = strncasecmp(value, "Bearer ", 7) == 0 ? &rc->bearer :
+		    &rc->basic;
+	char	 *v;
+
+	if ((v = strdup(value)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = v;
+	return 0;
 }
 
 /*
@@ -342,5 +409,73 @@ regclient_blob(struct regclient *rc, const char *repo, const char *digest,
 	}
 	if (rv == -1)
 		remove(path);
+	return rv;
+}
+
+/* Skips what a registry sent before the offset asked for. */
+struct regclient_range {
+	struct fetch_req	*r;
+	unsigned long long	 skip;
+	int			(*sink)(void *, const void *, size_t);
+	void			*arg;
+};
+
+static int
+regclient_range_sink(void *arg, const void *buf, size_t len)
+{
+	struct regclient_range	*rr = arg;
+	const char		*p = buf;
+
+	if (rr->r->status == 200 && rr->skip > 0) {
+		/* Range ignored: the whole blob comes. */
+		size_t n = rr->skip < len ? (size_t)rr->skip : len;
+
+		rr->skip -= n;
+		p += n;
+		len -= n;
+	}
+	return len == 0 ? 0 : rr->sink(rr->arg, p, len);
+}
+
+int
+regclient_blob_stream(struct regclient *rc, const char *repo,
+    const char *digest, unsigned long long offset,
+    int (*sink)(void *, const void *, size_t), void *arg, char *err,
+    size_t errlen)
+{
+	struct fetch_req	r;
+	struct regclient_range	rr;
+	char			target[1024], range[64];
+	int			rv = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !regclient_digest_ok(digest)) {
+		snprintf(err, errlen, "%s: not a sha256 digest", digest ?
+		    digest : "(none)");
+		return -1;
+	}
+	snprintf(target, sizeof(target), "/v2/%s/blobs/%s", repo, digest);
+	snprintf(range, sizeof(range), "bytes=%llu-", offset);
+	rr.r = &r;
+	rr.skip = offset;
+	rr.sink = sink;
+	rr.arg = arg;
+	r.range = offset > 0 ? range : NULL;
+	r.max = ~0ULL;
+	r.sink = regclient_range_sink;
+	r.sink_arg = &rr;
+	if (regclient_get(rc, target, &r, err, errlen) == -1)
+		goto done;
+	if (r.status != 200 && r.status != 206)
+		snprintf(err, errlen, "%s: blob %.19s: HTTP %d", repo, digest,
+		    r.status);
+	else if (r.status == 200 && rr.skip > 0)
+		snprintf(err, errlen, "%s: blob %.19s is shorter than %llu "
+		    "bytes", repo, digest, offset);
+	else
+		rv = 0;
+ done:
+	free(r.body);
 	return rv;
 }

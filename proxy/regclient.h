@@ -35,7 +35,20 @@ struct regclient {
  */
 int	regclient_init(struct regclient *, const char *base, int allow_http,
 	    const char *user, const char *pass, const char *ca_file);
+struct conf;
+/*
+ * A client of the configured upstream: the scanner's account
+ * (scanner.username, password_file) if account, else anonymous. 0 or
+ * -1 with err.
+ */
+int	regclient_upstream(struct regclient *, const struct conf *,
+	    int account, char *err, size_t errlen);
 void	regclient_free(struct regclient *);
+/*
+ * Send this Authorization header value ("Basic ..." or "Bearer ...",
+ * a client's own) instead of the account's. 0 or -1.
+ */
+int	regclient_set_authorization(struct regclient *, const char *);
 
 /*
  * GET /v2/<repo>/manifests/<ref> into memory (at most max bytes).
@@ -52,5 +65,15 @@ int	regclient_digest_ok(const char *digest);
 int	regclient_blob(struct regclient *, const char *repo,
 	    const char *digest, const char *path, unsigned long long max,
 	    char *err, size_t errlen);
+/*
+ * GET a blob from byte offset on (a Range request; a registry that
+ * answers with the whole blob is skipped into), each piece handed to
+ * sink as it arrives; sink may block. Nothing is checked against the
+ * digest here: the reader hashes what it gets. 0 or -1 with err.
+ */
+int	regclient_blob_stream(struct regclient *, const char *repo,
+	    const char *digest, unsigned long long offset,
+	    int (*sink)(void *, const void *, size_t), void *arg, char *err,
+	    size_t errlen);
 
 #endif

@@ -73,29 +73,6 @@ scanjob_put(struct scanjob *j, enum store_digest_db db, const char *key,
 	return 0;
 }
 
-/* The scanner's password: the first line of its file. NULL: none. */
-static char *
-scanjob_password(const char *file, char *err, size_t errlen)
-{
-	FILE	*f;
-	char	 buf[1024], *pw = NULL;
-
-	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "scanner.password_file %s: %s", file,
-		    strerror(errno));
-		return NULL;
-	}
-	if (fgets(buf, sizeof(buf), f) != NULL) {
-		buf[strcspn(buf, "\r\n")] = '\0';
-		pw = strdup(buf);
-	}
-	explicit_bzero(buf, sizeof(buf));
-	fclose(f);
-	if (pw == NULL)
-		snprintf(err, errlen, "scanner.password_file %s is empty", file);
-	return pw;
-}
-
 /* Scan one image manifest's layers and keep its config. 0 or -1. */
 static int
 scanjob_image(struct scanjob *j, const char *dir, json_t *man)
@@ -263,7 +240,7 @@ scanjob_thread(void *arg)
 	struct scanjob	*j = arg;
 	struct conf	*c = j->srv->conf;
 	struct regclient rc;
-	char		 dir[4200], *pw = NULL;
+	char		 dir[4200];
 	int		 made = 0;
 
 	j->rv = -1;
@@ -274,16 +251,8 @@ scanjob_thread(void *arg)
 		goto done;
 	}
 	made = 1;
-	if (c->scanner.password_file != NULL &&
-	    (pw = scanjob_password(c->scanner.password_file, j->err,
-	    sizeof(j->err))) == NULL)
+	if (regclient_upstream(&rc, c, 1, j->err, sizeof(j->err)) == -1)
 		goto done;
-	if (regclient_init(&rc, c->upstream.url, !c->upstream.tls,
-	    c->scanner.username, pw, c->upstream.ca_file) == -1) {
-		snprintf(j->err, sizeof(j->err), "cannot set up the client");
-		goto done;
-	}
-	rc.insecure = !c->upstream.verify;
 	if (j->kind == SCANJOB_SIGNATURE ?
 	    scanjob_signature(j, &rc, dir) == -1 :
 	    (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
@@ -295,10 +264,6 @@ scanjob_thread(void *arg)
 	}
 	j->rv = 0;
  done:
-	if (pw != NULL) {
-		explicit_bzero(pw, strlen(pw));
-		free(pw);
-	}
 	regclient_free(&rc);
 	if (made)
 		tmpdir_remove(dir);
