@@ -44,6 +44,8 @@ static const struct conf_key {
 	{ "scanner.password_file", CONF_STR, offsetof(struct conf, scanner.password_file) },
 	{ "scanner.wait",	CONF_SECONDS, offsetof(struct conf, scanner.wait) },
 	{ "scanner.max_jobs",	CONF_SIZE, offsetof(struct conf, scanner.max_jobs) },
+	{ "scanner.upload_buffer", CONF_SIZE, offsetof(struct conf, scanner.upload_buffer) },
+	{ "scanner.catch_up",	CONF_STR, offsetof(struct conf, scanner.catch_up) },
 	{ "scanner.spill_max",	CONF_SIZE, offsetof(struct conf, scanner.spill_max) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
@@ -71,6 +73,7 @@ conf_new(void)
 	if ((c->listen_host = strdup("127.0.0.1")) == NULL ||
 	    (c->listen_port = strdup("5000")) == NULL ||
 	    (c->log_level = strdup("info")) == NULL ||
+	    (c->scanner.catch_up = strdup("registry")) == NULL ||
 	    (c->state_dir = strdup("/var/lib/portcullis")) == NULL) {
 		conf_free(c);
 		return NULL;
@@ -89,6 +92,7 @@ conf_new(void)
 	c->scanner.wait = 120;
 	c->scanner.max_jobs = 4;
 	c->scanner.spill_max = 8ULL << 30;
+	c->scanner.upload_buffer = 4ULL << 20;
 	c->monitor_interval = 30;
 	return c;
 }
@@ -109,6 +113,7 @@ conf_free(struct conf *c)
 	free(c->upstream.server_name);
 	free(c->scanner.username);
 	free(c->scanner.password_file);
+	free(c->scanner.catch_up);
 	free(c->tls.cert);
 	free(c->tls.key);
 	free(c->log_level);
@@ -492,6 +497,18 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0) {
 		conf_err(err, errlen, "%s: scanner.wait and scanner.max_jobs "
 		    "must be positive", name);
+		return -1;
+	}
+	if (c->scanner.upload_buffer < 16384 ||
+	    c->scanner.upload_buffer > (1ULL << 30)) {
+		conf_err(err, errlen, "%s: scanner.upload_buffer must be "
+		    "between 16k and 1G", name);
+		return -1;
+	}
+	if (strcmp(c->scanner.catch_up, "registry") != 0 &&
+	    strcmp(c->scanner.catch_up, "disk") != 0) {
+		conf_err(err, errlen, "%s: scanner.catch_up must be registry "
+		    "or disk", name);
 		return -1;
 	}
 	if ((c->scanner.username == NULL) != (c->scanner.password_file ==

@@ -47,6 +47,13 @@ struct conf_scanner {
 	char		*password_file;	/* first line is the password */
 	uint64_t	 wait;		/* seconds a pull waits for its scan */
 	uint64_t	 max_jobs;	/* images scanned at once */
+	/*
+	 * Where an upload scan that fell behind gets the bytes it missed:
+	 * "registry" (read back once the blob is committed) or "disk"
+	 * (spilled under state_dir as they pass, up to spill_max).
+	 */
+	char		*catch_up;
+	uint64_t	 upload_buffer;	/* memory per upload scan */
 	uint64_t	 spill_max;	/* bytes lagging upload scans keep */
 };
 

@@ -203,6 +203,10 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "portcullis_uploads_scanning %u\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
+	    "# TYPE portcullis_upload_readbacks_total counter\n"
+	    "portcullis_upload_readbacks_total %llu\n"
+	    "# TYPE portcullis_upload_readback_failures_total counter\n"
+	    "portcullis_upload_readback_failures_total %llu\n"
 	    "# TYPE portcullis_spill_bytes gauge\n"
 	    "portcullis_spill_bytes %llu\n"
 	    "# TYPE portcullis_images_rematched_total counter\n"
@@ -225,6 +229,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->gate_cached,
 	    (unsigned long long)st->layers_scanned, srv->nuploads,
 	    (unsigned long long)st->scan_waits,
+	    (unsigned long long)st->readbacks,
+	    (unsigned long long)st->readback_failures,
 	    (unsigned long long)feed_budget_used(srv->spill_budget),
 	    (unsigned long long)st->images_rematched,
 	    (unsigned long long)st->verdicts_changed, srv->nscanjobs);

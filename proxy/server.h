@@ -37,6 +37,8 @@ struct server_stats {
 	uint64_t	gate_cached;		/* decided from the cache */
 	uint64_t	scan_waits;		/* uploads paused for a scan */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
+	uint64_t	readbacks;		/* lagging scans read back */
+	uint64_t	readback_failures;	/* ... whose bytes never came */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */
 	uint64_t	verdicts_changed;	/* ... and allow/deny flipped */

@@ -1330,7 +1330,8 @@ session_outcome(struct session *s)
 
 	if (s->upload != NULL) {
 		if (s->cp.method == HTTP_PUT && s->status == 201 && s->req_complete)
-			upload_commit(s->upload, dg);
+			upload_commit(s->upload, dg,
+			    httpmsg_get(&s->req, "Authorization"));
 		else if (!(s->cp.method == HTTP_PATCH && s->status == 202 &&
 		    s->req_complete))
 			upload_abort(s->upload);

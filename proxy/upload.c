@@ -1,5 +1,6 @@
 #include "proxy/upload.h"
 #include "proxy/server.h"
+#include "proxy/readback.h"
 #include "scan/feed.h"
 #include "scan/layerjson.h"
 #include "store/db.h"
@@ -13,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UPLOAD_FEED_BOUND	(4u << 20)	/* per upload, in memory */
-/* Past it, to disk under state_dir, so the push never waits (per upload). */
+/*
+ * Past it (scanner.catch_up: disk), to disk under state_dir, so the
+ * push never waits (per upload).
+ */
 #define UPLOAD_SPILL_MAX	(16ULL << 30)
 #define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
 #define UPLOAD_MAX		64		/* scanned at once */
@@ -31,14 +34,17 @@ struct upload {
 	char			 digest[80];	/* the registry's, at commit */
 	int			 committed;
 	int			 aborted;
-	struct event		*wake;		/* activated by the thread */
+	struct event		*wake;		/* activated by the threads */
 	struct session		*waiter;
+	struct readback		*rb;		/* catching the scan up */
 	/* Set by the scanner thread under mu. */
 	pthread_mutex_t		 mu;
 	struct layer_result	*result;
 	int			 rv;
 	int			 done;
 	int			 drained;
+	int			 rb_ended;
+	int			 rb_failed;	/* its bytes never came */
 };
 
 static void
@@ -46,6 +52,9 @@ upload_free(struct upload *u)
 {
 	TAILQ_REMOVE(&u->srv->uploads, u, entry);
 	u->srv->nuploads--;
+	/* The read-back thread feeds the feed: it goes first. */
+	if (u->rb != NULL && readback_join(u->rb) == -1)
+		u->srv->stats.readback_failures++;
 	if (u->feed != NULL)
 		feed_join(u->feed);
 	if (u->result != NULL) {
@@ -81,6 +90,8 @@ upload_store(struct upload *u)
 	}
 	if (doc == NULL) {
 		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
+		    u->rb_failed ? "the registry did not give the bytes the "
+		    "scan missed back" :
 		    u->result && strcmp(u->result->digest, u->digest) ?
 		    "scanned bytes differ from the registry's blob" :
 		    "not a layer the scanner could read");
@@ -104,7 +115,8 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	int		 done, drained;
 
 	pthread_mutex_lock(&u->mu);
-	done = u->done;
+	/* A read-back still running has the feed: not over yet. */
+	done = u->done && (u->rb == NULL || u->rb_ended);
 	drained = u->drained;
 	u->drained = 0;
 	pthread_mutex_unlock(&u->mu);
@@ -115,6 +127,11 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	if (done && (u->committed || u->aborted)) {
 		struct server *srv = u->srv;
 
+		if (u->rb != NULL && readback_join(u->rb) == -1) {
+			srv->stats.readback_failures++;
+			u->rb_failed = 1;
+		}
+		u->rb = NULL;
 		upload_store(u);
 		upload_free(u);
 		/* Pulls held for this layer's scan may be decided now. */
@@ -132,6 +149,18 @@ upload_done_cb(struct layer_result *r, int rv, void *arg)
 	u->result = r;
 	u->rv = rv;
 	u->done = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+/* Read-back thread, when it is over. */
+static void
+upload_readback_cb(void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->rb_ended = 1;
 	pthread_mutex_unlock(&u->mu);
 	event_active(u->wake, EV_READ, 0);
 }
@@ -165,6 +194,7 @@ upload_for(struct server *srv, const char *repo, const char *uuid,
 {
 	struct upload		*u;
 	struct layer_limits	 lim;
+	struct feed_opts	 fo;
 
 	TAILQ_FOREACH(u, &srv->uploads, entry)
 		if (strcmp(u->uuid, uuid) == 0)
@@ -202,8 +232,16 @@ upload_for(struct server *srv, const char *repo, const char *uuid,
 	TAILQ_INSERT_TAIL(&srv->uploads, u, entry);
 	srv->nuploads++;
 	layer_limits_default(&lim);
-	if ((u->feed = feed_start(UPLOAD_FEED_BOUND, srv->conf->state_dir,
-	    UPLOAD_SPILL_MAX, srv->spill_budget, &lim, upload_done_cb,
+	memset(&fo, 0, sizeof(fo));
+	fo.bound = (size_t)srv->conf->scanner.upload_buffer;
+	if (strcmp(srv->conf->scanner.catch_up, "disk") == 0) {
+		fo.behind = FEED_BEHIND_SPILL;
+		fo.spill_dir = srv->conf->state_dir;
+		fo.spill_max = UPLOAD_SPILL_MAX;
+		fo.budget = srv->spill_budget;
+	} else
+		fo.behind = FEED_BEHIND_DROP;
+	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
 	    upload_drained_cb, u)) == NULL) {
 		upload_free(u);
 		return NULL;
@@ -267,13 +305,25 @@ upload_settled(struct upload *u)
 }
 
 void
-upload_commit(struct upload *u, const char *digest)
+upload_commit(struct upload *u, const char *digest, const char *authorization)
 {
+	uint64_t	from;
+
 	if (u->aborted || u->committed)
 		return;
 	u->committed = 1;
 	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
-	feed_finish(u->feed);
+	if ((from = feed_dropped_from(u->feed)) == UINT64_MAX)
+		feed_finish(u->feed);
+	else if ((u->rb = readback_start(u->srv->conf, u->repo, u->digest,
+	    from, authorization, u->feed, upload_readback_cb, u)) != NULL) {
+		u->srv->stats.readbacks++;
+		log_debug("upload %s: scan behind; reading %s back from byte "
+		    "%llu", u->uuid, u->digest, (unsigned long long)from);
+	} else {
+		u->srv->stats.readback_failures++;
+		feed_abort(u->feed);
+	}
 	upload_settled(u);
 }
 

@@ -34,8 +34,13 @@ int		 upload_feed(struct upload *, const void *, size_t);
 /* Register s to be resumed (upload_resume_cb) once the feed drains. */
 void		 upload_wait(struct upload *, struct session *);
 void		 upload_unwait(struct upload *, struct session *);
-/* The registry accepted the blob with this digest. */
-void		 upload_commit(struct upload *, const char *digest);
+/*
+ * The registry accepted the blob with this digest, for a client that
+ * sent this Authorization (NULL: none): a scan that fell behind reads
+ * the bytes it missed back with it.
+ */
+void		 upload_commit(struct upload *, const char *digest,
+		    const char *authorization);
 /* The upload failed or its bytes are no longer trustworthy. */
 void		 upload_abort(struct upload *);
 /*

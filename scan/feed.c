@@ -34,7 +34,8 @@ struct feed_chunk {
 
 struct feed {
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	pthread_cond_t		 cv;		/* the consumer waits on it */
+	pthread_cond_t		 room;		/* feed_refill waits on it */
 	struct feed_chunk	*head, *tail;
 	struct feed_chunk	*reading;	/* handed to libarchive */
 	size_t			 queued, bound;
@@ -51,6 +52,12 @@ struct feed {
 	uint64_t		 spilled;	/* bytes ever spilled */
 	struct feed_budget	*budget;	/* NULL: only spill_max */
 	int			 blocked;	/* the budget said no */
+	/*
+	 * FEED_BEHIND_DROP: past the bound, bytes from drop_at on are
+	 * dropped; feed_refill brings them back after the stream.
+	 */
+	int			 drop, dropping;
+	uint64_t		 queued_ever, drop_at;
 	uint64_t		 consumed;	/* bytes the scanner took */
 	int			 niced;
 	pthread_t		 thread;
@@ -199,6 +206,8 @@ feed_read(void *arg, const void **buf)
 		f->queued -= f->reading->len;
 		*buf = f->reading->data;
 		n = (ssize_t)f->reading->len;
+		if (f->drop)
+			pthread_cond_signal(&f->room);
 	} else if (f->spill_r < f->spill_w) {
 		n = feed_read_spill(f, buf);
 	} else {
@@ -212,7 +221,8 @@ feed_read(void *arg, const void **buf)
 	if (n > 0)
 		f->consumed += (uint64_t)n;
 	pthread_mutex_unlock(&f->mu);
-	if (f->spill_dir != NULL && !f->niced && f->consumed > FEED_NICE_AFTER) {
+	if ((f->spill_dir != NULL || f->drop) && !f->niced &&
+	    f->consumed > FEED_NICE_AFTER) {
 		f->niced = 1;
 		if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
 		    FEED_NICE) == -1)
@@ -247,14 +257,14 @@ feed_thread(void *arg)
 	f->tail = NULL;
 	f->queued = 0;
 	feed_spill_release(f);
+	pthread_cond_broadcast(&f->room);
 	pthread_mutex_unlock(&f->mu);
 	f->done(r, rv, f->arg);
 	return NULL;
 }
 
 struct feed *
-feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
-    struct feed_budget *budget, const struct layer_limits *lim,
+feed_start(const struct feed_opts *o, const struct layer_limits *lim,
     void (*done)(struct layer_result *, int, void *), void (*drained)(void *),
     void *arg)
 {
@@ -263,15 +273,18 @@ feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->spill_fd = -1;
-	f->spill_max = spill_max;
-	f->budget = budget;
-	if (spill_dir != NULL && (f->spill_dir = strdup(spill_dir)) == NULL) {
+	f->spill_max = o->spill_max;
+	f->budget = o->budget;
+	f->drop = o->behind == FEED_BEHIND_DROP;
+	if (o->behind == FEED_BEHIND_SPILL && o->spill_dir != NULL &&
+	    (f->spill_dir = strdup(o->spill_dir)) == NULL) {
 		free(f);
 		return NULL;
 	}
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
-	f->bound = bound;
+	pthread_cond_init(&f->room, NULL);
+	f->bound = o->bound;
 	f->lim = *lim;
 	f->done = done;
 	f->drained = drained;
@@ -280,6 +293,7 @@ feed_start(size_t bound, const char *spill_dir, uint64_t spill_max,
 		log_warnx("feed: cannot start a scanner thread");
 		pthread_mutex_destroy(&f->mu);
 		pthread_cond_destroy(&f->cv);
+		pthread_cond_destroy(&f->room);
 		free(f->spill_dir);
 		free(f);
 		return NULL;
@@ -324,11 +338,32 @@ feed_spill(struct feed *f, const void *buf, size_t len, int force)
 	return 0;
 }
 
+/* Lock held: bytes to the memory queue, for the consumer. 0 or -1. */
+static int
+feed_append(struct feed *f, const void *buf, size_t len)
+{
+	struct feed_chunk	*c;
+
+	if ((c = malloc(sizeof(*c) + len)) == NULL)
+		return -1;
+	c->next = NULL;
+	c->len = len;
+	memcpy(c->data, buf, len);
+	if (f->tail != NULL)
+		f->tail->next = c;
+	else
+		f->head = c;
+	f->tail = c;
+	f->queued += len;
+	f->queued_ever += len;
+	pthread_cond_signal(&f->cv);
+	return 0;
+}
+
 static int
 feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 {
-	struct feed_chunk	*c;
-	int			 rv = -1;
+	int	rv = -1;
 
 	if (len == 0)
 		return 0;
@@ -339,6 +374,15 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 	}
 	if (f->finished || f->aborted)
 		goto done;
+	if (f->drop && (f->dropping || f->queued + len > f->bound)) {
+		/* Behind: the refill brings these back after the stream. */
+		if (!f->dropping) {
+			f->dropping = 1;
+			f->drop_at = f->queued_ever;
+		}
+		rv = 0;
+		goto done;
+	}
 	/* Over the bound, or behind unread spilled bytes: to the file. */
 	if ((f->spill_r < f->spill_w || f->queued + len > f->bound) &&
 	    feed_spill(f, buf, len, force && f->spill_r < f->spill_w) == 0) {
@@ -356,22 +400,10 @@ feed_push_common(struct feed *f, const void *buf, size_t len, int force)
 		f->was_full = 1;
 		goto done;
 	}
-	if (f->queued + len >= f->bound && (f->spill_dir == NULL ||
-	    f->blocked))
+	if (!f->drop && f->queued + len >= f->bound &&
+	    (f->spill_dir == NULL || f->blocked))
 		f->was_full = 1;	/* no spilling: backpressure */
-	if ((c = malloc(sizeof(*c) + len)) == NULL)
-		goto done;
-	c->next = NULL;
-	c->len = len;
-	memcpy(c->data, buf, len);
-	if (f->tail != NULL)
-		f->tail->next = c;
-	else
-		f->head = c;
-	f->tail = c;
-	f->queued += len;
-	pthread_cond_signal(&f->cv);
-	rv = 0;
+	rv = feed_append(f, buf, len);
  done:
 	pthread_mutex_unlock(&f->mu);
 	return rv;
@@ -395,8 +427,11 @@ feed_room(struct feed *f)
 	size_t	room;
 
 	pthread_mutex_lock(&f->mu);
-	/* A spilling feed has room until its file is at its bounds. */
-	if (f->spill_dir != NULL && f->spill_w < f->spill_max && !f->blocked)
+	/* A dropping feed always has room; a spilling one until its file
+	 * is at its bounds. */
+	if (f->drop)
+		room = f->bound;
+	else if (f->spill_dir != NULL && f->spill_w < f->spill_max && !f->blocked)
 		room = f->spill_max - f->spill_w;
 	else if (f->spill_r < f->spill_w)
 		room = 0;
@@ -404,6 +439,31 @@ feed_room(struct feed *f)
 		room = f->queued < f->bound ? f->bound - f->queued : 0;
 	pthread_mutex_unlock(&f->mu);
 	return room;
+}
+
+uint64_t
+feed_dropped_from(struct feed *f)
+{
+	uint64_t	at;
+
+	pthread_mutex_lock(&f->mu);
+	at = f->dropping && !f->consumer_done ? f->drop_at : UINT64_MAX;
+	pthread_mutex_unlock(&f->mu);
+	return at;
+}
+
+int
+feed_refill(struct feed *f, const void *buf, size_t len)
+{
+	int	rv = -1;
+
+	pthread_mutex_lock(&f->mu);
+	while (!f->consumer_done && !f->aborted && f->queued >= f->bound)
+		pthread_cond_wait(&f->room, &f->mu);
+	if (!f->consumer_done && !f->aborted && !f->finished)
+		rv = len == 0 ? 0 : feed_append(f, buf, len);
+	pthread_mutex_unlock(&f->mu);
+	return rv;
 }
 
 void
@@ -421,6 +481,7 @@ feed_abort(struct feed *f)
 	pthread_mutex_lock(&f->mu);
 	f->aborted = 1;
 	pthread_cond_signal(&f->cv);
+	pthread_cond_broadcast(&f->room);
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -441,6 +502,7 @@ feed_join(struct feed *f)
 	free(f->spill_dir);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
+	pthread_cond_destroy(&f->room);
 	free(f);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The disk that upload scans running behind may hold is bounded for all
-# uploads together (scanner.spill_max). Here 1 MiB, for a push whose
+# With scanner.catch_up: disk, the disk that upload scans running behind
+# may hold is bounded for all uploads together (scanner.spill_max). Here 1 MiB, for a push whose
 # first layer is 24 MiB of noise: the upload pauses for its scan instead
 # of spilling past the budget, nothing is lost, the layer behind it
 # (real lodash 4.17.20) is still scanned and the pull refused for it.
@@ -16,6 +16,7 @@ head -c 25165824 /dev/urandom > "$T/noise/blob.bin"
 MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img" v1 "$T/noise" "$T/app"
 start_registry reg
 start_proxy px "$REG_URL" "scanner:
+  catch_up: disk
   spill_max: 1M
 policy:
   severity: high"

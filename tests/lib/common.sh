@@ -217,10 +217,11 @@ wait_metric() {
 	echo "${v:-0}"
 }
 
-# osv_state -> PXS: a state directory for the next proxies (PX_STATE)
-# holding the bundled real advisories (tests/data/osv).
+# osv_state [DIR] -> PXS: a state directory ($T/state unless DIR) for
+# the next proxies (PX_STATE) holding the bundled real advisories
+# (tests/data/osv).
 osv_state() {
-	PXS="$T/state"
+	PXS=${1:-$T/state}
 	PX_STATE=$PXS
 	"$PORTCULLIS" db import -s "$PXS" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
 	    bail "db import"
@@ -246,6 +247,14 @@ wait_hook() {
 
 # start_nginx UPSTREAM_PORT -> NG_PORT: nginx as a plain streaming reverse
 # proxy in front of the registry, the baseline the benchmarks compare to.
+# NGX_EXTRA: more of its server block (NGX_PROXY relays to the registry).
+NGX_PROXY='proxy_pass http://reg;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_request_buffering off;
+      proxy_buffering off;
+      proxy_read_timeout 900;'
 start_nginx() {
 	NG_PORT=$(free_port)
 	mkdir -p "$T/nginx"
@@ -263,14 +272,9 @@ start_nginx() {
 	    listen 127.0.0.1:$NG_PORT;
 	    client_max_body_size 0;
 	    chunked_transfer_encoding on;
+	    ${NGX_EXTRA:-}
 	    location /v2/ {
-	      proxy_pass http://reg;
-	      proxy_http_version 1.1;
-	      proxy_set_header Connection "";
-	      proxy_set_header Host \$http_host;
-	      proxy_request_buffering off;
-	      proxy_buffering off;
-	      proxy_read_timeout 900;
+	      $NGX_PROXY
 	    }
 	  }
 	}

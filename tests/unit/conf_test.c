@@ -52,6 +52,20 @@ main(void)
 	c = load("upstream:\n  url: http://x\n", err, sizeof(err));
 	ok(c != NULL && c->scanner.spill_max == 8ULL << 30,
 	    "lagging scans may keep 8 GiB on disk by default");
+	ok(c != NULL && strcmp(c->scanner.catch_up, "registry") == 0,
+	    "lagging scans catch up from the registry by default");
+	ok(c != NULL && c->scanner.upload_buffer == 4u << 20,
+	    "each upload scan holds 4 MiB in memory by default");
+	conf_free(c);
+	c = load("upstream:\n  url: http://x\nscanner:\n  catch_up: disk\n",
+	    err, sizeof(err));
+	ok(c != NULL && strcmp(c->scanner.catch_up, "disk") == 0,
+	    "scanner.catch_up: disk");
+	conf_free(c);
+	c = load("upstream:\n  url: http://x\nscanner:\n  catch_up: tape\n",
+	    err, sizeof(err));
+	ok(c == NULL && strstr(err, "scanner.catch_up") != NULL,
+	    "scanner.catch_up: tape is refused (%s)", err);
 	conf_free(c);
 	c = load("upstream:\n  url: http://x\nscanner:\n  spill_max: 512M\n",
 	    err, sizeof(err));

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@ main(void)
 	size_t			 n, maxq = 0, bound = 64 * 1024;
 	uint64_t		 pushed, spilled, consumed;
 	struct feed_budget	*budget;
+	struct feed_opts	 o = { 0 };
 
 	log_init(LOG_LEVEL_ERROR);
 	if (mkdtemp(dir) == NULL)
@@ -84,7 +86,8 @@ main(void)
 	layer_limits_default(&lim);
 	ok(layer_scan_file(&ref, &lim, layer) == 0, "file scan of the layer");
 
-	f = feed_start(bound, NULL, 0, NULL, &lim, done_cb, drained_cb, &res);
+	o.bound = bound;
+	f = feed_start(&o, &lim, done_cb, drained_cb, &res);
 	ok(f != NULL, "scanner thread started");
 	fp = fopen(layer, "r");
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
@@ -118,7 +121,11 @@ main(void)
 	 * the scan still sees every byte in order.
 	 */
 	res.done = 0;
-	f = feed_start(4096, dir, 1ULL << 30, NULL, &lim, done_cb, NULL, &res);
+	o.bound = 4096;
+	o.behind = FEED_BEHIND_SPILL;
+	o.spill_dir = dir;
+	o.spill_max = 1ULL << 30;
+	f = feed_start(&o, &lim, done_cb, NULL, &res);
 	fp = fopen(layer, "r");
 	n = 0;
 	pushed = 0;
@@ -163,8 +170,8 @@ main(void)
 	budget = feed_budget_new(32768);
 	res.done = 0;
 	res.drains = 0;
-	f = feed_start(4096, dir, 1ULL << 30, budget, &lim, done_cb,
-	    drained_cb, &res);
+	o.budget = budget;
+	f = feed_start(&o, &lim, done_cb, drained_cb, &res);
 	fp = fopen(layer, "r");
 	{
 		int	refused = 0, over = 0, stalled = 0;
@@ -203,9 +210,79 @@ main(void)
 	layer_result_free(res.r);
 	free(res.r);
 
+	/*
+	 * Dropping: the producer never waits and nothing touches the disk.
+	 * Past a tiny bound the bytes are dropped; the scan waits, and the
+	 * same bytes handed in again from feed_dropped_from() on (as the
+	 * proxy reads them back from the registry) complete it exactly.
+	 */
+	res.done = 0;
+	memset(&o, 0, sizeof(o));
+	o.bound = 4096;
+	o.behind = FEED_BEHIND_DROP;
+	f = feed_start(&o, &lim, done_cb, NULL, &res);
+	fp = fopen(layer, "r");
+	pushed = 0;
+	{
+		size_t		 refused = 0, full = 0, r;
+		uint64_t	 from;
+
+		while ((r = fread(buf, 1, sizeof(buf), fp)) > 0) {
+			if (feed_push_force(f, buf, r) == -1)
+				refused++;
+			if (feed_room(f) == 0)
+				full++;
+			pushed += r;
+		}
+		is_int((int)refused, 0, "a dropping feed refuses nothing");
+		is_int((int)full, 0, "and never asks the producer to wait");
+		usleep(300000);
+		from = feed_dropped_from(f);
+		feed_counts(f, &spilled, &consumed);
+		ok(from > 0 && from < pushed && from <= 4096 + sizeof(buf),
+		    "bytes past the bound were dropped from %llu on",
+		    (unsigned long long)from);
+		ok(spilled == 0, "nothing went to disk");
+		ok(consumed <= from, "the scan waits for the refill (%llu read)",
+		    (unsigned long long)consumed);
+		refused = 0;
+		if (fseeko(fp, (off_t)from, SEEK_SET) != 0)
+			refused++;
+		while ((r = fread(buf, 1, 1000, fp)) > 0)
+			if (feed_refill(f, buf, r) == -1)
+				refused++;
+		is_int((int)refused, 0, "the refill was taken whole");
+	}
+	fclose(fp);
+	feed_finish(f);
+	wait_done(&res);
+	feed_join(f);
+	is_int(res.rv, 0, "refilled scan completed");
+	is_str(res.r->digest, ref.digest, "same digest: the refill fits");
+	is_int(res.r->pkgs.n, ref.pkgs.n, "same packages");
+	layer_result_free(res.r);
+	free(res.r);
+
+	/* A scan that ends early (no archive) wants no refill. */
+	res.done = 0;
+	f = feed_start(&o, &lim, done_cb, NULL, &res);
+	memset(buf, 'x', sizeof(buf));
+	for (n = 0; n < 4; n++)
+		feed_push(f, buf, sizeof(buf));
+	wait_done(&res);
+	ok(res.rv == -1 && feed_dropped_from(f) == UINT64_MAX,
+	    "a scan that gave up asks for nothing back");
+	is_int(feed_refill(f, buf, 10), -1, "and a refill is told to stop");
+	feed_finish(f);
+	feed_join(f);
+	layer_result_free(res.r);
+	free(res.r);
+
 	/* Abort mid-stream. */
 	res.done = 0;
-	f = feed_start(bound, NULL, 0, NULL, &lim, done_cb, NULL, &res);
+	memset(&o, 0, sizeof(o));
+	o.bound = bound;
+	f = feed_start(&o, &lim, done_cb, NULL, &res);
 	feed_push(f, "\x1f\x8b\x08\x00", 4);
 	feed_abort(f);
 	feed_join(f);
