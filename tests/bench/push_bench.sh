@@ -65,7 +65,12 @@ scanned_wait() {
 		w=$((w + 1))
 	done
 }
-: > "$T/d"; : > "$T/p"; : > "$T/n"
+# cpu_ticks TID: user+system clock ticks of one thread so far. For the
+# proxy, its event-loop thread (the pid): what relaying costs during the
+# push, apart from the scan that catches up afterwards.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }
+NG_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
+: > "$T/d"; : > "$T/p"; : > "$T/n"; : > "$T/cn"; : > "$T/cp"
 i=0
 while [ $i -lt "$ROUNDS" ]; do
 	bench_image "$T/img$i" v1 "round $i $$"
@@ -73,10 +78,14 @@ while [ $i -lt "$ROUNDS" ]; do
 	bench_image "$T/imgp$i" v1 "round $i $$ proxied"
 	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img$i:v1" \
 	    "docker://127.0.0.1:$REG_PORT/direct/r$i:v1" >> "$T/d"
+	c0=$(cpu_ticks "$NG_WORKER")
 	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/imgn$i:v1" \
 	    "docker://127.0.0.1:$NG_PORT/nginx/r$i:v1" >> "$T/n"
+	echo $(($(cpu_ticks "$NG_WORKER") - c0)) >> "$T/cn"
+	c0=$(cpu_ticks "$PX_PID")
 	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/imgp$i:v1" \
 	    "docker://127.0.0.1:$PX_PORT/proxied/r$i:v1" >> "$T/p"
+	echo $(($(cpu_ticks "$PX_PID") - c0)) >> "$T/cp"
 	# Let the scan finish before the next direct push is timed.
 	scanned_wait $((2 * (i + 1)))
 	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i"
@@ -86,6 +95,7 @@ td=$(best < "$T/d"); tp=$(best < "$T/p")
 md=$(median < "$T/d"); mp=$(median < "$T/p")
 tn=$(best < "$T/n"); mn=$(median < "$T/n")
 scanned=$(curl -sf "http://127.0.0.1:$PX_PORT/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
+readbacks=$(curl -sf "http://127.0.0.1:$PX_PORT/metrics" | sed -n 's/^portcullis_upload_readbacks_total //p')
 # First pull judges the image; then time cache hits.
 H='Accept: application/vnd.oci.image.manifest.v1+json'
 curl -s -o /dev/null -H "$H" "http://127.0.0.1:$PX_PORT/v2/proxied/r0/manifests/v1"
@@ -100,10 +110,16 @@ for r in 1 2 3; do
 done
 lp=$(best < "$T/lp"); ln=$(best < "$T/ln"); ld=$(best < "$T/ld")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# paired A B: the median over rounds of A's time / B's time in the same
+# round (pushes a few seconds apart), less exposed to the machine's drift.
+paired() { paste "$1" "$2" | awk '{ print $1 / $2 }' | median; }
+hz=$(getconf CLK_TCK)
 echo "# layer: $SRC (${TREE_MIB} MiB tar, ${GZ_MIB} MiB gzip'd), $ROUNDS rounds each"
-echo "# push direct best ${td}s median ${md}s; through the scanning proxy best ${tp}s median ${mp}s ($scanned layers scanned)"
+echo "# push direct best ${td}s median ${md}s; through the scanning proxy best ${tp}s median ${mp}s ($scanned layers scanned, $readbacks caught up from the registry)"
 echo "# push through nginx best ${tn}s median ${mn}s"
 echo "# per round (s): direct $(tr '\n' ' ' < "$T/d")| nginx $(tr '\n' ' ' < "$T/n")| portcullis $(tr '\n' ' ' < "$T/p")"
 echo "push time nginx/direct: $(ratio "$tn" "$td")x best, $(ratio "$mn" "$md")x median (the floor for any proxy here)"
 echo "push time proxy/direct: $(ratio "$tp" "$td")x best, $(ratio "$mp" "$md")x median (target <= 1.10)"
+echo "push time per round: nginx/direct $(paired "$T/n" "$T/d" | xargs printf %.3f)x, proxy/direct $(paired "$T/p" "$T/d" | xargs printf %.3f)x, proxy/nginx $(paired "$T/p" "$T/n" | xargs printf %.3f)x (medians of same-round ratios)"
+echo "relay CPU per push: portcullis event loop $(median < "$T/cp" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s, nginx worker $(median < "$T/cn" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s (medians)"
 echo "judged manifest GET latency portcullis/nginx: $(ratio "$lp" "$ln")x (${lp} ms vs ${ln} ms, best of 3 x 4000 GETs, 4 keep-alive clients; direct ${ld} ms)"
