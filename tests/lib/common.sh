@@ -194,12 +194,15 @@ stop_proxy() {
 # peak_rss PID WATCHED: highest VmRSS (kB) of PID while process WATCHED runs.
 peak_rss() {
 	pk=0
-	while kill -0 "$2" 2>/dev/null; do
+	# Called as $(peak_rss ...), the subshell cannot reap the caller's
+	# child: an ended one lingers as a zombie, which kill -0 still finds.
+	while kill -0 "$2" 2>/dev/null &&
+	    ! grep -q '^State:[[:space:]]*Z' "/proc/$2/status" 2>/dev/null; do
 		r=$(awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null)
 		[ "${r:-0}" -gt "$pk" ] && pk=$r
 		sleep 0.05
 	done
-	wait "$2"
+	wait "$2" 2>/dev/null
 	echo "$pk"
 }
 
