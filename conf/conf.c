@@ -37,6 +37,7 @@ static const struct conf_key {
 	{ "limits.high_watermark", CONF_SIZE, offsetof(struct conf, limits.high_watermark) },
 	{ "limits.low_watermark", CONF_SIZE, offsetof(struct conf, limits.low_watermark) },
 	{ "limits.max_manifest_bytes", CONF_SIZE, offsetof(struct conf, limits.max_manifest_bytes) },
+	{ "limits.splice_min",	CONF_SIZE, offsetof(struct conf, limits.splice_min) },
 	{ "timeouts.connect",	CONF_SECONDS, offsetof(struct conf, timeouts.connect) },
 	{ "timeouts.idle",	CONF_SECONDS, offsetof(struct conf, timeouts.idle) },
 	{ "timeouts.io",	CONF_SECONDS, offsetof(struct conf, timeouts.io) },
@@ -86,6 +87,8 @@ conf_new(void)
 	c->limits.high_watermark = 1024 * 1024;
 	c->limits.low_watermark = 256 * 1024;
 	c->limits.max_manifest_bytes = 4 * 1024 * 1024;
+	/* Below this the pipe's set-up costs more than the copies. */
+	c->limits.splice_min = 256 * 1024;
 	c->timeouts.connect = 10;
 	c->timeouts.idle = 120;
 	c->timeouts.io = 300;

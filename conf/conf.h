@@ -33,6 +33,7 @@ struct conf_limits {
 	uint64_t	 high_watermark;
 	uint64_t	 low_watermark;
 	uint64_t	 max_manifest_bytes;
+	uint64_t	 splice_min;	/* raw bodies moved in-kernel; 0: never */
 };
 
 struct conf_timeouts {

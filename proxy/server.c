@@ -188,6 +188,8 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "portcullis_bytes_from_client_total %llu\n"
 	    "# TYPE portcullis_bytes_to_client_total counter\n"
 	    "portcullis_bytes_to_client_total %llu\n"
+	    "# TYPE portcullis_bytes_spliced_total counter\n"
+	    "portcullis_bytes_spliced_total %llu\n"
 	    "# TYPE portcullis_throttle_events_total counter\n"
 	    "portcullis_throttle_events_total %llu\n"
 	    "# TYPE portcullis_gate_decisions_total counter\n"
@@ -222,6 +224,7 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->client_errors,
 	    (unsigned long long)st->bytes_from_client,
 	    (unsigned long long)st->bytes_to_client,
+	    (unsigned long long)st->bytes_spliced,
 	    (unsigned long long)st->throttle_events,
 	    (unsigned long long)st->gate_allowed,
 	    (unsigned long long)st->gate_denied,

@@ -30,6 +30,7 @@ struct server_stats {
 	uint64_t	client_errors;		/* 4xx we produced */
 	uint64_t	bytes_from_client;
 	uint64_t	bytes_to_client;
+	uint64_t	bytes_spliced;		/* of those, moved in-kernel */
 	uint64_t	throttle_events;
 	uint64_t	gate_allowed;
 	uint64_t	gate_denied;

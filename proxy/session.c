@@ -6,6 +6,7 @@
 #include "proxy/scanjob.h"
 #include "proxy/upload.h"
 #include "proxy/record.h"
+#include "proxy/splice.h"
 #include "scan/verdict.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -49,6 +50,7 @@ static void	session_gate_timeout_cb(evutil_socket_t, short, void *);
 static int	session_status_request(struct session *);
 static int	session_status_reply(struct session *);
 static void	session_outcome(struct session *);
+static void	session_response_done(struct session *);
 static void	session_enter(struct session *);
 static void	session_leave(struct session *);
 static int	session_response_head(struct session *, http_parser *);
@@ -131,6 +133,9 @@ session_leave(struct session *s)
 static void
 session_drop_upstream(struct session *s)
 {
+	/* A body moving to or from it stops with it. */
+	splice_free(s->splice);
+	s->splice = NULL;
 	if (s->ubev != NULL) {
 		bufferevent_free(s->ubev);
 		s->ubev = NULL;
@@ -848,6 +853,146 @@ session_move(struct session *s, struct evbuffer *in, struct bufferevent *dst,
 	return moved;
 }
 
+/*
+ * Can a raw body move from src to dst in-kernel from here on? Both
+ * plain sockets, nothing buffered on either side (order), and long
+ * enough to pay for the pipe.
+ */
+static int
+session_splice_ok(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left)
+{
+	uint64_t	min = s->srv->conf->limits.splice_min;
+
+	return s->splice == NULL && !s->dead && !s->closing && min > 0 &&
+	    left >= min && src != NULL && dst != NULL &&
+	    evbuffer_get_length(bufferevent_get_input(src)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(dst)) == 0 &&
+	    bufferevent_openssl_get_ssl(src) == NULL &&
+	    bufferevent_openssl_get_ssl(dst) == NULL &&
+	    bufferevent_getfd(src) != -1 && bufferevent_getfd(dst) != -1;
+}
+
+/* A request body's progress in-kernel, and its end. */
+static void
+session_splice_request_cb(void *arg, size_t moved, uint64_t left,
+    enum splice_state st)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+	s->req_body_bytes += moved;
+	s->req_raw_left -= moved;
+	s->srv->stats.bytes_from_client += moved;
+	s->srv->stats.bytes_spliced += moved;
+	if (s->upload != NULL)
+		upload_skip(s->upload, moved);
+	session_lowat(s->cbev, left, &s->clowat);
+	if (st == SPLICE_MORE)
+		goto done;
+	splice_free(s->splice);
+	s->splice = NULL;
+	switch (st) {
+	case SPLICE_DONE:
+		s->req_complete = 1;
+		bufferevent_enable(s->cbev, EV_READ);
+		session_parse_client(s);
+		break;
+	case SPLICE_FAIL_FROM:
+		session_kill(s, "client disconnected mid-request");
+		break;
+	case SPLICE_TIMEOUT:
+		session_drop_upstream(s);
+		session_reply_error(s, 408, "UNSUPPORTED",
+		    "request not completed in time");
+		break;
+	default:
+		/*
+		 * Upstream took no more: back to the buffered relay, whose
+		 * upstream callbacks report what happened to it.
+		 */
+		bufferevent_enable(s->cbev, EV_READ);
+		break;
+	}
+ done:
+	session_leave(s);
+}
+
+/* The rest of a request body needs no look by the proxy: splice it. */
+static int
+session_splice_request(struct session *s)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+
+	if (!session_splice_ok(s, s->cbev, s->ubev, s->req_raw_left) ||
+	    s->manifest != NULL || s->throttled_feed || s->throttled_client ||
+	    (s->upload != NULL && upload_wants_bytes(s->upload)))
+		return 0;
+	if ((s->splice = splice_start(s->srv->base, bufferevent_getfd(s->cbev),
+	    bufferevent_getfd(s->ubev), s->req_raw_left, &tv,
+	    session_splice_request_cb, s)) == NULL)
+		return 0;
+	s->splice_response = 0;
+	bufferevent_disable(s->cbev, EV_READ);
+	return 1;
+}
+
+/* A response body's progress in-kernel, and its end. */
+static void
+session_splice_response_cb(void *arg, size_t moved, uint64_t left,
+    enum splice_state st)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+	s->res_body_bytes += moved;
+	s->res_raw_left -= moved;
+	s->srv->stats.bytes_to_client += moved;
+	s->srv->stats.bytes_spliced += moved;
+	if (s->ubev != NULL)
+		session_lowat(s->ubev, left, &s->ulowat);
+	if (st == SPLICE_MORE)
+		goto done;
+	splice_free(s->splice);
+	s->splice = NULL;
+	switch (st) {
+	case SPLICE_DONE:
+		bufferevent_enable(s->ubev, EV_READ);
+		session_response_done(s);
+		session_parse_client(s);
+		break;
+	case SPLICE_FAIL_FROM:
+		session_kill(s, "upstream closed mid-response");
+		break;
+	case SPLICE_TIMEOUT:
+		session_kill(s, "no progress on the response");
+		break;
+	default:
+		session_kill(s, "client connection error");
+		break;
+	}
+ done:
+	session_leave(s);
+}
+
+static int
+session_splice_response(struct session *s)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+
+	if (!session_splice_ok(s, s->ubev, s->cbev, s->res_raw_left) ||
+	    s->res_discard || s->res_head_held || s->gate_hold ||
+	    s->throttled_upstream)
+		return 0;
+	if ((s->splice = splice_start(s->srv->base, bufferevent_getfd(s->ubev),
+	    bufferevent_getfd(s->cbev), s->res_raw_left, &tv,
+	    session_splice_response_cb, s)) == NULL)
+		return 0;
+	s->splice_response = 1;
+	bufferevent_disable(s->ubev, EV_READ);
+	return 1;
+}
+
 static void
 session_parse_client(struct session *s)
 {
@@ -858,6 +1003,8 @@ session_parse_client(struct session *s)
 	char			 msg[160];
 
 	while (!s->dead && !s->closing) {
+		if (s->splice != NULL && !s->splice_response)
+			break;		/* the body moves in-kernel */
 		if (s->in_txn && s->req_complete)
 			break;		/* wait for the response */
 		if (s->throttled_feed)
@@ -883,6 +1030,8 @@ session_parse_client(struct session *s)
 			session_lowat(s->cbev, s->req_raw_left, &s->clowat);
 			if (s->req_raw_left == 0)
 				s->req_complete = 1;
+			else if (session_splice_request(s))
+				break;
 			continue;
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
@@ -1530,6 +1679,8 @@ session_parse_upstream(struct session *s)
 	enum http_errno		 err;
 
 	while (!s->dead && s->ubev != NULL && !s->gate_hold) {
+		if (s->splice != NULL && s->splice_response)
+			break;		/* the body moves in-kernel */
 		in = bufferevent_get_input(s->ubev);
 		if (evbuffer_get_length(in) == 0)
 			break;
@@ -1573,6 +1724,8 @@ session_parse_upstream(struct session *s)
 				session_parse_client(s);
 				break;
 			}
+			if (session_splice_response(s))
+				break;
 			continue;
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
@@ -1835,6 +1988,7 @@ session_free(struct session *s, const char *reason)
 		scanjob_forget(s->srv, s);
 	if (s->gate_timer != NULL)
 		event_free(s->gate_timer);
+	splice_free(s->splice);
 	TAILQ_REMOVE(&s->srv->sessions, s, entry);
 	if (s->ubev != NULL)
 		bufferevent_free(s->ubev);

@@ -21,6 +21,7 @@ struct bufferevent;
 struct evbuffer;
 struct upload;
 struct event;
+struct splice;
 
 struct session {
 	TAILQ_ENTRY(session)	 entry;
@@ -62,6 +63,8 @@ struct session {
 	 */
 	uint64_t		 req_raw_left;
 	uint64_t		 res_raw_left;
+	struct splice		*splice;	/* a raw body moving in-kernel */
+	int			 splice_response; /* ... upstream to client */
 	int			 clowat;	/* SO_RCVLOWAT set on client */
 	int			 ulowat;	/* and on upstream */
 	uint64_t		 req_body_bytes;

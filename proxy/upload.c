@@ -274,6 +274,21 @@ upload_feed(struct upload *u, const void *buf, size_t len)
 	return feed_room(u->feed) == 0;
 }
 
+int
+upload_wants_bytes(struct upload *u)
+{
+	if (u->aborted || u->committed)
+		return 0;
+	/* The head decides whether a small blob is a config. */
+	return u->fed < UPLOAD_HEAD || feed_wants_bytes(u->feed);
+}
+
+void
+upload_skip(struct upload *u, uint64_t n)
+{
+	u->fed += n;
+}
+
 void
 upload_wait(struct upload *u, struct session *s)
 {

@@ -31,6 +31,13 @@ struct upload	*upload_for(struct server *, const char *repo,
 struct upload	*upload_find(struct server *, const char *uuid);
 /* Feed body bytes. Returns 1 if the caller should stop reading. */
 int		 upload_feed(struct upload *, const void *, size_t);
+/*
+ * Does the upload's scan need the next body bytes? 0 once it is
+ * dropping them (or over): the body may then bypass the proxy's memory,
+ * counted with upload_skip.
+ */
+int		 upload_wants_bytes(struct upload *);
+void		 upload_skip(struct upload *, uint64_t);
 /* Register s to be resumed (upload_resume_cb) once the feed drains. */
 void		 upload_wait(struct upload *, struct session *);
 void		 upload_unwait(struct upload *, struct session *);

@@ -453,6 +453,18 @@ feed_dropped_from(struct feed *f)
 }
 
 int
+feed_wants_bytes(struct feed *f)
+{
+	int	wants;
+
+	pthread_mutex_lock(&f->mu);
+	wants = !f->dropping && !f->consumer_done && !f->aborted &&
+	    !f->finished;
+	pthread_mutex_unlock(&f->mu);
+	return wants;
+}
+
+int
 feed_refill(struct feed *f, const void *buf, size_t len)
 {
 	int	rv = -1;

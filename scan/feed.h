@@ -83,6 +83,12 @@ void		 feed_counts(struct feed *, uint64_t *spilled,
  */
 uint64_t	 feed_dropped_from(struct feed *);
 /*
+ * Does the scan still want the bytes pushed from now on? Not once they
+ * are being dropped, or the scan has ended or been given up: then the
+ * producer may pass them by (the upload counts them).
+ */
+int		 feed_wants_bytes(struct feed *);
+/*
  * The dropped bytes again, in order from feed_dropped_from(), before
  * feed_finish(). Blocks while the queue is full (a thread of its own,
  * never the event loop). 0, or -1 once nobody will read them (the scan

@@ -4,7 +4,7 @@
 # a slow client (backpressure), /metrics, and upstream down.
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 18
+tap_plan 25
 
 start_registry reg
 start_proxy px "$REG_URL" "limits:
@@ -63,8 +63,9 @@ check "chunked blob reads back intact through the proxy" \
 check "registry holds the chunked blob with the right digest" \
     sh -c "curl -sf '$REG_URL/v2/up/test/blobs/$d2' | cmp - '$T/blob2'"
 
-# A 64 MiB blob read by a slow client: the proxy must throttle upstream
-# instead of queueing the blob in memory.
+# A 64 MiB blob: the upload and then a download by a slow client move
+# in-kernel (splice), the pipe holding the sender back; memory stays flat.
+metric() { curl -sf "http://$1/metrics" | sed -n "s/^$2 //p"; }
 head -c 67108864 /dev/urandom > "$T/big"
 dbig="sha256:$(sha256sum "$T/big" | cut -d' ' -f1)"
 loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" | tr -d '\r' |
@@ -72,6 +73,9 @@ loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" |
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/big" \
     -H 'Content-Type: application/octet-stream' "$loc&digest=$dbig")
 expect_eq "64 MiB monolithic upload" 201 "$code"
+sp=$(metric "$P" portcullis_bytes_spliced_total)
+check "the upload moved in-kernel past the scanner's look ($sp bytes)" \
+    [ "${sp:-0}" -ge 60000000 ]
 rss0=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
 curl -sf --limit-rate 16M "http://$P/v2/up/test/blobs/$dbig" -o "$T/big.out" &
 peak=$(peak_rss "$PX_PID" $!)
@@ -80,10 +84,37 @@ grow=$((peak - rss0))
 # 64 MiB would show as ~65536 kB; watermarks are 256k, so allow 16 MiB.
 if [ "$grow" -lt 16384 ]; then ok "proxy memory stayed flat during the slow download (+${grow} kB)"
 else not_ok "proxy memory stayed flat during the slow download (+${grow} kB)"; fi
-th=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_throttle_events_total //p')
+sp2=$(metric "$P" portcullis_bytes_spliced_total)
+# All but what came in with the response head (one read, < 1 MiB).
+check "the download moved in-kernel ($((sp2 - sp)) bytes)" [ $((sp2 - sp)) -ge 66060288 ]
+
+# A client that gives up mid-body while it moves in-kernel: the session
+# ends, the proxy carries on.
+curl -s -o /dev/null --limit-rate 4M --max-time 1 -X PUT --data-binary @"$T/big" \
+    -H 'Content-Type: application/octet-stream' \
+    "$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')&digest=$dbig"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$P/v2/")
+expect_eq "a body cut off in-kernel: the proxy still answers" 200 "$code"
+
+# The same slow download relayed through memory (limits.splice_min: 0):
+# watermark backpressure throttles the upstream instead.
+start_proxy px3 "$REG_URL" "limits:
+  high_watermark: 256k
+  low_watermark: 64k
+  splice_min: 0"
+rss0=$(awk '/VmRSS/ { print $2 }' /proc/$PX_PID/status)
+curl -sf --limit-rate 16M "http://127.0.0.1:$PX_PORT/v2/up/test/blobs/$dbig" -o "$T/big.out" &
+peak=$(peak_rss "$PX_PID" $!)
+check "through memory: the slow client got the blob intact" cmp "$T/big" "$T/big.out"
+grow=$((peak - rss0))
+if [ "$grow" -lt 16384 ]; then ok "through memory: proxy memory stayed flat (+${grow} kB)"
+else not_ok "through memory: proxy memory stayed flat (+${grow} kB)"; fi
+th=$(metric "127.0.0.1:$PX_PORT" portcullis_throttle_events_total)
 [ "${th:-0}" -gt 0 ] && ok "backpressure engaged (throttle events: $th)" ||
     not_ok "backpressure engaged (throttle events: ${th:-none})"
-
+expect_eq "nothing spliced" 0 "$(metric "127.0.0.1:$PX_PORT" portcullis_bytes_spliced_total)"
+stop_proxy px3
 m=$(curl -sf "http://$P/metrics" | grep -c '^portcullis_requests_total [0-9]')
 expect_eq "/metrics serves Prometheus text" 1 "$m"
 

@@ -56,6 +56,13 @@ main(void)
 	    "lagging scans catch up from the registry by default");
 	ok(c != NULL && c->scanner.upload_buffer == 4u << 20,
 	    "each upload scan holds 4 MiB in memory by default");
+	ok(c != NULL && c->limits.splice_min == 256u << 10,
+	    "bodies from 256 KiB up move in-kernel by default");
+	conf_free(c);
+	c = load("upstream:\n  url: http://x\nlimits:\n  splice_min: 0\n",
+	    err, sizeof(err));
+	ok(c != NULL && c->limits.splice_min == 0,
+	    "limits.splice_min: 0 turns splicing off");
 	conf_free(c);
 	c = load("upstream:\n  url: http://x\nscanner:\n  catch_up: disk\n",
 	    err, sizeof(err));
