@@ -3,7 +3,8 @@
 # run: skopeo pushes an image whose layer is a gzip'd tar of a real tree
 # (default /usr/share) to a fresh repository each round, alternating
 # direct, nginx-proxied (a plain streaming proxy: the floor for any
-# proxy on this machine) and scanning-proxy pushes; the proxy scans
+# proxy on this machine) and scanning-proxy pushes, in an order that
+# turns each round; the proxy scans
 # every layer as it streams through. Then times cache-hit manifest GETs (a judged image) through
 # the proxy, through nginx as a plain proxy and direct, alternating.
 #   sh tests/bench/push_bench.sh [DIR] [ROUNDS]
@@ -69,6 +70,25 @@ scanned_wait() {
 # proxy, its event-loop thread (the pid): what relaying costs during the
 # push, apart from the scan that catches up afterwards.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }
+# push_one d|n|p ROUND: time one push direct, through nginx or through
+# portcullis, with the relay's CPU for the last two.
+push_one() {
+	sync	# each push starts with none of the last one's writes pending
+	case $1 in
+	d)	timeit skopeo --insecure-policy copy --dest-tls-verify=false \
+		    "oci:$T/img$2:v1" "docker://127.0.0.1:$REG_PORT/direct/r$2:v1" >> "$T/d" ;;
+	n)	c0=$(cpu_ticks "$NG_WORKER")
+		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
+		    "oci:$T/imgn$2:v1" "docker://127.0.0.1:$NG_PORT/nginx/r$2:v1" >> "$T/n"
+		echo $(($(cpu_ticks "$NG_WORKER") - c0)) >> "$T/cn" ;;
+	p)	c0=$(cpu_ticks "$PX_PID")
+		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
+		    "oci:$T/imgp$2:v1" "docker://127.0.0.1:$PX_PORT/proxied/r$2:v1" >> "$T/p"
+		echo $(($(cpu_ticks "$PX_PID") - c0)) >> "$T/cp"
+		# The scan finishes before anything else is timed.
+		scanned_wait $((2 * ($2 + 1))) ;;
+	esac
+}
 NG_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
 : > "$T/d"; : > "$T/p"; : > "$T/n"; : > "$T/cn"; : > "$T/cp"
 i=0
@@ -76,18 +96,15 @@ while [ $i -lt "$ROUNDS" ]; do
 	bench_image "$T/img$i" v1 "round $i $$"
 	bench_image "$T/imgn$i" v1 "round $i $$ nginx"
 	bench_image "$T/imgp$i" v1 "round $i $$ proxied"
-	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img$i:v1" \
-	    "docker://127.0.0.1:$REG_PORT/direct/r$i:v1" >> "$T/d"
-	c0=$(cpu_ticks "$NG_WORKER")
-	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/imgn$i:v1" \
-	    "docker://127.0.0.1:$NG_PORT/nginx/r$i:v1" >> "$T/n"
-	echo $(($(cpu_ticks "$NG_WORKER") - c0)) >> "$T/cn"
-	c0=$(cpu_ticks "$PX_PID")
-	timeit skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/imgp$i:v1" \
-	    "docker://127.0.0.1:$PX_PORT/proxied/r$i:v1" >> "$T/p"
-	echo $(($(cpu_ticks "$PX_PID") - c0)) >> "$T/cp"
-	# Let the scan finish before the next direct push is timed.
-	scanned_wait $((2 * (i + 1)))
+	# The order turns each round: a push right after another may meet
+	# the registry still writing the last one back, and no side should
+	# always be the one that does.
+	case $((i % 3)) in
+	0) order="d n p" ;;
+	1) order="n p d" ;;
+	*) order="p d n" ;;
+	esac
+	for k in $order; do push_one "$k" "$i"; done
 	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i"
 	i=$((i + 1))
 done
