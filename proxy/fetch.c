@@ -16,10 +16,17 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * How often a cancellable transfer looks at its flag: a shutdown waits
+ * at most this long for it, whatever the remote side does.
+ */
+#define FETCH_CANCEL_POLL	100	/* ms */
+
 struct fetch {
 	struct event_base	*base;
 	struct bufferevent	*bev;
 	struct fetch_req	*r;
+	struct evhttp_request	*req;		/* NULL once answered */
 	struct evbuffer		*mem;		/* body when r->out is NULL */
 	EVP_MD_CTX		*md;
 	unsigned long long	 got;
@@ -96,6 +103,7 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	struct fetch	*f = arg;
 	unsigned long	 e;
 
+	f->req = NULL;		/* evhttp frees it on return */
 	if (f->failed)
 		return;
 	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
@@ -121,6 +129,19 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 	event_base_loopexit(f->base, NULL);
 }
 
+/* The loop's look at the cancel flag. */
+static void
+fetch_cancel_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fetch	*f = arg;
+
+	(void)fd;
+	(void)what;
+	if (!f->failed && f->req != NULL &&
+	    __atomic_load_n(f->r->cancel, __ATOMIC_ACQUIRE))
+		fetch_fail(f, f->req, "%s", "cancelled");
+}
+
 int
 fetch_run(struct fetch_req *r, char *err, size_t errlen)
 {
@@ -130,6 +151,8 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 	struct evhttp_connection *conn = NULL;
 	struct evhttp_request	*req;
 	struct evkeyvalq	*h;
+	struct event		*poll = NULL;
+	struct timeval		 every = { 0, FETCH_CANCEL_POLL * 1000 };
 	SSL_CTX			*ctx = NULL;
 	SSL			*ssl;
 	const char		*host, *p, *q, *scheme;
@@ -214,6 +237,12 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot send the request");
 		goto done;
 	}
+	f.req = req;
+	if (r->cancel != NULL && ((poll = event_new(f.base, -1, EV_PERSIST,
+	    fetch_cancel_cb, &f)) == NULL || event_add(poll, &every) == -1)) {
+		fetch_fail(&f, req, "%s", "out of memory");
+		goto done;
+	}
 	event_base_dispatch(f.base);
 	if (f.failed)
 		goto done;
@@ -239,6 +268,8 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 	}
 	rv = 0;
  done:
+	if (poll != NULL)
+		event_free(poll);
 	if (conn != NULL)
 		evhttp_connection_free(conn);
 	else if (f.bev != NULL)

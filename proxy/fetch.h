@@ -29,6 +29,12 @@ struct fetch_req {
 	int			(*sink)(void *, const void *, size_t);
 	void			*sink_arg;
 	int			 sha256;	/* hash the body into digest */
+	/*
+	 * Set (by another thread) to stop: the transfer ends within
+	 * FETCH_CANCEL_POLL ms with "cancelled". NULL: runs to its end or
+	 * its timeout.
+	 */
+	const int		*cancel;
 	/* Out. */
 	int			 status;
 	char			*body;		/* malloc'd, NUL-terminated */

@@ -18,6 +18,7 @@ struct readback {
 	char			*authorization;	/* the client's; wiped */
 	uint64_t		 offset;	/* next byte the scan wants */
 	int			 stopped;	/* the scan wants no more */
+	int			 cancel;	/* shutting down (atomic) */
 	int			 rv;
 	void			(*ended)(void *);
 	void			*arg;
@@ -45,6 +46,7 @@ readback_try(struct readback *rb, int account, char *err, size_t errlen)
 
 	if (regclient_upstream(&rc, rb->conf, account, err, errlen) == -1)
 		return -1;
+	rc.cancel = &rb->cancel;
 	if (!account && rb->authorization != NULL &&
 	    regclient_set_authorization(&rc, rb->authorization) == -1) {
 		snprintf(err, errlen, "out of memory");
@@ -70,6 +72,7 @@ readback_thread(void *arg)
 	 * resumes from the last byte handed over.
 	 */
 	if (rb->rv == -1 && !rb->stopped &&
+	    !__atomic_load_n(&rb->cancel, __ATOMIC_ACQUIRE) &&
 	    rb->conf->scanner.username != NULL) {
 		log_info("readback %s: %s; trying the scanner account",
 		    rb->digest, err);
@@ -118,6 +121,12 @@ readback_start(const struct conf *c, const char *repo, const char *digest,
 		return NULL;
 	}
 	return rb;
+}
+
+void
+readback_cancel(struct readback *rb)
+{
+	__atomic_store_n(&rb->cancel, 1, __ATOMIC_RELEASE);
 }
 
 int

@@ -31,6 +31,11 @@ struct readback	*readback_start(const struct conf *, const char *repo,
 		    const char *authorization, struct feed *,
 		    void (*ended)(void *), void *arg);
 /*
+ * Stop the read soon (shutdown): it ends within a fraction of a second
+ * as a failed one, whatever the registry does. Any thread.
+ */
+void		 readback_cancel(struct readback *);
+/*
  * Wait for the thread (after ended) and free. 0 if the scan got every
  * byte it asked for, -1 if not (logged).
  */

@@ -197,6 +197,7 @@ regclient_token(struct regclient *rc, const char *challenge, char *err,
 	r.ca_file = rc->ca_file;
 	r.allow_http = rc->allow_http;
 	r.insecure = rc->insecure;
+	r.cancel = rc->cancel;
 	r.authorization = rc->basic;
 	r.max = REGCLIENT_MAX_TOKEN;
 	if (fetch_run(&r, err, errlen) == -1)
@@ -273,6 +274,7 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 		r->ca_file = rc->ca_file;
 		r->allow_http = rc->allow_http;
 		r->insecure = rc->insecure;
+		r->cancel = rc->cancel;
 		/* Storage a blob redirects to gets no registry credentials. */
 		r->authorization = !regclient_same_origin(rc, url) ? NULL :
 		    rc->bearer ? rc->bearer : rc->basic;

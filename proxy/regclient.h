@@ -20,6 +20,7 @@ struct regclient {
 	int		 allow_http;
 	int		 insecure;	/* TLS without verification */
 	int		 status;	/* of the last response */
+	const int	*cancel;	/* see fetch_req; NULL: none */
 };
 
 /* Everything a manifest request accepts. */

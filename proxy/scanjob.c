@@ -40,6 +40,7 @@ struct scanjob {
 	char			 repo[256], digest[80];
 	pthread_t		 thr;
 	struct event		*wake;
+	int			 cancel;	/* shutting down (atomic) */
 	/* Filled by the thread, read by the loop after the wake-up. */
 	int			 rv;
 	char			 err[512];
@@ -88,6 +89,10 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 
 	layer_limits_default(&lim);
 	json_array_foreach(json_object_get(man, "layers"), i, l) {
+		if (__atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE)) {
+			snprintf(j->err, sizeof(j->err), "cancelled");
+			return -1;
+		}
 		dg = json_string_value(json_object_get(l, "digest"));
 		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
 		memset(&r, 0, sizeof(r));
@@ -253,6 +258,7 @@ scanjob_thread(void *arg)
 	made = 1;
 	if (regclient_upstream(&rc, c, 1, j->err, sizeof(j->err)) == -1)
 		goto done;
+	rc.cancel = &j->cancel;
 	if (j->kind == SCANJOB_SIGNATURE ?
 	    scanjob_signature(j, &rc, dir) == -1 :
 	    (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
@@ -406,7 +412,14 @@ scanjob_shutdown(struct server *srv)
 {
 	struct scanjob	*j;
 
-	/* Pulls end on their own (every request has a timeout). */
+	/*
+	 * A pull of a large image, or from a stalled registry, would hold
+	 * the shutdown for as long as it takes: each stops at its next
+	 * look at the flag (a tenth of a second, or the end of the layer
+	 * being scanned) and records nothing.
+	 */
+	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
 	while ((j = TAILQ_FIRST(&srv->scanjobs)) != NULL) {
 		pthread_join(j->thr, NULL);
 		TAILQ_REMOVE(&srv->scanjobs, j, entry);

@@ -372,8 +372,12 @@ upload_shutdown(struct server *srv)
 		u->waiter = NULL;
 		if (!u->committed)
 			upload_abort(u);
-		else
+		else {
+			/* A read-back of a stalled registry must not hold us. */
+			if (u->rb != NULL)
+				readback_cancel(u->rb);
 			feed_abort(u->feed);
+		}
 		upload_free(u);		/* joins the thread */
 	}
 }
