@@ -167,6 +167,16 @@ regclient_param(const char *ch, const char *key, char *out, size_t outlen)
 	return 0;
 }
 
+/* What every request of rc shares: trust, plain http, cancellation. */
+static void
+regclient_connection(const struct regclient *rc, struct fetch_req *r)
+{
+	r->ca_file = rc->ca_file;
+	r->allow_http = rc->allow_http;
+	r->insecure = rc->insecure;
+	r->cancel = rc->cancel;
+}
+
 /* Answer a Bearer challenge: ask its realm for a token. 0 or -1. */
 static int
 regclient_token(struct regclient *rc, const char *challenge, char *err,
@@ -194,10 +204,7 @@ regclient_token(struct regclient *rc, const char *challenge, char *err,
 	snprintf(url, sizeof(url), "%s%sservice=%s%s%s", realm,
 	    strchr(realm, '?') ? "&" : "?", es, scope[0] ? "&scope=" : "", ec);
 	r.url = url;
-	r.ca_file = rc->ca_file;
-	r.allow_http = rc->allow_http;
-	r.insecure = rc->insecure;
-	r.cancel = rc->cancel;
+	regclient_connection(rc, &r);
 	r.authorization = rc->basic;
 	r.max = REGCLIENT_MAX_TOKEN;
 	if (fetch_run(&r, err, errlen) == -1)
@@ -271,10 +278,7 @@ regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
 	snprintf(url, sizeof(url), "%s%s", rc->base, path);
 	for (;;) {
 		r->url = url;
-		r->ca_file = rc->ca_file;
-		r->allow_http = rc->allow_http;
-		r->insecure = rc->insecure;
-		r->cancel = rc->cancel;
+		regclient_connection(rc, r);
 		/* Storage a blob redirects to gets no registry credentials. */
 		r->authorization = !regclient_same_origin(rc, url) ? NULL :
 		    rc->bearer ? rc->bearer : rc->basic;
