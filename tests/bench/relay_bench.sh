@@ -50,15 +50,19 @@ declare_target direct "http://127.0.0.1:$REG_PORT"
 declare_target nginx "http://127.0.0.1:$NG_PORT"
 declare_target portcullis "http://127.0.0.1:$PX_PORT"
 
-for t in direct nginx portcullis; do
-	eval "u=\$URL_$t"
-	: > "$T/push.$t"; : > "$T/pull.$t"
-	i=0
-	while [ $i -lt "$ROUNDS" ]; do
+# Rounds alternate the targets, so the machine's drift hits each alike.
+for t in direct nginx portcullis; do : > "$T/push.$t"; : > "$T/pull.$t"; done
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+	for t in direct nginx portcullis; do
+		eval "u=\$URL_$t"
 		push "$u" "bench/$t$i" >> "$T/push.$t"
 		pull "$u" "bench/${t}0" >> "$T/pull.$t"
-		i=$((i + 1))
 	done
+	i=$((i + 1))
+done
+for t in direct nginx portcullis; do
+	eval "u=\$URL_$t"
 	eval "PUSH_$t=$(best_min < "$T/push.$t")"
 	eval "PULL_$t=$(best_max < "$T/pull.$t")"
 	# Manifest GET by tag, keep-alive, 4 concurrent clients.
@@ -66,6 +70,7 @@ for t in direct nginx portcullis; do
 	    "$u/v2/bench/img/manifests/v1" > "$T/ab.$t" 2>&1
 	eval "LAT_$t=$(sed -n 's/^Time per request: *\([0-9.]*\) \[ms\] (mean)$/\1/p' "$T/ab.$t" | head -n 1)"
 done
+SPLICED=$(curl -sf "$URL_portcullis/metrics" | sed -n 's/^portcullis_bytes_spliced_total //p')
 
 # Memory flat with blob size: peak RSS of portcullis pulling 16 MiB vs the big blob.
 head -c 16777216 /dev/urandom > "$T/small"
@@ -92,4 +97,5 @@ echo "pull throughput portcullis/direct: $(ratio "$PULL_portcullis" "$PULL_direc
 echo "push throughput portcullis/nginx:  $(ratio "$PUSH_nginx" "$PUSH_portcullis")x (target >= 0.95)"
 echo "push time portcullis/direct:       $(ratio "$PUSH_portcullis" "$PUSH_direct")x"
 echo "manifest latency portcullis/nginx: $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"
+echo "# portcullis moved $(mibs "${SPLICED:-0}") MiB in-kernel (splice) of $((2 * ROUNDS * MIB)) MiB relayed"
 echo "peak RSS pulling ${MIB} MiB vs 16 MiB: ${RSS_big} kB vs ${RSS_small} kB = $(ratio "$RSS_big" "$RSS_small")x (flat = ~1.0)"
