@@ -52,6 +52,7 @@ static const struct conf_key {
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
 	{ "state_dir",		CONF_STR, offsetof(struct conf, state_dir) },
+	{ "user",		CONF_STR, offsetof(struct conf, user) },
 };
 
 static void
@@ -122,6 +123,7 @@ conf_free(struct conf *c)
 	free(c->log_level);
 	free(c->access_log);
 	free(c->state_dir);
+	free(c->user);
 	while (c->nwebhooks > 0)
 		free(c->webhooks[--c->nwebhooks]);
 	policy_clear(&c->policy);

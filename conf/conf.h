@@ -71,6 +71,7 @@ struct conf {
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */
 	char			*state_dir;	/* LMDB and reports */
+	char			*user;		/* run as; NULL: as started */
 	char			*webhooks[8];	/* http(s) URLs told of changes */
 	int			 nwebhooks;
 	struct policy		 policy;

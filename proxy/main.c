@@ -12,6 +12,7 @@
 #include "proxy/server.h"
 #include "proxy/cmd_db.h"
 #include "proxy/cmd_scan.h"
+#include "proxy/priv.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -111,6 +112,8 @@ main_serve(int argc, char **argv)
 		fatalx("event_base_new");
 	if ((srv = server_new(base, c)) == NULL)
 		fatalx("cannot start");
+	if (priv_drop(srv->conf) == -1)
+		fatalx("cannot give up root");
 	sigint = evsignal_new(base, SIGINT, main_signal_cb, base);
 	sigterm = evsignal_new(base, SIGTERM, main_signal_cb, base);
 	evsignal_add(sigint, NULL);

@@ -59,6 +59,11 @@ main(void)
 	ok(c != NULL && c->limits.splice_min == 256u << 10,
 	    "bodies from 256 KiB up move in-kernel by default");
 	conf_free(c);
+	c = load("upstream:\n  url: http://x\nuser: portcullis\n", err,
+	    sizeof(err));
+	ok(c != NULL && c->user != NULL && strcmp(c->user, "portcullis") == 0,
+	    "user: the account to run as");
+	conf_free(c);
 	c = load("upstream:\n  url: http://x\nlimits:\n  splice_min: 0\n",
 	    err, sizeof(err));
 	ok(c != NULL && c->limits.splice_min == 0,
