@@ -376,6 +376,21 @@ regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
 	return -1;
 }
 
+/* "/v2/<repo>/blobs/<digest>", both checked first. 0 or -1 with err. */
+static int
+regclient_blob_path(const char *repo, const char *digest, char *path,
+    size_t len, char *err, size_t errlen)
+{
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !regclient_digest_ok(digest)) {
+		snprintf(err, errlen, "%s: not a sha256 digest", digest ?
+		    digest : "(none)");
+		return -1;
+	}
+	snprintf(path, len, "/v2/%s/blobs/%s", repo, digest);
+	return 0;
+}
+
 int
 regclient_blob(struct regclient *rc, const char *repo, const char *digest,
     const char *path, unsigned long long max, char *err, size_t errlen)
@@ -385,17 +400,13 @@ regclient_blob(struct regclient *rc, const char *repo, const char *digest,
 	int			rv = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (!route_valid_name(repo, strlen(repo)) ||
-	    !regclient_digest_ok(digest)) {
-		snprintf(err, errlen, "%s: not a sha256 digest", digest ?
-		    digest : "(none)");
+	if (regclient_blob_path(repo, digest, target, sizeof(target), err,
+	    errlen) == -1)
 		return -1;
-	}
 	if ((r.out = fopen(path, "w")) == NULL) {
 		snprintf(err, errlen, "%s: cannot create", path);
 		return -1;
 	}
-	snprintf(target, sizeof(target), "/v2/%s/blobs/%s", repo, digest);
 	r.max = max;
 	r.sha256 = 1;
 	if (regclient_get(rc, target, &r, err, errlen) == -1)
@@ -455,13 +466,9 @@ regclient_blob_stream(struct regclient *rc, const char *repo,
 	int			rv = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (!route_valid_name(repo, strlen(repo)) ||
-	    !regclient_digest_ok(digest)) {
-		snprintf(err, errlen, "%s: not a sha256 digest", digest ?
-		    digest : "(none)");
+	if (regclient_blob_path(repo, digest, target, sizeof(target), err,
+	    errlen) == -1)
 		return -1;
-	}
-	snprintf(target, sizeof(target), "/v2/%s/blobs/%s", repo, digest);
 	snprintf(range, sizeof(range), "bytes=%llu-", offset);
 	rr.r = &r;
 	rr.skip = offset;

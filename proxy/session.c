@@ -873,6 +873,25 @@ session_splice_ok(struct session *s, struct bufferevent *src,
 	    bufferevent_getfd(src) != -1 && bufferevent_getfd(dst) != -1;
 }
 
+/*
+ * Hand the rest of a raw body (left bytes) from src to dst to a splice,
+ * if it can go that way. 1 started (src's reading paused), 0 not.
+ */
+static int
+session_splice_begin(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left, splice_cb cb, int response)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+
+	if (!session_splice_ok(s, src, dst, left) ||
+	    (s->splice = splice_start(s->srv->base, bufferevent_getfd(src),
+	    bufferevent_getfd(dst), left, &tv, cb, s)) == NULL)
+		return 0;
+	s->splice_response = response;
+	bufferevent_disable(src, EV_READ);
+	return 1;
+}
+
 /* A request body's progress in-kernel, and its end. */
 static void
 session_splice_request_cb(void *arg, size_t moved, uint64_t left,
@@ -922,19 +941,11 @@ session_splice_request_cb(void *arg, size_t moved, uint64_t left,
 static int
 session_splice_request(struct session *s)
 {
-	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
-
-	if (!session_splice_ok(s, s->cbev, s->ubev, s->req_raw_left) ||
-	    s->manifest != NULL || s->throttled_feed || s->throttled_client ||
+	if (s->manifest != NULL || s->throttled_feed || s->throttled_client ||
 	    (s->upload != NULL && upload_wants_bytes(s->upload)))
 		return 0;
-	if ((s->splice = splice_start(s->srv->base, bufferevent_getfd(s->cbev),
-	    bufferevent_getfd(s->ubev), s->req_raw_left, &tv,
-	    session_splice_request_cb, s)) == NULL)
-		return 0;
-	s->splice_response = 0;
-	bufferevent_disable(s->cbev, EV_READ);
-	return 1;
+	return session_splice_begin(s, s->cbev, s->ubev, s->req_raw_left,
+	    session_splice_request_cb, 0);
 }
 
 /* A response body's progress in-kernel, and its end. */
@@ -978,19 +989,11 @@ session_splice_response_cb(void *arg, size_t moved, uint64_t left,
 static int
 session_splice_response(struct session *s)
 {
-	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
-
-	if (!session_splice_ok(s, s->ubev, s->cbev, s->res_raw_left) ||
-	    s->res_discard || s->res_head_held || s->gate_hold ||
+	if (s->res_discard || s->res_head_held || s->gate_hold ||
 	    s->throttled_upstream)
 		return 0;
-	if ((s->splice = splice_start(s->srv->base, bufferevent_getfd(s->ubev),
-	    bufferevent_getfd(s->cbev), s->res_raw_left, &tv,
-	    session_splice_response_cb, s)) == NULL)
-		return 0;
-	s->splice_response = 1;
-	bufferevent_disable(s->ubev, EV_READ);
-	return 1;
+	return session_splice_begin(s, s->ubev, s->cbev, s->res_raw_left,
+	    session_splice_response_cb, 1);
 }
 
 static void
