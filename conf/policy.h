@@ -43,13 +43,15 @@ struct policy_allow {
 	char	reason[200];
 };
 
+#define POLICY_KEY_MAX	1024	/* signature_key's path */
+
 struct policy {
 	struct policy_rule	 def;
 	struct policy_rule	*over;
 	size_t			 nover;
 	struct policy_allow	*allow;
 	size_t			 nallow;
-	char			 signature_key[1024];	/* PEM public key file */
+	char			 signature_key[POLICY_KEY_MAX];	/* PEM public key file */
 };
 
 /* The built-in default: block CRITICAL, secrets; allow unknown images. */

@@ -249,8 +249,6 @@ record_changed(struct server *srv, const char *digest, const char *old,
 	const char	*what = strcmp(cause, "rescan") == 0 ? "a rescan" :
 			    "new advisory data";
 	struct verdict	 before, after;
-	char		*ev;
-	json_t		*e;
 
 	if (!json_equal(json_object_get(was, "vulnerabilities"),
 	    json_object_get(now, "vulnerabilities")))
@@ -260,30 +258,40 @@ record_changed(struct server *srv, const char *digest, const char *old,
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
 		    json_integer_value(json_object_get(sum, "high")));
-	/* Tell the webhooks when the decision itself flips. */
 	verdict_eval(was, &srv->conf->policy, repo ? repo : "", time(NULL),
 	    &before);
 	verdict_eval(now, &srv->conf->policy, repo ? repo : "", time(NULL),
 	    &after);
-	if (before.deny != after.deny) {
-		srv->stats.verdicts_changed++;
-		log_info("verdict for %s (%s) changed after %s: %s -> %s",
-		    digest, repo ? repo : "?", what, before.deny ? "deny" :
-		    "allow", after.deny ? "deny" : "allow");
-	}
-	if (before.deny != after.deny && srv->conf->nwebhooks > 0) {
-		e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
-		    "verdict-changed", "digest", digest, "repository",
-		    repo ? repo : "", "before", before.deny ? "deny" : "allow",
-		    "after", after.deny ? "deny" : "allow", "reasons",
-		    after.message, "cause", cause);
-		if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
-			notify_webhooks(srv, ev);
-			free(ev);
-		}
-		json_decref(e);
-	}
+	record_flip(srv, digest, repo, &before, &after, what, cause);
 	json_decref(was);
+}
+
+void
+record_flip(struct server *srv, const char *digest, const char *repo,
+    const struct verdict *before, const struct verdict *after,
+    const char *what, const char *cause)
+{
+	char	*ev;
+	json_t	*e;
+
+	if (before->deny == after->deny)
+		return;
+	srv->stats.verdicts_changed++;
+	log_info("verdict for %s (%s) changed after %s: %s -> %s", digest,
+	    repo ? repo : "?", what, before->deny ? "deny" : "allow",
+	    after->deny ? "deny" : "allow");
+	if (srv->conf->nwebhooks == 0)
+		return;
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
+	    "verdict-changed", "digest", digest, "repository",
+	    repo ? repo : "", "before", before->deny ? "deny" : "allow",
+	    "after", after->deny ? "deny" : "allow", "reasons",
+	    after->message, "cause", cause);
+	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
+		notify_webhooks(srv, ev);
+		free(ev);
+	}
+	json_decref(e);
 }
 
 char *

@@ -27,6 +27,15 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
  * set when the store could not be read.
  */
 char	*record_scan_doc(struct server *, const char *digest, int *error);
+struct verdict;
+/*
+ * An image's decision went from before to after (what: "new advisory
+ * data", "a policy change"...; cause: the webhook event's "cause"). If
+ * it flipped: counted, logged, and the webhooks told.
+ */
+void	 record_flip(struct server *, const char *digest, const char *repo,
+	    const struct verdict *before, const struct verdict *after,
+	    const char *what, const char *cause);
 /*
  * Images are filed under their first layer (RECORD_BASE_PREFIX
  * "<layer>@<image>" keys in the images database) so that looking for an

@@ -38,6 +38,8 @@ struct scanjob {
 	struct server		*srv;
 	enum scanjob_kind	 kind;
 	char			 repo[256], digest[80];
+	/* The policy's, copied: a reload may replace it meanwhile. */
+	char			 sigkey[POLICY_KEY_MAX];
 	pthread_t		 thr;
 	struct event		*wake;
 	int			 cancel;	/* shutting down (atomic) */
@@ -172,7 +174,7 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 static int
 scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
 {
-	const char	*key = j->srv->conf->policy.signature_key;
+	const char	*key = j->sigkey;
 	char		 tag[80], sigdg[72], path[4300], why[300] = "";
 	char		*body = NULL, *payload = NULL, rkey[COSIGN_KEY_LEN];
 	size_t		 len, i, plen;
@@ -368,6 +370,8 @@ scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
 		j->kind = kind;
 		memcpy(j->repo, repo, strlen(repo) + 1);
 		memcpy(j->digest, digest, strlen(digest) + 1);
+		memcpy(j->sigkey, srv->conf->policy.signature_key,
+		    sizeof(j->sigkey));
 		if ((j->wake = event_new(srv->base, -1, 0, scanjob_done_cb,
 		    j)) == NULL || pthread_create(&j->thr, NULL, scanjob_thread,
 		    j) != 0) {
