@@ -60,6 +60,15 @@ priv_drop(const struct conf *c)
 		    c->user, c->scanner.password_file);
 		return -1;
 	}
+	if (c->policy.signature_key[0] != '\0' &&
+	    access(c->policy.signature_key, R_OK) == -1) {
+		log_warn("user %s: cannot read policy.signature_key %s",
+		    c->user, c->policy.signature_key);
+		return -1;
+	}
+	if (c->path != NULL && access(c->path, R_OK) == -1)
+		log_warn("user %s: cannot read %s: a reload (SIGHUP) will "
+		    "fail", c->user, c->path);
 	log_info("running as %s (uid %u)", c->user, (unsigned)uid);
 	return 0;
 }
