@@ -13,6 +13,7 @@
 #include "proxy/cmd_db.h"
 #include "proxy/cmd_scan.h"
 #include "proxy/priv.h"
+#include "proxy/reload.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -95,12 +96,20 @@ main_conf(int argc, char **argv)
 	return c;
 }
 
+static void
+main_hup_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	reload_policy(arg);
+}
+
 static int
 main_serve(int argc, char **argv)
 {
 	struct event_base	*base;
 	struct server		*srv;
-	struct event		*sigint, *sigterm;
+	struct event		*sigint, *sigterm, *sighup;
 	struct conf		*c;
 
 	c = main_conf(argc, argv);
@@ -116,8 +125,10 @@ main_serve(int argc, char **argv)
 		fatalx("cannot give up root");
 	sigint = evsignal_new(base, SIGINT, main_signal_cb, base);
 	sigterm = evsignal_new(base, SIGTERM, main_signal_cb, base);
+	sighup = evsignal_new(base, SIGHUP, main_hup_cb, srv);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	evsignal_add(sighup, NULL);
 	log_info("listening on %s%s, upstream %s", srv->bound,
 	    srv->server_ctx ? " (TLS)" : "", srv->conf->upstream.url);
 	/* Tests and scripts wait for this line. */
@@ -126,6 +137,7 @@ main_serve(int argc, char **argv)
 	event_base_dispatch(base);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	server_free(srv);
 	event_base_free(base);
 	return 0;

@@ -1,8 +1,10 @@
 #include "proxy/monitor.h"
 #include "proxy/record.h"
 #include "proxy/server.h"
+#include "scan/verdict.h"
 #include "store/db.h"
 #include "conf/conf.h"
+#include "conf/policy.h"
 #include "conf/log.h"
 
 #include <event2/event.h>
@@ -21,7 +23,25 @@ struct monitor {
 	char		**todo;		/* digests still to re-match */
 	size_t		 ntodo, done;
 	uint64_t	 flips_before;
+	/*
+	 * The policies reloads replaced, oldest first, each kept until
+	 * every judged image has been decided under it and its successor
+	 * (was[1], or the running one); sweeping: the todo list is for
+	 * that.
+	 */
+	struct policy	**was;
+	size_t		 nwas;
+	int		 sweeping;
 };
+
+/* Forget the oldest replaced policy: its sweep is over. */
+static void
+monitor_was_shift(struct monitor *m)
+{
+	policy_clear(m->was[0]);
+	free(m->was[0]);
+	memmove(m->was, m->was + 1, --m->nwas * sizeof(*m->was));
+}
 
 /* Finished documents made with other data than now: to re-match. */
 static int
@@ -34,7 +54,8 @@ monitor_collect(const char *digest, const char *json, void *arg)
 	char		**nt;
 	int		 rv = 0;
 
-	if (v != NULL && strcmp(v, m->version) != 0 &&
+	/* A policy sweep takes every finished one. */
+	if (v != NULL && (m->sweeping || strcmp(v, m->version) != 0) &&
 	    !json_is_true(json_object_get(j, "pending"))) {
 		if ((nt = reallocarray(m->todo, m->ntodo + 1,
 		    sizeof(*nt))) == NULL || (nt[m->ntodo] = strdup(digest)) ==
@@ -63,6 +84,32 @@ monitor_clear(struct monitor *m)
 	m->ntodo = m->done = 0;
 }
 
+/* One judged image decided under the replaced policy and the new one. */
+static void
+monitor_policy_one(struct monitor *m, const char *digest)
+{
+	struct store	*st = server_store(m->srv);
+	struct verdict	 before, after;
+	char		*rec = NULL;
+	const char	*repo;
+	json_t		*doc;
+	time_t		 now = time(NULL);
+
+	if (st == NULL || store_digest_get(st, STORE_IMAGES, digest, &rec) !=
+	    STORE_OK)
+		return;
+	if ((doc = json_loads(rec, 0, NULL)) != NULL) {
+		repo = json_string_value(json_object_get(doc, "repository"));
+		verdict_eval(doc, m->was[0], repo ? repo : "", now, &before);
+		verdict_eval(doc, m->nwas > 1 ? m->was[1] :
+		    &m->srv->conf->policy, repo ? repo : "", now, &after);
+		record_flip(m->srv, digest, repo, &before, &after,
+		    "a policy change", "policy");
+		json_decref(doc);
+	}
+	free(rec);
+}
+
 static void
 monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -74,8 +121,12 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 
 	if (end > m->ntodo)
 		end = m->ntodo;
-	/* record_scan_doc re-matches, stores, logs and tells webhooks. */
 	for (; m->done < end; m->done++) {
+		if (m->sweeping) {
+			monitor_policy_one(m, m->todo[m->done]);
+			continue;
+		}
+		/* record_scan_doc re-matches, stores, logs, tells webhooks. */
 		doc = record_scan_doc(m->srv, m->todo[m->done], &error);
 		free(doc);
 	}
@@ -83,10 +134,38 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 		event_add(m->step, &now);
 		return;
 	}
-	log_info("monitor: advisory data %s: %zu images re-evaluated, %llu "
-	    "verdicts changed", m->version, m->ntodo, (unsigned long long)
-	    (m->srv->stats.verdicts_changed - m->flips_before));
+	if (m->sweeping) {
+		log_info("monitor: policy reloaded: %zu images re-evaluated, "
+		    "%llu verdicts changed", m->ntodo, (unsigned long long)
+		    (m->srv->stats.verdicts_changed - m->flips_before));
+		monitor_was_shift(m);
+		m->sweeping = 0;	/* the next tick takes the next one */
+	} else
+		log_info("monitor: advisory data %s: %zu images re-evaluated, "
+		    "%llu verdicts changed", m->version, m->ntodo,
+		    (unsigned long long)(m->srv->stats.verdicts_changed -
+		    m->flips_before));
 	monitor_clear(m);
+}
+
+/* Every judged image, decided under the replaced policy and this one. */
+static void
+monitor_policy_sweep(struct monitor *m, struct store *st)
+{
+	struct timeval	now = { 0, 0 };
+
+	m->sweeping = 1;
+	if (store_digest_each(st, STORE_IMAGES, NULL, monitor_collect, m) ==
+	    -1) {
+		log_warnx("monitor: cannot list the recorded images");
+		monitor_clear(m);
+		m->sweeping = 0;	/* try again next tick */
+		return;
+	}
+	m->flips_before = m->srv->stats.verdicts_changed;
+	log_info("monitor: policy reloaded: re-evaluating %zu images",
+	    m->ntodo);
+	event_add(m->step, &now);
 }
 
 static void
@@ -97,11 +176,14 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	char		 ver[64] = "";
 	struct timeval	 now = { 0, 0 };
 
-	if (st == NULL || m->ntodo > 0)
+	if (st == NULL || m->ntodo > 0 || m->sweeping)
 		return;		/* no store yet, or a sweep still running */
 	if (store_meta_get(st, "data_version", ver, sizeof(ver)) != STORE_OK ||
-	    strcmp(ver, m->version) == 0)
+	    strcmp(ver, m->version) == 0) {
+		if (m->nwas > 0)
+			monitor_policy_sweep(m, st);
 		return;
+	}
 	memcpy(m->version, ver, sizeof(m->version));
 	if (store_digest_each(st, STORE_IMAGES, NULL, monitor_collect, m) == -1) {
 		log_warnx("monitor: cannot list the recorded images");
@@ -149,6 +231,28 @@ monitor_start(struct server *srv)
 }
 
 void
+monitor_policy_changed(struct server *srv, struct policy *was)
+{
+	struct monitor	*m = srv->monitor;
+	struct policy	**nw;
+
+	/* Monitoring off: pulls decide under the new policy, unreported. */
+	if (m == NULL || (nw = reallocarray(m->was, m->nwas + 1,
+	    sizeof(*nw))) == NULL) {
+		if (m != NULL)
+			log_warnx("monitor: out of memory: flips from the "
+			    "last policy go unreported");
+		policy_clear(was);
+		free(was);
+		return;
+	}
+	m->was = nw;
+	m->was[m->nwas++] = was;
+	/* At once, unless a sweep is running: then after it. */
+	event_active(m->tick, EV_TIMEOUT, 0);
+}
+
+void
 monitor_stop(struct server *srv)
 {
 	struct monitor	*m = srv->monitor;
@@ -158,6 +262,9 @@ monitor_stop(struct server *srv)
 	event_free(m->tick);
 	event_free(m->step);
 	monitor_clear(m);
+	while (m->nwas > 0)
+		monitor_was_shift(m);
+	free(m->was);
 	free(m);
 	srv->monitor = NULL;
 }
