@@ -35,6 +35,15 @@ gatecache_new(size_t slots)
 }
 
 void
+gatecache_clear(struct gatecache *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n; i++)
+		c->e[i].at = 0;
+}
+
+void
 gatecache_free(struct gatecache *c)
 {
 	if (c == NULL)

@@ -23,6 +23,8 @@ int	 gatecache_get(struct gatecache *, const char *repo, const char *digest,
 	    size_t len);
 void	 gatecache_put(struct gatecache *, const char *repo, const char *digest,
 	    const char *data_version, time_t now, int deny, const char *msg);
+/* Drop every decision: the policy, or the time it looks at, moved on. */
+void	 gatecache_clear(struct gatecache *);
 /* Drop the decision for repo@digest: what it was made from changed. */
 void	 gatecache_forget(struct gatecache *, const char *repo,
 	    const char *digest);

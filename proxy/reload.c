@@ -14,7 +14,6 @@ reload_policy(struct server *srv)
 {
 	struct conf		*c = srv->conf, *nc = NULL;
 	struct policy		*was = NULL;
-	struct gatecache	*gc = NULL;
 	char			 err[512];
 	int			 i, rv = -1;
 
@@ -27,8 +26,7 @@ reload_policy(struct server *srv)
 		log_warnx("reload: %s; the running policy stays", err);
 		goto done;
 	}
-	if ((was = malloc(sizeof(*was))) == NULL ||
-	    (gc = gatecache_new(SERVER_GATECACHE_SLOTS)) == NULL) {
+	if ((was = malloc(sizeof(*was))) == NULL) {
 		log_warnx("reload: out of memory; the running policy stays");
 		goto done;
 	}
@@ -46,16 +44,13 @@ reload_policy(struct server *srv)
 	c->nwebhooks = nc->nwebhooks;
 	nc->nwebhooks = 0;
 	/* Decisions made under the old policy must not be served again. */
-	gatecache_free(srv->gatecache);
-	srv->gatecache = gc;
-	gc = NULL;
+	gatecache_clear(srv->gatecache);
 	log_info("reload: policy and webhooks read from %s", c->path);
 	monitor_policy_changed(srv, was);
 	was = NULL;
 	rv = 0;
  done:
 	free(was);
-	gatecache_free(gc);
 	conf_free(nc);
 	return rv;
 }

@@ -331,7 +331,8 @@ server_new(struct event_base *base, struct conf *conf)
 			goto fail;
 		}
 	}
-	if ((srv->gatecache = gatecache_new(SERVER_GATECACHE_SLOTS)) == NULL ||
+	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
+	if ((srv->gatecache = gatecache_new(4096)) == NULL ||
 	    (srv->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
 	    NULL || server_listen(srv) == -1)
 		goto fail;

@@ -12,9 +12,6 @@
 #include <time.h>
 #include <openssl/ssl.h>
 
-/* Decisions kept in memory: a slot per few hundred bytes, ~4.6 MiB. */
-#define SERVER_GATECACHE_SLOTS	4096
-
 struct event_base;
 struct evdns_base;
 struct evconnlistener;
