@@ -67,13 +67,22 @@ policy_bool(const char *v, int *out)
 	return 0;
 }
 
-/* YYYY-MM-DD as the end of that day, UTC. */
+/*
+ * YYYY-MM-DD as the end of that day, UTC; or an exact moment,
+ * YYYY-MM-DDTHH:MM:SSZ (RFC 3339 in UTC).
+ */
 static int
 policy_date(const char *v, time_t *out)
 {
 	struct tm	tm;
 	char		*end;
 
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm)) != NULL &&
+	    *end == '\0') {
+		*out = timegm(&tm);
+		return 0;
+	}
 	memset(&tm, 0, sizeof(tm));
 	if ((end = strptime(v, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
 		return -1;
@@ -218,7 +227,8 @@ policy_allowlist(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
 			else if (!strcmp(k, "expires")) {
 				if (policy_date(v, &a.expires) == -1) {
 					policy_err(err, errlen, "%s:%lu: expires "
-					    "must be YYYY-MM-DD", name, line);
+					    "must be YYYY-MM-DD or "
+					    "YYYY-MM-DDTHH:MM:SSZ", name, line);
 					return -1;
 				}
 			} else {
@@ -381,6 +391,40 @@ policy_rule_for(const struct policy *p, const char *repo)
 		if (fnmatch(p->over[i].match, repo, 0) == 0)
 			return &p->over[i];
 	return &p->def;
+}
+
+int
+policy_copy(struct policy *dst, const struct policy *src)
+{
+	*dst = *src;
+	dst->over = NULL;
+	dst->allow = NULL;
+	if ((src->nover > 0 && (dst->over = reallocarray(NULL, src->nover,
+	    sizeof(*dst->over))) == NULL) || (src->nallow > 0 &&
+	    (dst->allow = reallocarray(NULL, src->nallow,
+	    sizeof(*dst->allow))) == NULL)) {
+		policy_clear(dst);
+		return -1;
+	}
+	if (src->nover > 0)
+		memcpy(dst->over, src->over, src->nover * sizeof(*dst->over));
+	if (src->nallow > 0)
+		memcpy(dst->allow, src->allow, src->nallow *
+		    sizeof(*dst->allow));
+	return 0;
+}
+
+int
+policy_expired_between(const struct policy *p, time_t from, time_t to)
+{
+	size_t	i;
+
+	/* policy_allowed keeps an entry through its expires second. */
+	for (i = 0; i < p->nallow; i++)
+		if (p->allow[i].expires != 0 && p->allow[i].expires >= from &&
+		    p->allow[i].expires < to)
+			return 1;
+	return 0;
 }
 
 int

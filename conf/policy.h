@@ -66,6 +66,14 @@ int		policy_base_allowed(const struct policy_rule *, const char *name);
 /* The rule for a repository: first matching override, else default. */
 const struct policy_rule *policy_rule_for(const struct policy *,
 		    const char *repository);
+/* dst = a copy of src, owning its own arrays. 0 or -1 (dst cleared). */
+int		policy_copy(struct policy *dst, const struct policy *src);
+/*
+ * 1 if an allowlist entry that still held at from no longer holds at to
+ * (it expired in between), else 0.
+ */
+int		policy_expired_between(const struct policy *, time_t from,
+		    time_t to);
 /* 1 if id is allowlisted and not expired at now. */
 int		policy_allowed(const struct policy *, const char *id, time_t now);
 /* "critical" -> 4 ... "low" -> 1, "none" -> 0; -1 if unknown. */

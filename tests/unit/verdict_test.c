@@ -62,6 +62,32 @@ main(void)
 	ok(v.deny, "after expiry (2027-12-31; now 2028-04) it blocks again");
 	conf_free(c);
 
+	/* An exact moment: 2027-06-01T12:00:00Z is 1811851200. */
+	c = load("policy:\n  severity: high\n  fixable_only: true\n"
+	    "  allowlist:\n    - id: CVE-2021-23337\n"
+	    "      expires: 2027-06-01T12:00:00Z\n", err);
+	ok(c != NULL, "an exact expiry moment parses (%s)", err);
+	if (c != NULL) {
+		struct policy	cp;
+
+		verdict_eval(scan, &c->policy, "team/app", 1811851200, &v);
+		ok(!v.deny, "allowlisted through its expiry second");
+		verdict_eval(scan, &c->policy, "team/app", 1811851201, &v);
+		ok(v.deny, "blocked one second later");
+		ok(!policy_expired_between(&c->policy, 1811851190, 1811851200),
+		    "not expired before that second is over");
+		ok(policy_expired_between(&c->policy, 1811851190, 1811851201),
+		    "expired between 12:00:00 and 12:00:01");
+		ok(!policy_expired_between(&c->policy, 1811851201, 1811859999),
+		    "an entry already expired does not expire again");
+		ok(policy_copy(&cp, &c->policy) == 0, "policy copied");
+		conf_free(c);
+		verdict_eval(scan, &cp, "team/app", 1811851200, &v);
+		ok(!v.deny && v.allowlisted == 1,
+		    "the copy keeps the allowlist after the original is gone");
+		policy_clear(&cp);
+	}
+
 	c = load("policy:\n  severity: critical\n  misconfig: [root-user]\n"
 	    "  repositories:\n    - match: \"sandbox/*\"\n      severity: none\n"
 	    "      misconfig: []\n", err);
@@ -97,7 +123,7 @@ main(void)
 	    strstr(err, "t.yaml:4: policy severity") != NULL,
 	    "bad severity named with line (%s)", err);
 	ok(load("policy:\n  allowlist:\n    - id: X\n      expires: soon\n",
-	    err) == NULL && strstr(err, "YYYY-MM-DD") != NULL,
+	    err) == NULL && strstr(err, "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ") != NULL,
 	    "bad expiry date rejected");
 	ok(load("policy:\n  misconfig: [world-writable]\n", err) == NULL,
 	    "unknown misconfig rule rejected");
