@@ -1,4 +1,5 @@
 #include "proxy/monitor.h"
+#include "proxy/gatecache.h"
 #include "proxy/record.h"
 #include "proxy/server.h"
 #include "scan/verdict.h"
@@ -11,6 +12,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Images re-matched per loop turn. */
 #define MONITOR_BATCH	32
@@ -24,23 +26,51 @@ struct monitor {
 	size_t		 ntodo, done;
 	uint64_t	 flips_before;
 	/*
-	 * The policies reloads replaced, oldest first, each kept until
-	 * every judged image has been decided under it and its successor
-	 * (was[1], or the running one); sweeping: the todo list is for
-	 * that.
+	 * Decisions as they stood before a policy reload or an allowlist
+	 * expiry, oldest first: a policy and the moment it decided at.
+	 * Each is kept until every judged image has been decided under it
+	 * and under its successor (was[1], or the running policy now);
+	 * sweeping: the todo list is for that.
 	 */
-	struct policy	**was;
+	struct monitor_was {
+		struct policy	*policy;
+		time_t		 at;
+		int		 expiry;	/* what came next: 0 a reload */
+	}		*was;
 	size_t		 nwas;
 	int		 sweeping;
+	time_t		 expiry_seen;	/* allowlist expiries checked up to */
 };
 
-/* Forget the oldest replaced policy: its sweep is over. */
+/* Forget the oldest: its sweep is over. */
 static void
 monitor_was_shift(struct monitor *m)
 {
-	policy_clear(m->was[0]);
-	free(m->was[0]);
+	policy_clear(m->was[0].policy);
+	free(m->was[0].policy);
 	memmove(m->was, m->was + 1, --m->nwas * sizeof(*m->was));
+}
+
+/*
+ * Queue a sweep from policy p as it decided at `at`, before a reload or
+ * (expiry) an allowlist entry running out; p is taken over.
+ */
+static void
+monitor_was_push(struct monitor *m, struct policy *p, time_t at, int expiry)
+{
+	struct monitor_was	*nw;
+
+	if ((nw = reallocarray(m->was, m->nwas + 1, sizeof(*nw))) == NULL) {
+		log_warnx("monitor: out of memory: this change's flips go "
+		    "unreported");
+		policy_clear(p);
+		free(p);
+		return;
+	}
+	m->was = nw;
+	m->was[m->nwas].policy = p;
+	m->was[m->nwas].expiry = expiry;
+	m->was[m->nwas++].at = at;
 }
 
 /* Finished documents made with other data than now: to re-match. */
@@ -100,11 +130,18 @@ monitor_policy_one(struct monitor *m, const char *digest)
 		return;
 	if ((doc = json_loads(rec, 0, NULL)) != NULL) {
 		repo = json_string_value(json_object_get(doc, "repository"));
-		verdict_eval(doc, m->was[0], repo ? repo : "", now, &before);
-		verdict_eval(doc, m->nwas > 1 ? m->was[1] :
-		    &m->srv->conf->policy, repo ? repo : "", now, &after);
+		verdict_eval(doc, m->was[0].policy, repo ? repo : "",
+		    m->was[0].at, &before);
+		if (m->nwas > 1)
+			verdict_eval(doc, m->was[1].policy, repo ? repo : "",
+			    m->was[1].at, &after);
+		else
+			verdict_eval(doc, &m->srv->conf->policy, repo ? repo :
+			    "", now, &after);
 		record_flip(m->srv, digest, repo, &before, &after,
-		    "a policy change", "policy");
+		    m->was[0].expiry ? "an allowlist entry expired" :
+		    "a policy reload", m->was[0].expiry ? "allowlist-expired" :
+		    "policy");
 		json_decref(doc);
 	}
 	free(rec);
@@ -135,8 +172,9 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (m->sweeping) {
-		log_info("monitor: policy reloaded: %zu images re-evaluated, "
-		    "%llu verdicts changed", m->ntodo, (unsigned long long)
+		log_info("monitor: %s: %zu images re-evaluated, %llu verdicts "
+		    "changed", m->was[0].expiry ? "allowlist expiry" :
+		    "policy reloaded", m->ntodo, (unsigned long long)
 		    (m->srv->stats.verdicts_changed - m->flips_before));
 		monitor_was_shift(m);
 		m->sweeping = 0;	/* the next tick takes the next one */
@@ -163,8 +201,8 @@ monitor_policy_sweep(struct monitor *m, struct store *st)
 		return;
 	}
 	m->flips_before = m->srv->stats.verdicts_changed;
-	log_info("monitor: policy reloaded: re-evaluating %zu images",
-	    m->ntodo);
+	log_info("monitor: %s: re-evaluating %zu images", m->was[0].expiry ?
+	    "allowlist expiry" : "policy reloaded", m->ntodo);
 	event_add(m->step, &now);
 }
 
@@ -173,9 +211,31 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct monitor	*m = arg;
 	struct store	*st = server_store(m->srv);
+	struct policy	*p;
 	char		 ver[64] = "";
 	struct timeval	 now = { 0, 0 };
+	time_t		 t = time(NULL);
 
+	/*
+	 * An allowlist entry ran out since the last look: what it allowed
+	 * is decided again from now (the decision cache forgets), and a
+	 * sweep reports what flipped, as for a reload.
+	 */
+	if (t > m->expiry_seen && policy_expired_between(&m->srv->conf->policy,
+	    m->expiry_seen, t)) {
+		gatecache_clear(m->srv->gatecache);
+		if ((p = malloc(sizeof(*p))) == NULL ||
+		    policy_copy(p, &m->srv->conf->policy) == -1) {
+			log_warnx("monitor: out of memory: flips from an "
+			    "allowlist expiry go unreported");
+			free(p);
+		} else {
+			log_info("monitor: an allowlist entry expired");
+			monitor_was_push(m, p, m->expiry_seen, 1);
+		}
+	}
+	if (t > m->expiry_seen)
+		m->expiry_seen = t;
 	if (st == NULL || m->ntodo > 0 || m->sweeping)
 		return;		/* no store yet, or a sweep still running */
 	if (store_meta_get(st, "data_version", ver, sizeof(ver)) != STORE_OK ||
@@ -211,6 +271,7 @@ monitor_start(struct server *srv)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
 	m->srv = srv;
+	m->expiry_seen = time(NULL);
 	/* What is current at start needs no sweep: pulls re-match lazily. */
 	if ((st = srv->store) != NULL)
 		store_meta_get(st, "data_version", m->version,
@@ -234,20 +295,14 @@ void
 monitor_policy_changed(struct server *srv, struct policy *was)
 {
 	struct monitor	*m = srv->monitor;
-	struct policy	**nw;
 
 	/* Monitoring off: pulls decide under the new policy, unreported. */
-	if (m == NULL || (nw = reallocarray(m->was, m->nwas + 1,
-	    sizeof(*nw))) == NULL) {
-		if (m != NULL)
-			log_warnx("monitor: out of memory: flips from the "
-			    "last policy go unreported");
+	if (m == NULL) {
 		policy_clear(was);
 		free(was);
 		return;
 	}
-	m->was = nw;
-	m->was[m->nwas++] = was;
+	monitor_was_push(m, was, time(NULL), 0);
 	/* At once, unless a sweep is running: then after it. */
 	event_active(m->tick, EV_TIMEOUT, 0);
 }

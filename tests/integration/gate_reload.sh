@@ -4,13 +4,14 @@
 # (no pull needed, nothing rescanned), flips are logged, counted and
 # sent to the webhooks with cause "policy", and the next pull is decided
 # under it at once (no cached decision outlives the old policy). A file
-# that does not load keeps the running policy.
+# that does not load keeps the running policy. An allowlist entry that
+# runs out is reported the same way, cause "allowlist-expired".
 #
 # team/app holds real lodash 4.17.20 (GHSA-35jh-r3h4-6jhm, HIGH).
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm
-tap_plan 14
+tap_plan 18
 
 osv_state
 npm_module "$T/app/app" lodash 4.17.20
@@ -144,4 +145,31 @@ done
 expect_eq "back-to-back reloads: deny, then allow again, both reported" \
     "deny allow" "$(sed -n 's/.*"repository":"team\/app".*"after":"\([a-z]*\)".*/\1/p' "$T/hooks.jsonl" |
     tail -n +3 | tr '\n' ' ' | sed 's/ $//')"
+
+# 5. An allowlist entry that runs out: allowed until then (a reload that
+# changes no decision reports nothing), refused after, and the flip is
+# reported with no reload and no pull.
+until=$(date -u -d "@$(($(date +%s) + 3))" +%Y-%m-%dT%H:%M:%SZ)
+px_yml "policy:
+  severity: high
+  allowlist:
+    - id: CVE-2021-23337
+      expires: $until
+      reason: until the fix is rolled out"
+kill -HUP "$PX_PID"
+reload_wait 5
+out=$(pull app)
+case "$out" in *denied*) not_ok "allowlisted until $until: pulls"; echo "# $out" | cut -c1-300;;
+*) ok "allowlisted until $until: pulls";; esac
+expect_eq "that reload flipped nothing" 4 "$(grep -c verdict-changed "$T/hooks.jsonl")"
+i=0
+while [ $i -lt 100 ] && [ "$(grep -c verdict-changed "$T/hooks.jsonl")" -lt 5 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tail -n 1 "$T/hooks.jsonl" | grep -q '"repository":"team/app","before":"allow","after":"deny".*"cause":"allowlist-expired"' &&
+    ok "once it ran out the webhook was told, cause allowlist-expired" ||
+    { not_ok "once it ran out the webhook was told, cause allowlist-expired"; sed 's/^/# /' "$T/hooks.jsonl"; }
+out=$(pull app)
+case "$out" in *denied*GHSA-35jh-r3h4-6jhm*) ok "and the pull is refused (no cached allow)";;
+*) not_ok "and the pull is refused (no cached allow)"; echo "# $out" | cut -c1-300;; esac
 stop_proxy px
