@@ -10,11 +10,7 @@ tap_plan 8
 
 PXS="$T/state"
 PX_STATE=$PXS
-npm_module "$T/app/app" lodash 4.17.20
-mkdir -p "$T/plain"
-cp -rL /etc/ssl/certs "$T/plain/"
-MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-app" v1 "$T/app"
-MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-clean" v1 "$T/plain"
+mkimage_app_pair
 start_hooksrv
 start_registry reg
 start_proxy px "$REG_URL" "webhooks:

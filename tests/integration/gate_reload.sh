@@ -14,11 +14,7 @@ need docker-registry skopeo curl npm
 tap_plan 18
 
 osv_state
-npm_module "$T/app/app" lodash 4.17.20
-mkdir -p "$T/plain"
-cp -rL /etc/ssl/certs "$T/plain/"
-MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-app" v1 "$T/app"
-MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-clean" v1 "$T/plain"
+mkimage_app_pair
 start_hooksrv
 start_registry reg
 # px_yml POLICY_YAML: the proxy's configuration with this policy block.
@@ -48,6 +44,12 @@ P="127.0.0.1:$PX_PORT"
 SK="skopeo --insecure-policy"
 metric() { curl -sf "http://$P/metrics" | sed -n "s/^$1 //p"; }
 pull() { $SK inspect --tls-verify=false "docker://$P/team/$1:v1" 2>&1; }
+ALLOWLISTED="policy:
+  severity: high
+  allowlist:
+    - id: CVE-2021-23337
+      expires: 2099-12-31
+      reason: template() is not used"
 # reload_wait N: until the Nth sweep after a reload is logged.
 reload_wait() {
 	i=0
@@ -75,7 +77,7 @@ reload_wait 1
 grep -q 'monitor: policy reloaded: 2 images re-evaluated, 1 verdicts changed' "$T/px.log" &&
     ok "SIGHUP: both judged images decided again, one changed" ||
     { not_ok "SIGHUP: both judged images decided again, one changed"; grep -E 'reload|monitor' "$T/px.log" | sed 's/^/# /'; }
-wait_hook "$T/hooks.jsonl"
+wait_hook "$T/hooks.jsonl" 1
 grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","after":"deny".*"cause":"policy"' \
     "$T/hooks.jsonl" 2>/dev/null &&
     ok "the webhook was told team/app flipped to deny, cause policy" ||
@@ -101,18 +103,10 @@ case "$out" in *denied*) ok "the running policy still refuses team/app";;
 check "proxy still running" proxy_alive
 
 # 3. Allowlist the CVE: team/app flips back to allow.
-px_yml "policy:
-  severity: high
-  allowlist:
-    - id: CVE-2021-23337
-      expires: 2099-12-31
-      reason: template() is not used"
+px_yml "$ALLOWLISTED"
 kill -HUP "$PX_PID"
 reload_wait 2
-i=0
-while [ $i -lt 50 ] && [ "$(grep -c verdict-changed "$T/hooks.jsonl")" -lt 2 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl" 2
 grep -q '"repository":"team/app","before":"deny","after":"allow".*"cause":"policy"' "$T/hooks.jsonl" &&
     ok "allowlisted: the webhook was told team/app flipped back to allow" ||
     { not_ok "allowlisted: the webhook was told team/app flipped back to allow"; sed 's/^/# /' "$T/hooks.jsonl"; }
@@ -131,17 +125,9 @@ i=0
 while [ $i -lt 50 ] && [ "$(grep -c 'reload: policy and webhooks read' "$T/px.log")" -le "$n" ]; do
 	sleep 0.05; i=$((i + 1))
 done
-px_yml "policy:
-  severity: high
-  allowlist:
-    - id: CVE-2021-23337
-      expires: 2099-12-31
-      reason: template() is not used"
+px_yml "$ALLOWLISTED"
 kill -HUP "$PX_PID"
-i=0
-while [ $i -lt 100 ] && [ "$(grep -c verdict-changed "$T/hooks.jsonl")" -lt 4 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl" 4
 expect_eq "back-to-back reloads: deny, then allow again, both reported" \
     "deny allow" "$(sed -n 's/.*"repository":"team\/app".*"after":"\([a-z]*\)".*/\1/p' "$T/hooks.jsonl" |
     tail -n +3 | tr '\n' ' ' | sed 's/ $//')"
@@ -162,10 +148,7 @@ out=$(pull app)
 case "$out" in *denied*) not_ok "allowlisted until $until: pulls"; echo "# $out" | cut -c1-300;;
 *) ok "allowlisted until $until: pulls";; esac
 expect_eq "that reload flipped nothing" 4 "$(grep -c verdict-changed "$T/hooks.jsonl")"
-i=0
-while [ $i -lt 100 ] && [ "$(grep -c verdict-changed "$T/hooks.jsonl")" -lt 5 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_hook "$T/hooks.jsonl" 5
 tail -n 1 "$T/hooks.jsonl" | grep -q '"repository":"team/app","before":"allow","after":"deny".*"cause":"allowlist-expired"' &&
     ok "once it ran out the webhook was told, cause allowlist-expired" ||
     { not_ok "once it ran out the webhook was told, cause allowlist-expired"; sed 's/^/# /' "$T/hooks.jsonl"; }

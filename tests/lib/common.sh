@@ -238,11 +238,13 @@ start_hooksrv() {
 	PIDS="$PIDS $!"
 }
 
-# wait_hook FILE: until tests/tools/hooksrv has written a verdict-changed
-# event to FILE (5 s at most: webhooks are fire and forget).
+# wait_hook FILE [N]: until tests/tools/hooksrv has written N (default
+# 1) verdict-changed events to FILE (10 s at most: webhooks are fire and
+# forget).
 wait_hook() {
 	wh=0
-	while [ $wh -lt 50 ] && ! grep -q verdict-changed "$1" 2>/dev/null; do
+	while [ $wh -lt 100 ] &&
+	    [ "$(grep -c verdict-changed "$1" 2>/dev/null)" -lt "${2:-1}" ]; do
 		sleep 0.1
 		wh=$((wh + 1))
 	done

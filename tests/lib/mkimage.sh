@@ -75,6 +75,16 @@ npm_module() {
 	mv "$1/node_modules/package" "$1/node_modules/$2"
 }
 
+# mkimage_app_pair: $T/img-app (real lodash 4.17.20 under /app) and
+# $T/img-clean (this machine's CA certificates), each tagged v1, user app.
+mkimage_app_pair() {
+	npm_module "$T/app/app" lodash 4.17.20
+	mkdir -p "$T/plain"
+	cp -rL /etc/ssl/certs "$T/plain/"
+	MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-app" v1 "$T/app"
+	MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-clean" v1 "$T/plain"
+}
+
 # mkimage_index DIR DIGEST1 ARCH1 DIGEST2 ARCH2: an OCI image index of two
 # linux platform images already in DIR, stored as a blob there ->
 # MKIMAGE_INDEX (digest) and MKIMAGE_INDEX_SIZE. The caller names it in
