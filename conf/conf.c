@@ -124,6 +124,7 @@ conf_free(struct conf *c)
 	free(c->access_log);
 	free(c->state_dir);
 	free(c->user);
+	free(c->text);
 	while (c->nwebhooks > 0)
 		free(c->webhooks[--c->nwebhooks]);
 	policy_clear(&c->policy);
@@ -611,6 +612,11 @@ conf_load(const char *path, char *err, size_t errlen)
 	    (c->path = strdup(path)) == NULL) {
 		conf_free(c);
 		c = NULL;
+	}
+	if (c != NULL) {
+		c->text = buf;		/* what was loaded, as it was */
+		c->textlen = len;
+		buf = NULL;
 	}
  done:
 	fclose(f);

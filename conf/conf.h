@@ -60,6 +60,8 @@ struct conf_scanner {
 
 struct conf {
 	char			*path;		/* file it came from, or NULL */
+	char			*text;		/* its contents as loaded */
+	size_t			 textlen;
 	char			*listen_host;
 	char			*listen_port;
 	struct conf_upstream	 upstream;

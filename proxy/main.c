@@ -123,6 +123,7 @@ main_serve(int argc, char **argv)
 		fatalx("cannot start");
 	if (priv_drop(srv->conf) == -1)
 		fatalx("cannot give up root");
+	reload_since_last_run(srv);
 	sigint = evsignal_new(base, SIGINT, main_signal_cb, base);
 	sigterm = evsignal_new(base, SIGTERM, main_signal_cb, base);
 	sighup = evsignal_new(base, SIGHUP, main_hup_cb, srv);

@@ -6,8 +6,81 @@
 #include "conf/policy.h"
 #include "conf/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define RELOAD_LAST	"last-config.yaml"
+
+/* The configuration served with now, for the next run to compare. */
+static void
+reload_remember(const struct conf *c)
+{
+	char	path[4096], tmp[4200];
+	FILE	*f;
+
+	if (c->text == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, RELOAD_LAST);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("reload: %s", tmp);
+		return;
+	}
+	/* Whole or not at all: a torn copy would read as a change. */
+	if (fwrite(c->text, 1, c->textlen, f) != c->textlen) {
+		log_warn("reload: %s", tmp);
+		fclose(f);
+		unlink(tmp);
+		return;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		log_warn("reload: %s", path);
+		unlink(tmp);
+	}
+}
+
+void
+reload_since_last_run(struct server *srv)
+{
+	struct conf	*c = srv->conf, *old = NULL;
+	struct policy	*was = NULL;
+	char		 path[4096], err[512], *text = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+	long		 n;
+
+	if (c->text == NULL)
+		return;		/* no file: nothing to compare or keep */
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, RELOAD_LAST);
+	if ((f = fopen(path, "r")) == NULL)
+		goto keep;	/* the first run with this state_dir */
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    n <= (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)n + 1)) != NULL)
+		len = fread(text, 1, (size_t)n, f);
+	fclose(f);
+	if (text == NULL || (len == c->textlen &&
+	    memcmp(text, c->text, len) == 0))
+		goto keep;
+	if ((old = conf_load_string(text, len, path, err, sizeof(err))) ==
+	    NULL) {
+		log_warnx("reload: the last run's configuration no longer "
+		    "loads (%s): flips from its policy go unreported", err);
+		goto keep;
+	}
+	if ((was = malloc(sizeof(*was))) == NULL)
+		goto keep;
+	*was = old->policy;
+	policy_default(&old->policy);
+	log_info("reload: the configuration changed since the last run");
+	monitor_policy_changed(srv, was);
+ keep:
+	conf_free(old);
+	free(text);
+	reload_remember(c);
+}
 
 int
 reload_policy(struct server *srv)
@@ -46,6 +119,12 @@ reload_policy(struct server *srv)
 	/* Decisions made under the old policy must not be served again. */
 	gatecache_clear(srv->gatecache);
 	log_info("reload: policy and webhooks read from %s", c->path);
+	/* What the next start compares with: the file as it now serves. */
+	free(c->text);
+	c->text = nc->text;
+	c->textlen = nc->textlen;
+	nc->text = NULL;
+	reload_remember(c);
 	monitor_policy_changed(srv, was);
 	was = NULL;
 	rv = 0;

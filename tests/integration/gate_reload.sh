@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm
-tap_plan 18
+tap_plan 24
 
 osv_state
 mkimage_app_pair
@@ -155,4 +155,32 @@ tail -n 1 "$T/hooks.jsonl" | grep -q '"repository":"team/app","before":"allow","
 out=$(pull app)
 case "$out" in *denied*GHSA-35jh-r3h4-6jhm*) ok "and the pull is refused (no cached allow)";;
 *) not_ok "and the pull is refused (no cached allow)"; echo "# $out" | cut -c1-300;; esac
+stop_proxy px
+
+# 6. A restart with a changed policy is swept like a reload (the last
+# run's configuration is kept in state_dir); one with the same is not.
+check "the configuration served with is kept in state_dir" \
+    cmp "$T/px.yml" "$PX_STATE/last-config.yaml"
+start_proxy px "$REG_URL" "webhooks:
+  - http://127.0.0.1:$HP/portcullis
+monitor:
+  interval: 1
+policy:
+  severity: critical"
+wait_hook "$T/hooks.jsonl" 6
+tail -n 1 "$T/hooks.jsonl" | grep -q '"repository":"team/app","before":"deny","after":"allow".*"cause":"policy"' &&
+    ok "restarted with severity critical: the flip to allow is reported" ||
+    { not_ok "restarted with severity critical: the flip to allow is reported"; sed 's/^/# /' "$T/hooks.jsonl"; }
+stop_proxy px
+start_proxy px "$REG_URL" "webhooks:
+  - http://127.0.0.1:$HP/portcullis
+monitor:
+  interval: 1
+policy:
+  severity: critical"
+pull app >/dev/null 2>&1
+sleep 2
+check "restarted with the same configuration: no sweep" \
+    sh -c "! grep -q 'changed since the last run' '$T/px.log'"
+expect_eq "and nothing reported" 6 "$(grep -c verdict-changed "$T/hooks.jsonl")"
 stop_proxy px
