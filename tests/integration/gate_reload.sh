@@ -17,6 +17,11 @@ osv_state
 mkimage_app_pair
 start_hooksrv
 start_registry reg
+# Every configuration here: webhooks told, the monitor looking each second.
+WATCH="webhooks:
+  - http://127.0.0.1:$HP/portcullis
+monitor:
+  interval: 1"
 # px_yml POLICY_YAML: the proxy's configuration with this policy block.
 px_yml() {
 	cat > "$T/px.yml" <<-YML
@@ -27,17 +32,11 @@ px_yml() {
 	  level: info
 	  access: $T/px-access.log
 	state_dir: $PX_STATE
-	webhooks:
-	  - http://127.0.0.1:$HP/portcullis
-	monitor:
-	  interval: 1
+	$WATCH
 	$1
 	YML
 }
-start_proxy px "$REG_URL" "webhooks:
-  - http://127.0.0.1:$HP/portcullis
-monitor:
-  interval: 1
+start_proxy px "$REG_URL" "$WATCH
 policy:
   severity: critical"
 P="127.0.0.1:$PX_PORT"
@@ -161,10 +160,7 @@ stop_proxy px
 # run's configuration is kept in state_dir); one with the same is not.
 check "the configuration served with is kept in state_dir" \
     cmp "$T/px.yml" "$PX_STATE/last-config.yaml"
-start_proxy px "$REG_URL" "webhooks:
-  - http://127.0.0.1:$HP/portcullis
-monitor:
-  interval: 1
+start_proxy px "$REG_URL" "$WATCH
 policy:
   severity: critical"
 wait_hook "$T/hooks.jsonl" 6
@@ -172,10 +168,7 @@ tail -n 1 "$T/hooks.jsonl" | grep -q '"repository":"team/app","before":"deny","a
     ok "restarted with severity critical: the flip to allow is reported" ||
     { not_ok "restarted with severity critical: the flip to allow is reported"; sed 's/^/# /' "$T/hooks.jsonl"; }
 stop_proxy px
-start_proxy px "$REG_URL" "webhooks:
-  - http://127.0.0.1:$HP/portcullis
-monitor:
-  interval: 1
+start_proxy px "$REG_URL" "$WATCH
 policy:
   severity: critical"
 pull app >/dev/null 2>&1
