@@ -41,44 +41,47 @@ reload_remember(const struct conf *c)
 	}
 }
 
+/* A conf's policy moved out to the heap (the conf keeps the default). */
+static struct policy *
+reload_take_policy(struct conf *c)
+{
+	struct policy	*p;
+
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		log_warnx("reload: out of memory");
+		return NULL;
+	}
+	*p = c->policy;
+	policy_default(&c->policy);
+	return p;
+}
+
 void
 reload_since_last_run(struct server *srv)
 {
 	struct conf	*c = srv->conf, *old = NULL;
-	struct policy	*was = NULL;
-	char		 path[4096], err[512], *text = NULL;
-	size_t		 len = 0;
-	FILE		*f;
-	long		 n;
+	struct policy	*was;
+	char		 path[4096], err[512];
 
 	if (c->text == NULL)
 		return;		/* no file: nothing to compare or keep */
 	snprintf(path, sizeof(path), "%s/%s", c->state_dir, RELOAD_LAST);
-	if ((f = fopen(path, "r")) == NULL)
+	if (access(path, F_OK) == -1)
 		goto keep;	/* the first run with this state_dir */
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    n <= (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc((size_t)n + 1)) != NULL)
-		len = fread(text, 1, (size_t)n, f);
-	fclose(f);
-	if (text == NULL || (len == c->textlen &&
-	    memcmp(text, c->text, len) == 0))
-		goto keep;
-	if ((old = conf_load_string(text, len, path, err, sizeof(err))) ==
-	    NULL) {
+	if ((old = conf_load(path, err, sizeof(err))) == NULL) {
 		log_warnx("reload: the last run's configuration no longer "
 		    "loads (%s): flips from its policy go unreported", err);
 		goto keep;
 	}
-	if ((was = malloc(sizeof(*was))) == NULL)
+	if (old->textlen == c->textlen &&
+	    memcmp(old->text, c->text, c->textlen) == 0)
 		goto keep;
-	*was = old->policy;
-	policy_default(&old->policy);
+	if ((was = reload_take_policy(old)) == NULL)
+		goto keep;
 	log_info("reload: the configuration changed since the last run");
 	monitor_policy_changed(srv, was);
  keep:
 	conf_free(old);
-	free(text);
 	reload_remember(c);
 }
 
@@ -99,16 +102,13 @@ reload_policy(struct server *srv)
 		log_warnx("reload: %s; the running policy stays", err);
 		goto done;
 	}
-	if ((was = malloc(sizeof(*was))) == NULL) {
-		log_warnx("reload: out of memory; the running policy stays");
-		goto done;
-	}
 	/*
 	 * Swap by value: rules and allowlist are arrays the structs own,
 	 * and only the loop reads the policy (scan jobs copy what they
 	 * need when they start).
 	 */
-	*was = c->policy;
+	if ((was = reload_take_policy(c)) == NULL)
+		goto done;	/* the running policy stays */
 	c->policy = nc->policy;
 	policy_default(&nc->policy);
 	for (i = 0; i < c->nwebhooks; i++)
