@@ -42,6 +42,13 @@ struct monitor {
 	time_t		 expiry_seen;	/* allowlist expiries checked up to */
 };
 
+/* What the running policy sweep is about, for the log. */
+static const char *
+monitor_sweep_name(const struct monitor *m)
+{
+	return m->was[0].expiry ? "allowlist expiry" : "policy reloaded";
+}
+
 /* Forget the oldest: its sweep is over. */
 static void
 monitor_was_shift(struct monitor *m)
@@ -173,9 +180,9 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (m->sweeping) {
 		log_info("monitor: %s: %zu images re-evaluated, %llu verdicts "
-		    "changed", m->was[0].expiry ? "allowlist expiry" :
-		    "policy reloaded", m->ntodo, (unsigned long long)
-		    (m->srv->stats.verdicts_changed - m->flips_before));
+		    "changed", monitor_sweep_name(m), m->ntodo,
+		    (unsigned long long)(m->srv->stats.verdicts_changed -
+		    m->flips_before));
 		monitor_was_shift(m);
 		m->sweeping = 0;	/* the next tick takes the next one */
 	} else
@@ -201,8 +208,8 @@ monitor_policy_sweep(struct monitor *m, struct store *st)
 		return;
 	}
 	m->flips_before = m->srv->stats.verdicts_changed;
-	log_info("monitor: %s: re-evaluating %zu images", m->was[0].expiry ?
-	    "allowlist expiry" : "policy reloaded", m->ntodo);
+	log_info("monitor: %s: re-evaluating %zu images",
+	    monitor_sweep_name(m), m->ntodo);
 	event_add(m->step, &now);
 }
 
