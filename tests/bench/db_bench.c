@@ -8,8 +8,8 @@
  *
  *   db_bench [records] [lookups]
  */
-#include "scan/osv.h"
-#include "scan/vulnmatch.h"
+#include "scan/advisory/osv.h"
+#include "scan/advisory/vulnmatch.h"
 #include "store/db.h"
 #include "conf/log.h"
 

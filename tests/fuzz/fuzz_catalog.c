@@ -5,8 +5,8 @@
  * file. Memory safety and no crash on any input: these files come from
  * whoever pushes an image.
  */
-#include "scan/catalog.h"
-#include "scan/finding.h"
+#include "scan/catalog/catalog.h"
+#include "scan/catalog/finding.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * lookup for every package it named. Memory safety and no crash on any
  * input.
  */
-#include "scan/osv.h"
-#include "scan/vulnmatch.h"
+#include "scan/advisory/osv.h"
+#include "scan/advisory/vulnmatch.h"
 #include "store/db.h"
 #include "conf/log.h"
 

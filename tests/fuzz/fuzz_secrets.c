@@ -4,7 +4,7 @@
  * no finding's detail holds more than the first four characters of a
  * token (the redaction promise), except private-key header lines.
  */
-#include "scan/secrets.h"
+#include "scan/layer/secrets.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * input is split at the first NUL into two versions. Checks antisymmetry
  * as well as memory safety.
  */
-#include "scan/version.h"
+#include "scan/version/version.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,10 +9,10 @@ out=${TMPDIR:-/tmp}/portcullis-fuzz-build
 mkdir -p "$out"
 command -v clang >/dev/null 2>&1 || { echo "1..0 # SKIP clang not installed"; exit 0; }
 CF="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I$top"
-SRC_SCAN="$top/scan/version.c $top/scan/version_dpkg.c $top/scan/version_rpm.c
-    $top/scan/version_maven.c $top/scan/version_gem.c
-    $top/scan/version_apk.c $top/scan/version_semver.c $top/scan/version_pep440.c"
-SRC_OSV="$SRC_SCAN $top/scan/cvss.c $top/scan/osv.c $top/scan/vulnmatch.c
+SRC_SCAN="$top/scan/version/version.c $top/scan/version/version_dpkg.c $top/scan/version/version_rpm.c
+    $top/scan/version/version_maven.c $top/scan/version/version_gem.c
+    $top/scan/version/version_apk.c $top/scan/version/version_semver.c $top/scan/version/version_pep440.c"
+SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/osv.c $top/scan/advisory/vulnmatch.c
     $top/store/db.c $top/conf/log.c"
 n=0
 echo "1..4"
@@ -34,9 +34,9 @@ build_run() {
 }
 build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
 build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lm" "$top/tests/data/osv/*.json"
-SRC_CATALOG="$top/scan/catalog.c $top/scan/catalog_dpkg.c $top/scan/catalog_apk.c
-    $top/scan/catalog_npm.c $top/scan/catalog_npmlock.c $top/scan/catalog_python.c
-    $top/scan/catalog_rpm.c $top/scan/osrelease.c $top/scan/pkg.c $top/scan/finding.c
+SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/scan/catalog/catalog_apk.c
+    $top/scan/catalog/catalog_npm.c $top/scan/catalog/catalog_npmlock.c $top/scan/catalog/catalog_python.c
+    $top/scan/catalog/catalog_rpm.c $top/scan/catalog/osrelease.c $top/scan/catalog/pkg.c $top/scan/catalog/finding.c
     $top/conf/log.c"
 build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"
-build_run fuzz_secrets "$top/scan/secrets.c $top/scan/finding.c" "" "$top/tests/fuzz/seeds/secrets/*"
+build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "" "$top/tests/fuzz/seeds/secrets/*"

@@ -4,7 +4,7 @@
  * T U L o m t c D p F R a Z), including a last package with no blank
  * line after it, junk lines and an overlong value.
  */
-#include "scan/catalog.h"
+#include "scan/catalog/catalog.h"
 #include "tests/tap.h"
 
 #include <stdint.h>

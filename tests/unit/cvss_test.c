@@ -2,7 +2,7 @@
  * CVSS v3 base scores against the scores NVD publishes for the same
  * vectors.
  */
-#include "scan/cvss.h"
+#include "scan/advisory/cvss.h"
 #include "tests/tap.h"
 
 static void

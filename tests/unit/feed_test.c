@@ -5,7 +5,7 @@
  * its bound; an abort ends the scan with an error. The layer is this
  * machine's own dpkg database and os-release, tarred and gzipped.
  */
-#include "scan/feed.h"
+#include "scan/layer/feed.h"
 #include "conf/log.h"
 #include "tests/tap.h"
 

@@ -1,4 +1,4 @@
-#include "proxy/httpmsg.h"
+#include "proxy/http/httpmsg.h"
 #include "tests/tap.h"
 
 #include <event2/buffer.h>

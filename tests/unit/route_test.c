@@ -1,4 +1,4 @@
-#include "proxy/route.h"
+#include "proxy/http/route.h"
 #include "tests/tap.h"
 
 static void

@@ -4,7 +4,7 @@
  * misconfiguration gates, and a message that names the findings.
  */
 #include "conf/conf.h"
-#include "scan/verdict.h"
+#include "scan/image/verdict.h"
 #include "tests/tap.h"
 
 #include <jansson.h>

@@ -6,7 +6,7 @@
  * 11's precedence example; PEP 440's ordering example; Maven's
  * ComparableVersionTest lists; RubyGems' Gem::Version documentation.
  */
-#include "scan/version.h"
+#include "scan/version/version.h"
 #include "tests/tap.h"
 
 static int

@@ -3,8 +3,8 @@
  * binary-to-source mapping and merging of advisories that name each
  * other. The records are test shapes (TEST-* ids), not advisories.
  */
-#include "scan/osv.h"
-#include "scan/vulnmatch.h"
+#include "scan/advisory/osv.h"
+#include "scan/advisory/vulnmatch.h"
 #include "store/db.h"
 #include "conf/log.h"
 #include "tests/tap.h"

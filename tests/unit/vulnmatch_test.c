@@ -2,7 +2,7 @@
  * OSV range evaluation (the spec's "Evaluation" section). The rows are
  * shaped like stored advisories; their IDs say they are test shapes.
  */
-#include "scan/vulnmatch.h"
+#include "scan/advisory/vulnmatch.h"
 #include "tests/tap.h"
 
 #include <jansson.h>

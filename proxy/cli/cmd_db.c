@@ -1,0 +1,206 @@
+/*
+ *   portcullis db import [-s state_dir] PATH...    OSV dirs, files, zips
+ *   portcullis db query  [-s state_dir] [-S source [-V srcver]] ECO NAME VERSION
+ *   portcullis db update [-s state_dir] [-C ca_file] HTTPS-URL...   zip exports
+ *   portcullis db info   [-s state_dir]
+ */
+#include "proxy/cli/cmd_db.h"
+#include "proxy/registry/fetch.h"
+#include "scan/advisory/osv.h"
+#include "scan/advisory/vulnmatch.h"
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+cmd_db_usage(void)
+{
+	fprintf(stderr,
+	    "usage: portcullis db import [-s state_dir] PATH...\n"
+	    "       portcullis db query [-s state_dir] [-S source [-V source_version]]\n"
+	    "                           ECOSYSTEM NAME VERSION\n"
+	    "       portcullis db update [-s state_dir] [-C ca_file] HTTPS-URL...\n"
+	    "       portcullis db info [-s state_dir]\n");
+	exit(2);
+}
+
+static json_t *
+cmd_db_finding(const struct vulnmatch_finding *f)
+{
+	json_t		*aliases = json_array();
+	const char	*p = f->aliases;
+
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		json_array_append_new(aliases, json_stringn(p, l));
+		p += l + (p[l] == ',');
+	}
+	return json_pack("{s:s, s:o, s:s, s:f, s:s?, s:s?}", "id", f->id,
+	    "aliases", aliases, "severity", f->severity, "score", f->score,
+	    "fixed", f->fixed[0] ? f->fixed : NULL,
+	    "summary", f->summary[0] ? f->summary : NULL);
+}
+
+/* The largest export we accept (osv.dev's biggest are a few hundred MiB). */
+#define CMD_DB_MAX_DOWNLOAD	(4ULL << 30)
+
+/*
+ * Download every URL first, then import them in one transaction, so a
+ * failed download leaves the store as it was.
+ */
+static int
+cmd_db_update(const char *state, const char *dbpath, const char *ca_file,
+    int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct osv_stats stats;
+	char		**files = NULL, err[300];
+	int		 i, n = 0, rv = 1;
+
+	if (argc < 1)
+		cmd_db_usage();
+	if (mkdir(state, 0750) == -1 && errno != EEXIST) {
+		log_warn("%s", state);
+		return 1;
+	}
+	if ((files = calloc((size_t)argc, sizeof(*files))) == NULL)
+		goto done;
+	for (i = 0; i < argc; i++) {
+		char name[4096];
+
+		snprintf(name, sizeof(name), "%s/update-%d-%d.zip", state,
+		    (int)getpid(), i);
+		if ((files[i] = strdup(name)) == NULL)
+			goto done;
+		n = i + 1;
+		if (isatty(2))
+			fprintf(stderr, "fetching %s\n", argv[i]);
+		if (fetch_to_file(argv[i], ca_file, files[i],
+		    CMD_DB_MAX_DOWNLOAD, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s; the store is unchanged\n",
+			    argv[i], err);
+			goto done;
+		}
+	}
+	if ((st = store_open(dbpath, 0)) == NULL)
+		goto done;
+	if (osv_import(st, files, argc, isatty(2), &stats) == -1) {
+		fprintf(stderr, "import failed; the store is unchanged\n");
+		goto done;
+	}
+	printf("updated from %d export(s): %lu records (%lu package entries), "
+	    "%lu withdrawn, %lu rejected\n", argc, stats.records,
+	    stats.entries, stats.withdrawn, stats.rejected);
+	rv = 0;
+ done:
+	for (i = 0; i < n; i++)
+		if (files[i] != NULL) {
+			remove(files[i]);
+			free(files[i]);
+		}
+	free(files);
+	store_close(st);
+	return rv;
+}
+
+int
+cmd_db(int argc, char **argv)
+{
+	struct store	*st = NULL;
+	struct osv_stats stats;
+	const char	*state = getenv("PORTCULLIS_STATE");
+	const char	*sub, *source = NULL, *source_version = NULL;
+	const char	*ca_file = NULL;
+	char		 path[4096], buf[128];
+	int		 ch, rv = 1;
+
+	if (state == NULL)
+		state = "/var/lib/portcullis";
+	if (argc < 2)
+		cmd_db_usage();
+	sub = argv[1];
+	optind = 2;
+	while ((ch = getopt(argc, argv, "C:s:S:V:")) != -1) {
+		switch (ch) {
+		case 'C': ca_file = optarg; break;
+		case 's': state = optarg; break;
+		case 'S': source = optarg; break;
+		case 'V': source_version = optarg; break;
+		default: cmd_db_usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	snprintf(path, sizeof(path), "%s/db", state);
+	if (strcmp(sub, "import") == 0) {
+		if (argc < 1)
+			cmd_db_usage();
+		if (mkdir(state, 0750) == -1 && errno != EEXIST) {
+			log_warn("%s", state);
+			goto done;
+		}
+		if ((st = store_open(path, 0)) == NULL)
+			goto done;
+		if (osv_import(st, argv, argc, isatty(2), &stats) == -1) {
+			fprintf(stderr, "import failed; the store is unchanged\n");
+			goto done;
+		}
+		printf("imported %lu records (%lu package entries), %lu "
+		    "withdrawn, %lu rejected, %lu in ecosystems without "
+		    "version ordering\n", stats.records, stats.entries,
+		    stats.withdrawn, stats.rejected, stats.unknown_eco);
+		rv = 0;
+	} else if (strcmp(sub, "update") == 0) {
+		rv = cmd_db_update(state, path, ca_file, argc, argv);
+	} else if (strcmp(sub, "query") == 0) {
+		struct vulnmatch_pkg	  pkg;
+		struct vulnmatch_finding *f = NULL;
+		json_t			 *arr;
+		char			 *out;
+		int			  n, i;
+
+		if (argc != 3)
+			cmd_db_usage();
+		if ((st = store_open(path, 1)) == NULL)
+			goto done;
+		memset(&pkg, 0, sizeof(pkg));
+		pkg.name = argv[1];
+		pkg.version = argv[2];
+		pkg.source = source;
+		pkg.source_version = source_version;
+		if ((n = vulnmatch_package(st, argv[0], &pkg, &f)) < 0)
+			goto done;
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, cmd_db_finding(&f[i]));
+		if ((out = json_dumps(arr, JSON_INDENT(2))) != NULL) {
+			printf("%s\n", out);
+			free(out);
+			rv = 0;
+		}
+		json_decref(arr);
+		free(f);
+	} else if (strcmp(sub, "info") == 0) {
+		if ((st = store_open(path, 1)) == NULL)
+			goto done;
+		printf("schema: %s\n", store_meta_get(st, "schema", buf,
+		    sizeof(buf)) == STORE_OK ? buf : "-");
+		printf("data_version: %s\n", store_meta_get(st, "data_version",
+		    buf, sizeof(buf)) == STORE_OK ? buf : "-");
+		printf("advisory_entries: %llu\n",
+		    (unsigned long long)store_adv_count(st));
+		rv = 0;
+	} else
+		cmd_db_usage();
+ done:
+	store_close(st);
+	return rv;
+}

@@ -1,0 +1,175 @@
+#include "proxy/cli/report.h"
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Package URL (purl-spec) for a scanned package. */
+static void
+report_purl(json_t *pkg, json_t *os, char *buf, size_t len)
+{
+	const char	*type = json_string_value(json_object_get(pkg, "type"));
+	const char	*name = json_string_value(json_object_get(pkg, "name"));
+	const char	*ver = json_string_value(json_object_get(pkg, "version"));
+	const char	*osid = json_string_value(json_object_get(os, "id"));
+	const char	*osver = json_string_value(json_object_get(os,
+			    "version_id"));
+
+	if (type == NULL || name == NULL || ver == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	if (strcmp(type, "rpm") == 0 && strchr(ver, ':') != NULL)
+		/* purl-spec: an rpm epoch is a qualifier, not in the version. */
+		snprintf(buf, len, "pkg:rpm/%s/%s@%s?epoch=%.*s%s%s%s%s",
+		    osid ? osid : "unknown", name, strchr(ver, ':') + 1,
+		    (int)strcspn(ver, ":"), ver, osid ? "&distro=" : "",
+		    osid ? osid : "", osid && osver ? "-" : "",
+		    osid && osver ? osver : "");
+	else if (strcmp(type, "deb") == 0 || strcmp(type, "apk") == 0 ||
+	    strcmp(type, "rpm") == 0)
+		snprintf(buf, len, "pkg:%s/%s/%s@%s%s%s%s%s", type,
+		    osid ? osid : "unknown", name, ver, osid ? "?distro=" : "",
+		    osid ? osid : "", osid && osver ? "-" : "",
+		    osid && osver ? osver : "");
+	else if (strcmp(type, "npm") == 0 && name[0] == '@')
+		snprintf(buf, len, "pkg:npm/%%40%s@%s", name + 1, ver);
+	else
+		snprintf(buf, len, "pkg:%s/%s@%s", type, name, ver);
+}
+
+json_t *
+report_cyclonedx(json_t *scan)
+{
+	json_t		*bom, *comps = json_array(), *vulns = json_array();
+	json_t		*os = json_object_get(scan, "os"), *p, *v;
+	char		 purl[600];
+	size_t		 i, j;
+
+	json_array_foreach(json_object_get(scan, "packages"), i, p) {
+		report_purl(p, os, purl, sizeof(purl));
+		json_array_append_new(comps, json_pack("{s:s, s:s, s:O, s:O, "
+		    "s:s}", "type", "library", "bom-ref", purl, "name",
+		    json_object_get(p, "name"), "version",
+		    json_object_get(p, "version"), "purl", purl));
+	}
+	json_array_foreach(json_object_get(scan, "vulnerabilities"), i, v) {
+		const char *sev = json_string_value(json_object_get(v,
+		    "severity"));
+		char	    lower[16];
+		json_t	   *ref = NULL, *c;
+
+		snprintf(lower, sizeof(lower), "%s", sev ? sev : "unknown");
+		for (j = 0; lower[j]; j++)
+			lower[j] = (char)(lower[j] | 0x20);
+		/* Point at the component this finding is about. */
+		json_array_foreach(comps, j, c)
+			if (json_equal(json_object_get(c, "name"),
+			    json_object_get(v, "package")) &&
+			    json_equal(json_object_get(c, "version"),
+			    json_object_get(v, "version")))
+				ref = json_object_get(c, "bom-ref");
+		json_array_append_new(vulns, json_pack("{s:O, s:{s:O}, "
+		    "s:[{s:s, s:O, s:s}], s:[{s:O}], s:O?}",
+		    "id", json_object_get(v, "id"),
+		    "source", "name", json_object_get(v, "ecosystem"),
+		    "ratings", "severity", lower, "score",
+		    json_object_get(v, "score"), "method", "CVSSv31",
+		    "affects", "ref", ref ? ref : json_string(""),
+		    "description", json_object_get(v, "summary")));
+	}
+	bom = json_pack("{s:s, s:s, s:i, s:{s:{s:s, s:O}, s:[{s:s, s:s}]}, "
+	    "s:o, s:o}", "bomFormat", "CycloneDX", "specVersion", "1.5",
+	    "version", 1, "metadata", "component", "type", "container",
+	    "name", json_object_get(scan, "source"), "tools", "name",
+	    "portcullis", "version", PACKAGE_VERSION, "components", comps,
+	    "vulnerabilities", vulns);
+	return bom;
+}
+
+static const char *
+report_level(const char *sev)
+{
+	if (sev != NULL && (!strcasecmp(sev, "critical") ||
+	    !strcasecmp(sev, "high")))
+		return "error";
+	if (sev != NULL && !strcasecmp(sev, "medium"))
+		return "warning";
+	return "note";
+}
+
+static json_t *
+report_result(const char *rule, const char *level, const char *text,
+    const char *uri, json_int_t line)
+{
+	json_t	*region = line > 0 ? json_pack("{s:I}", "startLine", line) :
+		    NULL;
+
+	return json_pack("{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}, s:o*}}]}",
+	    "ruleId", rule, "level", level, "message", "text", text,
+	    "locations", "physicalLocation", "artifactLocation", "uri",
+	    uri && *uri ? uri : "image", "region", region);
+}
+
+json_t *
+report_sarif(json_t *scan)
+{
+	json_t		*results = json_array(), *rules = json_object();
+	json_t		*rulearr = json_array(), *v, *ruledesc;
+	const char	*kinds[] = { "secrets", "misconfigurations", "limits" };
+	const char	*key;
+	char		 text[700];
+	size_t		 i, k;
+
+	json_array_foreach(json_object_get(scan, "vulnerabilities"), i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const char *fixed = json_string_value(json_object_get(v,
+		    "fixed"));
+
+		snprintf(text, sizeof(text), "%s %s: %s%s%s%s",
+		    json_string_value(json_object_get(v, "package")),
+		    json_string_value(json_object_get(v, "version")),
+		    id, json_string_value(json_object_get(v, "summary")) ?
+		    " - " : "", json_string_value(json_object_get(v,
+		    "summary")) ? json_string_value(json_object_get(v,
+		    "summary")) : "", fixed ? "" : " (no fix yet)");
+		if (fixed != NULL) {
+			size_t l = strlen(text);
+
+			snprintf(text + l, sizeof(text) - l, "; fixed in %s",
+			    fixed);
+		}
+		json_object_set_new(rules, id, json_pack("{s:s, s:{s:s}}",
+		    "id", id, "shortDescription", "text",
+		    json_string_value(json_object_get(v, "summary")) ?
+		    json_string_value(json_object_get(v, "summary")) : id));
+		json_array_append_new(results, report_result(id,
+		    report_level(json_string_value(json_object_get(v,
+		    "severity"))), text, json_string_value(json_object_get(v,
+		    "path")), 0));
+	}
+	for (k = 0; k < 3; k++)
+		json_array_foreach(json_object_get(scan, kinds[k]), i, v) {
+			const char *rule = json_string_value(json_object_get(v,
+			    "rule"));
+
+			json_object_set_new(rules, rule, json_pack("{s:s, "
+			    "s:{s:s}}", "id", rule, "shortDescription", "text",
+			    rule));
+			json_array_append_new(results, report_result(rule,
+			    k == 0 ? "error" : "warning",
+			    json_string_value(json_object_get(v, "detail")),
+			    json_string_value(json_object_get(v, "path")),
+			    json_integer_value(json_object_get(v, "line"))));
+		}
+	json_object_foreach(rules, key, ruledesc)
+		json_array_append(rulearr, ruledesc);
+	json_decref(rules);
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o}]}",
+	    "version", "2.1.0", "$schema",
+	    "https://json.schemastore.org/sarif-2.1.0.json", "runs", "tool",
+	    "driver", "name", "portcullis", "version", PACKAGE_VERSION,
+	    "rules", rulearr, "results", results);
+}

@@ -1,0 +1,15 @@
+/*
+ * Report formats for a finished scan. The scan is the JSON document
+ * `portcullis scan -f json` prints; these turn it into CycloneDX 1.5
+ * (an SBOM with vulnerabilities) and SARIF 2.1.0 (for code-scanning
+ * dashboards). New references are returned; NULL on ENOMEM.
+ */
+#ifndef PROXY_CLI_REPORT_H
+#define PROXY_CLI_REPORT_H
+
+struct json_t;
+
+struct json_t	*report_cyclonedx(struct json_t *scan);
+struct json_t	*report_sarif(struct json_t *scan);
+
+#endif

@@ -1,0 +1,101 @@
+#include "proxy/gate/cosign.h"
+#include "conf/log.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cosign_record_key(const char *repo, const char *digest,
+    char key[COSIGN_KEY_LEN])
+{
+	snprintf(key, COSIGN_KEY_LEN, "sig:%s@%s", repo, digest);
+}
+
+int
+cosign_sig_tag(const char *digest, char *tag, size_t len)
+{
+	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
+	    strlen(digest) != 71)
+		return -1;
+	return snprintf(tag, len, "sha256-%s.sig", digest + 7) >= (int)len ?
+	    -1 : 0;
+}
+
+/* base64 (standard, padded) to bytes; NULL on junk. */
+static unsigned char *
+cosign_unbase64(const char *b64, size_t *outlen)
+{
+	size_t		 n = strlen(b64), pad = 0;
+	unsigned char	*out;
+	int		 dl;
+
+	if (n == 0 || n % 4 != 0 || n > 8192)
+		return NULL;
+	if ((out = malloc(n / 4 * 3 + 1)) == NULL)
+		return NULL;
+	if ((dl = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n)) < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	while (pad < 2 && n > pad && b64[n - 1 - pad] == '=')
+		pad++;
+	*outlen = (size_t)dl - pad;
+	return out;
+}
+
+int
+cosign_verify(const char *key_file, const char *payload, size_t len,
+    const char *sig_b64, const char *digest, char *why, size_t whylen)
+{
+	EVP_PKEY	*key = NULL;
+	EVP_MD_CTX	*md = NULL;
+	FILE		*f;
+	json_t		*j = NULL;
+	unsigned char	*sig = NULL;
+	const char	*named;
+	size_t		 siglen = 0;
+	int		 rv = 0;
+
+	if ((f = fopen(key_file, "r")) == NULL ||
+	    (key = PEM_read_PUBKEY(f, NULL, NULL, NULL)) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		snprintf(why, whylen, "signature_key %s is not a PEM public "
+		    "key", key_file);
+		return -1;
+	}
+	fclose(f);
+	if ((sig = cosign_unbase64(sig_b64, &siglen)) == NULL) {
+		snprintf(why, whylen, "the signature is not base64");
+		goto done;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestVerify(md, sig, siglen, (const unsigned char *)payload,
+	    len) != 1) {
+		snprintf(why, whylen, "the signature does not verify with "
+		    "signature_key");
+		goto done;
+	}
+	/* Signed by us, but for this image? */
+	j = json_loadb(payload, len, 0, NULL);
+	named = json_string_value(json_object_get(json_object_get(
+	    json_object_get(j, "critical"), "image"), "docker-manifest-digest"));
+	if (named == NULL || strcmp(named, digest) != 0) {
+		snprintf(why, whylen, "the signed payload names %s, not this "
+		    "image", named ? named : "no image");
+		goto done;
+	}
+	rv = 1;
+ done:
+	json_decref(j);
+	free(sig);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	return rv;
+}

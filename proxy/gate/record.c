@@ -1,0 +1,582 @@
+#include "proxy/gate/record.h"
+#include "proxy/relay/server.h"
+#include "proxy/gate/notify.h"
+#include "proxy/gate/upload.h"
+#include "scan/image/verdict.h"
+#include "conf/conf.h"
+#include "scan/image/imagescan.h"
+#include "scan/image/layerjson.h"
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+char *
+record_pending_doc(const char *repo, json_t *manifest)
+{
+	json_t	*rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
+		    repo, "manifest", manifest);
+	char	*doc = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+
+	json_decref(rec);
+	return doc;
+}
+
+/* A manifest's layer digests, in order (a new array). */
+static json_t *
+record_layer_digests(json_t *man)
+{
+	json_t	*ld = json_array(), *l;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(man, "layers"), i, l)
+		json_array_append(ld, json_object_get(l, "digest"));
+	return ld;
+}
+
+const char *
+record_manifest_first_layer(json_t *manifest)
+{
+	return json_string_value(json_object_get(json_array_get(
+	    json_object_get(manifest, "layers"), 0), "digest"));
+}
+
+/*
+ * The first layer of an image record: of its judged layers, or of the
+ * manifest a pending record keeps. NULL for an index or junk.
+ */
+static const char *
+record_first_layer(json_t *doc)
+{
+	json_t	*ld = json_object_get(doc, "layer_digests");
+
+	if (ld != NULL)
+		return json_string_value(json_array_get(ld, 0));
+	return record_manifest_first_layer(json_object_get(doc, "manifest"));
+}
+
+int
+record_base_key(const char *first_layer, const char *digest, char *out,
+    size_t len)
+{
+	if (first_layer == NULL || digest == NULL ||
+	    snprintf(out, len, RECORD_BASE_PREFIX "%s@%s", first_layer,
+	    digest) >= (int)len)
+		return -1;
+	return 0;
+}
+
+/* File digest under its first layer, where a base search looks. */
+static void
+record_base_index(struct store *st, const char *first_layer,
+    const char *digest)
+{
+	char	key[RECORD_BASE_KEY_LEN];
+
+	if (record_base_key(first_layer, digest, key,
+	    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES, key,
+	    "1") != STORE_OK)
+		log_warnx("record: cannot index %s by its first layer", digest);
+}
+
+void
+record_manifest(struct server *srv, const char *repo, const char *digest,
+    struct evbuffer *body)
+{
+	struct store	*st = server_store(srv);
+	size_t		 len = evbuffer_get_length(body);
+	json_t		*m;
+	char		*doc = NULL;
+
+	if (st == NULL)
+		return;
+	m = json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, NULL);
+	if (m == NULL || !json_is_object(m))
+		goto done;
+	/* Only manifests with layers or an index of them are judged. */
+	if (json_object_get(m, "layers") == NULL &&
+	    json_object_get(m, "manifests") == NULL)
+		goto done;
+	if ((doc = record_pending_doc(repo, m)) == NULL)
+		goto done;
+	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
+		log_warnx("record: cannot remember manifest %s", digest);
+	else
+		record_base_index(st, record_manifest_first_layer(m), digest);
+ done:
+	free(doc);
+	json_decref(m);
+}
+
+/* Build the scan document of an image manifest from recorded layers. */
+static json_t *
+record_build(struct store *st, json_t *man, const char *digest, int *error)
+{
+	struct layer_result	**layers = NULL;
+	json_t			*l, *out = NULL, *cfgrec = NULL;
+	char			*rec = NULL, *cfg = NULL;
+	const char		*cfgjson = NULL;
+	size_t			 i, n = json_array_size(json_object_get(man,
+				    "layers")), got = 0;
+	enum store_status	 s;
+
+	if ((layers = calloc(n + 1, sizeof(*layers))) == NULL)
+		goto done;
+	json_array_foreach(json_object_get(man, "layers"), i, l) {
+		const char *dg = json_string_value(json_object_get(l, "digest"));
+
+		if (dg == NULL)
+			goto done;
+		s = store_digest_get(st, STORE_LAYERS, dg, &rec);
+		if (s == STORE_ERROR)
+			*error = 1;
+		if (s != STORE_OK)
+			goto done;	/* a layer we did not see */
+		if ((layers[i] = calloc(1, sizeof(**layers))) == NULL ||
+		    layerjson_load(rec, layers[i]) == -1) {
+			free(layers[i]);
+			layers[i] = NULL;
+			goto done;
+		}
+		got = i + 1;
+		free(rec);
+		rec = NULL;
+	}
+	/* The config was an upload too; without it, skip its checks. */
+	s = store_digest_get(st, STORE_LAYERS, json_string_value(
+	    json_object_get(json_object_get(man, "config"), "digest")) ?: "",
+	    &cfg);
+	if (s == STORE_OK && (cfgrec = json_loads(cfg, 0, NULL)) != NULL)
+		cfgjson = json_string_value(json_object_get(cfgrec, "config"));
+	out = imagescan_report(layers, got, cfgjson, cfgjson ?
+	    strlen(cfgjson) : 0, st, digest);
+	/* The oldest scan behind it: if older than this build, a rescan. */
+	if (out != NULL) {
+		int	oldest = LAYER_SCANNER_VERSION;
+
+		for (i = 0; i < got; i++)
+			if (layers[i]->scanner < oldest)
+				oldest = layers[i]->scanner;
+		json_object_set_new(out, "scanner", json_integer(oldest));
+	}
+ done:
+	for (i = 0; i < got; i++) {
+		layer_result_free(layers[i]);
+		free(layers[i]);
+	}
+	free(layers);
+	free(rec);
+	free(cfg);
+	json_decref(cfgrec);
+	return out;
+}
+
+/*
+ * An image index is as good as its worst platform image: the children's
+ * findings are merged into one document (each finding keeps its own
+ * package and path). Any child not scanned makes the index unknown.
+ * Not stored: children are judged afresh each time.
+ */
+static json_t *
+record_index(struct server *srv, json_t *index, int *error)
+{
+	const char	*lists[] = { "vulnerabilities", "secrets",
+			    "misconfigurations", "limits" };
+	const char	*counts[] = { "packages", "critical", "high", "medium",
+			    "low", "unknown", "secrets" };
+	json_t		*out = NULL, *d, *child, *x;
+	size_t		 i, k, m;
+	char		*rec;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+
+		if (dg == NULL || (rec = record_scan_doc(srv, dg, error)) == NULL)
+			goto fail;
+		child = json_loads(rec, 0, NULL);
+		free(rec);
+		if (child == NULL || json_is_true(json_object_get(child,
+		    "pending"))) {
+			json_decref(child);
+			goto fail;
+		}
+		if (out == NULL) {
+			out = json_deep_copy(child);
+			json_decref(child);
+			continue;
+		}
+		for (k = 0; k < 4; k++)
+			json_array_foreach(json_object_get(child, lists[k]), m, x)
+				json_array_append(json_object_get(out, lists[k]),
+				    x);
+		for (k = 0; k < 7; k++) {
+			json_t *sum = json_object_get(out, "summary");
+
+			json_object_set_new(sum, counts[k], json_integer(
+			    json_integer_value(json_object_get(sum, counts[k])) +
+			    json_integer_value(json_object_get(json_object_get(
+			    child, "summary"), counts[k]))));
+		}
+		json_decref(child);
+	}
+	return out;
+ fail:
+	json_decref(out);
+	return NULL;
+}
+
+/*
+ * An image's findings were made again (cause: "advisory-data", new
+ * data re-matched; "rescan", its layers scanned again): say what
+ * changed, once, and tell the webhooks if the decision flipped.
+ */
+static void
+record_changed(struct server *srv, const char *digest, const char *old,
+    json_t *now, const char *cause)
+{
+	json_t	*was = json_loads(old, 0, NULL);
+	json_t	*a = json_object_get(json_object_get(was, "summary"), "critical");
+	json_t	*b = json_object_get(json_object_get(was, "summary"), "high");
+	json_t	*sum = json_object_get(now, "summary");
+
+	const char	*repo = json_string_value(json_object_get(now,
+			    "repository"));
+	const char	*what = strcmp(cause, "rescan") == 0 ? "a rescan" :
+			    "new advisory data";
+	struct verdict	 before, after;
+
+	if (!json_equal(json_object_get(was, "vulnerabilities"),
+	    json_object_get(now, "vulnerabilities")))
+		log_info("re-evaluated %s after %s: critical "
+		    "%lld -> %lld, high %lld -> %lld", digest, what,
+		    (long long)json_integer_value(a), (long long)
+		    json_integer_value(json_object_get(sum, "critical")),
+		    (long long)json_integer_value(b), (long long)
+		    json_integer_value(json_object_get(sum, "high")));
+	verdict_eval(was, &srv->conf->policy, repo ? repo : "", time(NULL),
+	    &before);
+	verdict_eval(now, &srv->conf->policy, repo ? repo : "", time(NULL),
+	    &after);
+	record_flip(srv, digest, repo, &before, &after, what, cause);
+	json_decref(was);
+}
+
+void
+record_flip(struct server *srv, const char *digest, const char *repo,
+    const struct verdict *before, const struct verdict *after,
+    const char *what, const char *cause)
+{
+	char	*ev;
+	json_t	*e;
+
+	if (before->deny == after->deny)
+		return;
+	srv->stats.verdicts_changed++;
+	log_info("verdict for %s (%s) changed after %s: %s -> %s", digest,
+	    repo ? repo : "?", what, before->deny ? "deny" : "allow",
+	    after->deny ? "deny" : "allow");
+	if (srv->conf->nwebhooks == 0)
+		return;
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
+	    "verdict-changed", "digest", digest, "repository",
+	    repo ? repo : "", "before", before->deny ? "deny" : "allow",
+	    "after", after->deny ? "deny" : "allow", "reasons",
+	    after->message, "cause", cause);
+	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
+		notify_webhooks(srv, ev);
+		free(ev);
+	}
+	json_decref(e);
+}
+
+char *
+record_scan_doc(struct server *srv, const char *digest, int *error)
+{
+	struct store		*st = server_store(srv);
+	char			*rec = NULL, *doc = NULL, ver[64] = "";
+	json_t			*j = NULL, *out = NULL, *man;
+	enum store_status	 s;
+
+	*error = 0;
+	if (st == NULL || digest == NULL)
+		return NULL;
+	if ((s = store_digest_get(st, STORE_IMAGES, digest, &rec)) != STORE_OK) {
+		*error = s == STORE_ERROR;
+		return NULL;
+	}
+	if ((j = json_loads(rec, 0, NULL)) == NULL) {
+		return rec;	/* junk: the verdict fails closed on it */
+	}
+	if (!json_is_true(json_object_get(j, "pending"))) {
+		/* A finished document: current with the advisory data? */
+		store_meta_get(st, "data_version", ver, sizeof(ver));
+		if (json_is_string(json_object_get(j, "data_version")) &&
+		    strcmp(json_string_value(json_object_get(j,
+		    "data_version")), ver) != 0 &&
+		    imagescan_rematch(j, st) == 0) {
+			srv->stats.images_rematched++;
+			record_changed(srv, digest, rec, j, "advisory-data");
+			json_object_set_new(j, "data_version", json_string(ver));
+			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
+				store_digest_put(st, STORE_IMAGES, digest, doc);
+				free(rec);
+				json_decref(j);
+				return doc;
+			}
+		}
+		json_decref(j);
+		return rec;
+	}
+	man = json_object_get(j, "manifest");
+	if (json_object_get(man, "layers") == NULL) {
+		/* An index (multi-arch): judged through its children. */
+		out = record_index(srv, man, error);
+		if (out != NULL)
+			doc = json_dumps(out, JSON_COMPACT);
+		goto done;
+	}
+	if ((out = record_build(st, man, digest, error)) == NULL)
+		goto done;
+	/* A manifest annotation names the base too (buildx writes it). */
+	if (json_string_value(json_object_get(json_object_get(man,
+	    "annotations"), "org.opencontainers.image.base.name")) != NULL)
+		json_object_set(out, "base", json_object_get(json_object_get(man,
+		    "annotations"), "org.opencontainers.image.base.name"));
+	/* Its layers, in order: how images built on it are told. */
+	json_object_set_new(out, "layer_digests", record_layer_digests(man));
+	store_meta_get(st, "data_version", ver, sizeof(ver));
+	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
+	json_object_set_new(out, "data_version", json_string(ver));
+	json_object_set(out, "repository", json_object_get(j, "repository"));
+	if ((doc = json_dumps(out, JSON_COMPACT)) != NULL &&
+	    store_digest_put(st, STORE_IMAGES, digest, doc) == STORE_OK)
+		srv->stats.images_recorded++;
+ done:
+	free(rec);
+	json_decref(j);
+	json_decref(out);
+	return doc;
+}
+
+/* Is any layer of this pending manifest (depth: index nesting) in flight? */
+static int
+record_in_flight_at(struct server *srv, struct store *st, const char *digest,
+    int depth)
+{
+	char	*rec = NULL;
+	json_t	*j, *man, *d;
+	size_t	 i;
+	int	 busy = 0;
+
+	if (depth > 2 || store_digest_get(st, STORE_IMAGES, digest, &rec) !=
+	    STORE_OK)
+		return 0;
+	j = json_loads(rec, 0, NULL);
+	free(rec);
+	man = json_object_get(j, "manifest");
+	if (json_is_true(json_object_get(j, "pending"))) {
+		json_array_foreach(json_object_get(man, "layers"), i, d)
+			if (json_is_string(json_object_get(d, "digest")) &&
+			    upload_scanning(srv, json_string_value(
+			    json_object_get(d, "digest"))))
+				busy = 1;
+		json_array_foreach(json_object_get(man, "manifests"), i, d)
+			if (!busy && json_is_string(json_object_get(d,
+			    "digest")))
+				busy = record_in_flight_at(srv, st,
+				    json_string_value(json_object_get(d,
+				    "digest")), depth + 1);
+	}
+	json_decref(j);
+	return busy;
+}
+
+int
+record_in_flight(struct server *srv, const char *digest)
+{
+	struct store	*st = server_store(srv);
+
+	if (st == NULL || digest == NULL || TAILQ_EMPTY(&srv->uploads))
+		return 0;
+	return record_in_flight_at(srv, st, digest, 0);
+}
+
+struct record_base {
+	const struct policy_rule *rule;
+	json_t			*layers;	/* of the image judged */
+	const char		*self;
+	char			*best;		/* "repository@digest" */
+	size_t			 bestlen;	/* its number of layers */
+	json_t			*found;		/* digests under its first layer */
+};
+
+static int
+record_base_cb(const char *digest, const char *json, void *arg)
+{
+	struct record_base	*b = arg;
+	json_t			*j, *ld;
+	const char		*repo;
+	size_t			 n, i;
+
+	if (strcmp(digest, b->self) == 0 || strncmp(digest, "sha256:", 7) != 0)
+		return 0;
+	if ((j = json_loads(json, 0, NULL)) == NULL)
+		return 0;
+	ld = json_object_get(j, "layer_digests");
+	if (ld == NULL && json_is_true(json_object_get(j, "pending"))) {
+		/* Pushed, never pulled yet: its manifest lists the layers. */
+		ld = record_layer_digests(json_object_get(j, "manifest"));
+		json_object_set_new(j, "layer_digests", ld);
+	}
+	repo = json_string_value(json_object_get(j, "repository"));
+	n = json_array_size(ld);
+	/* A proper prefix of the image's layers, longer than any so far. */
+	if (policy_base_allowed(b->rule, repo) && n > 0 && n < json_array_size(b->layers) && n > b->bestlen) {
+		for (i = 0; i < n; i++)
+			if (!json_equal(json_array_get(ld, i),
+			    json_array_get(b->layers, i)))
+				break;
+		if (i == n) {
+			free(b->best);
+			if (asprintf(&b->best, "%s@%s", repo, digest) == -1)
+				b->best = NULL;
+			else
+				b->bestlen = n;
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* An index key under the first layer: keep the image digest it names. */
+static int
+record_base_found(const char *key, const char *val, void *arg)
+{
+	struct record_base	*b = arg;
+	const char		*at = strrchr(key, '@');
+
+	(void)val;
+	if (at != NULL && strcmp(at + 1, b->self) != 0)
+		json_array_append_new(b->found, json_string(at + 1));
+	return 0;
+}
+
+char *
+record_find_base(struct server *srv, json_t *doc, const char *digest,
+    const struct policy_rule *rule)
+{
+	struct store		*st = server_store(srv);
+	struct record_base	 b;
+	char			 prefix[RECORD_BASE_KEY_LEN], *rec, *best = NULL;
+	json_t			*d;
+	size_t			 i;
+
+	memset(&b, 0, sizeof(b));
+	b.rule = rule;
+	b.layers = json_object_get(doc, "layer_digests");
+	b.self = digest;
+	if (st == NULL || json_array_size(b.layers) < 2 || rule->nbases == 0)
+		return NULL;
+	if (record_base_key(json_string_value(json_array_get(b.layers, 0)),
+	    "", prefix, sizeof(prefix)) == -1 ||
+	    (b.found = json_array()) == NULL)
+		return NULL;
+	/* Only images sharing its first layer can be its base. */
+	if (store_digest_each(st, STORE_IMAGES, prefix, record_base_found,
+	    &b) == -1)
+		goto done;
+	json_array_foreach(b.found, i, d) {
+		if (store_digest_get(st, STORE_IMAGES, json_string_value(d),
+		    &rec) != STORE_OK)
+			continue;	/* an index entry outliving its image */
+		record_base_cb(json_string_value(d), rec, &b);
+		free(rec);
+	}
+	best = b.best;
+	b.best = NULL;
+ done:
+	free(b.best);
+	json_decref(b.found);
+	return best;
+}
+
+/* Stores from before the index: file every recorded image once. */
+static int
+record_base_collect(const char *digest, const char *json, void *arg)
+{
+	json_t	*todo = arg, *j;
+
+	if (strncmp(digest, "sha256:", 7) != 0)
+		return 0;
+	if ((j = json_loads(json, 0, NULL)) != NULL &&
+	    record_first_layer(j) != NULL)
+		json_array_append_new(todo, json_pack("[s, s]", digest,
+		    record_first_layer(j)));
+	json_decref(j);
+	return 0;
+}
+
+int
+record_base_index_build(struct store *st)
+{
+	char	 have[8] = "", key[RECORD_BASE_KEY_LEN];
+	json_t	*todo = json_array(), *e;
+	size_t	 i;
+	int	 rv = -1;
+
+	if (store_meta_get(st, "base_index", have, sizeof(have)) == STORE_OK &&
+	    strcmp(have, "1") == 0) {
+		rv = 0;
+		goto done;
+	}
+	if (todo == NULL || store_digest_each(st, STORE_IMAGES, NULL,
+	    record_base_collect, todo) == -1 || store_write_begin(st) == -1)
+		goto done;
+	/* One transaction: the index is whole, or the next start redoes it. */
+	json_array_foreach(todo, i, e)
+		if (record_base_key(json_string_value(json_array_get(e, 1)),
+		    json_string_value(json_array_get(e, 0)), key,
+		    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES,
+		    key, "1") != STORE_OK) {
+			store_write_abort(st);
+			goto done;
+		}
+	if (store_meta_put(st, "base_index", "1") != STORE_OK ||
+	    store_write_commit(st) != STORE_OK) {
+		store_write_abort(st);
+		goto done;
+	}
+	log_info("record: %zu recorded images indexed by their first layer",
+	    json_array_size(todo));
+	rv = 0;
+ done:
+	json_decref(todo);
+	return rv;
+}
+
+void
+record_rescanned(struct server *srv, const char *digest, const char *old)
+{
+	char	*doc = NULL;
+	json_t	*was = json_loads(old, 0, NULL), *now = NULL;
+	int	 error;
+
+	/* Never judged before (a first scan): nothing changed. */
+	if (was == NULL || json_is_true(json_object_get(was, "pending")))
+		goto done;
+	/* The scan left the image pending: build its document now. */
+	if ((doc = record_scan_doc(srv, digest, &error)) == NULL)
+		goto done;
+	if ((now = json_loads(doc, 0, NULL)) != NULL &&
+	    !json_is_true(json_object_get(now, "pending")))
+		record_changed(srv, digest, old, now, "rescan");
+ done:
+	json_decref(was);
+	json_decref(now);
+	free(doc);
+}

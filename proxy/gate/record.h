@@ -1,0 +1,77 @@
+/*
+ * Images pushed through the proxy: the manifest is remembered when the
+ * registry accepts it, and judged from the layers scanned on the way in
+ * (the first pull builds the full scan document once and stores it).
+ */
+#ifndef PROXY_GATE_RECORD_H
+#define PROXY_GATE_RECORD_H
+
+#include <stddef.h>
+
+struct server;
+struct evbuffer;
+struct store;
+
+void	record_manifest(struct server *, const char *repository,
+	    const char *digest, struct evbuffer *body);
+/*
+ * The stored form of such a manifest, waiting to be judged: malloc'd
+ * JSON, or NULL. Pure (scanner threads build it too).
+ */
+struct json_t;
+char	*record_pending_doc(const char *repository, struct json_t *manifest);
+/*
+ * The scan document for a manifest digest as a malloc'd JSON string,
+ * building it from recorded layer results when needed. NULL when the
+ * image is unknown (never scanned, or a layer was not seen); *error is
+ * set when the store could not be read.
+ */
+char	*record_scan_doc(struct server *, const char *digest, int *error);
+struct verdict;
+/*
+ * An image's decision went from before to after (what: "new advisory
+ * data", "a policy change"...; cause: the webhook event's "cause"). If
+ * it flipped: counted, logged, and the webhooks told.
+ */
+void	 record_flip(struct server *, const char *digest, const char *repo,
+	    const struct verdict *before, const struct verdict *after,
+	    const char *what, const char *cause);
+/*
+ * Images are filed under their first layer (RECORD_BASE_PREFIX
+ * "<layer>@<image>" keys in the images database) so that looking for an
+ * image's base reads only images sharing that layer, not every image.
+ * record_base_key: such a key into out, -1 if none fits.
+ * record_base_index_build: file every image of a store from before the
+ * index, once (meta "base_index"). 0 or -1.
+ */
+#define RECORD_BASE_PREFIX	"base:"
+#define RECORD_BASE_KEY_LEN	200
+int	 record_base_key(const char *first_layer, const char *digest,
+	    char *out, size_t len);
+/* A manifest's first layer digest; NULL for an index or junk. */
+const char *record_manifest_first_layer(struct json_t *manifest);
+int	 record_base_index_build(struct store *);
+/*
+ * An image was scanned again and left pending; old is its document
+ * from before. If it had been judged, judge it now and report a
+ * changed verdict as new advisory data would (log, /metrics, webhooks).
+ */
+void	 record_rescanned(struct server *, const char *digest,
+	    const char *old);
+/*
+ * A manifest pushed through the proxy whose document cannot be built
+ * yet because a layer of it (or of an index's image) is still being
+ * scanned: 1, else 0.
+ */
+int	 record_in_flight(struct server *, const char *digest);
+/*
+ * The base image an image is built on, told by its layers: the recorded
+ * image, in a repository matching one of rule's allowed bases, whose
+ * layers are the longest proper prefix of doc's layer_digests.
+ * "repository@digest" (malloc'd) or NULL.
+ */
+struct policy_rule;
+char	*record_find_base(struct server *, struct json_t *doc,
+	    const char *digest, const struct policy_rule *rule);
+
+#endif

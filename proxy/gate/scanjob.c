@@ -1,0 +1,433 @@
+#include "proxy/gate/scanjob.h"
+#include "proxy/gate/cosign.h"
+#include "proxy/gate/gatecache.h"
+#include "proxy/registry/regclient.h"
+#include "proxy/gate/record.h"
+#include "proxy/registry/regpull.h"
+#include "proxy/relay/server.h"
+#include "proxy/sys/tmpdir.h"
+#include "scan/layer/layer.h"
+#include "scan/image/layerjson.h"
+#include "store/db.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+struct scanjob_put {
+	enum store_digest_db	 db;
+	char			*key, *val;
+};
+
+struct scanjob_waiter {
+	scanjob_cb	 cb;
+	void		*arg;
+};
+
+struct scanjob {
+	TAILQ_ENTRY(scanjob)	 entry;
+	struct server		*srv;
+	enum scanjob_kind	 kind;
+	char			 repo[256], digest[80];
+	/* The policy's, copied: a reload may replace it meanwhile. */
+	char			 sigkey[POLICY_KEY_MAX];
+	pthread_t		 thr;
+	struct event		*wake;
+	int			 cancel;	/* shutting down (atomic) */
+	/* Filled by the thread, read by the loop after the wake-up. */
+	int			 rv;
+	char			 err[512];
+	struct scanjob_put	*puts;
+	size_t			 nputs;
+	size_t			 nlayers;
+	/* Loop only. */
+	struct scanjob_waiter	*w;
+	size_t			 nw;
+};
+
+static int
+scanjob_put(struct scanjob *j, enum store_digest_db db, const char *key,
+    char *val)
+{
+	struct scanjob_put *np;
+
+	if (val == NULL || (np = reallocarray(j->puts, j->nputs + 1,
+	    sizeof(*np))) == NULL) {
+		free(val);
+		return -1;
+	}
+	j->puts = np;
+	np[j->nputs].db = db;
+	np[j->nputs].val = val;
+	if ((np[j->nputs].key = strdup(key)) == NULL) {
+		free(val);
+		return -1;
+	}
+	j->nputs++;
+	return 0;
+}
+
+/* Scan one image manifest's layers and keep its config. 0 or -1. */
+static int
+scanjob_image(struct scanjob *j, const char *dir, json_t *man)
+{
+	struct layer_limits	 lim;
+	struct layer_result	 r;
+	json_t			*l;
+	const char		*dg;
+	char			 path[4096], *cfg, *doc;
+	size_t			 i, len, max;
+	FILE			*f;
+	int			 rv;
+
+	layer_limits_default(&lim);
+	json_array_foreach(json_object_get(man, "layers"), i, l) {
+		if (__atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE)) {
+			snprintf(j->err, sizeof(j->err), "cancelled");
+			return -1;
+		}
+		dg = json_string_value(json_object_get(l, "digest"));
+		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
+		memset(&r, 0, sizeof(r));
+		rv = layer_scan_file(&r, &lim, path);
+		if (rv == 0 && strcmp(r.digest, dg) == 0)
+			rv = scanjob_put(j, STORE_LAYERS, dg, layerjson_dump(&r));
+		else {
+			snprintf(j->err, sizeof(j->err), "layer %.19s: %s", dg,
+			    r.findings.n ? r.findings.v[r.findings.n - 1].detail :
+			    "unreadable");
+			rv = -1;
+		}
+		layer_result_free(&r);
+		if (rv == -1)
+			return -1;
+		j->nlayers++;
+	}
+	/* The config, kept as a push through the proxy would keep it. */
+	dg = json_string_value(json_object_get(json_object_get(man, "config"),
+	    "digest"));
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	max = j->srv->conf->limits.max_manifest_bytes;
+	cfg = malloc(max + 1);
+	len = cfg ? fread(cfg, 1, max + 1, f) : 0;
+	fclose(f);
+	if (len > max) {
+		/* Larger than any real config: skip its checks, as a push would. */
+		free(cfg);
+		return 0;
+	}
+	doc = cfg ? layerjson_config_dump(cfg, len) : NULL;
+	free(cfg);
+	return scanjob_put(j, STORE_LAYERS, dg, doc);
+}
+
+/* Record a manifest (image or index) as pending, like a push. 0 or -1. */
+static int
+scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
+    int depth)
+{
+	json_t	*m, *d;
+	char	 path[4096], key[RECORD_BASE_KEY_LEN];
+	size_t	 i;
+	int	 rv = -1;
+
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
+	if ((m = json_load_file(path, 0, NULL)) == NULL)
+		return -1;
+	if (json_is_array(json_object_get(m, "manifests"))) {
+		if (depth > 2)
+			goto done;
+		json_array_foreach(json_object_get(m, "manifests"), i, d)
+			if (scanjob_manifest(j, dir, json_string_value(
+			    json_object_get(d, "digest")), depth + 1) == -1)
+				goto done;
+	} else if (scanjob_image(j, dir, m) == -1)
+		goto done;
+	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
+	    m));
+	/* Filed under its first layer too, as a push through the proxy is. */
+	if (rv == 0 && record_base_key(record_manifest_first_layer(m), digest,
+	    key, sizeof(key)) == 0)
+		rv = scanjob_put(j, STORE_IMAGES, key, strdup("1"));
+ done:
+	json_decref(m);
+	return rv;
+}
+
+/*
+ * The image's cosign signature: fetched, checked against the policy's
+ * key, and the outcome recorded under "sig:<repo>@<digest>" (a missing or bad
+ * signature too, so the gate can say why). 0, or -1 if it could not be
+ * found out (the registry failed).
+ */
+static int
+scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
+{
+	const char	*key = j->sigkey;
+	char		 tag[80], sigdg[72], path[4300], why[300] = "";
+	char		*body = NULL, *payload = NULL, rkey[COSIGN_KEY_LEN];
+	size_t		 len, i, plen;
+	json_t		*m = NULL, *l, *rec;
+	FILE		*f;
+	int		 signed_ok = 0, rv = -1;
+
+	if (cosign_sig_tag(j->digest, tag, sizeof(tag)) == -1)
+		return -1;
+	if (regclient_manifest(rc, j->repo, tag, REGPULL_MAX_MANIFEST, &body,
+	    &len, sigdg, j->err, sizeof(j->err)) == -1) {
+		if (rc->status != 404)
+			return -1;
+		snprintf(why, sizeof(why), "no cosign signature (%s)", tag);
+		goto record;
+	}
+	if ((m = json_loadb(body, len, 0, NULL)) == NULL) {
+		snprintf(why, sizeof(why), "%s is not JSON", tag);
+		goto record;
+	}
+	snprintf(why, sizeof(why), "%s holds no signature", tag);
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		const char *sig = json_string_value(json_object_get(
+		    json_object_get(l, "annotations"), COSIGN_SIG_ANNOTATION));
+		const char *dg = json_string_value(json_object_get(l, "digest"));
+
+		if (sig == NULL || dg == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/payload", dir);
+		if (regclient_blob(rc, j->repo, dg, path, COSIGN_MAX_PAYLOAD,
+		    j->err, sizeof(j->err)) == -1)
+			goto done;
+		if ((f = fopen(path, "r")) == NULL ||
+		    (payload = malloc(COSIGN_MAX_PAYLOAD)) == NULL) {
+			if (f != NULL)
+				fclose(f);
+			goto done;
+		}
+		plen = fread(payload, 1, COSIGN_MAX_PAYLOAD, f);
+		fclose(f);
+		remove(path);
+		signed_ok = cosign_verify(key, payload, plen, sig, j->digest,
+		    why, sizeof(why));
+		free(payload);
+		payload = NULL;
+		if (signed_ok == -1) {
+			snprintf(j->err, sizeof(j->err), "%s", why);
+			goto done;
+		}
+		if (signed_ok)
+			break;
+	}
+ record:
+	cosign_record_key(j->repo, j->digest, rkey);
+	rec = json_pack("{s:b, s:I, s:s}", "signed", signed_ok, "checked_at",
+	    (json_int_t)time(NULL), "reason", signed_ok ? "" : why);
+	rv = scanjob_put(j, STORE_IMAGES, rkey, rec ? json_dumps(rec,
+	    JSON_COMPACT) : NULL);
+	json_decref(rec);
+ done:
+	free(payload);
+	free(body);
+	json_decref(m);
+	return rv;
+}
+
+static void *
+scanjob_thread(void *arg)
+{
+	struct scanjob	*j = arg;
+	struct conf	*c = j->srv->conf;
+	struct regclient rc;
+	char		 dir[4200];
+	int		 made = 0;
+
+	j->rv = -1;
+	memset(&rc, 0, sizeof(rc));
+	snprintf(dir, sizeof(dir), "%s/scan.XXXXXX", c->state_dir);
+	if (mkdtemp(dir) == NULL) {
+		snprintf(j->err, sizeof(j->err), "%.300s: %s", dir, strerror(errno));
+		goto done;
+	}
+	made = 1;
+	if (regclient_upstream(&rc, c, 1, j->err, sizeof(j->err)) == -1)
+		goto done;
+	rc.cancel = &j->cancel;
+	if (j->kind == SCANJOB_SIGNATURE ?
+	    scanjob_signature(j, &rc, dir) == -1 :
+	    (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
+	    sizeof(j->err)) == -1 ||
+	    scanjob_manifest(j, dir, j->digest, 0) == -1)) {
+		if (j->err[0] == '\0')
+			snprintf(j->err, sizeof(j->err), "out of memory");
+		goto done;
+	}
+	j->rv = 0;
+ done:
+	regclient_free(&rc);
+	if (made)
+		tmpdir_remove(dir);
+	/* evthread is on: activating from this thread is safe. */
+	event_active(j->wake, EV_READ, 0);
+	return NULL;
+}
+
+static void
+scanjob_free(struct scanjob *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nputs; i++) {
+		free(j->puts[i].key);
+		free(j->puts[i].val);
+	}
+	free(j->puts);
+	free(j->w);
+	if (j->wake != NULL)
+		event_free(j->wake);
+	free(j);
+}
+
+/* In the loop: the thread is done. Record, then tell the waiters. */
+static void
+scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct scanjob	*j = arg;
+	struct store	*st;
+	const char	*why = NULL;
+	char		*old = NULL;
+	size_t		 i;
+
+	pthread_join(j->thr, NULL);
+	TAILQ_REMOVE(&j->srv->scanjobs, j, entry);
+	j->srv->nscanjobs--;
+	if (j->rv == -1)
+		why = j->err;
+	else if ((st = server_store(j->srv)) == NULL)
+		why = "the scan store is unavailable";
+	else {
+		/* A rescan may replace a judged document: keep it. */
+		if (j->kind == SCANJOB_IMAGE && store_digest_get(st,
+		    STORE_IMAGES, j->digest, &old) != STORE_OK)
+			old = NULL;
+		/* Layers first: a manifest record must find its layers. */
+		for (i = 0; i < j->nputs && why == NULL; i++)
+			if (store_digest_put(st, j->puts[i].db, j->puts[i].key,
+			    j->puts[i].val) != STORE_OK)
+				why = "cannot record the scan";
+	}
+	/* New results: a cached decision was made without them. */
+	if (why == NULL)
+		gatecache_forget(j->srv->gatecache, j->repo, j->digest);
+	if (why == NULL && j->kind == SCANJOB_SIGNATURE)
+		log_info("scan: %s@%s cosign signature checked", j->repo,
+		    j->digest);
+	else if (why == NULL) {
+		j->srv->stats.layers_scanned += j->nlayers;
+		log_info("scan: %s@%s pulled and scanned (%zu layers)",
+		    j->repo, j->digest, j->nlayers);
+		if (old != NULL)
+			record_rescanned(j->srv, j->digest, old);
+	} else
+		log_warnx("scan: %s@%s: %s", j->repo, j->digest, why);
+	for (i = 0; i < j->nw; i++)
+		j->w[i].cb(j->w[i].arg, why);
+	free(old);
+	scanjob_free(j);
+}
+
+int
+scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
+    const char *digest, scanjob_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct scanjob		*j;
+	struct scanjob_waiter	*nw;
+
+	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+		if (j->kind == kind && strcmp(j->digest, digest) == 0 &&
+		    strcmp(j->repo, repo) == 0)
+			break;
+	if (j == NULL) {
+		if (srv->nscanjobs >= srv->conf->scanner.max_jobs) {
+			snprintf(err, errlen, "the scanner is busy with %u "
+			    "images", srv->nscanjobs);
+			return -1;
+		}
+		if (strlen(repo) >= sizeof(j->repo) || strlen(digest) >=
+		    sizeof(j->digest) || (j = calloc(1, sizeof(*j))) == NULL) {
+			snprintf(err, errlen, "cannot start a scan");
+			return -1;
+		}
+		j->srv = srv;
+		j->kind = kind;
+		memcpy(j->repo, repo, strlen(repo) + 1);
+		memcpy(j->digest, digest, strlen(digest) + 1);
+		memcpy(j->sigkey, srv->conf->policy.signature_key,
+		    sizeof(j->sigkey));
+		if ((j->wake = event_new(srv->base, -1, 0, scanjob_done_cb,
+		    j)) == NULL || pthread_create(&j->thr, NULL, scanjob_thread,
+		    j) != 0) {
+			scanjob_free(j);
+			snprintf(err, errlen, "cannot start a scan thread");
+			return -1;
+		}
+		TAILQ_INSERT_TAIL(&srv->scanjobs, j, entry);
+		srv->nscanjobs++;
+		log_info("scan: %s@%s: %s", repo, digest, kind ==
+		    SCANJOB_SIGNATURE ? "checking its cosign signature" :
+		    "pulling it to scan");
+	}
+	if (cb == NULL)
+		return 0;	/* nobody waits for it */
+	if ((nw = reallocarray(j->w, j->nw + 1, sizeof(*nw))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	j->w = nw;
+	j->w[j->nw].cb = cb;
+	j->w[j->nw++].arg = arg;
+	return 0;
+}
+
+void
+scanjob_forget(struct server *srv, void *arg)
+{
+	struct scanjob	*j;
+	size_t		 i;
+
+	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+		for (i = 0; i < j->nw; )
+			if (j->w[i].arg == arg)
+				j->w[i] = j->w[--j->nw];
+			else
+				i++;
+}
+
+void
+scanjob_shutdown(struct server *srv)
+{
+	struct scanjob	*j;
+
+	/*
+	 * A pull of a large image, or from a stalled registry, would hold
+	 * the shutdown for as long as it takes: each stops at its next
+	 * look at the flag (a tenth of a second, or the end of the layer
+	 * being scanned) and records nothing.
+	 */
+	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
+	while ((j = TAILQ_FIRST(&srv->scanjobs)) != NULL) {
+		pthread_join(j->thr, NULL);
+		TAILQ_REMOVE(&srv->scanjobs, j, entry);
+		srv->nscanjobs--;
+		scanjob_free(j);
+	}
+}

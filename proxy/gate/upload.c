@@ -1,0 +1,383 @@
+#include "proxy/gate/upload.h"
+#include "proxy/relay/server.h"
+#include "proxy/gate/readback.h"
+#include "scan/layer/feed.h"
+#include "scan/image/layerjson.h"
+#include "store/db.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Past it (scanner.catch_up: disk), to disk under state_dir, so the
+ * push never waits (per upload).
+ */
+#define UPLOAD_SPILL_MAX	(16ULL << 30)
+#define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
+#define UPLOAD_MAX		64		/* scanned at once */
+
+struct upload {
+	TAILQ_ENTRY(upload)	 entry;
+	struct server		*srv;
+	char			 uuid[160];
+	char			 repo[256];
+	struct feed		*feed;
+	uint64_t		 fed;
+	char			*head;		/* first UPLOAD_HEAD bytes */
+	size_t			 headlen;
+	char			 digest[80];	/* the registry's, at commit */
+	int			 committed;
+	int			 aborted;
+	struct event		*wake;		/* activated by the threads */
+	struct session		*waiter;
+	struct readback		*rb;		/* catching the scan up */
+	/* Set by the scanner thread under mu. */
+	pthread_mutex_t		 mu;
+	struct layer_result	*result;
+	int			 rv;
+	int			 done;
+	int			 drained;
+	int			 rb_ended;
+	int			 rb_failed;	/* its bytes never came */
+};
+
+static void
+upload_free(struct upload *u)
+{
+	TAILQ_REMOVE(&u->srv->uploads, u, entry);
+	u->srv->nuploads--;
+	/* The read-back thread feeds the feed: it goes first. */
+	if (u->rb != NULL && readback_join(u->rb) == -1)
+		u->srv->stats.readback_failures++;
+	if (u->feed != NULL)
+		feed_join(u->feed);
+	if (u->result != NULL) {
+		layer_result_free(u->result);
+		free(u->result);
+	}
+	if (u->wake != NULL)
+		event_free(u->wake);
+	pthread_mutex_destroy(&u->mu);
+	free(u->head);
+	free(u);
+}
+
+/* The scan is over and the blob's fate known: keep what is true. */
+static void
+upload_store(struct upload *u)
+{
+	struct store	*st = server_store(u->srv);
+	char		*doc = NULL;
+	json_t		*cfg;
+
+	if (st == NULL || !u->committed || u->aborted)
+		return;
+	if (u->rv == 0 && u->result != NULL &&
+	    strcmp(u->result->digest, u->digest) == 0) {
+		doc = layerjson_dump(u->result);
+	} else if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
+	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) != NULL) {
+		/* Not a layer: a config blob. Keep it for image checks. */
+		if (json_is_object(cfg))
+			doc = layerjson_config_dump(u->head, u->headlen);
+		json_decref(cfg);
+	}
+	if (doc == NULL) {
+		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
+		    u->rb_failed ? "the registry did not give the bytes the "
+		    "scan missed back" :
+		    u->result && strcmp(u->result->digest, u->digest) ?
+		    "scanned bytes differ from the registry's blob" :
+		    "not a layer the scanner could read");
+		return;
+	}
+	if (store_digest_put(st, STORE_LAYERS, u->digest, doc) == STORE_OK) {
+		u->srv->stats.layers_scanned++;
+		log_info("upload %s: layer %s scanned and recorded (%zu "
+		    "packages)", u->uuid, u->digest,
+		    u->result ? u->result->pkgs.n : (size_t)0);
+	}
+	free(doc);
+}
+
+/* In the loop: the thread drained the feed or finished. */
+static void
+upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct upload	*u = arg;
+	struct session	*w;
+	int		 done, drained;
+
+	pthread_mutex_lock(&u->mu);
+	/* A read-back still running has the feed: not over yet. */
+	done = u->done && (u->rb == NULL || u->rb_ended);
+	drained = u->drained;
+	u->drained = 0;
+	pthread_mutex_unlock(&u->mu);
+	if ((drained || done) && (w = u->waiter) != NULL) {
+		u->waiter = NULL;
+		session_feed_resume(w);
+	}
+	if (done && (u->committed || u->aborted)) {
+		struct server *srv = u->srv;
+
+		if (u->rb != NULL && readback_join(u->rb) == -1) {
+			srv->stats.readback_failures++;
+			u->rb_failed = 1;
+		}
+		u->rb = NULL;
+		upload_store(u);
+		upload_free(u);
+		/* Pulls held for this layer's scan may be decided now. */
+		session_gate_uploads_done(srv);
+	}
+}
+
+/* Scanner thread. */
+static void
+upload_done_cb(struct layer_result *r, int rv, void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->result = r;
+	u->rv = rv;
+	u->done = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+/* Read-back thread, when it is over. */
+static void
+upload_readback_cb(void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->rb_ended = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+/* Scanner thread. */
+static void
+upload_drained_cb(void *arg)
+{
+	struct upload *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	u->drained = 1;
+	pthread_mutex_unlock(&u->mu);
+	event_active(u->wake, EV_READ, 0);
+}
+
+struct upload *
+upload_find(struct server *srv, const char *uuid)
+{
+	struct upload	*u;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (strcmp(u->uuid, uuid) == 0 && !u->aborted && !u->committed)
+			return u;
+	return NULL;
+}
+
+struct upload *
+upload_for(struct server *srv, const char *repo, const char *uuid,
+    uint64_t start)
+{
+	struct upload		*u;
+	struct layer_limits	 lim;
+	struct feed_opts	 fo;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (strcmp(u->uuid, uuid) == 0)
+			break;
+	if (start == UINT64_MAX)	/* no Content-Range: continues */
+		start = u != NULL ? u->fed : 0;
+	if (u != NULL) {
+		if (u->aborted || u->committed)
+			return NULL;
+		if (start != u->fed) {
+			/* A chunk we did not see: the scan would lie. */
+			log_info("upload %s: chunk at %llu, scanned up to %llu; "
+			    "not scanning it", uuid, (unsigned long long)start,
+			    (unsigned long long)u->fed);
+			upload_abort(u);
+			return NULL;
+		}
+		return u;
+	}
+	if (start != 0 || srv->nuploads >= UPLOAD_MAX ||
+	    server_store(srv) == NULL)
+		return NULL;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->srv = srv;
+	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
+	snprintf(u->repo, sizeof(u->repo), "%s", repo);
+	pthread_mutex_init(&u->mu, NULL);
+	if ((u->wake = event_new(srv->base, -1, 0, upload_wake_cb, u)) ==
+	    NULL) {
+		pthread_mutex_destroy(&u->mu);
+		free(u);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&srv->uploads, u, entry);
+	srv->nuploads++;
+	layer_limits_default(&lim);
+	memset(&fo, 0, sizeof(fo));
+	fo.bound = (size_t)srv->conf->scanner.upload_buffer;
+	if (strcmp(srv->conf->scanner.catch_up, "disk") == 0) {
+		fo.behind = FEED_BEHIND_SPILL;
+		fo.spill_dir = srv->conf->state_dir;
+		fo.spill_max = UPLOAD_SPILL_MAX;
+		fo.budget = srv->spill_budget;
+	} else
+		fo.behind = FEED_BEHIND_DROP;
+	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
+	    upload_drained_cb, u)) == NULL) {
+		upload_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+int
+upload_feed(struct upload *u, const void *buf, size_t len)
+{
+	if (u->aborted || u->committed)
+		return 0;
+	if (u->headlen < UPLOAD_HEAD) {
+		size_t take = len < UPLOAD_HEAD - u->headlen ? len :
+		    UPLOAD_HEAD - u->headlen;
+
+		if (u->head == NULL && (u->head = malloc(UPLOAD_HEAD)) == NULL) {
+			upload_abort(u);
+			return 0;
+		}
+		memcpy(u->head + u->headlen, buf, take);
+		u->headlen += take;
+	}
+	/* Always queue: the caller stops reading when we are over. */
+	if (feed_push_force(u->feed, buf, len) == -1) {
+		upload_abort(u);
+		return 0;
+	}
+	u->fed += len;
+	return feed_room(u->feed) == 0;
+}
+
+int
+upload_wants_bytes(struct upload *u)
+{
+	if (u->aborted || u->committed)
+		return 0;
+	/* The head decides whether a small blob is a config. */
+	return u->fed < UPLOAD_HEAD || feed_wants_bytes(u->feed);
+}
+
+void
+upload_skip(struct upload *u, uint64_t n)
+{
+	u->fed += n;
+}
+
+void
+upload_wait(struct upload *u, struct session *s)
+{
+	u->waiter = s;
+}
+
+void
+upload_unwait(struct upload *u, struct session *s)
+{
+	if (u->waiter == s)
+		u->waiter = NULL;
+}
+
+/*
+ * The scan may have ended before the blob's fate was known (a config
+ * blob is not an archive): then nothing will wake the loop again, so do
+ * it here and let upload_wake_cb store and free.
+ */
+static void
+upload_settled(struct upload *u)
+{
+	int	done;
+
+	pthread_mutex_lock(&u->mu);
+	done = u->done;
+	pthread_mutex_unlock(&u->mu);
+	if (done)
+		event_active(u->wake, EV_READ, 0);
+}
+
+void
+upload_commit(struct upload *u, const char *digest, const char *authorization)
+{
+	uint64_t	from;
+
+	if (u->aborted || u->committed)
+		return;
+	u->committed = 1;
+	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
+	if ((from = feed_dropped_from(u->feed)) == UINT64_MAX)
+		feed_finish(u->feed);
+	else if ((u->rb = readback_start(u->srv->conf, u->repo, u->digest,
+	    from, authorization, u->feed, upload_readback_cb, u)) != NULL) {
+		u->srv->stats.readbacks++;
+		log_debug("upload %s: scan behind; reading %s back from byte "
+		    "%llu", u->uuid, u->digest, (unsigned long long)from);
+	} else {
+		u->srv->stats.readback_failures++;
+		feed_abort(u->feed);
+	}
+	upload_settled(u);
+}
+
+void
+upload_abort(struct upload *u)
+{
+	if (u->aborted || u->committed)
+		return;
+	u->aborted = 1;
+	feed_abort(u->feed);
+	upload_settled(u);
+}
+
+int
+upload_scanning(struct server *srv, const char *digest)
+{
+	struct upload	*u;
+
+	TAILQ_FOREACH(u, &srv->uploads, entry)
+		if (u->committed && !u->aborted && strcmp(u->digest, digest) == 0)
+			return 1;
+	return 0;
+}
+
+void
+upload_shutdown(struct server *srv)
+{
+	struct upload	*u;
+
+	while ((u = TAILQ_FIRST(&srv->uploads)) != NULL) {
+		u->waiter = NULL;
+		if (!u->committed)
+			upload_abort(u);
+		else {
+			/* A read-back of a stalled registry must not hold us. */
+			if (u->rb != NULL)
+				readback_cancel(u->rb);
+			feed_abort(u->feed);
+		}
+		upload_free(u);		/* joins the thread */
+	}
+}

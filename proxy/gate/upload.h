@@ -1,0 +1,65 @@
+/*
+ * Blob uploads scanned as they stream through the proxy. Each upload
+ * session (the registry's upload UUID) gets a scanner thread fed through
+ * a bounded feed; every PATCH/PUT body byte is fed in order as it is
+ * relayed. When the registry accepts the blob (201 with its digest) the
+ * scan is finished and, if the scanner saw exactly those bytes (same
+ * sha256), its result is stored under the digest. Config blobs (small
+ * JSON, not tar) are stored as configs. Nothing is stored for uploads
+ * the registry refused, that were cancelled, or whose chunks the proxy
+ * did not see from the start.
+ */
+#ifndef PROXY_GATE_UPLOAD_H
+#define PROXY_GATE_UPLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct server;
+struct session;
+struct upload;
+
+/*
+ * The upload a request body belongs to, created on its first bytes.
+ * start is the Content-Range start of a PATCH (0 when absent). NULL
+ * when this upload is not being scanned (started elsewhere, out of
+ * order, or too many at once): the body is relayed all the same.
+ */
+struct upload	*upload_for(struct server *, const char *repo,
+		    const char *uuid, uint64_t start);
+/* The upload being scanned under uuid, or NULL. */
+struct upload	*upload_find(struct server *, const char *uuid);
+/* Feed body bytes. Returns 1 if the caller should stop reading. */
+int		 upload_feed(struct upload *, const void *, size_t);
+/*
+ * Does the upload's scan need the next body bytes? 0 once it is
+ * dropping them (or over): the body may then bypass the proxy's memory,
+ * counted with upload_skip.
+ */
+int		 upload_wants_bytes(struct upload *);
+void		 upload_skip(struct upload *, uint64_t);
+/* Register s to be resumed (upload_resume_cb) once the feed drains. */
+void		 upload_wait(struct upload *, struct session *);
+void		 upload_unwait(struct upload *, struct session *);
+/*
+ * The registry accepted the blob with this digest, for a client that
+ * sent this Authorization (NULL: none): a scan that fell behind reads
+ * the bytes it missed back with it.
+ */
+void		 upload_commit(struct upload *, const char *digest,
+		    const char *authorization);
+/* The upload failed or its bytes are no longer trustworthy. */
+void		 upload_abort(struct upload *);
+/*
+ * Is a blob with this digest accepted by the registry but still being
+ * scanned? (Its result is not in the store yet.)
+ */
+int		 upload_scanning(struct server *, const char *digest);
+/* Abort every upload (shutdown). */
+void		 upload_shutdown(struct server *);
+/* Called in the loop when a waiting session may read again. */
+void		 session_feed_resume(struct session *);
+/* Called in the loop when an upload's scan result was stored. */
+void		 session_gate_uploads_done(struct server *);
+
+#endif

@@ -1,0 +1,2004 @@
+#include "proxy/relay/session.h"
+#include "proxy/relay/server.h"
+#include "proxy/relay/upstream.h"
+#include "proxy/http/ocierr.h"
+#include "proxy/gate/gate.h"
+#include "proxy/gate/scanjob.h"
+#include "proxy/gate/upload.h"
+#include "proxy/gate/record.h"
+#include "proxy/relay/splice.h"
+#include "scan/image/verdict.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define SESSION_LOWAT	(64 * 1024)
+#define SESSION_SLURP	(256 * 1024)
+
+static int	creq_begin(http_parser *);
+static int	creq_url(http_parser *, const char *, size_t);
+static int	creq_field(http_parser *, const char *, size_t);
+static int	creq_value(http_parser *, const char *, size_t);
+static int	creq_headers_done(http_parser *);
+static int	creq_body(http_parser *, const char *, size_t);
+static int	creq_done(http_parser *);
+static int	ures_begin(http_parser *);
+static int	ures_status(http_parser *, const char *, size_t);
+static int	ures_field(http_parser *, const char *, size_t);
+static int	ures_value(http_parser *, const char *, size_t);
+static int	ures_headers_done(http_parser *);
+static int	ures_body(http_parser *, const char *, size_t);
+static int	ures_done(http_parser *);
+static int	session_gate(struct session *, http_parser *);
+static int	session_gate_apply(struct session *, http_parser *,
+		    enum gate_decision, const char *);
+static void	session_gate_resume(void *, const char *);
+static void	session_gate_timeout_cb(evutil_socket_t, short, void *);
+static int	session_status_request(struct session *);
+static int	session_status_reply(struct session *);
+static void	session_outcome(struct session *);
+static void	session_response_done(struct session *);
+static void	session_enter(struct session *);
+static void	session_leave(struct session *);
+static int	session_response_head(struct session *, http_parser *);
+
+static const http_parser_settings creq_settings = {
+	.on_message_begin = creq_begin,
+	.on_url = creq_url,
+	.on_header_field = creq_field,
+	.on_header_value = creq_value,
+	.on_headers_complete = creq_headers_done,
+	.on_body = creq_body,
+	.on_message_complete = creq_done,
+};
+
+static const http_parser_settings ures_settings = {
+	.on_message_begin = ures_begin,
+	.on_status = ures_status,
+	.on_header_field = ures_field,
+	.on_header_value = ures_value,
+	.on_headers_complete = ures_headers_done,
+	.on_body = ures_body,
+	.on_message_complete = ures_done,
+};
+
+static void	session_client_read_cb(struct bufferevent *, void *);
+static void	session_client_write_cb(struct bufferevent *, void *);
+static void	session_client_event_cb(struct bufferevent *, short, void *);
+static void	session_upstream_read_cb(struct bufferevent *, void *);
+static void	session_upstream_write_cb(struct bufferevent *, void *);
+static void	session_upstream_event_cb(struct bufferevent *, short, void *);
+static void	session_upstream_closed(struct session *, struct bufferevent *);
+static void	session_parse_client(struct session *);
+static void	session_parse_upstream(struct session *);
+static void	session_txn_done(struct session *);
+static void	session_lowat(struct bufferevent *, uint64_t, int *);
+
+static void
+session_kill(struct session *s, const char *reason)
+{
+	if (!s->dead) {
+		s->dead = 1;
+		s->close_reason = reason;
+	}
+}
+
+/*
+ * Our own replies (DENIED, errors, endpoints) do not confirm HTTP/1.0
+ * keep-alive, so a 1.0 client's connection closes after one of them;
+ * otherwise it would wait for a close that never comes. Returns 1 when
+ * the reply must say "Connection: close".
+ */
+static int
+session_local_close(struct session *s)
+{
+	if (s->cp.http_major < 1 || (s->cp.http_major == 1 &&
+	    s->cp.http_minor == 0))
+		s->client_keepalive = 0;
+	return !s->client_keepalive;
+}
+
+/*
+ * Callbacks may nest (an OpenSSL bufferevent can run a read callback from
+ * inside bufferevent_enable), so a session is freed only when the
+ * outermost callback returns. Every libevent callback brackets its work
+ * with session_enter/session_leave.
+ */
+static void
+session_enter(struct session *s)
+{
+	s->depth++;
+}
+
+static void
+session_leave(struct session *s)
+{
+	if (--s->depth == 0 && s->dead)
+		session_free(s, s->close_reason);
+}
+
+static void
+session_drop_upstream(struct session *s)
+{
+	/* A body moving to or from it stops with it. */
+	splice_free(s->splice);
+	s->splice = NULL;
+	if (s->ubev != NULL) {
+		bufferevent_free(s->ubev);
+		s->ubev = NULL;
+	}
+	s->upstream_ready = 0;
+	s->ulowat = 1;
+	s->throttled_upstream = 0;
+	if (s->throttled_client) {
+		s->throttled_client = 0;
+		bufferevent_enable(s->cbev, EV_READ);
+	}
+}
+
+/* Stop reading, send what is queued, then free. */
+static void
+session_close_after_flush(struct session *s, const char *reason)
+{
+	if (s->closing || s->dead)
+		return;
+	s->closing = 1;
+	s->close_reason = reason;
+	bufferevent_disable(s->cbev, EV_READ);
+	bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0)
+		session_kill(s, reason);
+}
+
+/*
+ * Who made the request, for the audit trail: the user of Basic
+ * credentials, or the "sub" a bearer token claims. Informational only:
+ * the registry, not the proxy, checks them. Escaped; "" when unknown.
+ */
+static void
+session_user(struct session *s, char *out, size_t len)
+{
+	const char	*auth = httpmsg_get(&s->req, "Authorization"), *p, *e;
+	unsigned char	 dec[512];
+	char		 b64[700];
+	size_t		 n, i;
+	int		 dl, basic;
+	json_t		*claims;
+
+	out[0] = '\0';
+	if (auth == NULL)
+		return;
+	if ((basic = strncasecmp(auth, "Basic ", 6) == 0)) {
+		p = auth + 6;
+		n = strlen(p);
+	} else if (strncasecmp(auth, "Bearer ", 7) == 0 &&
+	    (p = strchr(auth + 7, '.')) != NULL &&
+	    (e = strchr(++p, '.')) != NULL) {
+		n = (size_t)(e - p);
+	} else
+		return;
+	if (n == 0 || n > sizeof(b64) - 4)
+		return;
+	/* base64url to base64, padded, as EVP_DecodeBlock wants. */
+	for (i = 0; i < n; i++)
+		b64[i] = p[i] == '-' ? '+' : p[i] == '_' ? '/' : p[i];
+	while (i % 4)
+		b64[i++] = '=';
+	b64[i] = '\0';
+	if ((dl = EVP_DecodeBlock(dec, (unsigned char *)b64, (int)i)) <= 0)
+		return;
+	while (dl > 0 && dec[dl - 1] == '\0')
+		dl--;
+	if (basic) {
+		const unsigned char *colon = memchr(dec, ':', (size_t)dl);
+
+		if (colon != NULL)
+			log_escape(out, len, (const char *)dec,
+			    (size_t)(colon - dec));
+		return;
+	}
+	if ((claims = json_loadb((const char *)dec, (size_t)dl, 0, NULL)) !=
+	    NULL && json_string_value(json_object_get(claims, "sub")) != NULL) {
+		const char *sub = json_string_value(json_object_get(claims,
+		    "sub"));
+
+		log_escape(out, len, sub, strlen(sub));
+	}
+	json_decref(claims);
+}
+
+static void
+session_access_log(struct session *s)
+{
+	struct timeval	 now, d;
+	json_t		*j;
+	char		*line, url[512], user[128];
+	const char	*method = http_method_str(s->cp.method);
+
+	s->srv->stats.requests++;
+	if (s->srv->access == NULL)
+		return;
+	gettimeofday(&now, NULL);
+	timersub(&now, &s->t_start, &d);
+	log_escape(url, sizeof(url), s->req.url ? s->req.url : "",
+	    s->req.url_len);
+	session_user(s, user, sizeof(user));
+	j = json_pack("{s:I, s:s, s:s*, s:s, s:s, s:s, s:s, s:s, s:i, s:I, "
+	    "s:I, s:f, s:b, s:s*, s:s*}",
+	    "time", (json_int_t)now.tv_sec,
+	    "peer", s->peer,
+	    "user", user[0] ? user : NULL,
+	    "method", method,
+	    "url", url,
+	    "route", route_kind_name(s->route.kind),
+	    "repository", s->route.name,
+	    "reference", s->route.ref,
+	    "status", s->status,
+	    "request_bytes", (json_int_t)s->req_body_bytes,
+	    "response_bytes", (json_int_t)s->res_body_bytes,
+	    "ms", (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0,
+	    "local", s->local,
+	    "decision", s->decision,
+	    "reason", s->deny_reason[0] ? s->deny_reason : NULL);
+	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
+		server_access(s->srv, line);
+		free(line);
+	}
+	json_decref(j);
+}
+
+/*
+ * Answer the current request ourselves with an OCI error and close the
+ * connection: after an error we cannot know where the next request
+ * would start.
+ */
+static void
+session_reply_error(struct session *s, int status, const char *code,
+    const char *msg)
+{
+	if (s->res_started) {
+		session_kill(s, msg);
+		return;
+	}
+	s->status = status;
+	s->res_started = 1;
+	if (status >= 500)
+		s->srv->stats.upstream_errors++;
+	else
+		s->srv->stats.client_errors++;
+	if (ocierr_reply(bufferevent_get_output(s->cbev), status, code, msg,
+	    NULL, 1) == -1) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	if (s->in_txn)
+		session_access_log(s);
+	s->in_txn = 0;
+	session_close_after_flush(s, msg);
+}
+
+static struct session *
+session_of(http_parser *p)
+{
+	return p->data;
+}
+
+/* ---- client request parsing ---- */
+
+static int
+creq_begin(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	httpmsg_clear(&s->req);
+	memset(&s->route, 0, sizeof(s->route));
+	s->in_txn = 1;
+	s->req_complete = s->req_chunked = s->local = 0;
+	s->res_started = s->res_chunked = s->res_until_close = 0;
+	s->res_interim = 0;
+	s->req_raw_left = s->res_raw_left = 0;
+	s->res_discard = 0;
+	s->status_query = 0;
+	s->decision = NULL;
+	s->deny_reason[0] = '\0';
+	s->upload = NULL;
+	s->manifest_over = 0;
+	if (s->manifest != NULL) {
+		evbuffer_free(s->manifest);
+		s->manifest = NULL;
+	}
+	s->status = 0;
+	s->req_body_bytes = s->res_body_bytes = 0;
+	gettimeofday(&s->t_start, NULL);
+	return 0;
+}
+
+static int
+creq_url(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_url(&s->req, at, len) == -1) {
+		session_reply_error(s, 414, "UNSUPPORTED",
+		    "request target is longer than limits.max_header_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+creq_field(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_field(&s->req, at, len) == -1) {
+		session_reply_error(s, 431, "UNSUPPORTED",
+		    "request headers are larger than limits.max_header_bytes "
+		    "or too many");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+creq_value(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	if (httpmsg_add_value(&s->req, at, len) == -1) {
+		session_reply_error(s, 431, "UNSUPPORTED",
+		    "request headers are larger than limits.max_header_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+/* Client-supplied headers that would change how upstream builds URLs. */
+static int
+session_skip_request_header(const char *name, void *arg)
+{
+	(void)arg;
+	return strcasecmp(name, "X-Forwarded-Host") == 0 ||
+	    strcasecmp(name, "X-Forwarded-Proto") == 0 ||
+	    strcasecmp(name, "Forwarded") == 0 ||
+	    strcasecmp(name, "X-Forwarded-For") == 0;
+}
+
+/*
+ * libevent reads and writes at most 16 KiB per call by default; blobs
+ * move much faster in larger steps. Bounded by the watermark so one
+ * read never overshoots what backpressure allows by more than itself.
+ */
+static void
+session_tune(struct server *srv, struct bufferevent *bev)
+{
+	size_t	step = 256 * 1024;
+
+	if (step > srv->conf->limits.high_watermark)
+		step = (size_t)srv->conf->limits.high_watermark;
+	bufferevent_set_max_single_read(bev, step);
+	bufferevent_set_max_single_write(bev, step);
+}
+
+static int
+session_ensure_upstream(struct session *s)
+{
+	if (s->ubev != NULL)
+		return 0;
+	http_parser_init(&s->up, HTTP_RESPONSE);
+	s->up.data = s;
+	/*
+	 * A connect can fail synchronously (name resolution, refused);
+	 * the event callback then only notes it, and we act here.
+	 */
+	s->connecting = 1;
+	s->connect_failed = 0;
+	s->ubev = upstream_connect(s->srv, session_upstream_read_cb,
+	    session_upstream_write_cb, session_upstream_event_cb, s);
+	s->connecting = 0;
+	if (s->ubev == NULL)
+		return -1;
+	if (s->connect_failed) {
+		char	why[256];
+
+		log_warnx("session %llu: upstream %s: %s",
+		    (unsigned long long)s->id, s->srv->conf->upstream.url,
+		    upstream_error(s->ubev, why, sizeof(why)));
+		session_drop_upstream(s);
+		return -1;
+	}
+	bufferevent_setwatermark(s->ubev, EV_READ, 0,
+	    s->srv->conf->limits.high_watermark);
+	bufferevent_setwatermark(s->ubev, EV_WRITE,
+	    s->srv->conf->limits.low_watermark, 0);
+	{
+		struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+		bufferevent_set_timeouts(s->ubev, &tv, &tv);
+	}
+	session_tune(s->srv, s->ubev);
+	bufferevent_enable(s->ubev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+static int
+session_forward_request_head(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->ubev);
+	const char	*cl = httpmsg_get(&s->req, "Content-Length");
+	const char	*xff = httpmsg_get(&s->req, "X-Forwarded-For");
+
+	if (evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n",
+	    http_method_str(s->cp.method), s->req.url,
+	    s->srv->conf->upstream.hostport) == -1 ||
+	    httpmsg_write_headers(&s->req, out, session_skip_request_header,
+	    NULL) == -1 ||
+	    evbuffer_add_printf(out, "X-Forwarded-For: %s%s%s\r\n",
+	    xff ? xff : "", xff ? ", " : "", s->peer) == -1)
+		return -1;
+	if (s->cp.flags & F_CHUNKED) {
+		s->req_chunked = 1;
+		if (evbuffer_add_printf(out,
+		    "Transfer-Encoding: chunked\r\n") == -1)
+			return -1;
+	} else if (cl != NULL) {
+		if (evbuffer_add_printf(out, "Content-Length: %llu\r\n",
+		    (unsigned long long)s->cp.content_length) == -1)
+			return -1;
+	}
+	/* The upstream side always speaks keep-alive HTTP/1.1. */
+	return evbuffer_add(out, "\r\n", 2);
+}
+
+/*
+ * Bodies the proxy looks at while relaying: blob upload chunks go to the
+ * upload's scanner; manifest PUTs are kept (bounded) to be recorded.
+ */
+static void
+session_watch_body(struct session *s, http_parser *p)
+{
+	int		 has_body = (p->flags & F_CHUNKED) ||
+			    (p->content_length > 0 &&
+			    p->content_length != ULLONG_MAX);
+	const char	*cr;
+	uint64_t	 start = 0;
+
+	if (!has_body) {
+		/* The closing PUT usually carries no bytes, only the digest. */
+		if (s->route.kind == ROUTE_UPLOAD && p->method == HTTP_PUT)
+			s->upload = upload_find(s->srv, s->route.ref);
+		return;
+	}
+	if (s->route.kind == ROUTE_UPLOAD && (p->method == HTTP_PATCH ||
+	    p->method == HTTP_PUT)) {
+		/* Without Content-Range a chunk continues the stream. */
+		if ((cr = httpmsg_get(&s->req, "Content-Range")) != NULL)
+			start = strtoull(cr, NULL, 10);
+		else
+			start = UINT64_MAX;
+		s->upload = upload_for(s->srv, s->route.name, s->route.ref,
+		    start);
+	} else if (s->route.kind == ROUTE_MANIFEST && p->method == HTTP_PUT)
+		s->manifest = evbuffer_new();
+}
+
+/* Body bytes as relayed: to the scanner, or into the manifest copy. */
+static void
+session_tap_body(struct session *s, const void *data, size_t len)
+{
+	if (s->upload != NULL && upload_feed(s->upload, data, len) &&
+	    !s->throttled_feed) {
+		/* The scanner is behind: stop reading until it drains. */
+		s->throttled_feed = 1;
+		s->srv->stats.scan_waits++;
+		bufferevent_disable(s->cbev, EV_READ);
+		upload_wait(s->upload, s);
+	}
+	if (s->manifest != NULL && !s->manifest_over) {
+		if (evbuffer_get_length(s->manifest) + len >
+		    s->srv->conf->limits.max_manifest_bytes)
+			s->manifest_over = 1;
+		else
+			evbuffer_add(s->manifest, data, len);
+	}
+}
+
+/* Tap the first n bytes of in without consuming them. */
+static void
+session_tap_evbuffer(struct session *s, struct evbuffer *in, size_t n)
+{
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	int			 nv, i;
+
+	if (s->upload == NULL && s->manifest == NULL)
+		return;
+	evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
+	while (n > 0) {
+		nv = evbuffer_peek(in, (ev_ssize_t)n, &pos, v, 8);
+		if (nv <= 0)
+			break;
+		if (nv > 8)
+			nv = 8;
+		for (i = 0; i < nv && n > 0; i++) {
+			size_t l = v[i].iov_len < n ? v[i].iov_len : n;
+
+			session_tap_body(s, v[i].iov_base, l);
+			n -= l;
+			if (evbuffer_ptr_set(in, &pos, l, EVBUFFER_PTR_ADD) ==
+			    -1)
+				return;
+		}
+	}
+}
+
+void
+session_feed_resume(struct session *s)
+{
+	session_enter(s);
+	s->throttled_feed = 0;
+	if (!s->throttled_client && !s->closing && !s->dead)
+		bufferevent_enable(s->cbev, EV_READ);
+	session_parse_client(s);
+	session_leave(s);
+}
+
+static int
+creq_headers_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+	enum route_error e;
+	const char	*host;
+
+	s->client_keepalive = http_should_keep_alive(p);
+	switch (p->method) {
+	case HTTP_GET: case HTTP_HEAD: case HTTP_POST: case HTTP_PUT:
+	case HTTP_PATCH: case HTTP_DELETE: case HTTP_OPTIONS:
+		break;
+	default:
+		session_reply_error(s, 405, "UNSUPPORTED",
+		    "method not allowed by the registry API");
+		return -1;
+	}
+	if (p->upgrade) {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "protocol upgrades are not supported");
+		return -1;
+	}
+	if (s->req.url == NULL || s->req.url[0] != '/') {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "request target must be an absolute path");
+		return -1;
+	}
+	host = httpmsg_get(&s->req, "Host");
+	if (p->http_minor >= 1 && p->http_major == 1 && host == NULL) {
+		session_reply_error(s, 400, "UNSUPPORTED",
+		    "HTTP/1.1 request without a Host header");
+		return -1;
+	}
+	e = route_parse(s->req.url, s->req.url_len, &s->route);
+	switch (e) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_ENAME:
+		session_reply_error(s, 400, "NAME_INVALID",
+		    "invalid repository name");
+		return -1;
+	case ROUTE_EREF:
+		session_reply_error(s, 400, "TAG_INVALID",
+		    "invalid tag or manifest reference");
+		return -1;
+	case ROUTE_EDIGEST:
+		session_reply_error(s, 400, "DIGEST_INVALID",
+		    "invalid digest");
+		return -1;
+	case ROUTE_EPATH:
+		session_reply_error(s, 404, "NOT_FOUND",
+		    "not an OCI distribution API path");
+		return -1;
+	}
+	if (s->route.kind == ROUTE_METRICS) {
+		s->local = 1;
+		return 0;
+	}
+	if (s->route.kind == ROUTE_STATUS &&
+	    (p->method != HTTP_GET || (p->flags & F_CHUNKED) ||
+	    (p->content_length > 0 && p->content_length != ULLONG_MAX))) {
+		session_reply_error(s, 405, "UNSUPPORTED",
+		    "the status endpoint answers GET without a body");
+		return -1;
+	}
+	if (session_ensure_upstream(s) == -1) {
+		session_reply_error(s, 502, "UNAVAILABLE",
+		    "cannot connect to the upstream registry");
+		return -1;
+	}
+	http_parser_pause(&s->up, 0);
+	if (s->route.kind == ROUTE_STATUS) {
+		if (session_status_request(s) == -1) {
+			session_kill(s, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (session_forward_request_head(s) == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	session_watch_body(s, p);
+	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
+	    p->content_length != ULLONG_MAX) {
+		s->req_raw_left = p->content_length;
+		session_lowat(s->cbev, s->req_raw_left, &s->clowat);
+		return 1;	/* the parse loop moves the body */
+	}
+	return 0;
+}
+
+static int
+creq_body(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out;
+
+	s->req_body_bytes += len;
+	s->srv->stats.bytes_from_client += len;
+	if (s->local || s->ubev == NULL)
+		return 0;	/* nothing to relay it to */
+	session_tap_body(s, at, len);
+	out = bufferevent_get_output(s->ubev);
+	if (s->req_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
+		goto fail;
+	if (evbuffer_add(out, at, len) == -1)
+		goto fail;
+	if (s->req_chunked && evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static void
+session_local_reply(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	struct evbuffer	*body;
+
+	if (s->route.kind != ROUTE_METRICS) {
+		s->status = 404;
+		s->res_started = 1;
+		ocierr_reply(out, 404, "UNSUPPORTED",
+		    "no such portcullis endpoint", NULL, session_local_close(s));
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	server_metrics(s->srv, body);
+	s->status = 200;
+	s->res_started = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/plain; version=0.0.4\r\n"
+	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+	    evbuffer_get_length(body),
+	    s->client_keepalive ? "keep-alive" : "close");
+	s->res_body_bytes = evbuffer_get_length(body);
+	evbuffer_add_buffer(out, body);
+	evbuffer_free(body);
+}
+
+static int
+creq_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	if (s->req_raw_left > 0) {
+		/* Head done; the body follows outside the parser. */
+		http_parser_pause(p, 1);
+		return 0;
+	}
+	s->req_complete = 1;
+	if (s->local) {
+		session_local_reply(s);
+		session_txn_done(s);
+	} else if (s->req_chunked && s->ubev != NULL &&
+	    evbuffer_add(bufferevent_get_output(s->ubev), "0\r\n\r\n", 5) ==
+	    -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	/* Hand control back between messages: requests are served in turn. */
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/*
+ * While a Content-Length body streams from a plain socket, ask the
+ * kernel (SO_RCVLOWAT) to report it readable only once a useful amount
+ * is queued: each wake-up then moves ~64 KiB instead of one segment,
+ * and system calls, not copies, are what a relay spends its CPU on.
+ * Never more than what is still to come, or the last bytes would never
+ * wake us. *cur caches the value set, so the call is rare.
+ */
+static void
+session_lowat(struct bufferevent *bev, uint64_t body_left, int *cur)
+{
+	uint64_t	queued, want;
+	int		v, fd;
+
+	if (bev == NULL || (fd = bufferevent_getfd(bev)) == -1 ||
+	    bufferevent_openssl_get_ssl(bev) != NULL)
+		return;
+	queued = evbuffer_get_length(bufferevent_get_input(bev));
+	want = body_left > queued ? body_left - queued : 1;
+	v = want > SESSION_LOWAT ? SESSION_LOWAT : (int)want;
+	if (v < 1)
+		v = 1;
+	if (v == *cur)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0)
+		*cur = v;
+}
+
+/*
+ * libevent 2.1 reads at most 4 KiB per wake-up (EVBUFFER_MAX_READ) no
+ * matter how much is queued, which makes a blob cost three system calls
+ * per 4 KiB. While a Content-Length body streams from a plain socket we
+ * read the rest of what is queued ourselves, straight into the
+ * bufferevent's input, up to body_left. Errors and EOF are left for
+ * libevent's own next read to report.
+ */
+static void
+session_slurp(struct bufferevent *bev, uint64_t body_left)
+{
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v[2];
+	uint64_t		 queued = evbuffer_get_length(in);
+	size_t			 want;
+	ssize_t			 r;
+	int			 fd, nv, i;
+
+	if (body_left <= queued || (fd = bufferevent_getfd(bev)) == -1 ||
+	    bufferevent_openssl_get_ssl(bev) != NULL)
+		return;
+	want = body_left - queued > SESSION_SLURP ? SESSION_SLURP :
+	    (size_t)(body_left - queued);
+	/* A socket bufferevent keeps its input's end frozen between reads. */
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2)) < 1)
+		goto done;
+	/* Never more than asked: the body ends where the next message starts. */
+	if (v[0].iov_len > want) {
+		v[0].iov_len = want;
+		nv = 1;
+	} else if (nv == 2 && v[0].iov_len + v[1].iov_len > want)
+		v[1].iov_len = want - v[0].iov_len;
+	r = readv(fd, (struct iovec *)v, nv);
+	if (r <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		goto done;
+	}
+	for (i = 0; i < nv; i++) {
+		if ((size_t)r < v[i].iov_len)
+			v[i].iov_len = (size_t)r;
+		r -= (ssize_t)v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, nv);
+ done:
+	evbuffer_freeze(in, 0);
+}
+
+static void
+session_lowat_reset(struct bufferevent *bev, int *cur)
+{
+	int	one = 1, fd = bufferevent_getfd(bev);
+
+	if (fd != -1 && setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one,
+	    sizeof(one)) == 0)
+		*cur = 1;
+}
+
+/*
+ * Move up to *left bytes of a Content-Length body from in to dst.
+ *
+ * When dst is a plain socket with nothing queued, the bytes are written
+ * to it straight from in: that saves the two epoll_ctl calls libevent
+ * makes to arm and disarm the write event, and a loop turn, per chunk.
+ * Whatever the socket does not take is queued on dst's output, where
+ * libevent writes it and backpressure sees it. Queued bytes change owner
+ * without a copy. Returns bytes moved.
+ */
+static size_t
+session_move(struct session *s, struct evbuffer *in, struct bufferevent *dst,
+    uint64_t *left)
+{
+	struct evbuffer	*out = bufferevent_get_output(dst);
+	size_t		 avail = evbuffer_get_length(in);
+	size_t		 n = avail < *left ? avail : (size_t)*left;
+	size_t		 moved = 0;
+	int		 w;
+
+	if (evbuffer_get_length(out) == 0 &&
+	    bufferevent_openssl_get_ssl(dst) == NULL &&
+	    bufferevent_getfd(dst) != -1) {
+		w = evbuffer_write_atmost(in, bufferevent_getfd(dst), n);
+		if (w > 0) {
+			moved = (size_t)w;
+			n -= moved;
+		}
+		/* An error shows up again on dst's own write. */
+	}
+	if (n > 0) {
+		if ((w = evbuffer_remove_buffer(in, out, n)) < 0) {
+			session_kill(s, "out of memory");
+			return moved;
+		}
+		moved += (size_t)w;
+	}
+	*left -= moved;
+	return moved;
+}
+
+/*
+ * Can a raw body move from src to dst in-kernel from here on? Both
+ * plain sockets, nothing buffered on either side (order), and long
+ * enough to pay for the pipe.
+ */
+static int
+session_splice_ok(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left)
+{
+	uint64_t	min = s->srv->conf->limits.splice_min;
+
+	return s->splice == NULL && !s->dead && !s->closing && min > 0 &&
+	    left >= min && src != NULL && dst != NULL &&
+	    evbuffer_get_length(bufferevent_get_input(src)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(dst)) == 0 &&
+	    bufferevent_openssl_get_ssl(src) == NULL &&
+	    bufferevent_openssl_get_ssl(dst) == NULL &&
+	    bufferevent_getfd(src) != -1 && bufferevent_getfd(dst) != -1;
+}
+
+/*
+ * Hand the rest of a raw body (left bytes) from src to dst to a splice,
+ * if it can go that way. 1 started (src's reading paused), 0 not.
+ */
+static int
+session_splice_begin(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left, splice_cb cb, int response)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->timeouts.io, 0 };
+
+	if (!session_splice_ok(s, src, dst, left) ||
+	    (s->splice = splice_start(s->srv->base, bufferevent_getfd(src),
+	    bufferevent_getfd(dst), left, &tv, cb, s)) == NULL)
+		return 0;
+	s->splice_response = response;
+	bufferevent_disable(src, EV_READ);
+	return 1;
+}
+
+/* A request body's progress in-kernel, and its end. */
+static void
+session_splice_request_cb(void *arg, size_t moved, uint64_t left,
+    enum splice_state st)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+	s->req_body_bytes += moved;
+	s->req_raw_left -= moved;
+	s->srv->stats.bytes_from_client += moved;
+	s->srv->stats.bytes_spliced += moved;
+	if (s->upload != NULL)
+		upload_skip(s->upload, moved);
+	session_lowat(s->cbev, left, &s->clowat);
+	if (st == SPLICE_MORE)
+		goto done;
+	splice_free(s->splice);
+	s->splice = NULL;
+	switch (st) {
+	case SPLICE_DONE:
+		s->req_complete = 1;
+		bufferevent_enable(s->cbev, EV_READ);
+		session_parse_client(s);
+		break;
+	case SPLICE_FAIL_FROM:
+		session_kill(s, "client disconnected mid-request");
+		break;
+	case SPLICE_TIMEOUT:
+		session_drop_upstream(s);
+		session_reply_error(s, 408, "UNSUPPORTED",
+		    "request not completed in time");
+		break;
+	default:
+		/*
+		 * Upstream took no more: back to the buffered relay, whose
+		 * upstream callbacks report what happened to it.
+		 */
+		bufferevent_enable(s->cbev, EV_READ);
+		break;
+	}
+ done:
+	session_leave(s);
+}
+
+/* The rest of a request body needs no look by the proxy: splice it. */
+static int
+session_splice_request(struct session *s)
+{
+	if (s->manifest != NULL || s->throttled_feed || s->throttled_client ||
+	    (s->upload != NULL && upload_wants_bytes(s->upload)))
+		return 0;
+	return session_splice_begin(s, s->cbev, s->ubev, s->req_raw_left,
+	    session_splice_request_cb, 0);
+}
+
+/* A response body's progress in-kernel, and its end. */
+static void
+session_splice_response_cb(void *arg, size_t moved, uint64_t left,
+    enum splice_state st)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+	s->res_body_bytes += moved;
+	s->res_raw_left -= moved;
+	s->srv->stats.bytes_to_client += moved;
+	s->srv->stats.bytes_spliced += moved;
+	if (s->ubev != NULL)
+		session_lowat(s->ubev, left, &s->ulowat);
+	if (st == SPLICE_MORE)
+		goto done;
+	splice_free(s->splice);
+	s->splice = NULL;
+	switch (st) {
+	case SPLICE_DONE:
+		bufferevent_enable(s->ubev, EV_READ);
+		session_response_done(s);
+		session_parse_client(s);
+		break;
+	case SPLICE_FAIL_FROM:
+		session_kill(s, "upstream closed mid-response");
+		break;
+	case SPLICE_TIMEOUT:
+		session_kill(s, "no progress on the response");
+		break;
+	default:
+		session_kill(s, "client connection error");
+		break;
+	}
+ done:
+	session_leave(s);
+}
+
+static int
+session_splice_response(struct session *s)
+{
+	if (s->res_discard || s->res_head_held || s->gate_hold ||
+	    s->throttled_upstream)
+		return 0;
+	return session_splice_begin(s, s->ubev, s->cbev, s->res_raw_left,
+	    session_splice_response_cb, 1);
+}
+
+static void
+session_parse_client(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->cbev);
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	enum http_errno		 err;
+	char			 msg[160];
+
+	while (!s->dead && !s->closing) {
+		if (s->splice != NULL && !s->splice_response)
+			break;		/* the body moves in-kernel */
+		if (s->in_txn && s->req_complete)
+			break;		/* wait for the response */
+		if (s->throttled_feed)
+			break;		/* the scanner catches up first */
+		if (s->ubev != NULL && evbuffer_get_length(
+		    bufferevent_get_output(s->ubev)) >=
+		    s->srv->conf->limits.high_watermark) {
+			/* Upstream is slower than the client: hold it. */
+			s->throttled_client = 1;
+			s->srv->stats.throttle_events++;
+			bufferevent_disable(s->cbev, EV_READ);
+			break;
+		}
+		if (evbuffer_get_length(in) == 0)
+			break;
+		if (s->req_raw_left > 0) {
+			n = evbuffer_get_length(in);
+			session_tap_evbuffer(s, in, n < s->req_raw_left ? n :
+			    (size_t)s->req_raw_left);
+			n = session_move(s, in, s->ubev, &s->req_raw_left);
+			s->req_body_bytes += n;
+			s->srv->stats.bytes_from_client += n;
+			session_lowat(s->cbev, s->req_raw_left, &s->clowat);
+			if (s->req_raw_left == 0)
+				s->req_complete = 1;
+			else if (session_splice_request(s))
+				break;
+			continue;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = http_parser_execute(&s->cp, &creq_settings, v.iov_base,
+		    v.iov_len);
+		evbuffer_drain(in, n);
+		err = HTTP_PARSER_ERRNO(&s->cp);
+		if (err == HPE_PAUSED) {
+			http_parser_pause(&s->cp, 0);
+			continue;
+		}
+		if (err == HPE_OK && s->cp.upgrade) {
+			session_reply_error(s, 400, "UNSUPPORTED",
+			    "protocol upgrades are not supported");
+			break;
+		}
+		if (err != HPE_OK) {
+			if (s->closing || s->dead)
+				break;	/* a callback already answered */
+			snprintf(msg, sizeof(msg), "malformed HTTP request: %s",
+			    http_errno_description(err));
+			session_drop_upstream(s);
+			session_reply_error(s, err == HPE_HEADER_OVERFLOW ?
+			    431 : 400, "UNSUPPORTED", msg);
+			break;
+		}
+	}
+}
+
+/* ---- upstream response parsing ---- */
+
+static int
+ures_begin(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	httpmsg_clear(&s->res);
+	return 0;
+}
+
+static int
+ures_status(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_status(&session_of(p)->res, at, len);
+}
+
+static int
+ures_field(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_field(&session_of(p)->res, at, len);
+}
+
+static int
+ures_value(http_parser *p, const char *at, size_t len)
+{
+	return httpmsg_add_value(&session_of(p)->res, at, len);
+}
+
+static int
+session_skip_response_header(const char *name, void *arg)
+{
+	(void)arg;
+	return strcasecmp(name, "Location") == 0;
+}
+
+/*
+ * The registry builds absolute URLs from the Host we sent it; point
+ * them back at the proxy so the client's next request comes to us.
+ */
+static int
+session_write_location(struct session *s, struct evbuffer *out,
+    const char *loc)
+{
+	const struct conf_upstream *u = &s->srv->conf->upstream;
+	const char	*rest, *auth, *host;
+	size_t		 alen;
+	int		 match;
+
+	if (strncasecmp(loc, "http://", 7) == 0)
+		auth = loc + 7;
+	else if (strncasecmp(loc, "https://", 8) == 0)
+		auth = loc + 8;
+	else
+		return evbuffer_add_printf(out, "Location: %s\r\n", loc);
+	rest = auth + strcspn(auth, "/?#");
+	alen = (size_t)(rest - auth);
+	match = (alen == strlen(u->hostport) &&
+	    strncasecmp(auth, u->hostport, alen) == 0);
+	if (!match) {
+		char	hp[300];
+
+		snprintf(hp, sizeof(hp), "%s:%s", u->host, u->port);
+		match = alen == strlen(hp) && strncasecmp(auth, hp, alen) == 0;
+	}
+	if (!match)
+		return evbuffer_add_printf(out, "Location: %s\r\n", loc);
+	host = httpmsg_get(&s->req, "Host");
+	if (host == NULL || *host == '\0')
+		host = s->srv->bound;
+	return evbuffer_add_printf(out, "Location: %s://%s%s\r\n",
+	    s->srv->server_ctx != NULL ? "https" : "http", host, rest);
+}
+
+/*
+ * A pull that cannot be decided yet (GATE_SCAN: never seen, the proxy
+ * pulls and scans it; GATE_SIGN: its signature is to be checked;
+ * GATE_WAIT: its pushed layers are still being scanned): hold the
+ * upstream response, its parser paused right after the head and reading
+ * stopped, until that is done or scanner.wait runs out. Returns what
+ * on_headers_complete must return, or -1 if it cannot hold.
+ */
+static int
+session_gate_hold(struct session *s, http_parser *p, const char *dg,
+    enum gate_decision d, char *err, size_t errlen)
+{
+	struct timeval	tv = { (time_t)s->srv->conf->scanner.wait, 0 };
+
+	if ((s->gate_timer = evtimer_new(s->srv->base, session_gate_timeout_cb,
+	    s)) == NULL || evtimer_add(s->gate_timer, &tv) == -1 ||
+	    (d != GATE_WAIT && scanjob_wait(s->srv, d == GATE_SIGN ?
+	    SCANJOB_SIGNATURE : SCANJOB_IMAGE, s->route.name, dg,
+	    session_gate_resume, s, err, errlen) == -1)) {
+		if (s->gate_timer != NULL)
+			event_free(s->gate_timer);
+		s->gate_timer = NULL;
+		if (d == GATE_WAIT)
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->gate_hold = 1;
+	s->gate_hold_kind = d;
+	log_info("session %llu: holding the pull of %s@%s until %s",
+	    (unsigned long long)s->id, s->route.name, dg, d == GATE_SCAN ?
+	    "the proxy has scanned it" : d == GATE_SIGN ?
+	    "its signature is checked" : "its pushed layers are scanned");
+	http_parser_pause(p, 1);
+	/* The framing decides this, whatever the scan decides later. */
+	return (s->cp.method == HTTP_HEAD || (!(p->flags & F_CHUNKED) &&
+	    httpmsg_get(&s->res, "Content-Length") != NULL &&
+	    p->content_length > 0)) ? 1 : 0;
+}
+
+/*
+ * The held response: decide now, then let the upstream bytes flow. why
+ * NULL: the awaited scan ended; otherwise waiting is over (the reason).
+ */
+static void
+session_gate_release(struct session *s, const char *why)
+{
+	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	char			 msg[800], err[300];
+	enum gate_decision	 d;
+
+
+	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
+	if (why == NULL && d == GATE_WAIT)
+		return;		/* another of its layers is still scanning */
+	if (why == NULL && d == GATE_SIGN && s->gate_hold_kind != GATE_SIGN) {
+		/* Scanned now, and the policy wants it signed: check that next. */
+		s->gate_hold_uploads = 0;
+		if (scanjob_wait(s->srv, SCANJOB_SIGNATURE, s->route.name, dg,
+		    session_gate_resume, s, err, sizeof(err)) == 0) {
+			s->gate_hold_kind = GATE_SIGN;
+			return;
+		}
+		why = err;
+	}
+	session_enter(s);
+	s->gate_hold = 0;
+	if (s->gate_timer != NULL)
+		event_free(s->gate_timer);
+	s->gate_timer = NULL;
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+		/* Still nothing recorded: fail closed, say why. */
+		snprintf(msg, sizeof(msg), "%s@%s has not been %s yet (%s)",
+		    s->route.name, dg, d == GATE_SIGN ? "checked for a "
+		    "signature" : "scanned", why ? why : "no result");
+		d = GATE_DENY;
+	}
+	if (!s->dead && s->ubev != NULL &&
+	    session_gate_apply(s, &s->up, d, msg) != -1) {
+		s->res_head_held = 1;
+		http_parser_pause(&s->up, 0);
+		bufferevent_enable(s->ubev, EV_READ);
+		session_parse_upstream(s);
+	}
+	session_leave(s);
+}
+
+void
+session_gate_uploads_done(struct server *srv)
+{
+	struct session	*s, *next;
+
+	/* release may free s: take the next one first. */
+	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->gate_hold && s->gate_hold_uploads)
+			session_gate_release(s, NULL);
+	}
+}
+
+static void
+session_gate_resume(void *arg, const char *why)
+{
+	session_gate_release(arg, why);
+}
+
+static void
+session_gate_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s = arg;
+	char		 why[128];
+
+	scanjob_forget(s->srv, s);
+	snprintf(why, sizeof(why), "the scan is still running after %llu s; "
+	    "retry in a moment", (unsigned long long)s->srv->conf->scanner.wait);
+	session_gate_release(s, why);
+}
+
+/*
+ * A manifest is about to be handed out: ask the gate. On a deny the
+ * client gets 403 DENIED instead, and the manifest body from upstream
+ * is read and dropped so the upstream connection stays usable.
+ */
+static int
+session_gate(struct session *s, http_parser *p)
+{
+	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	char			 msg[800], err[300];
+	enum gate_decision	 d;
+	int			 rv;
+
+	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+		s->gate_hold_uploads = d == GATE_WAIT;
+		if ((rv = session_gate_hold(s, p, dg, d, err, sizeof(err))) != -1)
+			return rv;
+		snprintf(msg, sizeof(msg), "%s@%s has not been scanned, and "
+		    "cannot be now: %s", s->route.name, dg, err);
+		d = GATE_DENY;
+	}
+	return session_gate_apply(s, p, d, msg);
+}
+
+/* Send the decision: the upstream head, or DENIED in its place. */
+static int
+session_gate_apply(struct session *s, http_parser *p, enum gate_decision d,
+    const char *msg)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+
+	if (d == GATE_ALLOW) {
+		s->srv->stats.gate_allowed++;
+		s->decision = "allow";
+		return session_response_head(s, p);
+	}
+	s->srv->stats.gate_denied++;
+	s->decision = "deny";
+	snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
+	s->status = 403;
+	s->res_discard = 1;
+	log_info("session %llu: denied %s: %s", (unsigned long long)s->id,
+	    s->route.name, msg);
+	if (s->cp.method == HTTP_HEAD) {
+		if (evbuffer_add_printf(out, "HTTP/1.1 403 Forbidden\r\n"
+		    "Docker-Distribution-API-Version: registry/2.0\r\n"
+		    "Content-Length: 0\r\n%s\r\n", session_local_close(s) ?
+		    "Connection: close\r\n" : "") == -1)
+			goto fail;
+	} else if (ocierr_reply(out, 403, "DENIED", msg, NULL,
+	    session_local_close(s)) == -1)
+		goto fail;
+	/* Consume upstream's body by its own framing, sending nothing. */
+	if (s->cp.method == HTTP_HEAD)
+		return 1;
+	if (!(p->flags & F_CHUNKED) && httpmsg_get(&s->res, "Content-Length")) {
+		s->res_raw_left = p->content_length;
+		return s->res_raw_left > 0 ? 1 : 0;
+	}
+	if (!(p->flags & F_CHUNKED)) {
+		s->res_until_close = 1;
+		s->client_keepalive = 0;
+	}
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+/*
+ * The status endpoint answers only callers who may read the manifest:
+ * ask the registry with the caller's own credentials (a HEAD on the
+ * manifest) and build the answer from what it says.
+ */
+static int
+session_status_request(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->ubev);
+	const char	*auth = httpmsg_get(&s->req, "Authorization");
+
+	s->status_query = 1;
+	return evbuffer_add_printf(out, "HEAD /v2/%s/manifests/%s HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Accept: application/vnd.oci.image.manifest.v1+json, "
+	    "application/vnd.oci.image.index.v1+json, "
+	    "application/vnd.docker.distribution.manifest.v2+json, "
+	    "application/vnd.docker.distribution.manifest.list.v2+json\r\n"
+	    "%s%s%s\r\n", s->route.name, s->route.ref,
+	    s->srv->conf->upstream.hostport, auth ? "Authorization: " : "",
+	    auth ? auth : "", auth ? "\r\n" : "");
+}
+
+static void
+session_annotate(json_t *a, const char *key, const char *value)
+{
+	json_object_set_new(a, key, json_string(value ? value : ""));
+}
+
+/* Status document: OCI-annotation style string keys plus the report. */
+static int
+session_status_reply(struct session *s)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+	const char	*wa = httpmsg_get(&s->res, "WWW-Authenticate");
+	json_t		*doc = NULL, *ann, *sum, *reply;
+	struct verdict	 v;
+	char		*rec, *body = NULL, num[32], when[32];
+	const char	*keys[] = { "critical", "high", "medium", "low",
+			    "unknown", "secrets" };
+	int		 error = 0, i, rv = 1;
+
+	if (s->status != 200) {
+		char	msg[600];
+
+		snprintf(msg, sizeof(msg), "the registry answered %d for "
+		    "%s:%s with your credentials", s->status, s->route.name,
+		    s->route.ref);
+		if (s->status == 401 && wa != NULL &&
+		    evbuffer_add_printf(out, "HTTP/1.1 401 Unauthorized\r\n"
+		    "WWW-Authenticate: %s\r\n", wa) == -1)
+			goto fail;
+		if (s->status == 401) {
+			/* The challenge line is out; finish with the body. */
+			json_t *e = json_pack("{s:[{s:s, s:s}]}", "errors",
+			    "code", "UNAUTHORIZED", "message", msg);
+			char *eb = e ? json_dumps(e, JSON_COMPACT) : NULL;
+
+			json_decref(e);
+			if (eb == NULL || evbuffer_add_printf(out,
+			    "Content-Type: application/json\r\n"
+			    "Content-Length: %zu\r\n\r\n%s", strlen(eb), eb) ==
+			    -1) {
+				free(eb);
+				goto fail;
+			}
+			free(eb);
+			return 1;
+		}
+		if (ocierr_reply(out, s->status == 404 ? 404 : s->status ==
+		    403 ? 403 : 502, s->status == 404 ? "MANIFEST_UNKNOWN" :
+		    s->status == 403 ? "DENIED" : "UNAVAILABLE", msg, NULL,
+		    session_local_close(s)) == -1)
+			goto fail;
+		s->status = s->status == 404 || s->status == 403 ? s->status :
+		    502;
+		return 1;
+	}
+	ann = json_object();
+	session_annotate(ann, "org.opencontainers.image.ref.name", s->route.ref);
+	session_annotate(ann, "dev.portcullis.repository", s->route.name);
+	session_annotate(ann, "dev.portcullis.digest", dg);
+	rec = record_scan_doc(s->srv, dg, &error);
+	if (rec != NULL)
+		doc = json_loads(rec, 0, NULL);
+	free(rec);
+	if (doc == NULL) {
+		session_annotate(ann, "dev.portcullis.status", error ?
+		    "store-unavailable" : "unscanned");
+		memset(&v, 0, sizeof(v));
+		/* What a pull would meet, without looking it up again. */
+		/* A scan-first image counts as refused until it is scanned. */
+		if (gate_unscanned(s->srv, s->route.name, dg, error, v.message,
+		    sizeof(v.message)) != GATE_ALLOW)
+			v.deny = 1;
+		else
+			v.message[0] = '\0';
+	} else {
+		time_t		t = (time_t)json_integer_value(json_object_get(doc,
+				    "scanned_at"));
+		struct tm	tm;
+
+		session_annotate(ann, "dev.portcullis.status", "scanned");
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		session_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
+		session_annotate(ann, "dev.portcullis.data-version",
+		    json_string_value(json_object_get(doc, "data_version")));
+		/* Older than this build's: a rescan may find more. */
+		snprintf(num, sizeof(num), "%lld", (long long)
+		    json_integer_value(json_object_get(doc, "scanner")));
+		session_annotate(ann, "dev.portcullis.scanner-version",
+		    json_object_get(doc, "scanner") ? num : "");
+		sum = json_object_get(doc, "summary");
+		for (i = 0; i < 6; i++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "dev.portcullis.%s%s",
+			    i < 5 ? "vulnerabilities." : "", keys[i]);
+			snprintf(num, sizeof(num), "%lld", (long long)
+			    json_integer_value(json_object_get(sum, keys[i])));
+			session_annotate(ann, key, num);
+		}
+		verdict_eval(doc, &s->srv->conf->policy, s->route.name,
+		    time(NULL), &v);
+	}
+	session_annotate(ann, "dev.portcullis.policy.result", v.deny ? "deny" :
+	    "allow");
+	session_annotate(ann, "dev.portcullis.policy.reasons", v.message);
+	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
+	    doc ? doc : json_null());
+	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
+	json_decref(reply);
+	if (body == NULL || evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n%s"
+	    "\r\n%s\n", strlen(body) + 1, s->client_keepalive ? "" :
+	    "Connection: close\r\n", body) == -1)
+		rv = -1;
+	free(body);
+	if (rv == -1)
+		goto fail;
+	return 1;	/* our HEAD: no body follows */
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+/* The registry answered a request whose body we watched. */
+static void
+session_outcome(struct session *s)
+{
+	const char *dg = httpmsg_get(&s->res, "Docker-Content-Digest");
+
+	if (s->upload != NULL) {
+		if (s->cp.method == HTTP_PUT && s->status == 201 && s->req_complete)
+			upload_commit(s->upload, dg,
+			    httpmsg_get(&s->req, "Authorization"));
+		else if (!(s->cp.method == HTTP_PATCH && s->status == 202 &&
+		    s->req_complete))
+			upload_abort(s->upload);
+		upload_unwait(s->upload, s);
+		s->upload = NULL;
+	}
+	if (s->manifest != NULL) {
+		if (s->status == 201 && dg != NULL && s->req_complete &&
+		    !s->manifest_over)
+			record_manifest(s->srv, s->route.name, dg, s->manifest);
+		evbuffer_free(s->manifest);
+		s->manifest = NULL;
+	}
+}
+
+static int
+ures_headers_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+
+	if (p->status_code / 100 == 1) {
+		if (p->status_code == 101) {
+			session_kill(s, "upstream switched protocols");
+			return -1;
+		}
+		/* Interim response: relay as is, the real one follows. */
+		s->res_interim = 1;
+		if (evbuffer_add_printf(out, "HTTP/1.1 %u %s\r\n\r\n",
+		    p->status_code, s->res.status ? s->res.status : "") == -1) {
+			session_kill(s, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	s->status = p->status_code;
+	s->res_started = 1;
+	if (s->status_query)
+		return session_status_reply(s);
+	session_outcome(s);
+	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
+	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))
+		return session_gate(s, p);
+	return session_response_head(s, p);
+}
+
+/* Relay the upstream response head to the client. */
+static int
+session_response_head(struct session *s, http_parser *p)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	const char	*cl = httpmsg_get(&s->res, "Content-Length");
+	const char	*loc = httpmsg_get(&s->res, "Location");
+	const char	*reason;
+	int		 no_body;
+	int		 client11 = s->cp.http_major == 1 &&
+			    s->cp.http_minor >= 1;
+
+	reason = s->res.status != NULL && *s->res.status ? s->res.status :
+	    ocierr_reason(s->status);
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", s->status,
+	    reason) == -1 ||
+	    httpmsg_write_headers(&s->res, out, session_skip_response_header,
+	    NULL) == -1 ||
+	    (loc != NULL && session_write_location(s, out, loc) == -1))
+		goto fail;
+	no_body = s->cp.method == HTTP_HEAD || s->status == 204 ||
+	    s->status == 304;
+	if (no_body) {
+		/* HEAD tells the size of what GET would send: keep it. */
+		if (cl != NULL && evbuffer_add_printf(out,
+		    "Content-Length: %s\r\n", cl) == -1)
+			goto fail;
+	} else if (p->flags & F_CHUNKED) {
+		/* HTTP/1.0 clients cannot take chunks: delimit by close. */
+		if (client11)
+			s->res_chunked = 1;
+		else
+			s->client_keepalive = 0;
+	} else if (cl != NULL) {
+		if (evbuffer_add_printf(out, "Content-Length: %llu\r\n",
+		    (unsigned long long)p->content_length) == -1)
+			goto fail;
+		s->res_raw_left = p->content_length;
+		session_lowat(s->ubev, s->res_raw_left, &s->ulowat);
+	} else {
+		/* Body ends when upstream closes. */
+		s->res_until_close = 1;
+		if (client11)
+			s->res_chunked = 1;
+		else
+			s->client_keepalive = 0;
+	}
+	if (s->res_chunked && evbuffer_add_printf(out,
+	    "Transfer-Encoding: chunked\r\n") == -1)
+		goto fail;
+	if (!s->client_keepalive &&
+	    evbuffer_add_printf(out, "Connection: close\r\n") == -1)
+		goto fail;
+	/* HTTP/1.0 keep-alive must be confirmed explicitly. */
+	if (s->client_keepalive && !client11 &&
+	    evbuffer_add_printf(out, "Connection: keep-alive\r\n") == -1)
+		goto fail;
+	if (evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	/*
+	 * http_parser cannot know a HEAD response has no body; a
+	 * Content-Length body is moved by the parse loop.
+	 */
+	return (s->cp.method == HTTP_HEAD || s->res_raw_left > 0) ? 1 : 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static int
+ures_body(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+
+	if (s->res_discard)
+		return 0;
+	s->res_body_bytes += len;
+	s->srv->stats.bytes_to_client += len;
+	if (s->res_chunked && evbuffer_add_printf(out, "%zx\r\n", len) == -1)
+		goto fail;
+	if (evbuffer_add(out, at, len) == -1)
+		goto fail;
+	if (s->res_chunked && evbuffer_add(out, "\r\n", 2) == -1)
+		goto fail;
+	return 0;
+ fail:
+	session_kill(s, "out of memory");
+	return -1;
+}
+
+static int
+ures_done(http_parser *p)
+{
+	struct session	*s = session_of(p);
+
+	if (s->res_interim) {
+		s->res_interim = 0;
+		return 0;
+	}
+	if (s->res_raw_left > 0) {
+		http_parser_pause(p, 1);
+		return 0;
+	}
+	if (s->res_chunked && evbuffer_add(bufferevent_get_output(s->cbev),
+	    "0\r\n\r\n", 5) == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+/* The upstream response is complete. */
+static void
+session_response_done(struct session *s)
+{
+	int	reuse = http_should_keep_alive(&s->up) && !s->res_until_close;
+
+	if (!s->req_complete) {
+		/*
+		 * Upstream answered before the request body ended (an auth
+		 * challenge or an error): neither connection is at a message
+		 * boundary any more.
+		 */
+		reuse = 0;
+		s->client_keepalive = 0;
+	}
+	if (!reuse)
+		session_drop_upstream(s);
+	session_txn_done(s);
+}
+
+static void
+session_txn_done(struct session *s)
+{
+	session_access_log(s);
+	s->in_txn = 0;
+	httpmsg_clear(&s->res);
+	if (!s->client_keepalive)
+		session_close_after_flush(s, "client asked to close");
+}
+
+static void
+session_parse_upstream(struct session *s)
+{
+	struct evbuffer		*in;
+	struct evbuffer_iovec	 v;
+	size_t			 n;
+	enum http_errno		 err;
+
+	while (!s->dead && s->ubev != NULL && !s->gate_hold) {
+		if (s->splice != NULL && s->splice_response)
+			break;		/* the body moves in-kernel */
+		in = bufferevent_get_input(s->ubev);
+		if (evbuffer_get_length(in) == 0)
+			break;
+		if (!s->in_txn) {
+			/* Bytes with no request: the connection is unusable. */
+			session_drop_upstream(s);
+			break;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(s->cbev)) >=
+		    s->srv->conf->limits.high_watermark) {
+			/* The client reads slower than upstream sends. */
+			s->throttled_upstream = 1;
+			s->srv->stats.throttle_events++;
+			bufferevent_disable(s->ubev, EV_READ);
+			break;
+		}
+		/*
+		 * A head held for a scan stopped on its own last byte:
+		 * the parser takes that before any body moves raw.
+		 */
+		if (s->res_raw_left > 0 && s->res_discard && !s->res_head_held) {
+			n = evbuffer_get_length(in);
+			if (n > s->res_raw_left)
+				n = (size_t)s->res_raw_left;
+			evbuffer_drain(in, n);
+			s->res_raw_left -= n;
+			if (s->res_raw_left == 0) {
+				session_response_done(s);
+				session_parse_client(s);
+				break;
+			}
+			continue;
+		}
+		if (s->res_raw_left > 0 && !s->res_head_held) {
+			n = session_move(s, in, s->cbev, &s->res_raw_left);
+			s->res_body_bytes += n;
+			s->srv->stats.bytes_to_client += n;
+			session_lowat(s->ubev, s->res_raw_left, &s->ulowat);
+			if (s->res_raw_left == 0) {
+				session_response_done(s);
+				session_parse_client(s);
+				break;
+			}
+			if (session_splice_response(s))
+				break;
+			continue;
+		}
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = http_parser_execute(&s->up, &ures_settings, v.iov_base,
+		    v.iov_len);
+		evbuffer_drain(in, n);
+		s->res_head_held = 0;
+		err = HTTP_PARSER_ERRNO(&s->up);
+		if (err == HPE_PAUSED && s->gate_hold) {
+			/* The rest waits in the buffer for the scan. */
+			bufferevent_disable(s->ubev, EV_READ);
+			break;
+		}
+		if (err == HPE_PAUSED) {
+			http_parser_pause(&s->up, s->res_raw_left > 0 ? 0 : 1);
+			if (s->res_raw_left > 0)
+				continue;
+			session_response_done(s);
+			/* A pipelined request may be waiting. */
+			session_parse_client(s);
+			break;
+		}
+		if (err != HPE_OK) {
+			if (!s->dead) {
+				log_warnx("session %llu: malformed upstream "
+				    "response: %s", (unsigned long long)s->id,
+				    http_errno_description(err));
+				session_drop_upstream(s);
+				session_reply_error(s, 502, "UNAVAILABLE",
+				    "upstream registry sent a malformed "
+				    "response");
+			}
+			break;
+		}
+	}
+}
+
+/* ---- libevent callbacks ---- */
+
+static void
+session_client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (s->req_raw_left > 0 && !s->throttled_client)
+		session_slurp(bev, s->req_raw_left);
+	session_parse_client(s);
+	session_leave(s);
+}
+
+static void
+session_client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (s->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			session_kill(s, s->close_reason);
+	} else if (s->throttled_upstream && s->ubev != NULL) {
+		s->throttled_upstream = 0;
+		bufferevent_enable(s->ubev, EV_READ);
+		session_parse_upstream(s);
+	}
+	session_leave(s);
+}
+
+static void
+session_client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (what & BEV_EVENT_CONNECTED) {
+		/* TLS handshake done: nothing to do until bytes come. */
+	} else if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (s->in_txn && s->req_complete) {
+			/* Quiet client while the response streams: fine. */
+			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn && s->clowat > 1) {
+			/* As for upstream: bytes below the low mark. */
+			session_lowat_reset(bev, &s->clowat);
+			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn) {
+			session_drop_upstream(s);
+			session_reply_error(s, 408, "UNSUPPORTED",
+			    "request not completed in time");
+		} else
+			session_kill(s, "idle timeout");
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		session_kill(s, "client stopped reading");
+	} else if (what & BEV_EVENT_EOF) {
+		if (s->in_txn && s->req_complete && !s->closing) {
+			/* Half-close: finish the response, then close. */
+			s->client_keepalive = 0;
+		} else
+			session_kill(s, s->in_txn ?
+			    "client disconnected mid-request" :
+			    "client closed");
+	} else
+		session_kill(s, "client connection error");
+	session_leave(s);
+}
+
+static void
+session_upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (s->res_raw_left > 0 && !s->throttled_upstream)
+		session_slurp(bev, s->res_raw_left);
+	session_parse_upstream(s);
+	session_leave(s);
+}
+
+static void
+session_upstream_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (s->throttled_client) {
+		s->throttled_client = 0;
+		if (!s->throttled_feed)
+			bufferevent_enable(s->cbev, EV_READ);
+		session_parse_client(s);
+	}
+	session_leave(s);
+}
+
+static void
+session_upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+
+	if (s->connecting) {
+		if (!(what & BEV_EVENT_CONNECTED))
+			s->connect_failed = 1;
+	} else if (what & BEV_EVENT_CONNECTED) {
+		s->upstream_ready = 1;
+	} else if (what & BEV_EVENT_TIMEOUT) {
+		if ((what & BEV_EVENT_READING) && s->in_txn &&
+		    !s->req_complete) {
+			/* Upstream is quiet while we still send: expected. */
+			bufferevent_enable(bev, EV_READ);
+		} else if ((what & BEV_EVENT_READING) && s->ulowat > 1) {
+			/*
+			 * A stalled sender may have left fewer bytes than
+			 * the low mark queued: take them and wait again.
+			 */
+			session_lowat_reset(bev, &s->ulowat);
+			bufferevent_enable(bev, EV_READ);
+		} else if (s->in_txn && !s->res_started) {
+			session_drop_upstream(s);
+			session_reply_error(s, 504, "UNAVAILABLE",
+			    "upstream registry did not answer in time");
+		} else if (s->in_txn) {
+			session_kill(s, "upstream stalled mid-response");
+		} else
+			session_drop_upstream(s);
+	} else
+		session_upstream_closed(s, bev);
+	session_leave(s);
+}
+
+/* The upstream connection ended (EOF or error). */
+static void
+session_upstream_closed(struct session *s, struct bufferevent *bev)
+{
+	char	why[256], msg[320];
+
+	/* EOF or error. */
+	upstream_error(bev, why, sizeof(why));
+	if (s->in_txn && s->res_started && s->res_until_close) {
+		/* Close-delimited body: EOF is its end. */
+		http_parser_execute(&s->up, &ures_settings, NULL, 0);
+		if (HTTP_PARSER_ERRNO(&s->up) == HPE_PAUSED) {
+			session_response_done(s);
+			session_parse_client(s);
+		} else
+			session_kill(s, "upstream closed mid-response");
+	} else if (s->in_txn && s->res_started) {
+		session_kill(s, "upstream closed mid-response");
+	} else if (s->in_txn) {
+		log_warnx("session %llu: upstream %s: %s",
+		    (unsigned long long)s->id, s->srv->conf->upstream.url, why);
+		snprintf(msg, sizeof(msg), "upstream registry unreachable: %s",
+		    why);
+		session_drop_upstream(s);
+		session_reply_error(s, 502, "UNAVAILABLE", msg);
+	} else
+		session_drop_upstream(s);	/* idle keep-alive ended */
+}
+
+struct session *
+session_new(struct server *srv, struct bufferevent *bev, const char *peer)
+{
+	struct session	*s;
+	struct timeval	 idle = { (time_t)srv->conf->timeouts.idle, 0 };
+	struct timeval	 io = { (time_t)srv->conf->timeouts.io, 0 };
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	s->srv = srv;
+	s->id = ++srv->next_id;
+	s->cbev = bev;
+	s->clowat = s->ulowat = 1;	/* the kernel's default */
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	httpmsg_init(&s->req, srv->conf->limits.max_header_bytes);
+	httpmsg_init(&s->res, srv->conf->limits.max_header_bytes);
+	http_parser_init(&s->cp, HTTP_REQUEST);
+	s->cp.data = s;
+	bufferevent_setcb(bev, session_client_read_cb, session_client_write_cb,
+	    session_client_event_cb, s);
+	bufferevent_setwatermark(bev, EV_READ, 0,
+	    srv->conf->limits.high_watermark);
+	bufferevent_setwatermark(bev, EV_WRITE,
+	    srv->conf->limits.low_watermark, 0);
+	bufferevent_set_timeouts(bev, &idle, &io);
+	session_tune(srv, bev);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
+	srv->nsessions++;
+	return s;
+}
+
+void
+session_free(struct session *s, const char *reason)
+{
+	if (s == NULL)
+		return;
+	log_debug("session %llu (%s) closed: %s", (unsigned long long)s->id,
+	    s->peer, reason ? reason : "-");
+	if (s->in_txn) {
+		if (s->status == 0)
+			s->status = 499;  /* nginx's "client closed request" */
+		session_access_log(s);
+	}
+	if (s->upload != NULL) {
+		/* A body cut short: the scan cannot vouch for the blob. */
+		upload_unwait(s->upload, s);
+		upload_abort(s->upload);
+		s->upload = NULL;
+	}
+	if (s->manifest != NULL)
+		evbuffer_free(s->manifest);
+	if (s->gate_hold)
+		scanjob_forget(s->srv, s);
+	if (s->gate_timer != NULL)
+		event_free(s->gate_timer);
+	splice_free(s->splice);
+	TAILQ_REMOVE(&s->srv->sessions, s, entry);
+	if (s->ubev != NULL)
+		bufferevent_free(s->ubev);
+	if (s->cbev != NULL)
+		bufferevent_free(s->cbev);
+	httpmsg_clear(&s->req);
+	httpmsg_clear(&s->res);
+	server_session_gone(s->srv, s);
+	free(s);
+}

@@ -1,0 +1,353 @@
+#include "scan/advisory/osv.h"
+#include "scan/advisory/cvss.h"
+#include "scan/version/version.h"
+#include "store/db.h"
+#include "conf/log.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Largest single record accepted (osv.dev's biggest are ~2 MiB). */
+#define OSV_MAX_RECORD	(16u << 20)
+
+/* Worst severity named anywhere in the record, and the CVSS behind it. */
+static enum cvss_severity
+osv_severity(json_t *rec, json_t *aff, double *score, const char **vector)
+{
+	json_t			*sev, *e;
+	size_t			 i;
+	enum cvss_severity	 best = CVSS_UNKNOWN, s;
+
+	*score = -1;
+	*vector = NULL;
+	sev = json_object_get(rec, "severity");
+	json_array_foreach(sev, i, e) {
+		const char	*type = json_string_value(json_object_get(e, "type"));
+		const char	*vec = json_string_value(json_object_get(e, "score"));
+		double		 sc;
+
+		if (type == NULL || vec == NULL || strcmp(type, "CVSS_V3") != 0)
+			continue;
+		if ((sc = cvss3_score(vec)) > *score) {
+			*score = sc;
+			*vector = vec;
+		}
+	}
+	if (*score >= 0)
+		return cvss_severity_of(*score);
+	/* No vector: the database's own rating. */
+	s = cvss_severity_parse(json_string_value(json_object_get(
+	    json_object_get(rec, "database_specific"), "severity")));
+	if (s > best)
+		best = s;
+	s = cvss_severity_parse(json_string_value(json_object_get(
+	    json_object_get(aff, "ecosystem_specific"), "severity")));
+	if (s > best)
+		best = s;
+	s = cvss_severity_parse(json_string_value(json_object_get(
+	    json_object_get(aff, "database_specific"), "severity")));
+	if (s > best)
+		best = s;
+	return best;
+}
+
+int
+osv_import_record(struct store *st, const char *text, size_t len,
+    const char *name, struct osv_stats *stats)
+{
+	json_t			*rec, *affected, *aff, *row = NULL;
+	json_error_t		 jerr;
+	const char		*id, *vector;
+	char			*out = NULL;
+	size_t			 i;
+	double			 score;
+	enum store_status	 s;
+	int			 rv = 1;
+
+	rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (rec == NULL || !json_is_object(rec)) {
+		log_warnx("osv: %s: not a JSON object: %s (line %d)", name,
+		    rec ? "wrong type" : jerr.text, jerr.line);
+		goto done;
+	}
+	id = json_string_value(json_object_get(rec, "id"));
+	affected = json_object_get(rec, "affected");
+	if (id == NULL || *id == '\0' || strlen(id) > 200 ||
+	    (affected != NULL && !json_is_array(affected))) {
+		log_warnx("osv: %s: missing id or malformed affected[]", name);
+		goto done;
+	}
+	/* Re-import replaces; withdrawal removes. */
+	if ((s = store_adv_forget(st, id)) != STORE_OK) {
+		rv = s == STORE_FULL ? -2 : -1;
+		goto done;
+	}
+	if (json_string_value(json_object_get(rec, "withdrawn")) != NULL) {
+		stats->withdrawn++;
+		rv = 0;
+		goto done;
+	}
+	json_array_foreach(affected, i, aff) {
+		json_t		*pkg = json_object_get(aff, "package");
+		const char	*eco = json_string_value(json_object_get(pkg,
+				    "ecosystem"));
+		const char	*pname = json_string_value(json_object_get(pkg,
+				    "name"));
+		enum cvss_severity sev;
+
+		if (eco == NULL || pname == NULL)
+			continue;	/* e.g. GIT-only entries */
+		if (version_scheme_of(eco) == VERSION_UNKNOWN)
+			stats->unknown_eco++;
+		sev = osv_severity(rec, aff, &score, &vector);
+		row = json_pack("{s:s, s:O?, s:O?, s:O?, s:s, s:f, s:s?, "
+		    "s:O?, s:O?}",
+		    "id", id,
+		    "modified", json_object_get(rec, "modified"),
+		    "aliases", json_object_get(rec, "aliases"),
+		    "summary", json_object_get(rec, "summary"),
+		    "severity", cvss_severity_name(sev),
+		    "score", score,
+		    "cvss", vector,
+		    "ranges", json_object_get(aff, "ranges"),
+		    "versions", json_object_get(aff, "versions"));
+		if (row == NULL || (out = json_dumps(row, JSON_COMPACT)) ==
+		    NULL) {
+			rv = -1;
+			goto done;
+		}
+		s = store_adv_put(st, id, (unsigned int)i, eco, pname, out);
+		free(out);
+		out = NULL;
+		json_decref(row);
+		row = NULL;
+		if (s != STORE_OK) {
+			rv = s == STORE_FULL ? -2 : -1;
+			goto done;
+		}
+		stats->entries++;
+	}
+	stats->records++;
+	rv = 0;
+ done:
+	if (rv == 1)
+		stats->rejected++;
+	json_decref(row);
+	json_decref(rec);
+	return rv;
+}
+
+static void
+osv_progress(int on, const struct osv_stats *st)
+{
+	if (on && (st->records + st->rejected) % 500 == 0)
+		fprintf(stderr, "\rimporting: %lu records, %lu withdrawn, "
+		    "%lu rejected", st->records, st->withdrawn, st->rejected);
+}
+
+/* Read a whole (bounded) file. NULL on error (logged). */
+static char *
+osv_slurp(const char *path, size_t *len)
+{
+	FILE		*f;
+	struct stat	 sb;
+	char		*buf = NULL;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_warn("osv: %s", path);
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == -1 || sb.st_size < 0 ||
+	    (size_t)sb.st_size > OSV_MAX_RECORD) {
+		log_warnx("osv: %s: larger than %u bytes, skipped", path,
+		    OSV_MAX_RECORD);
+		goto done;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
+		goto done;
+	*len = fread(buf, 1, (size_t)sb.st_size, f);
+	buf[*len] = '\0';
+ done:
+	fclose(f);
+	return buf;
+}
+
+static int
+osv_import_dir(struct store *st, const char *dir, int depth, int progress,
+    struct osv_stats *stats)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[4096];
+	int		 rv = 0;
+
+	if (depth > 16)
+		return 0;
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("osv: %s", dir);
+		return -1;
+	}
+	while (rv == 0 && (de = readdir(d)) != NULL) {
+		struct stat	 sb;
+		size_t		 n = strlen(de->d_name), len = 0;
+		char		*text;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path) || lstat(path, &sb) == -1)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			rv = osv_import_dir(st, path, depth + 1, progress,
+			    stats);
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode) || n < 6 ||
+		    strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		if ((text = osv_slurp(path, &len)) == NULL) {
+			stats->rejected++;
+			continue;
+		}
+		rv = osv_import_record(st, text, len, path, stats);
+		if (rv == 1)
+			rv = 0;
+		free(text);
+		osv_progress(progress, stats);
+	}
+	closedir(d);
+	return rv;
+}
+
+static int
+osv_import_zip(struct store *st, const char *path, int progress,
+    struct osv_stats *stats)
+{
+	struct archive		*a;
+	struct archive_entry	*e;
+	char			*buf = NULL;
+	int			 rv = -1, r;
+
+	if ((a = archive_read_new()) == NULL)
+		return -1;
+	archive_read_support_format_zip(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		log_warnx("osv: %s: %s", path, archive_error_string(a));
+		goto done;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char	*name = archive_entry_pathname(e);
+		la_int64_t	 size = archive_entry_size(e);
+		size_t		 n = name ? strlen(name) : 0;
+		la_ssize_t	 got;
+
+		if (n < 6 || strcmp(name + n - 5, ".json") != 0 ||
+		    archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (size < 0 || size > (la_int64_t)OSV_MAX_RECORD) {
+			log_warnx("osv: %s:%s: too large, skipped", path, name);
+			stats->rejected++;
+			continue;
+		}
+		free(buf);
+		if ((buf = malloc((size_t)size + 1)) == NULL)
+			goto done;
+		got = archive_read_data(a, buf, (size_t)size);
+		if (got != size) {
+			log_warnx("osv: %s:%s: %s", path, name,
+			    got < 0 ? archive_error_string(a) : "short read");
+			stats->rejected++;
+			continue;
+		}
+		if ((r = osv_import_record(st, buf, (size_t)size, name,
+		    stats)) < 0) {
+			rv = r;
+			goto done;
+		}
+		osv_progress(progress, stats);
+	}
+	if (r != ARCHIVE_EOF) {
+		log_warnx("osv: %s: %s", path, archive_error_string(a));
+		goto done;
+	}
+	rv = 0;
+ done:
+	free(buf);
+	archive_read_free(a);
+	return rv;
+}
+
+int
+osv_import(struct store *st, char *const *paths, int npaths, int progress,
+    struct osv_stats *stats)
+{
+	char	ver[64];
+	int	i, rv, tries;
+
+	for (tries = 0; tries < 12; tries++) {
+		memset(stats, 0, sizeof(*stats));
+		if (store_write_begin(st) == -1)
+			return -1;
+		rv = 0;
+		for (i = 0; i < npaths && rv == 0; i++) {
+			struct stat	sb;
+			size_t		n = strlen(paths[i]);
+
+			if (stat(paths[i], &sb) == -1) {
+				log_warn("osv: %s", paths[i]);
+				rv = -1;
+			} else if (S_ISDIR(sb.st_mode))
+				rv = osv_import_dir(st, paths[i], 0, progress,
+				    stats);
+			else if (n > 4 && strcmp(paths[i] + n - 4, ".zip") == 0)
+				rv = osv_import_zip(st, paths[i], progress,
+				    stats);
+			else {
+				size_t	 len = 0;
+				char	*t = osv_slurp(paths[i], &len);
+
+				rv = t ? osv_import_record(st, t, len,
+				    paths[i], stats) : -1;
+				if (rv == 1)
+					rv = 0;
+				free(t);
+			}
+		}
+		if (rv == 0) {
+			/* The data version changes with every import. */
+			snprintf(ver, sizeof(ver), "%lld-%lu",
+			    (long long)time(NULL), stats->records);
+			if (store_meta_put(st, "data_version", ver) != STORE_OK)
+				rv = -1;
+			else {
+				switch (store_write_commit(st)) {
+				case STORE_OK:
+					if (progress)
+						fprintf(stderr, "\n");
+					return 0;
+				case STORE_FULL:
+					rv = -2;
+					break;
+				default:
+					return -1;
+				}
+			}
+		}
+		store_write_abort(st);
+		if (rv != -2)
+			return -1;
+		if (store_grow(st) == -1)
+			return -1;
+	}
+	log_warnx("osv: store keeps filling up; giving up");
+	return -1;
+}

@@ -1,0 +1,37 @@
+/*
+ * OSV (Open Source Vulnerability) records into the store. Input is a
+ * directory of OSV JSON files (searched recursively) or an OSV zip
+ * export (osv.dev's per-ecosystem all.zip), read with libarchive. One
+ * import is one LMDB write transaction: it lands whole or not at all.
+ */
+#ifndef SCAN_ADVISORY_OSV_H
+#define SCAN_ADVISORY_OSV_H
+
+#include <stddef.h>
+
+struct store;
+
+struct osv_stats {
+	unsigned long	records;	/* accepted */
+	unsigned long	entries;	/* (ecosystem, package) rows written */
+	unsigned long	withdrawn;	/* removed */
+	unsigned long	rejected;	/* malformed, named in the log */
+	unsigned long	unknown_eco;	/* affected entries we cannot order */
+};
+
+/*
+ * Import every path (directory or .zip) in one transaction, growing the
+ * map when it fills. progress: print a running count on stderr.
+ * 0 or -1 (logged); rejected records do not fail the import.
+ */
+int	osv_import(struct store *, char *const *paths, int npaths,
+	    int progress, struct osv_stats *);
+/*
+ * Parse one record and stage it in the open write transaction. name is
+ * for messages. 0 accepted or withdrawn, 1 rejected, -1 store error,
+ * -2 map full.
+ */
+int	osv_import_record(struct store *, const char *json, size_t len,
+	    const char *name, struct osv_stats *);
+
+#endif

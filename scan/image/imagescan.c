@@ -1,0 +1,214 @@
+#include "scan/image/imagescan.h"
+#include "scan/image/image.h"
+#include "scan/image/imgconfig.h"
+#include "scan/advisory/vulnmatch.h"
+#include "store/db.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int
+imagescan_sev_rank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	if (!strcasecmp(s, "critical"))
+		return 4;
+	if (!strcasecmp(s, "high"))
+		return 3;
+	if (!strcasecmp(s, "medium"))
+		return 2;
+	if (!strcasecmp(s, "low"))
+		return 1;
+	return 0;
+}
+
+/* Findings of kind, and of also (-1: none) in the same list. */
+static json_t *
+imagescan_findings(const struct findings *f, enum finding_kind kind,
+    int also)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].kind == kind || (int)f->v[i].kind == also)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+			    "s:i, s:s, s:i}", "kind",
+			    finding_kind_name(f->v[i].kind), "rule",
+			    f->v[i].rule, "path",
+			    f->v[i].path, "line", (int)f->v[i].line, "detail",
+			    f->v[i].detail, "layer", f->v[i].layer));
+	return arr;
+}
+
+/* Append the advisories for one package to vulns, counting them. */
+static void
+imagescan_match(struct store *st, const char *eco,
+    const struct vulnmatch_pkg *q, const char *path, json_t *vulns,
+    int counts[5])
+{
+	struct vulnmatch_finding	*f = NULL;
+	int				 m, k;
+
+	m = vulnmatch_package(st, eco, q, &f);
+	for (k = 0; k < m; k++) {
+		counts[imagescan_sev_rank(f[k].severity)]++;
+		json_array_append_new(vulns, json_pack("{s:s, s:s, s:s, s:f, "
+		    "s:s, s:s, s:s?, s:s, s:s?, s:s}",
+		    "id", f[k].id, "aliases", f[k].aliases,
+		    "severity", f[k].severity, "score", f[k].score,
+		    "package", q->name, "version", q->version,
+		    "fixed", f[k].fixed[0] ? f[k].fixed : NULL,
+		    "ecosystem", eco,
+		    "summary", f[k].summary[0] ? f[k].summary : NULL,
+		    "path", path));
+	}
+	free(f);
+}
+
+static enum pkg_type
+imagescan_type(const char *name, int *ok)
+{
+	int	t;
+
+	*ok = 1;
+	for (t = 0; t < PKG_TYPE_COUNT; t++)
+		if (name != NULL && strcmp(name, pkg_type_name(t)) == 0)
+			return (enum pkg_type)t;
+	*ok = 0;
+	return PKG_DPKG;
+}
+
+int
+imagescan_rematch(json_t *doc, struct store *st)
+{
+	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum;
+	char	 ecos[4][64];
+	size_t	 i;
+	int	 necos = 0, counts[5] = { 0 }, k;
+	const char *keys[] = { "unknown", "low", "medium", "high",
+		    "critical" };
+
+	if (!json_is_array(json_object_get(doc, "packages")) ||
+	    !json_is_object(sum = json_object_get(doc, "summary")))
+		return -1;
+	if (json_is_object(os))
+		necos = vulnmatch_os_ecosystems(json_string_value(
+		    json_object_get(os, "id")), json_string_value(
+		    json_object_get(os, "version_id")), ecos, 4);
+	vulns = json_array();
+	json_array_foreach(json_object_get(doc, "packages"), i, p) {
+		int			 ok, e, ne;
+		enum pkg_type		 t = imagescan_type(json_string_value(
+					    json_object_get(p, "type")), &ok);
+		const char		*eco = pkg_type_ecosystem(t);
+		struct vulnmatch_pkg	 q;
+
+		if (!ok)
+			continue;
+		q.name = json_string_value(json_object_get(p, "name"));
+		q.version = json_string_value(json_object_get(p, "version"));
+		q.source = json_string_value(json_object_get(p, "source"));
+		q.source_version = json_string_value(json_object_get(p,
+		    "source_version"));
+		if (q.name == NULL || q.version == NULL)
+			continue;
+		ne = eco ? 1 : necos;
+		for (e = 0; e < ne; e++)
+			imagescan_match(st, eco ? eco : ecos[e], &q,
+			    json_string_value(json_object_get(p, "path")),
+			    vulns, counts);
+	}
+	json_object_set_new(doc, "vulnerabilities", vulns);
+	for (k = 0; k < 5; k++)
+		json_object_set_new(sum, keys[k], json_integer(counts[k]));
+	return 0;
+}
+
+json_t *
+imagescan_report(struct layer_result *const *layers, size_t n,
+    const char *config, size_t clen, struct store *st, const char *source)
+{
+	struct image_view	 view;
+	struct findings		 all = { NULL, 0, 0 };
+	json_t			*out = NULL, *pkgs, *vulns;
+	char			 ecos[4][64];
+	size_t			 i, j;
+	int			 necos = 0, counts[5] = { 0 }, nsec = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < layers[i]->findings.n; j++) {
+			const struct finding *f = &layers[i]->findings.v[j];
+
+			if (findings_add(&all, f->kind, f->rule, f->path,
+			    f->line, f->detail) == -1)
+				goto done;
+			all.v[all.n - 1].layer = (int)i;
+		}
+	if (config != NULL)
+		imgconfig_scan(config, clen, &all);
+	if (image_assemble(layers, n, &view) == -1)
+		goto done;
+	if (view.os != NULL)
+		necos = vulnmatch_os_ecosystems(view.os->id,
+		    view.os->version_id, ecos, 4);
+	out = json_object();
+	pkgs = json_array();
+	vulns = json_array();
+	for (i = 0; i < view.npkgs; i++) {
+		const struct pkg *p = view.pkgs[i];
+		const char	*eco = pkg_type_ecosystem(p->type);
+		int		 e, ne = eco ? 1 : necos;
+
+		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
+		    "s:s, s:s*}", "type", pkg_type_name(p->type), "name",
+		    p->name, "version", p->version, "source", p->source, "path",
+		    p->path, "source_version", p->source_version));
+		for (e = 0; st != NULL && e < ne; e++) {
+			struct vulnmatch_pkg q = { p->name, p->version,
+			    p->source, p->source_version };
+
+			imagescan_match(st, eco ? eco : ecos[e], &q, p->path,
+			    vulns, counts);
+		}
+	}
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].kind == FINDING_SECRET)
+			nsec++;
+	json_object_set_new(out, "source", json_string(source ? source : ""));
+	if (config != NULL) {
+		/* The base image, as the build declared it in a label. */
+		json_t *cfg = json_loadb(config, clen, 0, NULL);
+		const char *b = json_string_value(json_object_get(json_object_get(
+		    json_object_get(cfg, "config"), "Labels"),
+		    "org.opencontainers.image.base.name"));
+
+		if (b != NULL)
+			json_object_set_new(out, "base", json_string(b));
+		json_decref(cfg);
+	}
+	json_object_set_new(out, "os", view.os ? json_pack("{s:s, s:s, s:s}",
+	    "id", view.os->id, "version_id", view.os->version_id, "name",
+	    view.os->pretty) : json_null());
+	json_object_set_new(out, "layers", json_integer((json_int_t)n));
+	json_object_set_new(out, "packages", pkgs);
+	json_object_set_new(out, "vulnerabilities", vulns);
+	json_object_set_new(out, "secrets",
+	    imagescan_findings(&all, FINDING_SECRET, -1));
+	json_object_set_new(out, "misconfigurations",
+	    imagescan_findings(&all, FINDING_MISCONFIG, -1));
+	/* What the scan could not see: limits hit, unreadable databases. */
+	json_object_set_new(out, "limits",
+	    imagescan_findings(&all, FINDING_LIMIT, FINDING_ERROR));
+	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
+	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
+	    counts[4], "high", counts[3], "medium", counts[2], "low",
+	    counts[1], "unknown", counts[0], "secrets", nsec));
+	image_view_free(&view);
+ done:
+	findings_free(&all);
+	return out;
+}

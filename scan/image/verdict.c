@@ -1,0 +1,149 @@
+#include "scan/image/verdict.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Is this finding (id or any alias) on the allowlist? */
+static int
+verdict_allowed(const struct policy *p, json_t *v, time_t now)
+{
+	const char	*al = json_string_value(json_object_get(v, "aliases"));
+	char		 id[128];
+
+	if (policy_allowed(p, json_string_value(json_object_get(v, "id")),
+	    now))
+		return 1;
+	while (al != NULL && *al != '\0') {
+		size_t l = strcspn(al, ",");
+
+		snprintf(id, sizeof(id), "%.*s", (int)l, al);
+		if (policy_allowed(p, id, now))
+			return 1;
+		al += l + (al[l] == ',');
+	}
+	return 0;
+}
+
+static void
+verdict_append(char *buf, size_t len, const char *fmt, const char *a,
+    const char *b, const char *c, const char *d)
+{
+	size_t o = strlen(buf);
+
+	if (o < len)
+		snprintf(buf + o, len - o, fmt, a, b, c, d);
+}
+
+int
+verdict_eval(json_t *scan, const struct policy *p, const char *repo,
+    time_t now, struct verdict *v)
+{
+	const struct policy_rule *r = policy_rule_for(p, repo);
+	json_t		*x;
+	char		 vulns[400] = "", other[300] = "";
+	size_t		 i;
+	int		 shown = 0, sev;
+
+	memset(v, 0, sizeof(*v));
+	if (!json_is_object(scan) ||
+	    !json_is_array(json_object_get(scan, "vulnerabilities"))) {
+		v->deny = 1;
+		snprintf(v->message, sizeof(v->message), "the stored scan "
+		    "result for this image is unreadable; refusing");
+		return -1;
+	}
+	/* Worst first, so the message names what matters. */
+	for (sev = 4; sev >= 1 && r->severity > 0; sev--) {
+		json_array_foreach(json_object_get(scan, "vulnerabilities"),
+		    i, x) {
+			const char *s = json_string_value(json_object_get(x,
+			    "severity"));
+			const char *fixed = json_string_value(json_object_get(x,
+			    "fixed"));
+
+			if (s == NULL || policy_severity_rank(s) != sev ||
+			    sev < r->severity)
+				continue;
+			if (r->fixable_only && fixed == NULL)
+				continue;
+			if (verdict_allowed(p, x, now)) {
+				v->allowlisted++;
+				continue;
+			}
+			v->blocking_vulns++;
+			if (shown++ < 3)
+				verdict_append(vulns, sizeof(vulns),
+				    "%s%s in %s %s", shown > 1 ? "; " : "",
+				    json_string_value(json_object_get(x, "id")),
+				    json_string_value(json_object_get(x,
+				    "package")), json_string_value(
+				    json_object_get(x, "version")));
+			if (shown <= 3 && fixed != NULL)
+				verdict_append(vulns, sizeof(vulns),
+				    " (fixed in %s)%s%s%s", fixed, "", "", "");
+		}
+	}
+	if (r->block_secrets)
+		json_array_foreach(json_object_get(scan, "secrets"), i, x) {
+			if (v->secrets++ == 0)
+				verdict_append(other, sizeof(other),
+				    "%s%s in %s%s", *other ? "; " : "",
+				    json_string_value(json_object_get(x, "rule")),
+				    json_string_value(json_object_get(x, "path")),
+				    "");
+		}
+	json_array_foreach(json_object_get(scan, "misconfigurations"), i, x) {
+		const char *rule = json_string_value(json_object_get(x, "rule"));
+
+		if (rule == NULL || !((r->block_root &&
+		    !strcmp(rule, "root-user")) || (r->block_secret_env &&
+		    !strcmp(rule, "secret-in-env"))))
+			continue;
+		v->misconfigs++;
+		verdict_append(other, sizeof(other), "%s%s%s%s",
+		    *other ? "; " : "", rule, "", "");
+	}
+	if (r->nbases > 0) {
+		const char	*base = json_string_value(json_object_get(scan,
+				    "base"));
+		/* "repository@digest" of a recorded image it is built on. */
+		const char	*bl = json_string_value(json_object_get(scan,
+				    "base_by_layers"));
+		char		 blrepo[256] = "";
+
+		if (bl != NULL)
+			snprintf(blrepo, sizeof(blrepo), "%.*s",
+			    (int)strcspn(bl, "@"), bl);
+		if (!policy_base_allowed(r, base) &&
+		    !(blrepo[0] && policy_base_allowed(r, blrepo))) {
+			v->base_denied = 1;
+			verdict_append(other, sizeof(other), "%sbase image %s "
+			    "is not an allowed base%s", *other ? "; " : "",
+			    base ? base : "(not declared)", "", "");
+		}
+	}
+	v->deny = v->blocking_vulns > 0 || v->secrets > 0 ||
+	    v->misconfigs > 0 || v->base_denied;
+	if (v->deny) {
+		snprintf(v->message, sizeof(v->message), "blocked by policy: ");
+		if (v->blocking_vulns > 0) {
+			size_t o = strlen(v->message);
+
+			snprintf(v->message + o, sizeof(v->message) - o,
+			    "%d vulnerabilit%s at or above %s (%s%s)",
+			    v->blocking_vulns, v->blocking_vulns == 1 ? "y" :
+			    "ies", r->severity == 4 ? "CRITICAL" :
+			    r->severity == 3 ? "HIGH" : r->severity == 2 ?
+			    "MEDIUM" : "LOW", vulns,
+			    v->blocking_vulns > 3 ? "; ..." : "");
+		}
+		if (*other) {
+			size_t o = strlen(v->message);
+
+			snprintf(v->message + o, sizeof(v->message) - o,
+			    "%s%s", v->blocking_vulns ? "; " : "", other);
+		}
+	}
+	return 0;
+}

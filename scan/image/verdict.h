@@ -1,0 +1,32 @@
+/*
+ * Findings x policy -> allow or deny, with reasons a user can act on.
+ * A pure function of its inputs: policy changes take effect on the next
+ * decision without rescanning anything.
+ */
+#ifndef SCAN_IMAGE_VERDICT_H
+#define SCAN_IMAGE_VERDICT_H
+
+#include <time.h>
+
+#include "conf/policy.h"
+
+struct json_t;
+
+struct verdict {
+	int	deny;
+	int	blocking_vulns;		/* at/above threshold, not allowlisted */
+	int	allowlisted;		/* would block but allowlisted */
+	int	secrets;
+	int	misconfigs;		/* that the rule blocks */
+	int	base_denied;		/* base image not allowed */
+	char	message[700];		/* one line for the OCI error message */
+};
+
+/*
+ * scan is a document as `portcullis scan -f json` prints it. 0, or -1
+ * if it is not one (then v->deny is set: fail closed).
+ */
+int	verdict_eval(struct json_t *scan, const struct policy *,
+	    const char *repository, time_t now, struct verdict *v);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * One layer, streamed: the compressed bytes come from a read callback
+ * (a file, a socket feed), pass through sha256 on the way in, and
+ * libarchive decompresses (gzip, zstd, or none) and walks the tar. Only
+ * package databases are kept in memory, each bounded; every other file
+ * is looked at for secrets as it passes and then forgotten. Nothing is
+ * written to disk.
+ */
+#ifndef SCAN_LAYER_LAYER_H
+#define SCAN_LAYER_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scan/catalog/catalog.h"
+#include "scan/catalog/finding.h"
+#include "scan/catalog/pkg.h"
+
+/*
+ * What this build's layer scan finds. Bump it with every change that
+ * makes older results miss something (a new cataloger or secret rule):
+ * layer results remember the version that made them (0: before there
+ * was one), so a proxy can rescan images judged from older results.
+ */
+#define LAYER_SCANNER_VERSION	1
+
+struct layer_limits {
+	uint64_t	max_uncompressed;	/* bytes of tar */
+	uint64_t	max_entries;
+	uint64_t	max_db_file;		/* a package database */
+	uint64_t	max_seconds;
+};
+
+/* A package database found in the layer, with what it lists. */
+struct layer_db {
+	char		*path;
+	enum catalog_kind kind;
+};
+
+struct layer_result {
+	char			 digest[80];	/* "sha256:<hex>" of what was read */
+	uint64_t		 compressed_bytes;
+	uint64_t		 uncompressed_bytes;
+	uint64_t		 entries;
+	struct pkglist		 pkgs;		/* from every database below */
+	struct layer_db		*dbs;		/* databases present here */
+	size_t			 ndbs;
+	char			**whiteouts;	/* deleted paths; "dir/" = opaque */
+	size_t			 nwhiteouts;
+	struct osrelease	 os;
+	char			 os_path[64];
+	struct findings		 findings;	/* secrets, limits, errors */
+	int			 complete;	/* read to the end, no error */
+	int			 scanner;	/* LAYER_SCANNER_VERSION then */
+};
+
+/* Returns bytes placed in *buf, 0 at the end, -1 on error. */
+typedef ssize_t (*layer_read_fn)(void *arg, const void **buf);
+
+void	layer_limits_default(struct layer_limits *);
+/*
+ * Scan one layer. 0 when the archive was read to its end (limits may
+ * still have been reached: see findings); -1 when it is corrupt or
+ * truncated, with an error finding saying where. r is always filled as
+ * far as the scan got; free with layer_result_free.
+ */
+int	layer_scan(struct layer_result *, const struct layer_limits *,
+	    layer_read_fn, void *arg);
+int	layer_scan_file(struct layer_result *, const struct layer_limits *,
+	    const char *path);
+void	layer_result_free(struct layer_result *);
+
+#endif
