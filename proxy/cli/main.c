@@ -9,16 +9,10 @@
 #include "config.h"
 #include "conf/conf.h"
 #include "conf/log.h"
-#include "proxy/relay/server.h"
 #include "proxy/cli/cmd_db.h"
 #include "proxy/cli/cmd_scan.h"
-#include "proxy/sys/priv.h"
-#include "proxy/gate/reload.h"
+#include "proxy/cli/serve.h"
 
-#include <event2/event.h>
-#include <event2/thread.h>
-#include <openssl/ssl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +29,6 @@ usage(void)
 	    "       portcullis scan [-f table|json] [-F severity] SOURCE\n"
 	    "       portcullis version\n");
 	exit(2);
-}
-
-static void
-main_signal_cb(evutil_socket_t sig, short ev, void *arg)
-{
-	struct event_base	*base = arg;
-
-	log_info("signal %d: shutting down", (int)sig);
-	event_base_loopexit(base, NULL);
 }
 
 static int
@@ -96,61 +81,13 @@ main_conf(int argc, char **argv)
 	return c;
 }
 
-static void
-main_hup_cb(evutil_socket_t sig, short ev, void *arg)
-{
-	(void)sig;
-	(void)ev;
-	reload_policy(arg);
-}
-
-static int
-main_serve(int argc, char **argv)
-{
-	struct event_base	*base;
-	struct server		*srv;
-	struct event		*sigint, *sigterm, *sighup;
-	struct conf		*c;
-
-	c = main_conf(argc, argv);
-	signal(SIGPIPE, SIG_IGN);
-	/* Scanner threads wake the loop with event_active(). */
-	if (evthread_use_pthreads() == -1)
-		fatalx("evthread_use_pthreads");
-	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	if ((srv = server_new(base, c)) == NULL)
-		fatalx("cannot start");
-	if (priv_drop(srv->conf) == -1)
-		fatalx("cannot give up root");
-	reload_since_last_run(srv);
-	sigint = evsignal_new(base, SIGINT, main_signal_cb, base);
-	sigterm = evsignal_new(base, SIGTERM, main_signal_cb, base);
-	sighup = evsignal_new(base, SIGHUP, main_hup_cb, srv);
-	evsignal_add(sigint, NULL);
-	evsignal_add(sigterm, NULL);
-	evsignal_add(sighup, NULL);
-	log_info("listening on %s%s, upstream %s", srv->bound,
-	    srv->server_ctx ? " (TLS)" : "", srv->conf->upstream.url);
-	/* Tests and scripts wait for this line. */
-	printf("portcullis: ready on %s\n", srv->bound);
-	fflush(stdout);
-	event_base_dispatch(base);
-	event_free(sigint);
-	event_free(sigterm);
-	event_free(sighup);
-	server_free(srv);
-	event_base_free(base);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	if (argc < 2)
 		usage();
 	if (strcmp(argv[1], "serve") == 0)
-		return main_serve(argc - 1, argv + 1);
+		return cmd_serve(main_conf(argc - 1, argv + 1));
 	if (strcmp(argv[1], "check-config") == 0) {
 		struct conf *c = main_conf(argc - 1, argv + 1);
 

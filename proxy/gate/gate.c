@@ -1,5 +1,9 @@
 #include "proxy/gate/gate.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/hold.h"
+#include "proxy/gate/monitor.h"
+#include "proxy/gate/notify.h"
+#include "proxy/gate/upload.h"
+#include "scan/layer/feed.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/cosign.h"
 #include "proxy/gate/gatecache.h"
@@ -10,14 +14,18 @@
 #include "conf/conf.h"
 #include "conf/log.h"
 
+#include <errno.h>
+#include <event2/buffer.h>
 #include <jansson.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 enum gate_decision
-gate_unscanned(struct server *srv, const char *repo, const char *digest,
+gate_unscanned(struct gate *g, const char *repo, const char *digest,
     int store_error, char *msg, size_t len)
 {
 	if (store_error) {
@@ -26,7 +34,7 @@ gate_unscanned(struct server *srv, const char *repo, const char *digest,
 		    "refused until it is back");
 		return GATE_DENY;
 	}
-	switch (policy_rule_for(&srv->conf->policy, repo)->unknown) {
+	switch (policy_rule_for(&g->conf->policy, repo)->unknown) {
 	case POLICY_UNKNOWN_BLOCK:
 		snprintf(msg, len, "%s@%s has not been scanned, and the "
 		    "policy for %s blocks unscanned images", repo,
@@ -52,7 +60,7 @@ gate_unscanned(struct server *srv, const char *repo, const char *digest,
  * found. GATE_SIGN when there is none (or an old negative one).
  */
 static enum gate_decision
-gate_signature(struct server *srv, struct store *st, const char *repo,
+gate_signature(struct gate *g, struct store *st, const char *repo,
     const char *digest, time_t now, char *msg, size_t len)
 {
 	char			 key[COSIGN_KEY_LEN], *rec = NULL;
@@ -83,10 +91,10 @@ gate_signature(struct server *srv, struct store *st, const char *repo,
  * layers tell. Found once, the base is kept in its document.
  */
 static void
-gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
+gate_base_by_layers(struct gate *g, struct store *st, json_t *doc,
     const char *repo, const char *digest)
 {
-	const struct policy_rule *r = policy_rule_for(&srv->conf->policy, repo);
+	const struct policy_rule *r = policy_rule_for(&g->conf->policy, repo);
 	char		*base, *out;
 
 	if (r->nbases == 0 || doc == NULL || st == NULL || digest == NULL ||
@@ -94,7 +102,7 @@ gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
 	    policy_base_allowed(r, json_string_value(json_object_get(doc,
 	    "base"))))
 		return;
-	if ((base = record_find_base(srv, doc, digest, r)) == NULL)
+	if ((base = record_find_base(g, doc, digest, r)) == NULL)
 		return;
 	json_object_set_new(doc, "base_by_layers", json_string(base));
 	if ((out = json_dumps(doc, JSON_COMPACT)) != NULL)
@@ -111,7 +119,7 @@ gate_base_by_layers(struct server *srv, struct store *st, json_t *doc,
  * the upgrade). The next judgement after the rescan uses the new ones.
  */
 static void
-gate_rescan_stale(struct server *srv, json_t *doc, const char *repo,
+gate_rescan_stale(struct gate *g, json_t *doc, const char *repo,
     const char *digest)
 {
 	json_int_t	 v = json_integer_value(json_object_get(doc, "scanner"));
@@ -120,10 +128,10 @@ gate_rescan_stale(struct server *srv, json_t *doc, const char *repo,
 	/* Image documents only: an index is judged through its children. */
 	if (digest == NULL || v >= LAYER_SCANNER_VERSION ||
 	    json_object_get(doc, "layer_digests") == NULL ||
-	    policy_rule_for(&srv->conf->policy, repo)->unknown !=
+	    policy_rule_for(&g->conf->policy, repo)->unknown !=
 	    POLICY_UNKNOWN_SCAN)
 		return;
-	if (scanjob_wait(srv, SCANJOB_IMAGE, repo, digest, NULL, NULL, err,
+	if (scanjob_wait(g, SCANJOB_IMAGE, repo, digest, NULL, NULL, err,
 	    sizeof(err)) == -1)
 		log_info("gate: %s@%s was scanned by scanner version %lld; "
 		    "no rescan yet: %s", repo, digest, (long long)v, err);
@@ -134,11 +142,11 @@ gate_rescan_stale(struct server *srv, json_t *doc, const char *repo,
 }
 
 enum gate_decision
-gate_manifest(struct server *srv, const char *repo, const char *digest,
+gate_manifest(struct gate *g, const char *repo, const char *digest,
     char *msg, size_t len)
 {
 	struct verdict		 v;
-	struct store		*st = server_store(srv);
+	struct store		*st = gate_store(g);
 	char			*rec, ver[64] = "";
 	json_t			*scan;
 	time_t			 now = time(NULL);
@@ -147,27 +155,27 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	/* A judged image, same data as then: no document to parse. */
 	if (st != NULL && digest != NULL)
 		store_meta_get(st, "data_version", ver, sizeof(ver));
-	if (digest != NULL && gatecache_get(srv->gatecache, repo, digest, ver,
+	if (digest != NULL && gatecache_get(g->gatecache, repo, digest, ver,
 	    now, &deny, msg, len)) {
-		srv->stats.gate_cached++;
+		g->stats.cached++;
 		return deny ? GATE_DENY : GATE_ALLOW;
 	}
-	rec = record_scan_doc(srv, digest, &error);
-	if (rec == NULL && !error && record_in_flight(srv, digest)) {
+	rec = record_scan_doc(g, digest, &error);
+	if (rec == NULL && !error && record_in_flight(g, digest)) {
 		/* Not unknown: its scan trails the push. Never let it by. */
 		snprintf(msg, len, "%s@%s is still being scanned", repo, digest);
 		return GATE_WAIT;
 	}
 	if (rec == NULL) {
 		if (!error)
-			srv->stats.gate_unknown++;
-		return gate_unscanned(srv, repo, digest, error, msg, len);
+			g->stats.unknown++;
+		return gate_unscanned(g, repo, digest, error, msg, len);
 	}
 	scan = json_loads(rec, 0, NULL);
 	free(rec);
-	gate_rescan_stale(srv, scan, repo, digest);
-	gate_base_by_layers(srv, st, scan, repo, digest);
-	verdict_eval(scan, &srv->conf->policy, repo, now, &v);
+	gate_rescan_stale(g, scan, repo, digest);
+	gate_base_by_layers(g, st, scan, repo, digest);
+	verdict_eval(scan, &g->conf->policy, repo, now, &v);
 	json_decref(scan);
 	if (!v.deny)
 		msg[0] = '\0';
@@ -177,8 +185,8 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 		    repo, digest);
 	/* Clean, and the policy wants it signed too. */
 	if (!v.deny && digest != NULL &&
-	    policy_rule_for(&srv->conf->policy, repo)->require_signature) {
-		enum gate_decision d = gate_signature(srv, st, repo, digest,
+	    policy_rule_for(&g->conf->policy, repo)->require_signature) {
+		enum gate_decision d = gate_signature(g, st, repo, digest,
 		    now, msg, len);
 
 		if (d == GATE_SIGN)
@@ -196,7 +204,7 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 			ver[0] = '\0';
 			/* FALLTHROUGH */
 		case STORE_OK:
-			gatecache_put(srv->gatecache, repo, digest, ver, now,
+			gatecache_put(g->gatecache, repo, digest, ver, now,
 			    v.deny, msg);
 			break;
 		default:
@@ -206,11 +214,122 @@ gate_manifest(struct server *srv, const char *repo, const char *digest,
 	return v.deny ? GATE_DENY : GATE_ALLOW;
 }
 
-void
-gate_close(struct server *srv)
+struct store *
+gate_store(struct gate *g)
 {
-	store_close(srv->store);
-	srv->store = NULL;
-	gatecache_free(srv->gatecache);
-	srv->gatecache = NULL;
+	char	path[4096];
+	time_t	now = time(NULL);
+
+	if (g->store != NULL || now - g->store_tried < 5)
+		return g->store;
+	g->store_tried = now;
+	/* The proxy records what it scans: open for writing, creating. */
+	if (mkdir(g->conf->state_dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("state_dir %s", g->conf->state_dir);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/db", g->conf->state_dir);
+	g->store = store_open(path, 0);
+	if (g->store != NULL && record_base_index_build(g->store) == -1)
+		log_warnx("cannot index the recorded images by their first "
+		    "layer: bases found by layers may be missed until a "
+		    "restart does it");
+	return g->store;
+}
+
+void
+gate_metrics(struct gate *g, struct evbuffer *out)
+{
+	const struct gate_stats *st = &g->stats;
+
+	evbuffer_add_printf(out,
+	    "# TYPE portcullis_gate_decisions_total counter\n"
+	    "portcullis_gate_decisions_total{decision=\"allow\"} %llu\n"
+	    "portcullis_gate_decisions_total{decision=\"deny\"} %llu\n"
+	    "# TYPE portcullis_gate_unscanned_total counter\n"
+	    "portcullis_gate_unscanned_total %llu\n"
+	    "# TYPE portcullis_gate_cache_hits_total counter\n"
+	    "portcullis_gate_cache_hits_total %llu\n"
+	    "# TYPE portcullis_layers_scanned_total counter\n"
+	    "portcullis_layers_scanned_total %llu\n"
+	    "# TYPE portcullis_uploads_scanning gauge\n"
+	    "portcullis_uploads_scanning %u\n"
+	    "# TYPE portcullis_upload_scan_waits_total counter\n"
+	    "portcullis_upload_scan_waits_total %llu\n"
+	    "# TYPE portcullis_upload_readbacks_total counter\n"
+	    "portcullis_upload_readbacks_total %llu\n"
+	    "# TYPE portcullis_upload_readback_failures_total counter\n"
+	    "portcullis_upload_readback_failures_total %llu\n"
+	    "# TYPE portcullis_spill_bytes gauge\n"
+	    "portcullis_spill_bytes %llu\n"
+	    "# TYPE portcullis_images_rematched_total counter\n"
+	    "portcullis_images_rematched_total %llu\n"
+	    "# TYPE portcullis_verdicts_changed_total counter\n"
+	    "portcullis_verdicts_changed_total %llu\n"
+	    "# TYPE portcullis_scans_running gauge\n"
+	    "portcullis_scans_running %u\n",
+	    (unsigned long long)st->allowed,
+	    (unsigned long long)st->denied,
+	    (unsigned long long)st->unknown,
+	    (unsigned long long)st->cached,
+	    (unsigned long long)st->layers_scanned, g->nuploads,
+	    (unsigned long long)st->scan_waits,
+	    (unsigned long long)st->readbacks,
+	    (unsigned long long)st->readback_failures,
+	    (unsigned long long)feed_budget_used(g->spill_budget),
+	    (unsigned long long)st->images_rematched,
+	    (unsigned long long)st->verdicts_changed, g->nscanjobs);
+}
+
+struct gate *
+gate_new(struct event_base *base, struct evdns_base *dns, struct conf *conf)
+{
+	struct gate	*g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	g->base = base;
+	g->dns = dns;
+	g->conf = conf;
+	TAILQ_INIT(&g->uploads);
+	TAILQ_INIT(&g->scanjobs);
+	TAILQ_INIT(&g->notifies);
+	TAILQ_INIT(&g->holds);
+	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
+	if ((g->gatecache = gatecache_new(4096)) == NULL ||
+	    (g->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
+	    NULL)
+		goto fail;
+	/*
+	 * Create state_dir and the store now, not at the first push: the
+	 * upload feeds spill there. Failure is retried later (logged).
+	 */
+	gate_store(g);
+	if (monitor_start(g) == -1)
+		goto fail;
+	return g;
+ fail:
+	log_warnx("%s: cannot start the gate", __func__);
+	gate_free(g);
+	return NULL;
+}
+
+void
+gate_free(struct gate *g)
+{
+	if (g == NULL)
+		return;
+	hold_shutdown(g);
+	monitor_stop(g);
+	upload_shutdown(g);
+	/* Every feed is joined: none uses the budget any more. */
+	feed_budget_free(g->spill_budget);
+	scanjob_shutdown(g);
+	notify_shutdown(g);
+	store_close(g->store);
+	gatecache_free(g->gatecache);
+	SSL_CTX_free(g->notify_ctx);
+	free(g);
 }

@@ -1,7 +1,7 @@
 #include "proxy/gate/monitor.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/record.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
 #include "scan/image/verdict.h"
 #include "store/db.h"
 #include "conf/conf.h"
@@ -18,7 +18,7 @@
 #define MONITOR_BATCH	32
 
 struct monitor {
-	struct server	*srv;
+	struct gate	*g;
 	struct event	*tick;		/* every monitor.interval */
 	struct event	*step;		/* next batch, at once */
 	char		 version[64];	/* data version last swept */
@@ -125,7 +125,7 @@ monitor_clear(struct monitor *m)
 static void
 monitor_policy_one(struct monitor *m, const char *digest)
 {
-	struct store	*st = server_store(m->srv);
+	struct store	*st = gate_store(m->g);
 	struct verdict	 before, after;
 	char		*rec = NULL;
 	const char	*repo;
@@ -143,9 +143,9 @@ monitor_policy_one(struct monitor *m, const char *digest)
 			verdict_eval(doc, m->was[1].policy, repo ? repo : "",
 			    m->was[1].at, &after);
 		else
-			verdict_eval(doc, &m->srv->conf->policy, repo ? repo :
+			verdict_eval(doc, &m->g->conf->policy, repo ? repo :
 			    "", now, &after);
-		record_flip(m->srv, digest, repo, &before, &after,
+		record_flip(m->g, digest, repo, &before, &after,
 		    m->was[0].expiry ? "an allowlist entry expired" :
 		    "a policy reload", m->was[0].expiry ? "allowlist-expired" :
 		    "policy");
@@ -171,7 +171,7 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 			continue;
 		}
 		/* record_scan_doc re-matches, stores, logs, tells webhooks. */
-		doc = record_scan_doc(m->srv, m->todo[m->done], &error);
+		doc = record_scan_doc(m->g, m->todo[m->done], &error);
 		free(doc);
 	}
 	if (m->done < m->ntodo) {
@@ -181,14 +181,14 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 	if (m->sweeping) {
 		log_info("monitor: %s: %zu images re-evaluated, %llu verdicts "
 		    "changed", monitor_sweep_name(m), m->ntodo,
-		    (unsigned long long)(m->srv->stats.verdicts_changed -
+		    (unsigned long long)(m->g->stats.verdicts_changed -
 		    m->flips_before));
 		monitor_was_shift(m);
 		m->sweeping = 0;	/* the next tick takes the next one */
 	} else
 		log_info("monitor: advisory data %s: %zu images re-evaluated, "
 		    "%llu verdicts changed", m->version, m->ntodo,
-		    (unsigned long long)(m->srv->stats.verdicts_changed -
+		    (unsigned long long)(m->g->stats.verdicts_changed -
 		    m->flips_before));
 	monitor_clear(m);
 }
@@ -207,7 +207,7 @@ monitor_policy_sweep(struct monitor *m, struct store *st)
 		m->sweeping = 0;	/* try again next tick */
 		return;
 	}
-	m->flips_before = m->srv->stats.verdicts_changed;
+	m->flips_before = m->g->stats.verdicts_changed;
 	log_info("monitor: %s: re-evaluating %zu images",
 	    monitor_sweep_name(m), m->ntodo);
 	event_add(m->step, &now);
@@ -217,7 +217,7 @@ static void
 monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct monitor	*m = arg;
-	struct store	*st = server_store(m->srv);
+	struct store	*st = gate_store(m->g);
 	struct policy	*p;
 	char		 ver[64] = "";
 	struct timeval	 now = { 0, 0 };
@@ -228,11 +228,11 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	 * is decided again from now (the decision cache forgets), and a
 	 * sweep reports what flipped, as for a reload.
 	 */
-	if (t > m->expiry_seen && policy_expired_between(&m->srv->conf->policy,
+	if (t > m->expiry_seen && policy_expired_between(&m->g->conf->policy,
 	    m->expiry_seen, t)) {
-		gatecache_clear(m->srv->gatecache);
+		gatecache_clear(m->g->gatecache);
 		if ((p = malloc(sizeof(*p))) == NULL ||
-		    policy_copy(p, &m->srv->conf->policy) == -1) {
+		    policy_copy(p, &m->g->conf->policy) == -1) {
 			log_warnx("monitor: out of memory: flips from an "
 			    "allowlist expiry go unreported");
 			free(p);
@@ -260,31 +260,31 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (m->ntodo == 0)
 		return;
-	m->flips_before = m->srv->stats.verdicts_changed;
+	m->flips_before = m->g->stats.verdicts_changed;
 	log_info("monitor: advisory data changed to %s: re-evaluating %zu "
 	    "images", ver, m->ntodo);
 	event_add(m->step, &now);
 }
 
 int
-monitor_start(struct server *srv)
+monitor_start(struct gate *g)
 {
 	struct monitor	*m;
-	struct timeval	 tv = { (time_t)srv->conf->monitor_interval, 0 };
+	struct timeval	 tv = { (time_t)g->conf->monitor_interval, 0 };
 	struct store	*st;
 
-	if (srv->conf->monitor_interval == 0)
+	if (g->conf->monitor_interval == 0)
 		return 0;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -1;
-	m->srv = srv;
+	m->g = g;
 	m->expiry_seen = time(NULL);
 	/* What is current at start needs no sweep: pulls re-match lazily. */
-	if ((st = srv->store) != NULL)
+	if ((st = g->store) != NULL)
 		store_meta_get(st, "data_version", m->version,
 		    sizeof(m->version));
-	if ((m->tick = event_new(srv->base, -1, EV_PERSIST, monitor_tick_cb,
-	    m)) == NULL || (m->step = evtimer_new(srv->base, monitor_step_cb,
+	if ((m->tick = event_new(g->base, -1, EV_PERSIST, monitor_tick_cb,
+	    m)) == NULL || (m->step = evtimer_new(g->base, monitor_step_cb,
 	    m)) == NULL || event_add(m->tick, &tv) == -1) {
 		log_warnx("monitor: cannot start");
 		if (m->tick != NULL)
@@ -294,14 +294,14 @@ monitor_start(struct server *srv)
 		free(m);
 		return -1;
 	}
-	srv->monitor = m;
+	g->monitor = m;
 	return 0;
 }
 
 void
-monitor_policy_changed(struct server *srv, struct policy *was)
+monitor_policy_changed(struct gate *g, struct policy *was)
 {
-	struct monitor	*m = srv->monitor;
+	struct monitor	*m = g->monitor;
 
 	/* Monitoring off: pulls decide under the new policy, unreported. */
 	if (m == NULL) {
@@ -315,9 +315,9 @@ monitor_policy_changed(struct server *srv, struct policy *was)
 }
 
 void
-monitor_stop(struct server *srv)
+monitor_stop(struct gate *g)
 {
-	struct monitor	*m = srv->monitor;
+	struct monitor	*m = g->monitor;
 
 	if (m == NULL)
 		return;
@@ -328,5 +328,5 @@ monitor_stop(struct server *srv)
 		monitor_was_shift(m);
 	free(m->was);
 	free(m);
-	srv->monitor = NULL;
+	g->monitor = NULL;
 }

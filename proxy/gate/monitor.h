@@ -11,17 +11,17 @@
 #ifndef PROXY_GATE_MONITOR_H
 #define PROXY_GATE_MONITOR_H
 
-struct server;
+struct gate;
 
 /* Start watching (monitor.interval seconds; 0: off). 0 or -1. */
-int	monitor_start(struct server *);
-void	monitor_stop(struct server *);
+int	monitor_start(struct gate *);
+void	monitor_stop(struct gate *);
 struct policy;
 /*
  * The policy was reloaded; was (malloc'd, taken over) is the one it
  * replaced. Every judged image is decided under both, a batch per loop
  * turn, and flips are reported (cause "policy").
  */
-void	monitor_policy_changed(struct server *, struct policy *was);
+void	monitor_policy_changed(struct gate *, struct policy *was);
 
 #endif

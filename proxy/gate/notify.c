@@ -1,5 +1,5 @@
 #include "proxy/gate/notify.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
 #include "proxy/http/tls.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -14,7 +14,7 @@
 
 struct notify {
 	TAILQ_ENTRY(notify)		 entry;
-	struct server			*srv;
+	struct gate			*g;
 	struct evhttp_connection	*conn;
 	struct event			*reap;
 	char				*url;
@@ -23,7 +23,7 @@ struct notify {
 static void
 notify_free(struct notify *n)
 {
-	TAILQ_REMOVE(&n->srv->notifies, n, entry);
+	TAILQ_REMOVE(&n->g->notifies, n, entry);
 	if (n->conn != NULL)
 		evhttp_connection_free(n->conn);
 	if (n->reap != NULL)
@@ -53,21 +53,21 @@ notify_done_cb(struct evhttp_request *req, void *arg)
 }
 
 void
-notify_shutdown(struct server *srv)
+notify_shutdown(struct gate *g)
 {
 	struct notify	*n;
 
-	while ((n = TAILQ_FIRST(&srv->notifies)) != NULL)
+	while ((n = TAILQ_FIRST(&g->notifies)) != NULL)
 		notify_free(n);
 }
 
 void
-notify_webhooks(struct server *srv, const char *event)
+notify_webhooks(struct gate *g, const char *event)
 {
 	int	i;
 
-	for (i = 0; i < srv->conf->nwebhooks; i++) {
-		struct evhttp_uri	*uri = evhttp_uri_parse(srv->conf->webhooks[i]);
+	for (i = 0; i < g->conf->nwebhooks; i++) {
+		struct evhttp_uri	*uri = evhttp_uri_parse(g->conf->webhooks[i]);
 		struct evhttp_request	*req;
 		struct notify		*n;
 		struct bufferevent	*bev = NULL;
@@ -86,27 +86,27 @@ notify_webhooks(struct server *srv, const char *event)
 		    tls ? 443 : 80;
 		path = evhttp_uri_get_path(uri);
 		if (tls) {
-			SSL_CTX *ctx = srv->notify_ctx;
+			SSL_CTX *ctx = g->notify_ctx;
 			SSL	*ssl;
 
 			if (ctx == NULL)
-				ctx = srv->notify_ctx = tls_client_ctx(NULL, 1);
+				ctx = g->notify_ctx = tls_client_ctx(NULL, 1);
 			if (ctx != NULL && (ssl = tls_client_ssl(ctx, host, 1)) !=
 			    NULL && (bev = bufferevent_openssl_socket_new(
-			    srv->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+			    g->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
 			    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 				SSL_free(ssl);
 		}
-		n->srv = srv;
-		TAILQ_INSERT_TAIL(&srv->notifies, n, entry);
-		n->url = strdup(srv->conf->webhooks[i]);
-		n->reap = event_new(srv->base, -1, 0, notify_reap_cb, n);
+		n->g = g;
+		TAILQ_INSERT_TAIL(&g->notifies, n, entry);
+		n->url = strdup(g->conf->webhooks[i]);
+		n->reap = event_new(g->base, -1, 0, notify_reap_cb, n);
 		n->conn = (tls && bev == NULL) ? NULL :
-		    evhttp_connection_base_bufferevent_new(srv->base, srv->dns,
+		    evhttp_connection_base_bufferevent_new(g->base, g->dns,
 		    bev, host, (unsigned short)port);
 		if (n->conn == NULL || n->url == NULL || n->reap == NULL ||
 		    (req = evhttp_request_new(notify_done_cb, n)) == NULL) {
-			log_warnx("webhook %s: cannot send", srv->conf->webhooks[i]);
+			log_warnx("webhook %s: cannot send", g->conf->webhooks[i]);
 			notify_free(n);
 			evhttp_uri_free(uri);
 			continue;

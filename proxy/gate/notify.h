@@ -7,11 +7,11 @@
 #ifndef PROXY_GATE_NOTIFY_H
 #define PROXY_GATE_NOTIFY_H
 
-struct server;
+struct gate;
 
 /* event is a JSON document (copied). */
-void	notify_webhooks(struct server *, const char *event);
+void	notify_webhooks(struct gate *, const char *event);
 /* Drop webhooks still in flight (shutdown). */
-void	notify_shutdown(struct server *);
+void	notify_shutdown(struct gate *);
 
 #endif

@@ -1,5 +1,5 @@
 #include "proxy/gate/record.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
 #include "proxy/gate/upload.h"
 #include "scan/image/verdict.h"
@@ -85,10 +85,10 @@ record_base_index(struct store *st, const char *first_layer,
 }
 
 void
-record_manifest(struct server *srv, const char *repo, const char *digest,
+record_manifest(struct gate *g, const char *repo, const char *digest,
     struct evbuffer *body)
 {
-	struct store	*st = server_store(srv);
+	struct store	*st = gate_store(g);
 	size_t		 len = evbuffer_get_length(body);
 	json_t		*m;
 	char		*doc = NULL;
@@ -183,7 +183,7 @@ record_build(struct store *st, json_t *man, const char *digest, int *error)
  * Not stored: children are judged afresh each time.
  */
 static json_t *
-record_index(struct server *srv, json_t *index, int *error)
+record_index(struct gate *g, json_t *index, int *error)
 {
 	const char	*lists[] = { "vulnerabilities", "secrets",
 			    "misconfigurations", "limits" };
@@ -196,7 +196,7 @@ record_index(struct server *srv, json_t *index, int *error)
 	json_array_foreach(json_object_get(index, "manifests"), i, d) {
 		const char *dg = json_string_value(json_object_get(d, "digest"));
 
-		if (dg == NULL || (rec = record_scan_doc(srv, dg, error)) == NULL)
+		if (dg == NULL || (rec = record_scan_doc(g, dg, error)) == NULL)
 			goto fail;
 		child = json_loads(rec, 0, NULL);
 		free(rec);
@@ -236,7 +236,7 @@ record_index(struct server *srv, json_t *index, int *error)
  * changed, once, and tell the webhooks if the decision flipped.
  */
 static void
-record_changed(struct server *srv, const char *digest, const char *old,
+record_changed(struct gate *g, const char *digest, const char *old,
     json_t *now, const char *cause)
 {
 	json_t	*was = json_loads(old, 0, NULL);
@@ -258,16 +258,16 @@ record_changed(struct server *srv, const char *digest, const char *old,
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
 		    json_integer_value(json_object_get(sum, "high")));
-	verdict_eval(was, &srv->conf->policy, repo ? repo : "", time(NULL),
+	verdict_eval(was, &g->conf->policy, repo ? repo : "", time(NULL),
 	    &before);
-	verdict_eval(now, &srv->conf->policy, repo ? repo : "", time(NULL),
+	verdict_eval(now, &g->conf->policy, repo ? repo : "", time(NULL),
 	    &after);
-	record_flip(srv, digest, repo, &before, &after, what, cause);
+	record_flip(g, digest, repo, &before, &after, what, cause);
 	json_decref(was);
 }
 
 void
-record_flip(struct server *srv, const char *digest, const char *repo,
+record_flip(struct gate *g, const char *digest, const char *repo,
     const struct verdict *before, const struct verdict *after,
     const char *what, const char *cause)
 {
@@ -276,11 +276,11 @@ record_flip(struct server *srv, const char *digest, const char *repo,
 
 	if (before->deny == after->deny)
 		return;
-	srv->stats.verdicts_changed++;
+	g->stats.verdicts_changed++;
 	log_info("verdict for %s (%s) changed after %s: %s -> %s", digest,
 	    repo ? repo : "?", what, before->deny ? "deny" : "allow",
 	    after->deny ? "deny" : "allow");
-	if (srv->conf->nwebhooks == 0)
+	if (g->conf->nwebhooks == 0)
 		return;
 	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
 	    "verdict-changed", "digest", digest, "repository",
@@ -288,16 +288,16 @@ record_flip(struct server *srv, const char *digest, const char *repo,
 	    "after", after->deny ? "deny" : "allow", "reasons",
 	    after->message, "cause", cause);
 	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
-		notify_webhooks(srv, ev);
+		notify_webhooks(g, ev);
 		free(ev);
 	}
 	json_decref(e);
 }
 
 char *
-record_scan_doc(struct server *srv, const char *digest, int *error)
+record_scan_doc(struct gate *g, const char *digest, int *error)
 {
-	struct store		*st = server_store(srv);
+	struct store		*st = gate_store(g);
 	char			*rec = NULL, *doc = NULL, ver[64] = "";
 	json_t			*j = NULL, *out = NULL, *man;
 	enum store_status	 s;
@@ -319,8 +319,8 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 		    strcmp(json_string_value(json_object_get(j,
 		    "data_version")), ver) != 0 &&
 		    imagescan_rematch(j, st) == 0) {
-			srv->stats.images_rematched++;
-			record_changed(srv, digest, rec, j, "advisory-data");
+			g->stats.images_rematched++;
+			record_changed(g, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));
 			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
 				store_digest_put(st, STORE_IMAGES, digest, doc);
@@ -335,7 +335,7 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	man = json_object_get(j, "manifest");
 	if (json_object_get(man, "layers") == NULL) {
 		/* An index (multi-arch): judged through its children. */
-		out = record_index(srv, man, error);
+		out = record_index(g, man, error);
 		if (out != NULL)
 			doc = json_dumps(out, JSON_COMPACT);
 		goto done;
@@ -355,7 +355,7 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 	json_object_set(out, "repository", json_object_get(j, "repository"));
 	if ((doc = json_dumps(out, JSON_COMPACT)) != NULL &&
 	    store_digest_put(st, STORE_IMAGES, digest, doc) == STORE_OK)
-		srv->stats.images_recorded++;
+		g->stats.images_recorded++;
  done:
 	free(rec);
 	json_decref(j);
@@ -365,7 +365,7 @@ record_scan_doc(struct server *srv, const char *digest, int *error)
 
 /* Is any layer of this pending manifest (depth: index nesting) in flight? */
 static int
-record_in_flight_at(struct server *srv, struct store *st, const char *digest,
+record_in_flight_at(struct gate *g, struct store *st, const char *digest,
     int depth)
 {
 	char	*rec = NULL;
@@ -382,13 +382,13 @@ record_in_flight_at(struct server *srv, struct store *st, const char *digest,
 	if (json_is_true(json_object_get(j, "pending"))) {
 		json_array_foreach(json_object_get(man, "layers"), i, d)
 			if (json_is_string(json_object_get(d, "digest")) &&
-			    upload_scanning(srv, json_string_value(
+			    upload_scanning(g, json_string_value(
 			    json_object_get(d, "digest"))))
 				busy = 1;
 		json_array_foreach(json_object_get(man, "manifests"), i, d)
 			if (!busy && json_is_string(json_object_get(d,
 			    "digest")))
-				busy = record_in_flight_at(srv, st,
+				busy = record_in_flight_at(g, st,
 				    json_string_value(json_object_get(d,
 				    "digest")), depth + 1);
 	}
@@ -397,13 +397,13 @@ record_in_flight_at(struct server *srv, struct store *st, const char *digest,
 }
 
 int
-record_in_flight(struct server *srv, const char *digest)
+record_in_flight(struct gate *g, const char *digest)
 {
-	struct store	*st = server_store(srv);
+	struct store	*st = gate_store(g);
 
-	if (st == NULL || digest == NULL || TAILQ_EMPTY(&srv->uploads))
+	if (st == NULL || digest == NULL || TAILQ_EMPTY(&g->uploads))
 		return 0;
-	return record_in_flight_at(srv, st, digest, 0);
+	return record_in_flight_at(g, st, digest, 0);
 }
 
 struct record_base {
@@ -467,10 +467,10 @@ record_base_found(const char *key, const char *val, void *arg)
 }
 
 char *
-record_find_base(struct server *srv, json_t *doc, const char *digest,
+record_find_base(struct gate *g, json_t *doc, const char *digest,
     const struct policy_rule *rule)
 {
-	struct store		*st = server_store(srv);
+	struct store		*st = gate_store(g);
 	struct record_base	 b;
 	char			 prefix[RECORD_BASE_KEY_LEN], *rec, *best = NULL;
 	json_t			*d;
@@ -560,7 +560,7 @@ record_base_index_build(struct store *st)
 }
 
 void
-record_rescanned(struct server *srv, const char *digest, const char *old)
+record_rescanned(struct gate *g, const char *digest, const char *old)
 {
 	char	*doc = NULL;
 	json_t	*was = json_loads(old, 0, NULL), *now = NULL;
@@ -570,11 +570,11 @@ record_rescanned(struct server *srv, const char *digest, const char *old)
 	if (was == NULL || json_is_true(json_object_get(was, "pending")))
 		goto done;
 	/* The scan left the image pending: build its document now. */
-	if ((doc = record_scan_doc(srv, digest, &error)) == NULL)
+	if ((doc = record_scan_doc(g, digest, &error)) == NULL)
 		goto done;
 	if ((now = json_loads(doc, 0, NULL)) != NULL &&
 	    !json_is_true(json_object_get(now, "pending")))
-		record_changed(srv, digest, old, now, "rescan");
+		record_changed(g, digest, old, now, "rescan");
  done:
 	json_decref(was);
 	json_decref(now);

@@ -8,11 +8,11 @@
 
 #include <stddef.h>
 
-struct server;
+struct gate;
 struct evbuffer;
 struct store;
 
-void	record_manifest(struct server *, const char *repository,
+void	record_manifest(struct gate *, const char *repository,
 	    const char *digest, struct evbuffer *body);
 /*
  * The stored form of such a manifest, waiting to be judged: malloc'd
@@ -26,14 +26,14 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
  * image is unknown (never scanned, or a layer was not seen); *error is
  * set when the store could not be read.
  */
-char	*record_scan_doc(struct server *, const char *digest, int *error);
+char	*record_scan_doc(struct gate *, const char *digest, int *error);
 struct verdict;
 /*
  * An image's decision went from before to after (what: "new advisory
  * data", "a policy change"...; cause: the webhook event's "cause"). If
  * it flipped: counted, logged, and the webhooks told.
  */
-void	 record_flip(struct server *, const char *digest, const char *repo,
+void	 record_flip(struct gate *, const char *digest, const char *repo,
 	    const struct verdict *before, const struct verdict *after,
 	    const char *what, const char *cause);
 /*
@@ -56,14 +56,14 @@ int	 record_base_index_build(struct store *);
  * from before. If it had been judged, judge it now and report a
  * changed verdict as new advisory data would (log, /metrics, webhooks).
  */
-void	 record_rescanned(struct server *, const char *digest,
+void	 record_rescanned(struct gate *, const char *digest,
 	    const char *old);
 /*
  * A manifest pushed through the proxy whose document cannot be built
  * yet because a layer of it (or of an index's image) is still being
  * scanned: 1, else 0.
  */
-int	 record_in_flight(struct server *, const char *digest);
+int	 record_in_flight(struct gate *, const char *digest);
 /*
  * The base image an image is built on, told by its layers: the recorded
  * image, in a repository matching one of rule's allowed bases, whose
@@ -71,7 +71,7 @@ int	 record_in_flight(struct server *, const char *digest);
  * "repository@digest" (malloc'd) or NULL.
  */
 struct policy_rule;
-char	*record_find_base(struct server *, struct json_t *doc,
+char	*record_find_base(struct gate *, struct json_t *doc,
 	    const char *digest, const struct policy_rule *rule);
 
 #endif

@@ -1,7 +1,7 @@
 #include "proxy/gate/reload.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/monitor.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
 #include "conf/conf.h"
 #include "conf/policy.h"
 #include "conf/log.h"
@@ -57,9 +57,9 @@ reload_take_policy(struct conf *c)
 }
 
 void
-reload_since_last_run(struct server *srv)
+reload_since_last_run(struct gate *g)
 {
-	struct conf	*c = srv->conf, *old = NULL;
+	struct conf	*c = g->conf, *old = NULL;
 	struct policy	*was;
 	char		 path[4096], err[512];
 
@@ -79,16 +79,16 @@ reload_since_last_run(struct server *srv)
 	if ((was = reload_take_policy(old)) == NULL)
 		goto keep;
 	log_info("reload: the configuration changed since the last run");
-	monitor_policy_changed(srv, was);
+	monitor_policy_changed(g, was);
  keep:
 	conf_free(old);
 	reload_remember(c);
 }
 
 int
-reload_policy(struct server *srv)
+reload_policy(struct gate *g)
 {
-	struct conf		*c = srv->conf, *nc = NULL;
+	struct conf		*c = g->conf, *nc = NULL;
 	struct policy		*was = NULL;
 	char			 err[512];
 	int			 i, rv = -1;
@@ -117,7 +117,7 @@ reload_policy(struct server *srv)
 	c->nwebhooks = nc->nwebhooks;
 	nc->nwebhooks = 0;
 	/* Decisions made under the old policy must not be served again. */
-	gatecache_clear(srv->gatecache);
+	gatecache_clear(g->gatecache);
 	log_info("reload: policy and webhooks read from %s", c->path);
 	/* What the next start compares with: the file as it now serves. */
 	free(c->text);
@@ -125,7 +125,7 @@ reload_policy(struct server *srv)
 	c->textlen = nc->textlen;
 	nc->text = NULL;
 	reload_remember(c);
-	monitor_policy_changed(srv, was);
+	monitor_policy_changed(g, was);
 	was = NULL;
 	rv = 0;
  done:

@@ -11,16 +11,16 @@
 #ifndef PROXY_GATE_RELOAD_H
 #define PROXY_GATE_RELOAD_H
 
-struct server;
+struct gate;
 
 /* 0 reloaded, -1 kept as it was (logged). */
-int	reload_policy(struct server *);
+int	reload_policy(struct gate *);
 /*
  * At start: if the configuration differs from the one the last run
  * served with (kept in state_dir/last-config.yaml), its policy is handed
  * to the monitor as the replaced one, so a restart with a changed policy
  * reports flips as a reload does. Then this one is kept for the next.
  */
-void	reload_since_last_run(struct server *);
+void	reload_since_last_run(struct gate *);
 
 #endif

@@ -4,7 +4,7 @@
 #include "proxy/registry/regclient.h"
 #include "proxy/gate/record.h"
 #include "proxy/registry/regpull.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
 #include "proxy/sys/tmpdir.h"
 #include "scan/layer/layer.h"
 #include "scan/image/layerjson.h"
@@ -35,7 +35,7 @@ struct scanjob_waiter {
 
 struct scanjob {
 	TAILQ_ENTRY(scanjob)	 entry;
-	struct server		*srv;
+	struct gate		*g;
 	enum scanjob_kind	 kind;
 	char			 repo[256], digest[80];
 	/* The policy's, copied: a reload may replace it meanwhile. */
@@ -118,7 +118,7 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	max = j->srv->conf->limits.max_manifest_bytes;
+	max = j->g->conf->limits.max_manifest_bytes;
 	cfg = malloc(max + 1);
 	len = cfg ? fread(cfg, 1, max + 1, f) : 0;
 	fclose(f);
@@ -245,7 +245,7 @@ static void *
 scanjob_thread(void *arg)
 {
 	struct scanjob	*j = arg;
-	struct conf	*c = j->srv->conf;
+	struct conf	*c = j->g->conf;
 	struct regclient rc;
 	char		 dir[4200];
 	int		 made = 0;
@@ -307,11 +307,11 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 	size_t		 i;
 
 	pthread_join(j->thr, NULL);
-	TAILQ_REMOVE(&j->srv->scanjobs, j, entry);
-	j->srv->nscanjobs--;
+	TAILQ_REMOVE(&j->g->scanjobs, j, entry);
+	j->g->nscanjobs--;
 	if (j->rv == -1)
 		why = j->err;
-	else if ((st = server_store(j->srv)) == NULL)
+	else if ((st = gate_store(j->g)) == NULL)
 		why = "the scan store is unavailable";
 	else {
 		/* A rescan may replace a judged document: keep it. */
@@ -326,16 +326,16 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	/* New results: a cached decision was made without them. */
 	if (why == NULL)
-		gatecache_forget(j->srv->gatecache, j->repo, j->digest);
+		gatecache_forget(j->g->gatecache, j->repo, j->digest);
 	if (why == NULL && j->kind == SCANJOB_SIGNATURE)
 		log_info("scan: %s@%s cosign signature checked", j->repo,
 		    j->digest);
 	else if (why == NULL) {
-		j->srv->stats.layers_scanned += j->nlayers;
+		j->g->stats.layers_scanned += j->nlayers;
 		log_info("scan: %s@%s pulled and scanned (%zu layers)",
 		    j->repo, j->digest, j->nlayers);
 		if (old != NULL)
-			record_rescanned(j->srv, j->digest, old);
+			record_rescanned(j->g, j->digest, old);
 	} else
 		log_warnx("scan: %s@%s: %s", j->repo, j->digest, why);
 	for (i = 0; i < j->nw; i++)
@@ -345,20 +345,20 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 int
-scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
+scanjob_wait(struct gate *g, enum scanjob_kind kind, const char *repo,
     const char *digest, scanjob_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct scanjob		*j;
 	struct scanjob_waiter	*nw;
 
-	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+	TAILQ_FOREACH(j, &g->scanjobs, entry)
 		if (j->kind == kind && strcmp(j->digest, digest) == 0 &&
 		    strcmp(j->repo, repo) == 0)
 			break;
 	if (j == NULL) {
-		if (srv->nscanjobs >= srv->conf->scanner.max_jobs) {
+		if (g->nscanjobs >= g->conf->scanner.max_jobs) {
 			snprintf(err, errlen, "the scanner is busy with %u "
-			    "images", srv->nscanjobs);
+			    "images", g->nscanjobs);
 			return -1;
 		}
 		if (strlen(repo) >= sizeof(j->repo) || strlen(digest) >=
@@ -366,21 +366,21 @@ scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
 			snprintf(err, errlen, "cannot start a scan");
 			return -1;
 		}
-		j->srv = srv;
+		j->g = g;
 		j->kind = kind;
 		memcpy(j->repo, repo, strlen(repo) + 1);
 		memcpy(j->digest, digest, strlen(digest) + 1);
-		memcpy(j->sigkey, srv->conf->policy.signature_key,
+		memcpy(j->sigkey, g->conf->policy.signature_key,
 		    sizeof(j->sigkey));
-		if ((j->wake = event_new(srv->base, -1, 0, scanjob_done_cb,
+		if ((j->wake = event_new(g->base, -1, 0, scanjob_done_cb,
 		    j)) == NULL || pthread_create(&j->thr, NULL, scanjob_thread,
 		    j) != 0) {
 			scanjob_free(j);
 			snprintf(err, errlen, "cannot start a scan thread");
 			return -1;
 		}
-		TAILQ_INSERT_TAIL(&srv->scanjobs, j, entry);
-		srv->nscanjobs++;
+		TAILQ_INSERT_TAIL(&g->scanjobs, j, entry);
+		g->nscanjobs++;
 		log_info("scan: %s@%s: %s", repo, digest, kind ==
 		    SCANJOB_SIGNATURE ? "checking its cosign signature" :
 		    "pulling it to scan");
@@ -398,12 +398,12 @@ scanjob_wait(struct server *srv, enum scanjob_kind kind, const char *repo,
 }
 
 void
-scanjob_forget(struct server *srv, void *arg)
+scanjob_forget(struct gate *g, void *arg)
 {
 	struct scanjob	*j;
 	size_t		 i;
 
-	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+	TAILQ_FOREACH(j, &g->scanjobs, entry)
 		for (i = 0; i < j->nw; )
 			if (j->w[i].arg == arg)
 				j->w[i] = j->w[--j->nw];
@@ -412,7 +412,7 @@ scanjob_forget(struct server *srv, void *arg)
 }
 
 void
-scanjob_shutdown(struct server *srv)
+scanjob_shutdown(struct gate *g)
 {
 	struct scanjob	*j;
 
@@ -422,12 +422,12 @@ scanjob_shutdown(struct server *srv)
 	 * look at the flag (a tenth of a second, or the end of the layer
 	 * being scanned) and records nothing.
 	 */
-	TAILQ_FOREACH(j, &srv->scanjobs, entry)
+	TAILQ_FOREACH(j, &g->scanjobs, entry)
 		__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
-	while ((j = TAILQ_FIRST(&srv->scanjobs)) != NULL) {
+	while ((j = TAILQ_FIRST(&g->scanjobs)) != NULL) {
 		pthread_join(j->thr, NULL);
-		TAILQ_REMOVE(&srv->scanjobs, j, entry);
-		srv->nscanjobs--;
+		TAILQ_REMOVE(&g->scanjobs, j, entry);
+		g->nscanjobs--;
 		scanjob_free(j);
 	}
 }

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-struct server;
+struct gate;
 
 enum scanjob_kind {
 	SCANJOB_IMAGE,		/* pull and scan the image */
@@ -27,12 +27,12 @@ typedef void (*scanjob_cb)(void *arg, const char *err);
  * starting the scan unless one is running (cb NULL: only that). -1
  * (err filled) when no scan can start: too many running, or no thread.
  */
-int	scanjob_wait(struct server *, enum scanjob_kind,
+int	scanjob_wait(struct gate *, enum scanjob_kind,
 	    const char *repository, const char *digest, scanjob_cb, void *arg,
 	    char *err, size_t errlen);
 /* arg no longer waits (its session went away, or gave up waiting). */
-void	scanjob_forget(struct server *, void *arg);
+void	scanjob_forget(struct gate *, void *arg);
 /* Shutdown: wait for running scans and drop them. */
-void	scanjob_shutdown(struct server *);
+void	scanjob_shutdown(struct gate *);
 
 #endif

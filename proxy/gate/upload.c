@@ -1,5 +1,6 @@
 #include "proxy/gate/upload.h"
-#include "proxy/relay/server.h"
+#include "proxy/gate/gate.h"
+#include "proxy/gate/hold.h"
 #include "proxy/gate/readback.h"
 #include "scan/layer/feed.h"
 #include "scan/image/layerjson.h"
@@ -24,7 +25,7 @@
 
 struct upload {
 	TAILQ_ENTRY(upload)	 entry;
-	struct server		*srv;
+	struct gate		*g;
 	char			 uuid[160];
 	char			 repo[256];
 	struct feed		*feed;
@@ -35,7 +36,8 @@ struct upload {
 	int			 committed;
 	int			 aborted;
 	struct event		*wake;		/* activated by the threads */
-	struct session		*waiter;
+	upload_resume_cb	 resume;	/* a relay waits for the drain */
+	void			*waiter;
 	struct readback		*rb;		/* catching the scan up */
 	/* Set by the scanner thread under mu. */
 	pthread_mutex_t		 mu;
@@ -50,11 +52,11 @@ struct upload {
 static void
 upload_free(struct upload *u)
 {
-	TAILQ_REMOVE(&u->srv->uploads, u, entry);
-	u->srv->nuploads--;
+	TAILQ_REMOVE(&u->g->uploads, u, entry);
+	u->g->nuploads--;
 	/* The read-back thread feeds the feed: it goes first. */
 	if (u->rb != NULL && readback_join(u->rb) == -1)
-		u->srv->stats.readback_failures++;
+		u->g->stats.readback_failures++;
 	if (u->feed != NULL)
 		feed_join(u->feed);
 	if (u->result != NULL) {
@@ -72,7 +74,7 @@ upload_free(struct upload *u)
 static void
 upload_store(struct upload *u)
 {
-	struct store	*st = server_store(u->srv);
+	struct store	*st = gate_store(u->g);
 	char		*doc = NULL;
 	json_t		*cfg;
 
@@ -98,7 +100,7 @@ upload_store(struct upload *u)
 		return;
 	}
 	if (store_digest_put(st, STORE_LAYERS, u->digest, doc) == STORE_OK) {
-		u->srv->stats.layers_scanned++;
+		u->g->stats.layers_scanned++;
 		log_info("upload %s: layer %s scanned and recorded (%zu "
 		    "packages)", u->uuid, u->digest,
 		    u->result ? u->result->pkgs.n : (size_t)0);
@@ -111,7 +113,7 @@ static void
 upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct upload	*u = arg;
-	struct session	*w;
+	void		*w;
 	int		 done, drained;
 
 	pthread_mutex_lock(&u->mu);
@@ -122,20 +124,20 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 	pthread_mutex_unlock(&u->mu);
 	if ((drained || done) && (w = u->waiter) != NULL) {
 		u->waiter = NULL;
-		session_feed_resume(w);
+		u->resume(w);
 	}
 	if (done && (u->committed || u->aborted)) {
-		struct server *srv = u->srv;
+		struct gate *g = u->g;
 
 		if (u->rb != NULL && readback_join(u->rb) == -1) {
-			srv->stats.readback_failures++;
+			g->stats.readback_failures++;
 			u->rb_failed = 1;
 		}
 		u->rb = NULL;
 		upload_store(u);
 		upload_free(u);
 		/* Pulls held for this layer's scan may be decided now. */
-		session_gate_uploads_done(srv);
+		hold_uploads_done(g);
 	}
 }
 
@@ -178,25 +180,25 @@ upload_drained_cb(void *arg)
 }
 
 struct upload *
-upload_find(struct server *srv, const char *uuid)
+upload_find(struct gate *g, const char *uuid)
 {
 	struct upload	*u;
 
-	TAILQ_FOREACH(u, &srv->uploads, entry)
+	TAILQ_FOREACH(u, &g->uploads, entry)
 		if (strcmp(u->uuid, uuid) == 0 && !u->aborted && !u->committed)
 			return u;
 	return NULL;
 }
 
 struct upload *
-upload_for(struct server *srv, const char *repo, const char *uuid,
+upload_for(struct gate *g, const char *repo, const char *uuid,
     uint64_t start)
 {
 	struct upload		*u;
 	struct layer_limits	 lim;
 	struct feed_opts	 fo;
 
-	TAILQ_FOREACH(u, &srv->uploads, entry)
+	TAILQ_FOREACH(u, &g->uploads, entry)
 		if (strcmp(u->uuid, uuid) == 0)
 			break;
 	if (start == UINT64_MAX)	/* no Content-Range: continues */
@@ -214,31 +216,31 @@ upload_for(struct server *srv, const char *repo, const char *uuid,
 		}
 		return u;
 	}
-	if (start != 0 || srv->nuploads >= UPLOAD_MAX ||
-	    server_store(srv) == NULL)
+	if (start != 0 || g->nuploads >= UPLOAD_MAX ||
+	    gate_store(g) == NULL)
 		return NULL;
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return NULL;
-	u->srv = srv;
+	u->g = g;
 	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
 	snprintf(u->repo, sizeof(u->repo), "%s", repo);
 	pthread_mutex_init(&u->mu, NULL);
-	if ((u->wake = event_new(srv->base, -1, 0, upload_wake_cb, u)) ==
+	if ((u->wake = event_new(g->base, -1, 0, upload_wake_cb, u)) ==
 	    NULL) {
 		pthread_mutex_destroy(&u->mu);
 		free(u);
 		return NULL;
 	}
-	TAILQ_INSERT_TAIL(&srv->uploads, u, entry);
-	srv->nuploads++;
+	TAILQ_INSERT_TAIL(&g->uploads, u, entry);
+	g->nuploads++;
 	layer_limits_default(&lim);
 	memset(&fo, 0, sizeof(fo));
-	fo.bound = (size_t)srv->conf->scanner.upload_buffer;
-	if (strcmp(srv->conf->scanner.catch_up, "disk") == 0) {
+	fo.bound = (size_t)g->conf->scanner.upload_buffer;
+	if (strcmp(g->conf->scanner.catch_up, "disk") == 0) {
 		fo.behind = FEED_BEHIND_SPILL;
-		fo.spill_dir = srv->conf->state_dir;
+		fo.spill_dir = g->conf->state_dir;
 		fo.spill_max = UPLOAD_SPILL_MAX;
-		fo.budget = srv->spill_budget;
+		fo.budget = g->spill_budget;
 	} else
 		fo.behind = FEED_BEHIND_DROP;
 	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
@@ -290,15 +292,16 @@ upload_skip(struct upload *u, uint64_t n)
 }
 
 void
-upload_wait(struct upload *u, struct session *s)
+upload_wait(struct upload *u, upload_resume_cb cb, void *arg)
 {
-	u->waiter = s;
+	u->resume = cb;
+	u->waiter = arg;
 }
 
 void
-upload_unwait(struct upload *u, struct session *s)
+upload_unwait(struct upload *u, void *arg)
 {
-	if (u->waiter == s)
+	if (u->waiter == arg)
 		u->waiter = NULL;
 }
 
@@ -330,13 +333,13 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
 	if ((from = feed_dropped_from(u->feed)) == UINT64_MAX)
 		feed_finish(u->feed);
-	else if ((u->rb = readback_start(u->srv->conf, u->repo, u->digest,
+	else if ((u->rb = readback_start(u->g->conf, u->repo, u->digest,
 	    from, authorization, u->feed, upload_readback_cb, u)) != NULL) {
-		u->srv->stats.readbacks++;
+		u->g->stats.readbacks++;
 		log_debug("upload %s: scan behind; reading %s back from byte "
 		    "%llu", u->uuid, u->digest, (unsigned long long)from);
 	} else {
-		u->srv->stats.readback_failures++;
+		u->g->stats.readback_failures++;
 		feed_abort(u->feed);
 	}
 	upload_settled(u);
@@ -353,22 +356,22 @@ upload_abort(struct upload *u)
 }
 
 int
-upload_scanning(struct server *srv, const char *digest)
+upload_scanning(struct gate *g, const char *digest)
 {
 	struct upload	*u;
 
-	TAILQ_FOREACH(u, &srv->uploads, entry)
+	TAILQ_FOREACH(u, &g->uploads, entry)
 		if (u->committed && !u->aborted && strcmp(u->digest, digest) == 0)
 			return 1;
 	return 0;
 }
 
 void
-upload_shutdown(struct server *srv)
+upload_shutdown(struct gate *g)
 {
 	struct upload	*u;
 
-	while ((u = TAILQ_FIRST(&srv->uploads)) != NULL) {
+	while ((u = TAILQ_FIRST(&g->uploads)) != NULL) {
 		u->waiter = NULL;
 		if (!u->committed)
 			upload_abort(u);

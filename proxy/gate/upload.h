@@ -15,9 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct server;
-struct session;
+struct gate;
 struct upload;
+
+/* Called in the loop when the feed drained: the waiter may send more. */
+typedef void	(*upload_resume_cb)(void *arg);
 
 /*
  * The upload a request body belongs to, created on its first bytes.
@@ -25,10 +27,10 @@ struct upload;
  * when this upload is not being scanned (started elsewhere, out of
  * order, or too many at once): the body is relayed all the same.
  */
-struct upload	*upload_for(struct server *, const char *repo,
+struct upload	*upload_for(struct gate *, const char *repo,
 		    const char *uuid, uint64_t start);
 /* The upload being scanned under uuid, or NULL. */
-struct upload	*upload_find(struct server *, const char *uuid);
+struct upload	*upload_find(struct gate *, const char *uuid);
 /* Feed body bytes. Returns 1 if the caller should stop reading. */
 int		 upload_feed(struct upload *, const void *, size_t);
 /*
@@ -38,9 +40,9 @@ int		 upload_feed(struct upload *, const void *, size_t);
  */
 int		 upload_wants_bytes(struct upload *);
 void		 upload_skip(struct upload *, uint64_t);
-/* Register s to be resumed (upload_resume_cb) once the feed drains. */
-void		 upload_wait(struct upload *, struct session *);
-void		 upload_unwait(struct upload *, struct session *);
+/* Call cb(arg) once the feed drains (one waiter at a time). */
+void		 upload_wait(struct upload *, upload_resume_cb, void *arg);
+void		 upload_unwait(struct upload *, void *arg);
 /*
  * The registry accepted the blob with this digest, for a client that
  * sent this Authorization (NULL: none): a scan that fell behind reads
@@ -54,12 +56,8 @@ void		 upload_abort(struct upload *);
  * Is a blob with this digest accepted by the registry but still being
  * scanned? (Its result is not in the store yet.)
  */
-int		 upload_scanning(struct server *, const char *digest);
+int		 upload_scanning(struct gate *, const char *digest);
 /* Abort every upload (shutdown). */
-void		 upload_shutdown(struct server *);
-/* Called in the loop when a waiting session may read again. */
-void		 session_feed_resume(struct session *);
-/* Called in the loop when an upload's scan result was stored. */
-void		 session_gate_uploads_done(struct server *);
+void		 upload_shutdown(struct gate *);
 
 #endif

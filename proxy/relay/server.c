@@ -1,17 +1,6 @@
 #include "proxy/relay/server.h"
-#include "proxy/relay/session.h"
+#include "proxy/relay/accesslog.h"
 #include "proxy/http/tls.h"
-#include "proxy/gate/gate.h"
-#include "proxy/gate/upload.h"
-#include "proxy/gate/notify.h"
-#include "proxy/gate/scanjob.h"
-#include "proxy/gate/monitor.h"
-#include "proxy/gate/gatecache.h"
-#include "proxy/gate/record.h"
-#include "scan/layer/feed.h"
-#include "store/db.h"
-#include <sys/stat.h>
-#include <time.h>
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -121,7 +110,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (session_new(srv, bev, host) == NULL) {
+	if (srv->accept(srv, bev, host) == -1) {
 		bufferevent_free(bev);
 		return;
 	}
@@ -134,38 +123,6 @@ server_session_gone(struct server *srv, struct session *s)
 {
 	srv->nsessions--;
 	server_resume_accept(srv);
-}
-
-struct store *
-server_store(struct server *srv)
-{
-	char	path[4096];
-	time_t	now = time(NULL);
-
-	if (srv->store != NULL || now - srv->store_tried < 5)
-		return srv->store;
-	srv->store_tried = now;
-	/* The proxy records what it scans: open for writing, creating. */
-	if (mkdir(srv->conf->state_dir, 0750) == -1 && errno != EEXIST) {
-		log_warn("state_dir %s", srv->conf->state_dir);
-		return NULL;
-	}
-	snprintf(path, sizeof(path), "%s/db", srv->conf->state_dir);
-	srv->store = store_open(path, 0);
-	if (srv->store != NULL && record_base_index_build(srv->store) == -1)
-		log_warnx("cannot index the recorded images by their first "
-		    "layer: bases found by layers may be missed until a "
-		    "restart does it");
-	return srv->store;
-}
-
-void
-server_access(struct server *srv, const char *line)
-{
-	if (srv->access == NULL)
-		return;
-	fprintf(srv->access, "%s\n", line);
-	fflush(srv->access);
 }
 
 void
@@ -191,32 +148,7 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "# TYPE portcullis_bytes_spliced_total counter\n"
 	    "portcullis_bytes_spliced_total %llu\n"
 	    "# TYPE portcullis_throttle_events_total counter\n"
-	    "portcullis_throttle_events_total %llu\n"
-	    "# TYPE portcullis_gate_decisions_total counter\n"
-	    "portcullis_gate_decisions_total{decision=\"allow\"} %llu\n"
-	    "portcullis_gate_decisions_total{decision=\"deny\"} %llu\n"
-	    "# TYPE portcullis_gate_unscanned_total counter\n"
-	    "portcullis_gate_unscanned_total %llu\n"
-	    "# TYPE portcullis_gate_cache_hits_total counter\n"
-	    "portcullis_gate_cache_hits_total %llu\n"
-	    "# TYPE portcullis_layers_scanned_total counter\n"
-	    "portcullis_layers_scanned_total %llu\n"
-	    "# TYPE portcullis_uploads_scanning gauge\n"
-	    "portcullis_uploads_scanning %u\n"
-	    "# TYPE portcullis_upload_scan_waits_total counter\n"
-	    "portcullis_upload_scan_waits_total %llu\n"
-	    "# TYPE portcullis_upload_readbacks_total counter\n"
-	    "portcullis_upload_readbacks_total %llu\n"
-	    "# TYPE portcullis_upload_readback_failures_total counter\n"
-	    "portcullis_upload_readback_failures_total %llu\n"
-	    "# TYPE portcullis_spill_bytes gauge\n"
-	    "portcullis_spill_bytes %llu\n"
-	    "# TYPE portcullis_images_rematched_total counter\n"
-	    "portcullis_images_rematched_total %llu\n"
-	    "# TYPE portcullis_verdicts_changed_total counter\n"
-	    "portcullis_verdicts_changed_total %llu\n"
-	    "# TYPE portcullis_scans_running gauge\n"
-	    "portcullis_scans_running %u\n",
+	    "portcullis_throttle_events_total %llu\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -225,18 +157,7 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->bytes_from_client,
 	    (unsigned long long)st->bytes_to_client,
 	    (unsigned long long)st->bytes_spliced,
-	    (unsigned long long)st->throttle_events,
-	    (unsigned long long)st->gate_allowed,
-	    (unsigned long long)st->gate_denied,
-	    (unsigned long long)st->gate_unknown,
-	    (unsigned long long)st->gate_cached,
-	    (unsigned long long)st->layers_scanned, srv->nuploads,
-	    (unsigned long long)st->scan_waits,
-	    (unsigned long long)st->readbacks,
-	    (unsigned long long)st->readback_failures,
-	    (unsigned long long)feed_budget_used(srv->spill_budget),
-	    (unsigned long long)st->images_rematched,
-	    (unsigned long long)st->verdicts_changed, srv->nscanjobs);
+	    (unsigned long long)st->throttle_events);
 }
 
 static int
@@ -292,21 +213,21 @@ server_listen(struct server *srv)
 }
 
 struct server *
-server_new(struct event_base *base, struct conf *conf)
+server_new(struct event_base *base, struct evdns_base *dns, struct conf *conf,
+    const struct relay_hooks *hooks, server_accept_fn accept)
 {
 	struct server	*srv;
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		log_warn("%s", __func__);
-		conf_free(conf);
 		return NULL;
 	}
 	srv->base = base;
+	srv->dns = dns;
 	srv->conf = conf;
+	srv->hooks = hooks;
+	srv->accept = accept;
 	TAILQ_INIT(&srv->sessions);
-	TAILQ_INIT(&srv->uploads);
-	TAILQ_INIT(&srv->scanjobs);
-	TAILQ_INIT(&srv->notifies);
 	if (conf->tls.cert != NULL && (srv->server_ctx =
 	    tls_server_ctx(conf->tls.cert, conf->tls.key)) == NULL)
 		goto fail;
@@ -314,34 +235,13 @@ server_new(struct event_base *base, struct conf *conf)
 	    tls_client_ctx(conf->upstream.ca_file, conf->upstream.verify)) ==
 	    NULL)
 		goto fail;
-	if ((srv->dns = evdns_base_new(base,
-	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL) {
-		/* No resolv.conf: literal addresses still work. */
-		if ((srv->dns = evdns_base_new(base, 0)) == NULL)
-			goto fail;
-	}
 	if ((srv->accept_timer = evtimer_new(base, server_accept_timer_cb,
 	    srv)) == NULL)
 		goto fail;
-	if (conf->access_log != NULL) {
-		if (strcmp(conf->access_log, "-") == 0)
-			srv->access = stdout;
-		else if ((srv->access = fopen(conf->access_log, "a")) == NULL) {
-			log_warn("access log %s", conf->access_log);
-			goto fail;
-		}
-	}
-	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
-	if ((srv->gatecache = gatecache_new(4096)) == NULL ||
-	    (srv->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
-	    NULL || server_listen(srv) == -1)
+	if (conf->access_log != NULL &&
+	    (srv->access = accesslog_open(conf->access_log)) == NULL)
 		goto fail;
-	/*
-	 * Create state_dir and the store now, not at the first push: the
-	 * upload feeds spill there. Failure is retried later (logged).
-	 */
-	server_store(srv);
-	if (monitor_start(srv) == -1)
+	if (server_listen(srv) == -1)
 		goto fail;
 	return srv;
  fail:
@@ -353,30 +253,14 @@ server_new(struct event_base *base, struct conf *conf)
 void
 server_free(struct server *srv)
 {
-	struct session	*s;
-
 	if (srv == NULL)
 		return;
-	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
-		session_free(s, "shutdown");
-	monitor_stop(srv);
-	upload_shutdown(srv);
-	/* Every feed is joined: none uses the budget any more. */
-	feed_budget_free(srv->spill_budget);
-	scanjob_shutdown(srv);
-	notify_shutdown(srv);
 	if (srv->listener != NULL)
 		evconnlistener_free(srv->listener);
 	if (srv->accept_timer != NULL)
 		event_free(srv->accept_timer);
-	if (srv->dns != NULL)
-		evdns_base_free(srv->dns, 0);
-	if (srv->access != NULL && srv->access != stdout)
-		fclose(srv->access);
-	gate_close(srv);
+	accesslog_close(srv->access);
 	SSL_CTX_free(srv->server_ctx);
 	SSL_CTX_free(srv->upstream_ctx);
-	SSL_CTX_free(srv->notify_ctx);
-	conf_free(srv->conf);
 	free(srv);
 }

@@ -1,13 +1,12 @@
 #include "proxy/relay/session.h"
+#include "proxy/relay/relay.h"
 #include "proxy/relay/server.h"
 #include "proxy/relay/upstream.h"
-#include "proxy/http/ocierr.h"
-#include "proxy/gate/gate.h"
-#include "proxy/gate/scanjob.h"
-#include "proxy/gate/upload.h"
-#include "proxy/gate/record.h"
 #include "proxy/relay/splice.h"
-#include "scan/image/verdict.h"
+#include "proxy/relay/accesslog.h"
+#include "proxy/http/httpmsg.h"
+#include "proxy/http/ocierr.h"
+#include "proxy/http/route.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -15,15 +14,75 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <jansson.h>
-#include <openssl/evp.h>
+#include <http_parser.h>
 #include <stdio.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+struct session {
+	TAILQ_ENTRY(session)	 entry;
+	struct server		*srv;
+	uint64_t		 id;
+	struct bufferevent	*cbev;		/* client */
+	struct bufferevent	*ubev;		/* upstream, NULL until needed */
+	http_parser		 cp;		/* client request parser */
+	http_parser		 up;		/* upstream response parser */
+	struct httpmsg		 req;
+	struct httpmsg		 res;
+	struct route		 route;
+	char			 peer[64];
+
+	/* Transaction state: one request/response pair at a time. */
+	int			 in_txn;	/* request begun, reply not done */
+	int			 req_complete;
+	int			 req_chunked;	/* re-chunk body to upstream */
+	int			 local;		/* answered by us, not upstream */
+	int			 res_started;	/* head sent to client */
+	int			 res_chunked;	/* re-chunk body to client */
+	int			 res_until_close;
+	int			 res_interim;	/* 1xx being relayed */
+	int			 res_discard;	/* denied: upstream body dropped */
+	int			 status_query;	/* our HEAD checks the caller's access */
+	const char		*decision;	/* hooks: "allow", "deny", NULL */
+	int			 held;		/* response held for a decision */
+	int			 res_head_held;	/* its head's last byte unparsed */
+	char			 deny_reason[800];
+	int			 client_keepalive;
+	int			 status;
+	/*
+	 * Content-Length bodies bypass the parser: the parser is told
+	 * there is no body and the bytes move between evbuffers by
+	 * reference, no copy. These count what is left to move.
+	 */
+	uint64_t		 req_raw_left;
+	uint64_t		 res_raw_left;
+	struct splice		*splice;	/* a raw body moving in-kernel */
+	int			 splice_response; /* ... upstream to client */
+	int			 clowat;	/* SO_RCVLOWAT set on client */
+	int			 ulowat;	/* and on upstream */
+	uint64_t		 req_body_bytes;
+	uint64_t		 res_body_bytes;
+	struct timeval		 t_start;
+
+	/* Connection state. */
+	int			 upstream_ready;	/* connected */
+	int			 throttled_client;	/* client reads paused */
+	int			 throttled_upstream;	/* upstream reads paused */
+	int			 throttled_feed;	/* scanner behind: client paused */
+	struct relay_tap	*tap;		/* a hook watches the request body */
+	int			 depth;		/* nested callbacks running */
+	int			 connecting;	/* inside upstream_connect */
+	int			 connect_failed;
+	int			 closing;	/* flush output, then free */
+	int			 dead;		/* free at end of callback */
+	const char		*close_reason;
+};
 
 #define SESSION_LOWAT	(64 * 1024)
 #define SESSION_SLURP	(256 * 1024)
@@ -42,14 +101,11 @@ static int	ures_value(http_parser *, const char *, size_t);
 static int	ures_headers_done(http_parser *);
 static int	ures_body(http_parser *, const char *, size_t);
 static int	ures_done(http_parser *);
-static int	session_gate(struct session *, http_parser *);
-static int	session_gate_apply(struct session *, http_parser *,
-		    enum gate_decision, const char *);
-static void	session_gate_resume(void *, const char *);
-static void	session_gate_timeout_cb(evutil_socket_t, short, void *);
+static int	session_decide(struct session *, http_parser *);
+static int	session_decision_apply(struct session *, http_parser *,
+		    enum relay_decision, const char *);
 static int	session_status_request(struct session *);
 static int	session_status_reply(struct session *);
-static void	session_outcome(struct session *);
 static void	session_response_done(struct session *);
 static void	session_enter(struct session *);
 static void	session_leave(struct session *);
@@ -86,6 +142,7 @@ static void	session_parse_client(struct session *);
 static void	session_parse_upstream(struct session *);
 static void	session_txn_done(struct session *);
 static void	session_lowat(struct bufferevent *, uint64_t, int *);
+static void	session_tap_close(struct session *, int);
 
 static void
 session_kill(struct session *s, const char *reason)
@@ -163,101 +220,35 @@ session_close_after_flush(struct session *s, const char *reason)
 		session_kill(s, reason);
 }
 
-/*
- * Who made the request, for the audit trail: the user of Basic
- * credentials, or the "sub" a bearer token claims. Informational only:
- * the registry, not the proxy, checks them. Escaped; "" when unknown.
- */
-static void
-session_user(struct session *s, char *out, size_t len)
-{
-	const char	*auth = httpmsg_get(&s->req, "Authorization"), *p, *e;
-	unsigned char	 dec[512];
-	char		 b64[700];
-	size_t		 n, i;
-	int		 dl, basic;
-	json_t		*claims;
-
-	out[0] = '\0';
-	if (auth == NULL)
-		return;
-	if ((basic = strncasecmp(auth, "Basic ", 6) == 0)) {
-		p = auth + 6;
-		n = strlen(p);
-	} else if (strncasecmp(auth, "Bearer ", 7) == 0 &&
-	    (p = strchr(auth + 7, '.')) != NULL &&
-	    (e = strchr(++p, '.')) != NULL) {
-		n = (size_t)(e - p);
-	} else
-		return;
-	if (n == 0 || n > sizeof(b64) - 4)
-		return;
-	/* base64url to base64, padded, as EVP_DecodeBlock wants. */
-	for (i = 0; i < n; i++)
-		b64[i] = p[i] == '-' ? '+' : p[i] == '_' ? '/' : p[i];
-	while (i % 4)
-		b64[i++] = '=';
-	b64[i] = '\0';
-	if ((dl = EVP_DecodeBlock(dec, (unsigned char *)b64, (int)i)) <= 0)
-		return;
-	while (dl > 0 && dec[dl - 1] == '\0')
-		dl--;
-	if (basic) {
-		const unsigned char *colon = memchr(dec, ':', (size_t)dl);
-
-		if (colon != NULL)
-			log_escape(out, len, (const char *)dec,
-			    (size_t)(colon - dec));
-		return;
-	}
-	if ((claims = json_loadb((const char *)dec, (size_t)dl, 0, NULL)) !=
-	    NULL && json_string_value(json_object_get(claims, "sub")) != NULL) {
-		const char *sub = json_string_value(json_object_get(claims,
-		    "sub"));
-
-		log_escape(out, len, sub, strlen(sub));
-	}
-	json_decref(claims);
-}
-
+/* One request done: count it and write its access log line. */
 static void
 session_access_log(struct session *s)
 {
-	struct timeval	 now, d;
-	json_t		*j;
-	char		*line, url[512], user[128];
-	const char	*method = http_method_str(s->cp.method);
+	struct accesslog_entry	e;
+	struct timeval		now, d;
 
 	s->srv->stats.requests++;
 	if (s->srv->access == NULL)
 		return;
 	gettimeofday(&now, NULL);
 	timersub(&now, &s->t_start, &d);
-	log_escape(url, sizeof(url), s->req.url ? s->req.url : "",
-	    s->req.url_len);
-	session_user(s, user, sizeof(user));
-	j = json_pack("{s:I, s:s, s:s*, s:s, s:s, s:s, s:s, s:s, s:i, s:I, "
-	    "s:I, s:f, s:b, s:s*, s:s*}",
-	    "time", (json_int_t)now.tv_sec,
-	    "peer", s->peer,
-	    "user", user[0] ? user : NULL,
-	    "method", method,
-	    "url", url,
-	    "route", route_kind_name(s->route.kind),
-	    "repository", s->route.name,
-	    "reference", s->route.ref,
-	    "status", s->status,
-	    "request_bytes", (json_int_t)s->req_body_bytes,
-	    "response_bytes", (json_int_t)s->res_body_bytes,
-	    "ms", (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0,
-	    "local", s->local,
-	    "decision", s->decision,
-	    "reason", s->deny_reason[0] ? s->deny_reason : NULL);
-	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
-		server_access(s->srv, line);
-		free(line);
-	}
-	json_decref(j);
+	e.time = now.tv_sec;
+	e.peer = s->peer;
+	e.authorization = httpmsg_get(&s->req, "Authorization");
+	e.method = http_method_str(s->cp.method);
+	e.url = s->req.url;
+	e.url_len = s->req.url_len;
+	e.route = route_kind_name(s->route.kind);
+	e.repository = s->route.name;
+	e.reference = s->route.ref;
+	e.status = s->status;
+	e.request_bytes = s->req_body_bytes;
+	e.response_bytes = s->res_body_bytes;
+	e.ms = (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0;
+	e.local = s->local;
+	e.decision = s->decision;
+	e.reason = s->deny_reason[0] ? s->deny_reason : NULL;
+	accesslog_write(s->srv->access, &e);
 }
 
 /*
@@ -314,12 +305,7 @@ creq_begin(http_parser *p)
 	s->status_query = 0;
 	s->decision = NULL;
 	s->deny_reason[0] = '\0';
-	s->upload = NULL;
-	s->manifest_over = 0;
-	if (s->manifest != NULL) {
-		evbuffer_free(s->manifest);
-		s->manifest = NULL;
-	}
+	session_tap_close(s, 0);
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
 	gettimeofday(&s->t_start, NULL);
@@ -462,57 +448,41 @@ session_forward_request_head(struct session *s)
 	return evbuffer_add(out, "\r\n", 2);
 }
 
-/*
- * Bodies the proxy looks at while relaying: blob upload chunks go to the
- * upload's scanner; manifest PUTs are kept (bounded) to be recorded.
- */
+/* A hook may watch the request's body (scan an upload, keep a manifest). */
 static void
-session_watch_body(struct session *s, http_parser *p)
+session_tap_open(struct session *s)
 {
-	int		 has_body = (p->flags & F_CHUNKED) ||
-			    (p->content_length > 0 &&
-			    p->content_length != ULLONG_MAX);
-	const char	*cr;
-	uint64_t	 start = 0;
+	const struct relay_hooks *h = s->srv->hooks;
 
-	if (!has_body) {
-		/* The closing PUT usually carries no bytes, only the digest. */
-		if (s->route.kind == ROUTE_UPLOAD && p->method == HTTP_PUT)
-			s->upload = upload_find(s->srv, s->route.ref);
-		return;
-	}
-	if (s->route.kind == ROUTE_UPLOAD && (p->method == HTTP_PATCH ||
-	    p->method == HTTP_PUT)) {
-		/* Without Content-Range a chunk continues the stream. */
-		if ((cr = httpmsg_get(&s->req, "Content-Range")) != NULL)
-			start = strtoull(cr, NULL, 10);
-		else
-			start = UINT64_MAX;
-		s->upload = upload_for(s->srv, s->route.name, s->route.ref,
-		    start);
-	} else if (s->route.kind == ROUTE_MANIFEST && p->method == HTTP_PUT)
-		s->manifest = evbuffer_new();
+	if (h != NULL && h->tap != NULL)
+		s->tap = h->tap(h->arg, s);
 }
 
-/* Body bytes as relayed: to the scanner, or into the manifest copy. */
+/* Body bytes as relayed, to the tap. */
 static void
 session_tap_body(struct session *s, const void *data, size_t len)
 {
-	if (s->upload != NULL && upload_feed(s->upload, data, len) &&
+	if (s->tap != NULL && s->tap->ops->feed(s->tap, data, len) &&
 	    !s->throttled_feed) {
-		/* The scanner is behind: stop reading until it drains. */
+		/* The tap is behind: stop reading until it catches up. */
 		s->throttled_feed = 1;
-		s->srv->stats.scan_waits++;
 		bufferevent_disable(s->cbev, EV_READ);
-		upload_wait(s->upload, s);
 	}
-	if (s->manifest != NULL && !s->manifest_over) {
-		if (evbuffer_get_length(s->manifest) + len >
-		    s->srv->conf->limits.max_manifest_bytes)
-			s->manifest_over = 1;
-		else
-			evbuffer_add(s->manifest, data, len);
-	}
+}
+
+/*
+ * The request got its answer (status), or never will (0): the tap hears
+ * it and is gone.
+ */
+static void
+session_tap_close(struct session *s, int status)
+{
+	struct relay_tap	*t = s->tap;
+
+	if (t == NULL)
+		return;
+	s->tap = NULL;
+	t->ops->close(t, status, s->req_complete);
 }
 
 /* Tap the first n bytes of in without consuming them. */
@@ -523,7 +493,7 @@ session_tap_evbuffer(struct session *s, struct evbuffer *in, size_t n)
 	struct evbuffer_iovec	 v[8];
 	int			 nv, i;
 
-	if (s->upload == NULL && s->manifest == NULL)
+	if (s->tap == NULL)
 		return;
 	evbuffer_ptr_set(in, &pos, 0, EVBUFFER_PTR_SET);
 	while (n > 0) {
@@ -545,7 +515,7 @@ session_tap_evbuffer(struct session *s, struct evbuffer *in, size_t n)
 }
 
 void
-session_feed_resume(struct session *s)
+session_tap_resume(struct session *s)
 {
 	session_enter(s);
 	s->throttled_feed = 0;
@@ -637,7 +607,7 @@ creq_headers_done(http_parser *p)
 		session_kill(s, "out of memory");
 		return -1;
 	}
-	session_watch_body(s, p);
+	session_tap_open(s);
 	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
 	    p->content_length != ULLONG_MAX) {
 		s->req_raw_left = p->content_length;
@@ -671,34 +641,22 @@ creq_body(http_parser *p, const char *at, size_t len)
 	return -1;
 }
 
+/* The proxy's own endpoints answer through the local hook. */
 static void
 session_local_reply(struct session *s)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->cbev);
-	struct evbuffer	*body;
+	struct evbuffer			*out = bufferevent_get_output(s->cbev);
+	const struct relay_hooks	*h = s->srv->hooks;
 
-	if (s->route.kind != ROUTE_METRICS) {
+	s->res_started = 1;
+	if (h == NULL || h->local == NULL) {
 		s->status = 404;
-		s->res_started = 1;
 		ocierr_reply(out, 404, "UNSUPPORTED",
 		    "no such portcullis endpoint", NULL, session_local_close(s));
 		return;
 	}
-	if ((body = evbuffer_new()) == NULL) {
+	if (h->local(h->arg, s, out) == -1)
 		session_kill(s, "out of memory");
-		return;
-	}
-	server_metrics(s->srv, body);
-	s->status = 200;
-	s->res_started = 1;
-	evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: text/plain; version=0.0.4\r\n"
-	    "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
-	    evbuffer_get_length(body),
-	    s->client_keepalive ? "keep-alive" : "close");
-	s->res_body_bytes = evbuffer_get_length(body);
-	evbuffer_add_buffer(out, body);
-	evbuffer_free(body);
 }
 
 static int
@@ -904,8 +862,8 @@ session_splice_request_cb(void *arg, size_t moved, uint64_t left,
 	s->req_raw_left -= moved;
 	s->srv->stats.bytes_from_client += moved;
 	s->srv->stats.bytes_spliced += moved;
-	if (s->upload != NULL)
-		upload_skip(s->upload, moved);
+	if (s->tap != NULL)
+		s->tap->ops->skip(s->tap, moved);
 	session_lowat(s->cbev, left, &s->clowat);
 	if (st == SPLICE_MORE)
 		goto done;
@@ -941,8 +899,8 @@ session_splice_request_cb(void *arg, size_t moved, uint64_t left,
 static int
 session_splice_request(struct session *s)
 {
-	if (s->manifest != NULL || s->throttled_feed || s->throttled_client ||
-	    (s->upload != NULL && upload_wants_bytes(s->upload)))
+	if (s->throttled_feed || s->throttled_client ||
+	    (s->tap != NULL && s->tap->ops->wants(s->tap)))
 		return 0;
 	return session_splice_begin(s, s->cbev, s->ubev, s->req_raw_left,
 	    session_splice_request_cb, 0);
@@ -989,7 +947,7 @@ session_splice_response_cb(void *arg, size_t moved, uint64_t left,
 static int
 session_splice_response(struct session *s)
 {
-	if (s->res_discard || s->res_head_held || s->gate_hold ||
+	if (s->res_discard || s->res_head_held || s->held ||
 	    s->throttled_upstream)
 		return 0;
 	return session_splice_begin(s, s->ubev, s->cbev, s->res_raw_left,
@@ -1140,83 +1098,44 @@ session_write_location(struct session *s, struct evbuffer *out,
 }
 
 /*
- * A pull that cannot be decided yet (GATE_SCAN: never seen, the proxy
- * pulls and scans it; GATE_SIGN: its signature is to be checked;
- * GATE_WAIT: its pushed layers are still being scanned): hold the
- * upstream response, its parser paused right after the head and reading
- * stopped, until that is done or scanner.wait runs out. Returns what
- * on_headers_complete must return, or -1 if it cannot hold.
+ * A manifest is about to be handed out: ask the hook. On a deny the
+ * client gets 403 DENIED instead, and the manifest body from upstream
+ * is read and dropped so the upstream connection stays usable.
  */
 static int
-session_gate_hold(struct session *s, http_parser *p, const char *dg,
-    enum gate_decision d, char *err, size_t errlen)
+session_decide(struct session *s, http_parser *p)
 {
-	struct timeval	tv = { (time_t)s->srv->conf->scanner.wait, 0 };
+	const struct relay_hooks *h = s->srv->hooks;
+	char			 msg[800];
+	enum relay_decision	 d;
 
-	if ((s->gate_timer = evtimer_new(s->srv->base, session_gate_timeout_cb,
-	    s)) == NULL || evtimer_add(s->gate_timer, &tv) == -1 ||
-	    (d != GATE_WAIT && scanjob_wait(s->srv, d == GATE_SIGN ?
-	    SCANJOB_SIGNATURE : SCANJOB_IMAGE, s->route.name, dg,
-	    session_gate_resume, s, err, errlen) == -1)) {
-		if (s->gate_timer != NULL)
-			event_free(s->gate_timer);
-		s->gate_timer = NULL;
-		if (d == GATE_WAIT)
-			snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	s->gate_hold = 1;
-	s->gate_hold_kind = d;
-	log_info("session %llu: holding the pull of %s@%s until %s",
-	    (unsigned long long)s->id, s->route.name, dg, d == GATE_SCAN ?
-	    "the proxy has scanned it" : d == GATE_SIGN ?
-	    "its signature is checked" : "its pushed layers are scanned");
+	if (h == NULL || h->decide == NULL)
+		return session_response_head(s, p);
+	msg[0] = '\0';
+	d = h->decide(h->arg, s, msg, sizeof(msg));
+	if (d != RELAY_HOLD)
+		return session_decision_apply(s, p, d, msg);
+	/*
+	 * Hold the upstream response, its parser paused right after the
+	 * head and reading stopped, until session_release().
+	 */
+	s->held = 1;
 	http_parser_pause(p, 1);
-	/* The framing decides this, whatever the scan decides later. */
+	/* The framing decides this, whatever the hook decides later. */
 	return (s->cp.method == HTTP_HEAD || (!(p->flags & F_CHUNKED) &&
 	    httpmsg_get(&s->res, "Content-Length") != NULL &&
 	    p->content_length > 0)) ? 1 : 0;
 }
 
-/*
- * The held response: decide now, then let the upstream bytes flow. why
- * NULL: the awaited scan ended; otherwise waiting is over (the reason).
- */
-static void
-session_gate_release(struct session *s, const char *why)
+void
+session_release(struct session *s, enum relay_decision d, const char *msg)
 {
-	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-	char			 msg[800], err[300];
-	enum gate_decision	 d;
-
-
-	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (why == NULL && d == GATE_WAIT)
-		return;		/* another of its layers is still scanning */
-	if (why == NULL && d == GATE_SIGN && s->gate_hold_kind != GATE_SIGN) {
-		/* Scanned now, and the policy wants it signed: check that next. */
-		s->gate_hold_uploads = 0;
-		if (scanjob_wait(s->srv, SCANJOB_SIGNATURE, s->route.name, dg,
-		    session_gate_resume, s, err, sizeof(err)) == 0) {
-			s->gate_hold_kind = GATE_SIGN;
-			return;
-		}
-		why = err;
-	}
+	if (!s->held)
+		return;
 	session_enter(s);
-	s->gate_hold = 0;
-	if (s->gate_timer != NULL)
-		event_free(s->gate_timer);
-	s->gate_timer = NULL;
-	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
-		/* Still nothing recorded: fail closed, say why. */
-		snprintf(msg, sizeof(msg), "%s@%s has not been %s yet (%s)",
-		    s->route.name, dg, d == GATE_SIGN ? "checked for a "
-		    "signature" : "scanned", why ? why : "no result");
-		d = GATE_DENY;
-	}
+	s->held = 0;
 	if (!s->dead && s->ubev != NULL &&
-	    session_gate_apply(s, &s->up, d, msg) != -1) {
+	    session_decision_apply(s, &s->up, d, msg) != -1) {
 		s->res_head_held = 1;
 		http_parser_pause(&s->up, 0);
 		bufferevent_enable(s->ubev, EV_READ);
@@ -1225,75 +1144,17 @@ session_gate_release(struct session *s, const char *why)
 	session_leave(s);
 }
 
-void
-session_gate_uploads_done(struct server *srv)
-{
-	struct session	*s, *next;
-
-	/* release may free s: take the next one first. */
-	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
-		next = TAILQ_NEXT(s, entry);
-		if (s->gate_hold && s->gate_hold_uploads)
-			session_gate_release(s, NULL);
-	}
-}
-
-static void
-session_gate_resume(void *arg, const char *why)
-{
-	session_gate_release(arg, why);
-}
-
-static void
-session_gate_timeout_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct session	*s = arg;
-	char		 why[128];
-
-	scanjob_forget(s->srv, s);
-	snprintf(why, sizeof(why), "the scan is still running after %llu s; "
-	    "retry in a moment", (unsigned long long)s->srv->conf->scanner.wait);
-	session_gate_release(s, why);
-}
-
-/*
- * A manifest is about to be handed out: ask the gate. On a deny the
- * client gets 403 DENIED instead, and the manifest body from upstream
- * is read and dropped so the upstream connection stays usable.
- */
-static int
-session_gate(struct session *s, http_parser *p)
-{
-	const char		*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-	char			 msg[800], err[300];
-	enum gate_decision	 d;
-	int			 rv;
-
-	d = gate_manifest(s->srv, s->route.name, dg, msg, sizeof(msg));
-	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
-		s->gate_hold_uploads = d == GATE_WAIT;
-		if ((rv = session_gate_hold(s, p, dg, d, err, sizeof(err))) != -1)
-			return rv;
-		snprintf(msg, sizeof(msg), "%s@%s has not been scanned, and "
-		    "cannot be now: %s", s->route.name, dg, err);
-		d = GATE_DENY;
-	}
-	return session_gate_apply(s, p, d, msg);
-}
-
 /* Send the decision: the upstream head, or DENIED in its place. */
 static int
-session_gate_apply(struct session *s, http_parser *p, enum gate_decision d,
-    const char *msg)
+session_decision_apply(struct session *s, http_parser *p,
+    enum relay_decision d, const char *msg)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
 
-	if (d == GATE_ALLOW) {
-		s->srv->stats.gate_allowed++;
+	if (d == RELAY_ALLOW) {
 		s->decision = "allow";
 		return session_response_head(s, p);
 	}
-	s->srv->stats.gate_denied++;
 	s->decision = "deny";
 	snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
 	s->status = 403;
@@ -1349,154 +1210,16 @@ session_status_request(struct session *s)
 	    auth ? auth : "", auth ? "\r\n" : "");
 }
 
-static void
-session_annotate(json_t *a, const char *key, const char *value)
-{
-	json_object_set_new(a, key, json_string(value ? value : ""));
-}
-
-/* Status document: OCI-annotation style string keys plus the report. */
+/*
+ * The registry answered the access probe: the status endpoint's reply
+ * comes from the local hook. Returns what on_headers_complete must (our
+ * HEAD: no body follows), or -1.
+ */
 static int
 session_status_reply(struct session *s)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->cbev);
-	const char	*dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-	const char	*wa = httpmsg_get(&s->res, "WWW-Authenticate");
-	json_t		*doc = NULL, *ann, *sum, *reply;
-	struct verdict	 v;
-	char		*rec, *body = NULL, num[32], when[32];
-	const char	*keys[] = { "critical", "high", "medium", "low",
-			    "unknown", "secrets" };
-	int		 error = 0, i, rv = 1;
-
-	if (s->status != 200) {
-		char	msg[600];
-
-		snprintf(msg, sizeof(msg), "the registry answered %d for "
-		    "%s:%s with your credentials", s->status, s->route.name,
-		    s->route.ref);
-		if (s->status == 401 && wa != NULL &&
-		    evbuffer_add_printf(out, "HTTP/1.1 401 Unauthorized\r\n"
-		    "WWW-Authenticate: %s\r\n", wa) == -1)
-			goto fail;
-		if (s->status == 401) {
-			/* The challenge line is out; finish with the body. */
-			json_t *e = json_pack("{s:[{s:s, s:s}]}", "errors",
-			    "code", "UNAUTHORIZED", "message", msg);
-			char *eb = e ? json_dumps(e, JSON_COMPACT) : NULL;
-
-			json_decref(e);
-			if (eb == NULL || evbuffer_add_printf(out,
-			    "Content-Type: application/json\r\n"
-			    "Content-Length: %zu\r\n\r\n%s", strlen(eb), eb) ==
-			    -1) {
-				free(eb);
-				goto fail;
-			}
-			free(eb);
-			return 1;
-		}
-		if (ocierr_reply(out, s->status == 404 ? 404 : s->status ==
-		    403 ? 403 : 502, s->status == 404 ? "MANIFEST_UNKNOWN" :
-		    s->status == 403 ? "DENIED" : "UNAVAILABLE", msg, NULL,
-		    session_local_close(s)) == -1)
-			goto fail;
-		s->status = s->status == 404 || s->status == 403 ? s->status :
-		    502;
-		return 1;
-	}
-	ann = json_object();
-	session_annotate(ann, "org.opencontainers.image.ref.name", s->route.ref);
-	session_annotate(ann, "dev.portcullis.repository", s->route.name);
-	session_annotate(ann, "dev.portcullis.digest", dg);
-	rec = record_scan_doc(s->srv, dg, &error);
-	if (rec != NULL)
-		doc = json_loads(rec, 0, NULL);
-	free(rec);
-	if (doc == NULL) {
-		session_annotate(ann, "dev.portcullis.status", error ?
-		    "store-unavailable" : "unscanned");
-		memset(&v, 0, sizeof(v));
-		/* What a pull would meet, without looking it up again. */
-		/* A scan-first image counts as refused until it is scanned. */
-		if (gate_unscanned(s->srv, s->route.name, dg, error, v.message,
-		    sizeof(v.message)) != GATE_ALLOW)
-			v.deny = 1;
-		else
-			v.message[0] = '\0';
-	} else {
-		time_t		t = (time_t)json_integer_value(json_object_get(doc,
-				    "scanned_at"));
-		struct tm	tm;
-
-		session_annotate(ann, "dev.portcullis.status", "scanned");
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		session_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
-		session_annotate(ann, "dev.portcullis.data-version",
-		    json_string_value(json_object_get(doc, "data_version")));
-		/* Older than this build's: a rescan may find more. */
-		snprintf(num, sizeof(num), "%lld", (long long)
-		    json_integer_value(json_object_get(doc, "scanner")));
-		session_annotate(ann, "dev.portcullis.scanner-version",
-		    json_object_get(doc, "scanner") ? num : "");
-		sum = json_object_get(doc, "summary");
-		for (i = 0; i < 6; i++) {
-			char key[64];
-
-			snprintf(key, sizeof(key), "dev.portcullis.%s%s",
-			    i < 5 ? "vulnerabilities." : "", keys[i]);
-			snprintf(num, sizeof(num), "%lld", (long long)
-			    json_integer_value(json_object_get(sum, keys[i])));
-			session_annotate(ann, key, num);
-		}
-		verdict_eval(doc, &s->srv->conf->policy, s->route.name,
-		    time(NULL), &v);
-	}
-	session_annotate(ann, "dev.portcullis.policy.result", v.deny ? "deny" :
-	    "allow");
-	session_annotate(ann, "dev.portcullis.policy.reasons", v.message);
-	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
-	    doc ? doc : json_null());
-	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
-	json_decref(reply);
-	if (body == NULL || evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: application/json\r\nContent-Length: %zu\r\n%s"
-	    "\r\n%s\n", strlen(body) + 1, s->client_keepalive ? "" :
-	    "Connection: close\r\n", body) == -1)
-		rv = -1;
-	free(body);
-	if (rv == -1)
-		goto fail;
-	return 1;	/* our HEAD: no body follows */
- fail:
-	session_kill(s, "out of memory");
-	return -1;
-}
-
-/* The registry answered a request whose body we watched. */
-static void
-session_outcome(struct session *s)
-{
-	const char *dg = httpmsg_get(&s->res, "Docker-Content-Digest");
-
-	if (s->upload != NULL) {
-		if (s->cp.method == HTTP_PUT && s->status == 201 && s->req_complete)
-			upload_commit(s->upload, dg,
-			    httpmsg_get(&s->req, "Authorization"));
-		else if (!(s->cp.method == HTTP_PATCH && s->status == 202 &&
-		    s->req_complete))
-			upload_abort(s->upload);
-		upload_unwait(s->upload, s);
-		s->upload = NULL;
-	}
-	if (s->manifest != NULL) {
-		if (s->status == 201 && dg != NULL && s->req_complete &&
-		    !s->manifest_over)
-			record_manifest(s->srv, s->route.name, dg, s->manifest);
-		evbuffer_free(s->manifest);
-		s->manifest = NULL;
-	}
+	session_local_reply(s);
+	return s->dead ? -1 : 1;
 }
 
 static int
@@ -1523,10 +1246,10 @@ ures_headers_done(http_parser *p)
 	s->res_started = 1;
 	if (s->status_query)
 		return session_status_reply(s);
-	session_outcome(s);
+	session_tap_close(s, s->status);
 	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
 	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))
-		return session_gate(s, p);
+		return session_decide(s, p);
 	return session_response_head(s, p);
 }
 
@@ -1681,7 +1404,7 @@ session_parse_upstream(struct session *s)
 	size_t			 n;
 	enum http_errno		 err;
 
-	while (!s->dead && s->ubev != NULL && !s->gate_hold) {
+	while (!s->dead && s->ubev != NULL && !s->held) {
 		if (s->splice != NULL && s->splice_response)
 			break;		/* the body moves in-kernel */
 		in = bufferevent_get_input(s->ubev);
@@ -1738,7 +1461,7 @@ session_parse_upstream(struct session *s)
 		evbuffer_drain(in, n);
 		s->res_head_held = 0;
 		err = HTTP_PARSER_ERRNO(&s->up);
-		if (err == HPE_PAUSED && s->gate_hold) {
+		if (err == HPE_PAUSED && s->held) {
 			/* The rest waits in the buffer for the scan. */
 			bufferevent_disable(s->ubev, EV_READ);
 			break;
@@ -1933,7 +1656,7 @@ session_upstream_closed(struct session *s, struct bufferevent *bev)
 		session_drop_upstream(s);	/* idle keep-alive ended */
 }
 
-struct session *
+int
 session_new(struct server *srv, struct bufferevent *bev, const char *peer)
 {
 	struct session	*s;
@@ -1942,7 +1665,7 @@ session_new(struct server *srv, struct bufferevent *bev, const char *peer)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_warn("%s", __func__);
-		return NULL;
+		return -1;
 	}
 	s->srv = srv;
 	s->id = ++srv->next_id;
@@ -1964,7 +1687,7 @@ session_new(struct server *srv, struct bufferevent *bev, const char *peer)
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
-	return s;
+	return 0;
 }
 
 void
@@ -1979,18 +1702,10 @@ session_free(struct session *s, const char *reason)
 			s->status = 499;  /* nginx's "client closed request" */
 		session_access_log(s);
 	}
-	if (s->upload != NULL) {
-		/* A body cut short: the scan cannot vouch for the blob. */
-		upload_unwait(s->upload, s);
-		upload_abort(s->upload);
-		s->upload = NULL;
-	}
-	if (s->manifest != NULL)
-		evbuffer_free(s->manifest);
-	if (s->gate_hold)
-		scanjob_forget(s->srv, s);
-	if (s->gate_timer != NULL)
-		event_free(s->gate_timer);
+	/* A body cut short: the tap cannot vouch for it. */
+	session_tap_close(s, 0);
+	if (s->held && s->srv->hooks != NULL && s->srv->hooks->gone != NULL)
+		s->srv->hooks->gone(s->srv->hooks->arg, s);
 	splice_free(s->splice);
 	TAILQ_REMOVE(&s->srv->sessions, s, entry);
 	if (s->ubev != NULL)
@@ -2001,4 +1716,88 @@ session_free(struct session *s, const char *reason)
 	httpmsg_clear(&s->res);
 	server_session_gone(s->srv, s);
 	free(s);
+}
+
+void
+session_free_all(struct server *srv)
+{
+	struct session	*s;
+
+	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
+		session_free(s, "shutdown");
+}
+
+/* ---- what the hooks may read ---- */
+
+uint64_t
+session_id(const struct session *s)
+{
+	return s->id;
+}
+
+struct server *
+session_server(const struct session *s)
+{
+	return s->srv;
+}
+
+const struct route *
+session_route(const struct session *s)
+{
+	return &s->route;
+}
+
+int
+session_method(const struct session *s)
+{
+	return (int)s->cp.method;
+}
+
+int
+session_request_has_body(const struct session *s)
+{
+	return (s->cp.flags & F_CHUNKED) || (s->cp.content_length > 0 &&
+	    s->cp.content_length != ULLONG_MAX);
+}
+
+const char *
+session_request_header(const struct session *s, const char *name)
+{
+	return httpmsg_get(&s->req, name);
+}
+
+const char *
+session_response_header(const struct session *s, const char *name)
+{
+	return httpmsg_get(&s->res, name);
+}
+
+int
+session_status(const struct session *s)
+{
+	return s->status;
+}
+
+void
+session_set_status(struct session *s, int status)
+{
+	s->status = status;
+}
+
+void
+session_set_response_bytes(struct session *s, uint64_t n)
+{
+	s->res_body_bytes = n;
+}
+
+int
+session_keepalive(const struct session *s)
+{
+	return s->client_keepalive;
+}
+
+int
+session_reply_closes(struct session *s)
+{
+	return session_local_close(s);
 }

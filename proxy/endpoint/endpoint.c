@@ -1,0 +1,23 @@
+#include "proxy/endpoint/endpoint.h"
+#include "proxy/endpoint/metrics.h"
+#include "proxy/endpoint/status.h"
+#include "proxy/http/ocierr.h"
+#include "proxy/http/route.h"
+#include "proxy/relay/relay.h"
+#include "proxy/relay/session.h"
+
+int
+endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
+{
+	switch (session_route(s)->kind) {
+	case ROUTE_METRICS:
+		return metrics_reply(arg, s, out);
+	case ROUTE_STATUS:
+		return status_reply(arg, s, out);
+	default:
+		break;
+	}
+	session_set_status(s, 404);
+	return ocierr_reply(out, 404, "UNSUPPORTED",
+	    "no such portcullis endpoint", NULL, session_reply_closes(s));
+}

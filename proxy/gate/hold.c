@@ -1,0 +1,203 @@
+#include "proxy/gate/hold.h"
+#include "proxy/gate/gate.h"
+#include "proxy/gate/scanjob.h"
+#include "proxy/http/route.h"
+#include "proxy/relay/session.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/event.h>
+#include <http_parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A pull whose decision waits for a scan, a signature or pushed layers. */
+struct hold {
+	TAILQ_ENTRY(hold)	 entry;
+	struct gate		*g;
+	struct session		*s;
+	enum gate_decision	 kind;		/* what it waits for */
+	int			 uploads;	/* ... pushed layers' scans */
+	struct event		*timer;		/* gives up waiting */
+};
+
+static void	hold_release(struct hold *, const char *);
+
+static void
+hold_free(struct hold *h)
+{
+	TAILQ_REMOVE(&h->g->holds, h, entry);
+	if (h->timer != NULL)
+		event_free(h->timer);
+	free(h);
+}
+
+/* Every decision handed to the relay is counted here. */
+static enum relay_decision
+hold_count(struct gate *g, enum gate_decision d)
+{
+	if (d == GATE_ALLOW) {
+		g->stats.allowed++;
+		return RELAY_ALLOW;
+	}
+	g->stats.denied++;
+	return RELAY_DENY;
+}
+
+static void
+hold_resume(void *arg, const char *why)
+{
+	hold_release(arg, why);
+}
+
+static void
+hold_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct hold	*h = arg;
+	char		 why[128];
+
+	scanjob_forget(h->g, h);
+	snprintf(why, sizeof(why), "the scan is still running after %llu s; "
+	    "retry in a moment", (unsigned long long)h->g->conf->scanner.wait);
+	hold_release(h, why);
+}
+
+/*
+ * A pull that cannot be decided yet (GATE_SCAN: never seen, the proxy
+ * pulls and scans it; GATE_SIGN: its signature is to be checked;
+ * GATE_WAIT: its pushed layers are still being scanned): wait for that,
+ * or for scanner.wait to run out. 0, or -1 (err filled) if it cannot.
+ */
+static int
+hold_start(struct gate *g, struct session *s, const char *dg,
+    enum gate_decision d, char *err, size_t errlen)
+{
+	struct timeval		 tv = { (time_t)g->conf->scanner.wait, 0 };
+	const struct route	*r = session_route(s);
+	struct hold		*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->g = g;
+	h->s = s;
+	h->kind = d;
+	h->uploads = d == GATE_WAIT;
+	TAILQ_INSERT_TAIL(&g->holds, h, entry);
+	if ((h->timer = evtimer_new(g->base, hold_timeout_cb, h)) == NULL ||
+	    evtimer_add(h->timer, &tv) == -1 ||
+	    (d != GATE_WAIT && scanjob_wait(g, d == GATE_SIGN ?
+	    SCANJOB_SIGNATURE : SCANJOB_IMAGE, r->name, dg, hold_resume, h,
+	    err, errlen) == -1)) {
+		if (d == GATE_WAIT)
+			snprintf(err, errlen, "out of memory");
+		hold_free(h);
+		return -1;
+	}
+	log_info("session %llu: holding the pull of %s@%s until %s",
+	    (unsigned long long)session_id(s), r->name, dg, d == GATE_SCAN ?
+	    "the proxy has scanned it" : d == GATE_SIGN ?
+	    "its signature is checked" : "its pushed layers are scanned");
+	return 0;
+}
+
+enum relay_decision
+hold_decide(void *arg, struct session *s, char *msg, size_t len)
+{
+	struct gate		*g = arg;
+	const char		*dg = session_response_header(s,
+				    "Docker-Content-Digest");
+	const struct route	*r = session_route(s);
+	char			 err[300];
+	enum gate_decision	 d;
+
+	d = gate_manifest(g, r->name, dg, msg, len);
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+		if (hold_start(g, s, dg, d, err, sizeof(err)) == 0)
+			return RELAY_HOLD;
+		snprintf(msg, len, "%s@%s has not been scanned, and "
+		    "cannot be now: %s", r->name, dg, err);
+		d = GATE_DENY;
+	}
+	return hold_count(g, d);
+}
+
+/*
+ * Decide the held pull now, then let the relay go on. why NULL: the
+ * awaited scan ended; otherwise waiting is over (the reason).
+ */
+static void
+hold_release(struct hold *h, const char *why)
+{
+	struct gate		*g = h->g;
+	struct session		*s = h->s;
+	const struct route	*r = session_route(s);
+	const char		*dg = session_response_header(s,
+				    "Docker-Content-Digest");
+	char			 msg[800], err[300];
+	enum gate_decision	 d;
+
+	d = gate_manifest(g, r->name, dg, msg, sizeof(msg));
+	if (why == NULL && d == GATE_WAIT)
+		return;		/* another of its layers is still scanning */
+	if (why == NULL && d == GATE_SIGN && h->kind != GATE_SIGN) {
+		/* Scanned now, and the policy wants it signed: check that next. */
+		h->uploads = 0;
+		if (scanjob_wait(g, SCANJOB_SIGNATURE, r->name, dg,
+		    hold_resume, h, err, sizeof(err)) == 0) {
+			h->kind = GATE_SIGN;
+			return;
+		}
+		why = err;
+	}
+	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+		/* Still nothing recorded: fail closed, say why. */
+		snprintf(msg, sizeof(msg), "%s@%s has not been %s yet (%s)",
+		    r->name, dg, d == GATE_SIGN ? "checked for a "
+		    "signature" : "scanned", why ? why : "no result");
+		d = GATE_DENY;
+	}
+	/* The session may end inside the release: the hold goes first. */
+	hold_free(h);
+	session_release(s, hold_count(g, d), msg);
+}
+
+void
+hold_gone(void *arg, struct session *s)
+{
+	struct gate	*g = arg;
+	struct hold	*h;
+
+	TAILQ_FOREACH(h, &g->holds, entry) {
+		if (h->s == s) {
+			scanjob_forget(g, h);
+			hold_free(h);
+			return;
+		}
+	}
+}
+
+void
+hold_uploads_done(struct gate *g)
+{
+	struct hold	*h, *next;
+
+	/* release may free h: take the next one first. */
+	for (h = TAILQ_FIRST(&g->holds); h != NULL; h = next) {
+		next = TAILQ_NEXT(h, entry);
+		if (h->uploads)
+			hold_release(h, NULL);
+	}
+}
+
+void
+hold_shutdown(struct gate *g)
+{
+	struct hold	*h;
+
+	while ((h = TAILQ_FIRST(&g->holds)) != NULL) {
+		scanjob_forget(g, h);
+		hold_free(h);
+	}
+}

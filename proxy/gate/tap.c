@@ -1,0 +1,208 @@
+#include "proxy/gate/tap.h"
+#include "proxy/gate/gate.h"
+#include "proxy/gate/record.h"
+#include "proxy/gate/upload.h"
+#include "proxy/http/route.h"
+#include "proxy/relay/session.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <http_parser.h>
+#include <stdlib.h>
+
+/* A blob upload's bytes, fed to its scan as they are relayed. */
+struct tap_upload {
+	struct relay_tap	 tap;
+	struct gate		*g;
+	struct session		*s;
+	struct upload		*u;
+	int			 waiting;	/* for the scan to drain */
+};
+
+/* A manifest PUT's body, kept to be recorded if the registry takes it. */
+struct tap_manifest {
+	struct relay_tap	 tap;
+	struct gate		*g;
+	struct session		*s;
+	struct evbuffer		*body;
+	int			 over;		/* larger than the bound */
+};
+
+static void
+tap_upload_resume(void *arg)
+{
+	struct tap_upload	*t = arg;
+
+	t->waiting = 0;
+	session_tap_resume(t->s);
+}
+
+static int
+tap_upload_feed(struct relay_tap *tap, const void *data, size_t len)
+{
+	struct tap_upload	*t = (struct tap_upload *)tap;
+
+	if (!upload_feed(t->u, data, len))
+		return 0;
+	if (!t->waiting) {
+		/* The scanner is behind: the client waits until it drains. */
+		t->waiting = 1;
+		t->g->stats.scan_waits++;
+		upload_wait(t->u, tap_upload_resume, t);
+	}
+	return 1;
+}
+
+static int
+tap_upload_wants(struct relay_tap *tap)
+{
+	return upload_wants_bytes(((struct tap_upload *)tap)->u);
+}
+
+static void
+tap_upload_skip(struct relay_tap *tap, uint64_t n)
+{
+	upload_skip(((struct tap_upload *)tap)->u, n);
+}
+
+/* status 0: a body cut short; the scan cannot vouch for the blob. */
+static void
+tap_upload_close(struct relay_tap *tap, int status, int complete)
+{
+	struct tap_upload	*t = (struct tap_upload *)tap;
+	int			 method = status ? session_method(t->s) : -1;
+
+	if (method == HTTP_PUT && status == 201 && complete)
+		upload_commit(t->u, session_response_header(t->s,
+		    "Docker-Content-Digest"), session_request_header(t->s,
+		    "Authorization"));
+	else if (!(method == HTTP_PATCH && status == 202 && complete))
+		upload_abort(t->u);
+	upload_unwait(t->u, t);
+	free(t);
+}
+
+static const struct relay_tap_ops tap_upload_ops = {
+	.feed = tap_upload_feed,
+	.wants = tap_upload_wants,
+	.skip = tap_upload_skip,
+	.close = tap_upload_close,
+};
+
+static int
+tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
+{
+	struct tap_manifest	*t = (struct tap_manifest *)tap;
+
+	if (t->over)
+		return 0;
+	if (evbuffer_get_length(t->body) + len >
+	    t->g->conf->limits.max_manifest_bytes)
+		t->over = 1;
+	else
+		evbuffer_add(t->body, data, len);
+	return 0;
+}
+
+/* Every byte of a manifest is kept: it never bypasses the proxy. */
+static int
+tap_manifest_wants(struct relay_tap *tap)
+{
+	return 1;
+}
+
+static void
+tap_manifest_skip(struct relay_tap *tap, uint64_t n)
+{
+}
+
+static void
+tap_manifest_close(struct relay_tap *tap, int status, int complete)
+{
+	struct tap_manifest	*t = (struct tap_manifest *)tap;
+	const char		*dg = status ? session_response_header(t->s,
+				    "Docker-Content-Digest") : NULL;
+
+	if (status == 201 && dg != NULL && complete && !t->over)
+		record_manifest(t->g, session_route(t->s)->name, dg, t->body);
+	evbuffer_free(t->body);
+	free(t);
+}
+
+static const struct relay_tap_ops tap_manifest_ops = {
+	.feed = tap_manifest_feed,
+	.wants = tap_manifest_wants,
+	.skip = tap_manifest_skip,
+	.close = tap_manifest_close,
+};
+
+static struct relay_tap *
+tap_upload(struct gate *g, struct session *s, struct upload *u)
+{
+	struct tap_upload	*t;
+
+	if (u == NULL)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		/* Unwatched, the blob is never recorded: fail closed. */
+		log_warn("%s", __func__);
+		upload_abort(u);
+		return NULL;
+	}
+	t->tap.ops = &tap_upload_ops;
+	t->g = g;
+	t->s = s;
+	t->u = u;
+	return &t->tap;
+}
+
+static struct relay_tap *
+tap_manifest(struct gate *g, struct session *s)
+{
+	struct tap_manifest	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->body = evbuffer_new()) == NULL) {
+		log_warn("%s", __func__);
+		free(t);
+		return NULL;
+	}
+	t->tap.ops = &tap_manifest_ops;
+	t->g = g;
+	t->s = s;
+	return &t->tap;
+}
+
+/*
+ * Bodies the gate looks at while they are relayed: blob upload chunks
+ * go to the upload's scanner; manifest PUTs are kept to be recorded.
+ */
+struct relay_tap *
+tap_open(void *arg, struct session *s)
+{
+	struct gate		*g = arg;
+	const struct route	*r = session_route(s);
+	int			 method = session_method(s);
+	const char		*cr;
+	uint64_t		 start;
+
+	if (!session_request_has_body(s)) {
+		/* The closing PUT usually carries no bytes, only the digest. */
+		if (r->kind == ROUTE_UPLOAD && method == HTTP_PUT)
+			return tap_upload(g, s, upload_find(g, r->ref));
+		return NULL;
+	}
+	if (r->kind == ROUTE_UPLOAD && (method == HTTP_PATCH ||
+	    method == HTTP_PUT)) {
+		/* Without Content-Range a chunk continues the stream. */
+		if ((cr = session_request_header(s, "Content-Range")) != NULL)
+			start = strtoull(cr, NULL, 10);
+		else
+			start = UINT64_MAX;
+		return tap_upload(g, s, upload_for(g, r->name, r->ref, start));
+	}
+	if (r->kind == ROUTE_MANIFEST && method == HTTP_PUT)
+		return tap_manifest(g, s);
+	return NULL;
+}
