@@ -4,6 +4,7 @@
 #include "proxy/gate/hold.h"
 #include "proxy/gate/reload.h"
 #include "proxy/gate/tap.h"
+#include "proxy/gate/workers.h"
 #include "proxy/relay/relay.h"
 #include "proxy/relay/server.h"
 #include "proxy/relay/session.h"
@@ -58,7 +59,7 @@ cmd_serve(struct conf *c)
 	    (dns = evdns_base_new(base, 0)) == NULL)
 		/* No resolv.conf: literal addresses still work. */
 		fatalx("evdns_base_new");
-	if ((g = gate_new(base, dns, c)) == NULL)
+	if ((g = gate_new(base, dns, c)) == NULL || workers_start(g) == -1)
 		fatalx("cannot start");
 	hooks.arg = g;
 	if ((srv = server_new(base, dns, c, &hooks, session_new)) == NULL)
@@ -84,6 +85,7 @@ cmd_serve(struct conf *c)
 	/* Sessions first: their holds and taps belong to the gate. */
 	session_free_all(srv);
 	server_free(srv);
+	workers_stop(g);
 	gate_free(g);
 	evdns_base_free(dns, 0);
 	event_base_free(base);

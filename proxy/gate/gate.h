@@ -1,13 +1,12 @@
 /*
- * The gate: may this manifest be pulled? Decided from the scan result
- * recorded for its digest and the configured policy, evaluated afresh
- * on every pull so a policy change applies at once.
- *
  * struct gate is what the gate's parts share: the store, the uploads
- * being scanned, the scans it runs, the decisions it cached, and its
- * counters. The relay knows nothing of it: hold.c and tap.c implement
- * the relay's hooks (proxy/relay/relay.h), the only place where the
- * gate meets the relay.
+ * being scanned, the scans it runs, the pulls it holds, the decisions
+ * it cached, and its counters. It is plain state: gate.c only makes,
+ * frees and reports it, and includes none of the parts, so each part
+ * can take it without a circle (workers.c starts and stops them).
+ * The relay knows nothing of it: hold.c and tap.c implement the relay's
+ * hooks (proxy/relay/relay.h), the only place where the gate meets the
+ * relay.
  */
 #ifndef PROXY_GATE_GATE_H
 #define PROXY_GATE_GATE_H
@@ -62,15 +61,17 @@ struct gate {
 	struct gatecache	*gatecache;	/* decisions already made */
 	struct feed_budget	*spill_budget;	/* disk for lagging scans */
 	struct gate_stats	 stats;
+	/* An upload's scan result was stored (hold_uploads_done). */
+	void			(*layers_done)(struct gate *);
 };
 
 /*
- * Open the store under conf->state_dir (its feeds spill there) and
- * start the monitor. conf stays the caller's. NULL on error (logged).
+ * Open the store under conf->state_dir (upload feeds spill there).
+ * conf stays the caller's. NULL on error (logged).
  */
 struct gate	*gate_new(struct event_base *, struct evdns_base *,
 		    struct conf *);
-/* Stop every scan, upload and webhook, close the store. */
+/* Close the store; workers_stop() has stopped every part first. */
 void		 gate_free(struct gate *);
 /*
  * The store under state_dir, created on first use; NULL when it cannot be
@@ -79,24 +80,5 @@ void		 gate_free(struct gate *);
 struct store	*gate_store(struct gate *);
 /* Append the gate's counters, Prometheus text exposition, to out. */
 void		 gate_metrics(struct gate *, struct evbuffer *out);
-
-enum gate_decision {
-	GATE_ALLOW = 0,
-	GATE_DENY,
-	GATE_SCAN,	/* never seen, policy says scan it first (msg says so) */
-	GATE_WAIT,	/* pushed through us, a layer still being scanned */
-	GATE_SIGN	/* its cosign signature is yet to be checked */
-};
-
-/* msg receives the user-facing reason for a deny. */
-enum gate_decision gate_manifest(struct gate *, const char *repository,
-		    const char *digest, char *msg, size_t len);
-/*
- * The decision for an image with no scan result (store_error: the store
- * could not be read), without counting it as a pull. msg as above.
- */
-enum gate_decision gate_unscanned(struct gate *, const char *repository,
-		    const char *digest, int store_error, char *msg,
-		    size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 #include "proxy/gate/hold.h"
+#include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/scanjob.h"
 #include "proxy/http/route.h"
@@ -112,7 +113,7 @@ hold_decide(void *arg, struct session *s, char *msg, size_t len)
 	char			 err[300];
 	enum gate_decision	 d;
 
-	d = gate_manifest(g, r->name, dg, msg, len);
+	d = decide_manifest(g, r->name, dg, msg, len);
 	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
 		if (hold_start(g, s, dg, d, err, sizeof(err)) == 0)
 			return RELAY_HOLD;
@@ -138,7 +139,7 @@ hold_release(struct hold *h, const char *why)
 	char			 msg[800], err[300];
 	enum gate_decision	 d;
 
-	d = gate_manifest(g, r->name, dg, msg, sizeof(msg));
+	d = decide_manifest(g, r->name, dg, msg, sizeof(msg));
 	if (why == NULL && d == GATE_WAIT)
 		return;		/* another of its layers is still scanning */
 	if (why == NULL && d == GATE_SIGN && h->kind != GATE_SIGN) {

@@ -1,5 +1,5 @@
 /*
- * The gate's side of a manifest pull: decide it (gate_manifest), or hold
+ * The gate's side of a manifest pull: decide it (decide_manifest), or hold
  * the relay's response while the answer is being found (the proxy
  * scans a never-seen image, checks a signature, or waits for the pushed
  * layers' scans), then release it with the decision. These are the

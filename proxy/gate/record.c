@@ -1,4 +1,5 @@
 #include "proxy/gate/record.h"
+#include "proxy/gate/baseindex.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
 #include "proxy/gate/upload.h"
@@ -39,51 +40,6 @@ record_layer_digests(json_t *man)
 	return ld;
 }
 
-const char *
-record_manifest_first_layer(json_t *manifest)
-{
-	return json_string_value(json_object_get(json_array_get(
-	    json_object_get(manifest, "layers"), 0), "digest"));
-}
-
-/*
- * The first layer of an image record: of its judged layers, or of the
- * manifest a pending record keeps. NULL for an index or junk.
- */
-static const char *
-record_first_layer(json_t *doc)
-{
-	json_t	*ld = json_object_get(doc, "layer_digests");
-
-	if (ld != NULL)
-		return json_string_value(json_array_get(ld, 0));
-	return record_manifest_first_layer(json_object_get(doc, "manifest"));
-}
-
-int
-record_base_key(const char *first_layer, const char *digest, char *out,
-    size_t len)
-{
-	if (first_layer == NULL || digest == NULL ||
-	    snprintf(out, len, RECORD_BASE_PREFIX "%s@%s", first_layer,
-	    digest) >= (int)len)
-		return -1;
-	return 0;
-}
-
-/* File digest under its first layer, where a base search looks. */
-static void
-record_base_index(struct store *st, const char *first_layer,
-    const char *digest)
-{
-	char	key[RECORD_BASE_KEY_LEN];
-
-	if (record_base_key(first_layer, digest, key,
-	    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES, key,
-	    "1") != STORE_OK)
-		log_warnx("record: cannot index %s by its first layer", digest);
-}
-
 void
 record_manifest(struct gate *g, const char *repo, const char *digest,
     struct evbuffer *body)
@@ -107,7 +63,7 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
 		log_warnx("record: cannot remember manifest %s", digest);
 	else
-		record_base_index(st, record_manifest_first_layer(m), digest);
+		baseindex_put(st, baseindex_first_layer(m), digest);
  done:
 	free(doc);
 	json_decref(m);
@@ -472,7 +428,7 @@ record_find_base(struct gate *g, json_t *doc, const char *digest,
 {
 	struct store		*st = gate_store(g);
 	struct record_base	 b;
-	char			 prefix[RECORD_BASE_KEY_LEN], *rec, *best = NULL;
+	char			 prefix[BASEINDEX_KEY_LEN], *rec, *best = NULL;
 	json_t			*d;
 	size_t			 i;
 
@@ -482,7 +438,7 @@ record_find_base(struct gate *g, json_t *doc, const char *digest,
 	b.self = digest;
 	if (st == NULL || json_array_size(b.layers) < 2 || rule->nbases == 0)
 		return NULL;
-	if (record_base_key(json_string_value(json_array_get(b.layers, 0)),
+	if (baseindex_key(json_string_value(json_array_get(b.layers, 0)),
 	    "", prefix, sizeof(prefix)) == -1 ||
 	    (b.found = json_array()) == NULL)
 		return NULL;
@@ -503,60 +459,6 @@ record_find_base(struct gate *g, json_t *doc, const char *digest,
 	free(b.best);
 	json_decref(b.found);
 	return best;
-}
-
-/* Stores from before the index: file every recorded image once. */
-static int
-record_base_collect(const char *digest, const char *json, void *arg)
-{
-	json_t	*todo = arg, *j;
-
-	if (strncmp(digest, "sha256:", 7) != 0)
-		return 0;
-	if ((j = json_loads(json, 0, NULL)) != NULL &&
-	    record_first_layer(j) != NULL)
-		json_array_append_new(todo, json_pack("[s, s]", digest,
-		    record_first_layer(j)));
-	json_decref(j);
-	return 0;
-}
-
-int
-record_base_index_build(struct store *st)
-{
-	char	 have[8] = "", key[RECORD_BASE_KEY_LEN];
-	json_t	*todo = json_array(), *e;
-	size_t	 i;
-	int	 rv = -1;
-
-	if (store_meta_get(st, "base_index", have, sizeof(have)) == STORE_OK &&
-	    strcmp(have, "1") == 0) {
-		rv = 0;
-		goto done;
-	}
-	if (todo == NULL || store_digest_each(st, STORE_IMAGES, NULL,
-	    record_base_collect, todo) == -1 || store_write_begin(st) == -1)
-		goto done;
-	/* One transaction: the index is whole, or the next start redoes it. */
-	json_array_foreach(todo, i, e)
-		if (record_base_key(json_string_value(json_array_get(e, 1)),
-		    json_string_value(json_array_get(e, 0)), key,
-		    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES,
-		    key, "1") != STORE_OK) {
-			store_write_abort(st);
-			goto done;
-		}
-	if (store_meta_put(st, "base_index", "1") != STORE_OK ||
-	    store_write_commit(st) != STORE_OK) {
-		store_write_abort(st);
-		goto done;
-	}
-	log_info("record: %zu recorded images indexed by their first layer",
-	    json_array_size(todo));
-	rv = 0;
- done:
-	json_decref(todo);
-	return rv;
 }
 
 void

@@ -37,21 +37,6 @@ void	 record_flip(struct gate *, const char *digest, const char *repo,
 	    const struct verdict *before, const struct verdict *after,
 	    const char *what, const char *cause);
 /*
- * Images are filed under their first layer (RECORD_BASE_PREFIX
- * "<layer>@<image>" keys in the images database) so that looking for an
- * image's base reads only images sharing that layer, not every image.
- * record_base_key: such a key into out, -1 if none fits.
- * record_base_index_build: file every image of a store from before the
- * index, once (meta "base_index"). 0 or -1.
- */
-#define RECORD_BASE_PREFIX	"base:"
-#define RECORD_BASE_KEY_LEN	200
-int	 record_base_key(const char *first_layer, const char *digest,
-	    char *out, size_t len);
-/* A manifest's first layer digest; NULL for an index or junk. */
-const char *record_manifest_first_layer(struct json_t *manifest);
-int	 record_base_index_build(struct store *);
-/*
  * An image was scanned again and left pending; old is its document
  * from before. If it had been judged, judge it now and report a
  * changed verdict as new advisory data would (log, /metrics, webhooks).

@@ -3,6 +3,7 @@
 #include "proxy/gate/gatecache.h"
 #include "proxy/registry/regclient.h"
 #include "proxy/gate/record.h"
+#include "proxy/gate/baseindex.h"
 #include "proxy/registry/regpull.h"
 #include "proxy/gate/gate.h"
 #include "proxy/sys/tmpdir.h"
@@ -138,7 +139,7 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
     int depth)
 {
 	json_t	*m, *d;
-	char	 path[4096], key[RECORD_BASE_KEY_LEN];
+	char	 path[4096], key[BASEINDEX_KEY_LEN];
 	size_t	 i;
 	int	 rv = -1;
 
@@ -157,7 +158,7 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
 	    m));
 	/* Filed under its first layer too, as a push through the proxy is. */
-	if (rv == 0 && record_base_key(record_manifest_first_layer(m), digest,
+	if (rv == 0 && baseindex_key(baseindex_first_layer(m), digest,
 	    key, sizeof(key)) == 0)
 		rv = scanjob_put(j, STORE_IMAGES, key, strdup("1"));
  done:

@@ -1,6 +1,5 @@
 #include "proxy/gate/upload.h"
 #include "proxy/gate/gate.h"
-#include "proxy/gate/hold.h"
 #include "proxy/gate/readback.h"
 #include "scan/layer/feed.h"
 #include "scan/image/layerjson.h"
@@ -137,7 +136,8 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 		upload_store(u);
 		upload_free(u);
 		/* Pulls held for this layer's scan may be decided now. */
-		hold_uploads_done(g);
+		if (g->layers_done != NULL)
+			g->layers_done(g);
 	}
 }
 

@@ -1,0 +1,32 @@
+/*
+ * The gate's decision: may this manifest be pulled? Decided from the
+ * scan result recorded for its digest and the configured policy,
+ * evaluated afresh on every pull so a policy change applies at once.
+ */
+#ifndef PROXY_GATE_DECIDE_H
+#define PROXY_GATE_DECIDE_H
+
+#include <stddef.h>
+
+struct gate;
+
+enum gate_decision {
+	GATE_ALLOW = 0,
+	GATE_DENY,
+	GATE_SCAN,	/* never seen, policy says scan it first (msg says so) */
+	GATE_WAIT,	/* pushed through us, a layer still being scanned */
+	GATE_SIGN	/* its cosign signature is yet to be checked */
+};
+
+/* msg receives the user-facing reason for a deny. */
+enum gate_decision decide_manifest(struct gate *, const char *repository,
+		    const char *digest, char *msg, size_t len);
+/*
+ * The decision for an image with no scan result (store_error: the store
+ * could not be read), without counting it as a pull. msg as above.
+ */
+enum gate_decision decide_unscanned(struct gate *, const char *repository,
+		    const char *digest, int store_error, char *msg,
+		    size_t len);
+
+#endif
