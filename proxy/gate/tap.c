@@ -11,20 +11,23 @@
 #include <http_parser.h>
 #include <stdlib.h>
 
-/* A blob upload's bytes, fed to its scan as they are relayed. */
-struct tap_upload {
+/* What every tap of the gate starts with. */
+struct tap {
 	struct relay_tap	 tap;
 	struct gate		*g;
 	struct session		*s;
+};
+
+/* A blob upload's bytes, fed to its scan as they are relayed. */
+struct tap_upload {
+	struct tap		 base;
 	struct upload		*u;
 	int			 waiting;	/* for the scan to drain */
 };
 
 /* A manifest PUT's body, kept to be recorded if the registry takes it. */
 struct tap_manifest {
-	struct relay_tap	 tap;
-	struct gate		*g;
-	struct session		*s;
+	struct tap		 base;
 	struct evbuffer		*body;
 	int			 over;		/* larger than the bound */
 };
@@ -35,7 +38,7 @@ tap_upload_resume(void *arg)
 	struct tap_upload	*t = arg;
 
 	t->waiting = 0;
-	session_tap_resume(t->s);
+	session_tap_resume(t->base.s);
 }
 
 static int
@@ -48,7 +51,7 @@ tap_upload_feed(struct relay_tap *tap, const void *data, size_t len)
 	if (!t->waiting) {
 		/* The scanner is behind: the client waits until it drains. */
 		t->waiting = 1;
-		t->g->stats.scan_waits++;
+		t->base.g->stats.scan_waits++;
 		upload_wait(t->u, tap_upload_resume, t);
 	}
 	return 1;
@@ -71,11 +74,11 @@ static void
 tap_upload_close(struct relay_tap *tap, int status, int complete)
 {
 	struct tap_upload	*t = (struct tap_upload *)tap;
-	int			 method = status ? session_method(t->s) : -1;
+	int			 method = status ? session_method(t->base.s) : -1;
 
 	if (method == HTTP_PUT && status == 201 && complete)
-		upload_commit(t->u, session_response_header(t->s,
-		    "Docker-Content-Digest"), session_request_header(t->s,
+		upload_commit(t->u, session_response_header(t->base.s,
+		    "Docker-Content-Digest"), session_request_header(t->base.s,
 		    "Authorization"));
 	else if (!(method == HTTP_PATCH && status == 202 && complete))
 		upload_abort(t->u);
@@ -98,7 +101,7 @@ tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 	if (t->over)
 		return 0;
 	if (evbuffer_get_length(t->body) + len >
-	    t->g->conf->limits.max_manifest_bytes)
+	    t->base.g->conf->limits.max_manifest_bytes)
 		t->over = 1;
 	else
 		evbuffer_add(t->body, data, len);
@@ -121,11 +124,11 @@ static void
 tap_manifest_close(struct relay_tap *tap, int status, int complete)
 {
 	struct tap_manifest	*t = (struct tap_manifest *)tap;
-	const char		*dg = status ? session_response_header(t->s,
+	const char		*dg = status ? session_response_header(t->base.s,
 				    "Docker-Content-Digest") : NULL;
 
 	if (status == 201 && dg != NULL && complete && !t->over)
-		record_manifest(t->g, session_route(t->s)->name, dg, t->body);
+		record_manifest(t->base.g, session_route(t->base.s)->name, dg, t->body);
 	evbuffer_free(t->body);
 	free(t);
 }
@@ -137,6 +140,23 @@ static const struct relay_tap_ops tap_manifest_ops = {
 	.close = tap_manifest_close,
 };
 
+/* A zeroed tap of size bytes (a struct starting with struct tap). */
+static struct tap *
+tap_new(size_t size, const struct relay_tap_ops *ops, struct gate *g,
+    struct session *s)
+{
+	struct tap	*t;
+
+	if ((t = calloc(1, size)) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	t->tap.ops = ops;
+	t->g = g;
+	t->s = s;
+	return t;
+}
+
 static struct relay_tap *
 tap_upload(struct gate *g, struct session *s, struct upload *u)
 {
@@ -144,17 +164,14 @@ tap_upload(struct gate *g, struct session *s, struct upload *u)
 
 	if (u == NULL)
 		return NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
+	if ((t = (struct tap_upload *)tap_new(sizeof(*t), &tap_upload_ops, g,
+	    s)) == NULL) {
 		/* Unwatched, the blob is never recorded: fail closed. */
-		log_warn("%s", __func__);
 		upload_abort(u);
 		return NULL;
 	}
-	t->tap.ops = &tap_upload_ops;
-	t->g = g;
-	t->s = s;
 	t->u = u;
-	return &t->tap;
+	return &t->base.tap;
 }
 
 static struct relay_tap *
@@ -162,16 +179,15 @@ tap_manifest(struct gate *g, struct session *s)
 {
 	struct tap_manifest	*t;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->body = evbuffer_new()) == NULL) {
-		log_warn("%s", __func__);
+	if ((t = (struct tap_manifest *)tap_new(sizeof(*t), &tap_manifest_ops,
+	    g, s)) == NULL)
+		return NULL;
+	if ((t->body = evbuffer_new()) == NULL) {
+		log_warnx("%s: out of memory", __func__);
 		free(t);
 		return NULL;
 	}
-	t->tap.ops = &tap_manifest_ops;
-	t->g = g;
-	t->s = s;
-	return &t->tap;
+	return &t->base.tap;
 }
 
 /*

@@ -7,6 +7,9 @@
 #
 # Needs a built ./portcullis (or $PORTCULLIS), docker-registry, nginx,
 # curl and ab (apache2-utils). Loopback only; bounded in time and count.
+# PORTCULLIS_B=/other/build/portcullis adds a second build as a fourth
+# target in the same rounds and reports it against the first (to show a
+# change costs nothing, before and after in one run).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
 [ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
@@ -18,6 +21,16 @@ MIB=${1:-256}
 ROUNDS=${2:-5}
 
 start_registry reg
+TARGETS="direct nginx portcullis"
+if [ -n "${PORTCULLIS_B:-}" ]; then
+	# dash keeps assignments made before a function call: set, then restore.
+	PORTCULLIS_A=$PORTCULLIS
+	PORTCULLIS=$PORTCULLIS_B
+	PX_LOG_LEVEL=warn start_proxy pxb "$REG_URL"
+	PORTCULLIS=$PORTCULLIS_A
+	PXB_PORT=$PX_PORT
+	TARGETS="$TARGETS portcullis_b"
+fi
 PX_LOG_LEVEL=warn start_proxy px "$REG_URL"
 start_nginx "$REG_PORT"
 
@@ -49,19 +62,20 @@ declare_target() { eval "URL_$1=$2"; }
 declare_target direct "http://127.0.0.1:$REG_PORT"
 declare_target nginx "http://127.0.0.1:$NG_PORT"
 declare_target portcullis "http://127.0.0.1:$PX_PORT"
+[ -z "${PXB_PORT:-}" ] || declare_target portcullis_b "http://127.0.0.1:$PXB_PORT"
 
 # Rounds alternate the targets, so the machine's drift hits each alike.
-for t in direct nginx portcullis; do : > "$T/push.$t"; : > "$T/pull.$t"; done
+for t in $TARGETS; do : > "$T/push.$t"; : > "$T/pull.$t"; done
 i=0
 while [ $i -lt "$ROUNDS" ]; do
-	for t in direct nginx portcullis; do
+	for t in $TARGETS; do
 		eval "u=\$URL_$t"
 		push "$u" "bench/$t$i" >> "$T/push.$t"
 		pull "$u" "bench/${t}0" >> "$T/pull.$t"
 	done
 	i=$((i + 1))
 done
-for t in direct nginx portcullis; do
+for t in $TARGETS; do
 	eval "u=\$URL_$t"
 	eval "PUSH_$t=$(best_min < "$T/push.$t")"
 	eval "PULL_$t=$(best_max < "$T/pull.$t")"
@@ -89,7 +103,7 @@ mibs() { awk -v a="$1" 'BEGIN { printf "%.0f", a / 1048576 }'; }
 tput() { awk -v s="$1" -v m="$MIB" 'BEGIN { printf "%.0f", m / s }'; }
 
 echo "# target        pull MiB/s   push MiB/s   manifest GET mean ms (c=4)"
-for t in direct nginx portcullis; do
+for t in $TARGETS; do
 	eval "printf '# %-12s %11s %12s %12s\n' $t \$(mibs \$PULL_$t) \$(tput \$PUSH_$t) \$LAT_$t"
 done
 echo "pull throughput portcullis/nginx:  $(ratio "$PULL_portcullis" "$PULL_nginx")x (target >= 0.95)"
@@ -97,5 +111,12 @@ echo "pull throughput portcullis/direct: $(ratio "$PULL_portcullis" "$PULL_direc
 echo "push throughput portcullis/nginx:  $(ratio "$PUSH_nginx" "$PUSH_portcullis")x (target >= 0.95)"
 echo "push time portcullis/direct:       $(ratio "$PUSH_portcullis" "$PUSH_direct")x"
 echo "manifest latency portcullis/nginx: $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"
+if [ -n "${PXB_PORT:-}" ]; then
+	echo "# portcullis_b is $PORTCULLIS_B; ratios are portcullis (this build) against it"
+	echo "pull throughput portcullis/portcullis_b: $(ratio "$PULL_portcullis" "$PULL_portcullis_b")x"
+	echo "push time portcullis/portcullis_b:       $(ratio "$PUSH_portcullis" "$PUSH_portcullis_b")x"
+	echo "manifest latency portcullis/portcullis_b: $(ratio "$LAT_portcullis" "$LAT_portcullis_b")x"
+	echo "pull throughput portcullis_b/nginx: $(ratio "$PULL_portcullis_b" "$PULL_nginx")x, push time portcullis_b/direct: $(ratio "$PUSH_portcullis_b" "$PUSH_direct")x, manifest latency portcullis_b/nginx: $(ratio "$LAT_portcullis_b" "$LAT_nginx")x"
+fi
 echo "# portcullis moved $(mibs "${SPLICED:-0}") MiB in-kernel (splice) of $((2 * ROUNDS * MIB)) MiB relayed"
 echo "peak RSS pulling ${MIB} MiB vs 16 MiB: ${RSS_big} kB vs ${RSS_small} kB = $(ratio "$RSS_big" "$RSS_small")x (flat = ~1.0)"
