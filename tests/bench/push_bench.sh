@@ -8,6 +8,8 @@
 # every layer as it streams through. Then times cache-hit manifest GETs (a judged image) through
 # the proxy, through nginx as a plain proxy and direct, alternating.
 #   sh tests/bench/push_bench.sh [DIR] [ROUNDS]
+# PORTCULLIS_B=/other/build/portcullis pushes through a second build too,
+# in the same rounds, and reports this build against it.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
 [ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
@@ -49,18 +51,31 @@ bench_image() {
 
 start_registry reg
 # /usr/share carries sample keys in its docs: judge, but let it pull.
-PX_LOG_LEVEL=warn start_proxy px "$REG_URL" "policy:
+PX_POLICY="policy:
   severity: none
   secrets: false"
+SIDES="d n p"
+if [ -n "${PORTCULLIS_B:-}" ]; then
+	# dash keeps assignments made before a function call: set, then restore.
+	PORTCULLIS_A=$PORTCULLIS
+	PORTCULLIS=$PORTCULLIS_B
+	PX_LOG_LEVEL=warn start_proxy pxb "$REG_URL" "$PX_POLICY"
+	PORTCULLIS=$PORTCULLIS_A
+	PXB_PORT=$PX_PORT
+	PXB_PID=$PX_PID
+	SIDES="d n p b"
+fi
+PX_LOG_LEVEL=warn start_proxy px "$REG_URL" "$PX_POLICY"
 start_nginx "$REG_PORT"
 best() { sort -g | head -n 1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 timeit() { s=$(date +%s.%N); "$@" >>"$T/timeit.log" 2>&1 || echo "# failed: $*" >&2; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'; }
-# wait until the proxy has recorded n layers (the scan may trail the push)
+# wait until the proxy (on port $2, default this build's) has recorded n
+# layers (the scan may trail the push)
 scanned_wait() {
 	w=0
 	while [ $w -lt 600 ]; do
-		n=$(curl -sf "http://127.0.0.1:$PX_PORT/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
+		n=$(curl -sf "http://127.0.0.1:${2:-$PX_PORT}/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
 		[ "${n:-0}" -ge "$1" ] && return 0
 		sleep 0.1
 		w=$((w + 1))
@@ -87,25 +102,29 @@ push_one() {
 		echo $(($(cpu_ticks "$PX_PID") - c0)) >> "$T/cp"
 		# The scan finishes before anything else is timed.
 		scanned_wait $((2 * ($2 + 1))) ;;
+	b)	c0=$(cpu_ticks "$PXB_PID")
+		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
+		    "oci:$T/imgb$2:v1" "docker://127.0.0.1:$PXB_PORT/proxied/r$2:v1" >> "$T/b"
+		echo $(($(cpu_ticks "$PXB_PID") - c0)) >> "$T/cb"
+		scanned_wait $((2 * ($2 + 1))) "$PXB_PORT" ;;
 	esac
 }
 NG_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
-: > "$T/d"; : > "$T/p"; : > "$T/n"; : > "$T/cn"; : > "$T/cp"
+: > "$T/d"; : > "$T/p"; : > "$T/n"; : > "$T/cn"; : > "$T/cp"; : > "$T/b"; : > "$T/cb"
 i=0
 while [ $i -lt "$ROUNDS" ]; do
 	bench_image "$T/img$i" v1 "round $i $$"
 	bench_image "$T/imgn$i" v1 "round $i $$ nginx"
 	bench_image "$T/imgp$i" v1 "round $i $$ proxied"
+	[ -z "${PXB_PORT:-}" ] || bench_image "$T/imgb$i" v1 "round $i $$ proxied b"
 	# The order turns each round: a push right after another may meet
 	# the registry still writing the last one back, and no side should
 	# always be the one that does.
-	case $((i % 3)) in
-	0) order="d n p" ;;
-	1) order="n p d" ;;
-	*) order="p d n" ;;
-	esac
-	for k in $order; do push_one "$k" "$i"; done
-	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i"
+	set -- $SIDES
+	k=0
+	while [ $k -lt $((i % $#)) ]; do first=$1; shift; set -- "$@" "$first"; k=$((k + 1)); done
+	for k in "$@"; do push_one "$k" "$i"; done
+	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i" "$T/imgb$i"
 	i=$((i + 1))
 done
 td=$(best < "$T/d"); tp=$(best < "$T/p")
@@ -140,3 +159,8 @@ echo "push time proxy/direct: $(ratio "$tp" "$td")x best, $(ratio "$mp" "$md")x 
 echo "push time per round: nginx/direct $(paired "$T/n" "$T/d" | xargs printf %.3f)x, proxy/direct $(paired "$T/p" "$T/d" | xargs printf %.3f)x, proxy/nginx $(paired "$T/p" "$T/n" | xargs printf %.3f)x (medians of same-round ratios)"
 echo "relay CPU per push: portcullis event loop $(median < "$T/cp" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s, nginx worker $(median < "$T/cn" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s (medians)"
 echo "judged manifest GET latency portcullis/nginx: $(ratio "$lp" "$ln")x (${lp} ms vs ${ln} ms, best of 3 x 4000 GETs, 4 keep-alive clients; direct ${ld} ms)"
+if [ -n "${PXB_PORT:-}" ]; then
+	echo "# portcullis_b is $PORTCULLIS_B: per round (s) $(tr '\n' ' ' < "$T/b")"
+	echo "push time per round: this build/portcullis_b $(paired "$T/p" "$T/b" | xargs printf %.3f)x, portcullis_b/direct $(paired "$T/b" "$T/d" | xargs printf %.3f)x (medians of same-round ratios)"
+	echo "relay CPU per push: portcullis_b event loop $(median < "$T/cb" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s"
+fi
