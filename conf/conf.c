@@ -38,9 +38,11 @@ static const struct conf_key {
 	{ "limits.low_watermark", CONF_SIZE, offsetof(struct conf, limits.low_watermark) },
 	{ "limits.max_manifest_bytes", CONF_SIZE, offsetof(struct conf, limits.max_manifest_bytes) },
 	{ "limits.splice_min",	CONF_SIZE, offsetof(struct conf, limits.splice_min) },
+	{ "limits.max_connections_per_ip", CONF_SIZE, offsetof(struct conf, limits.max_connections_per_ip) },
 	{ "timeouts.connect",	CONF_SECONDS, offsetof(struct conf, timeouts.connect) },
 	{ "timeouts.idle",	CONF_SECONDS, offsetof(struct conf, timeouts.idle) },
 	{ "timeouts.io",	CONF_SECONDS, offsetof(struct conf, timeouts.io) },
+	{ "timeouts.header",	CONF_SECONDS, offsetof(struct conf, timeouts.header) },
 	{ "scanner.username",	CONF_STR, offsetof(struct conf, scanner.username) },
 	{ "scanner.password_file", CONF_STR, offsetof(struct conf, scanner.password_file) },
 	{ "scanner.wait",	CONF_SECONDS, offsetof(struct conf, scanner.wait) },
@@ -48,6 +50,11 @@ static const struct conf_key {
 	{ "scanner.upload_buffer", CONF_SIZE, offsetof(struct conf, scanner.upload_buffer) },
 	{ "scanner.catch_up",	CONF_STR, offsetof(struct conf, scanner.catch_up) },
 	{ "scanner.spill_max",	CONF_SIZE, offsetof(struct conf, scanner.spill_max) },
+	{ "scanner.max_uncompressed", CONF_SIZE, offsetof(struct conf, scanner.max_uncompressed) },
+	{ "scanner.max_entries", CONF_SIZE, offsetof(struct conf, scanner.max_entries) },
+	{ "scanner.max_db_file", CONF_SIZE, offsetof(struct conf, scanner.max_db_file) },
+	{ "scanner.max_seconds", CONF_SECONDS, offsetof(struct conf, scanner.max_seconds) },
+	{ "scanner.max_depth",	CONF_SIZE, offsetof(struct conf, scanner.max_depth) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -90,13 +97,22 @@ conf_new(void)
 	c->limits.max_manifest_bytes = 4 * 1024 * 1024;
 	/* Below this the pipe's set-up costs more than the copies. */
 	c->limits.splice_min = 256 * 1024;
+	/* One address cannot take every slot; 0 turns the cap off. */
+	c->limits.max_connections_per_ip = 256;
 	c->timeouts.connect = 10;
 	c->timeouts.idle = 120;
 	c->timeouts.io = 300;
+	c->timeouts.header = 30;
 	c->scanner.wait = 120;
 	c->scanner.max_jobs = 4;
 	c->scanner.spill_max = 8ULL << 30;
 	c->scanner.upload_buffer = 4ULL << 20;
+	/* As scan/layer/layer.c's layer_limits_default. */
+	c->scanner.max_uncompressed = 16ULL << 30;
+	c->scanner.max_entries = 2000000;
+	c->scanner.max_db_file = 64ULL << 20;
+	c->scanner.max_seconds = 600;
+	c->scanner.max_depth = 4;
 	c->monitor_interval = 30;
 	return c;
 }
@@ -496,8 +512,16 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->timeouts.connect == 0 || c->timeouts.io == 0 ||
-	    c->timeouts.idle == 0) {
+	    c->timeouts.idle == 0 || c->timeouts.header == 0) {
 		conf_err(err, errlen, "%s: timeouts must be positive", name);
+		return -1;
+	}
+	if (c->scanner.max_uncompressed == 0 || c->scanner.max_entries == 0 ||
+	    c->scanner.max_db_file == 0 || c->scanner.max_seconds == 0 ||
+	    c->scanner.max_depth > 32) {
+		conf_err(err, errlen, "%s: scanner.max_uncompressed, "
+		    "max_entries, max_db_file and max_seconds must be positive, "
+		    "max_depth at most 32", name);
 		return -1;
 	}
 	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0) {

@@ -34,12 +34,14 @@ struct conf_limits {
 	uint64_t	 low_watermark;
 	uint64_t	 max_manifest_bytes;
 	uint64_t	 splice_min;	/* raw bodies moved in-kernel; 0: never */
+	uint64_t	 max_connections_per_ip; /* 0: no cap */
 };
 
 struct conf_timeouts {
 	uint64_t	 connect;	/* seconds */
 	uint64_t	 idle;		/* idle keep-alive client */
 	uint64_t	 io;		/* no progress on an active transfer */
+	uint64_t	 header;	/* a whole request head, from its first byte */
 };
 
 /* The proxy's own pulls, for images it has never seen (unknown: scan). */
@@ -56,6 +58,12 @@ struct conf_scanner {
 	char		*catch_up;
 	uint64_t	 upload_buffer;	/* memory per upload scan */
 	uint64_t	 spill_max;	/* bytes lagging upload scans keep */
+	/* What one layer's scan may cost; past each, a limit finding. */
+	uint64_t	 max_uncompressed;
+	uint64_t	 max_entries;
+	uint64_t	 max_db_file;
+	uint64_t	 max_seconds;
+	uint64_t	 max_depth;	/* archives within the layer */
 };
 
 struct conf {

@@ -15,6 +15,8 @@ policy_default(struct policy *p)
 	p->def.severity = 4;		/* CRITICAL */
 	p->def.block_secrets = 1;
 	p->def.unknown = POLICY_UNKNOWN_ALLOW;
+	/* Fail closed: what was not seen whole is not let through. */
+	p->def.block_incomplete = 1;
 }
 
 void
@@ -117,6 +119,12 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 	} else if (!strcmp(k, "secrets")) {
 		if (s == NULL || policy_bool(s, &r->block_secrets) == -1)
 			goto notbool;
+	} else if (!strcmp(k, "incomplete_scan")) {
+		if (s == NULL || policy_bool(s, &r->block_incomplete) == -1) {
+			policy_err(err, errlen, "%s:%lu: incomplete_scan must "
+			    "be block or allow", name, line);
+			return -1;
+		}
 	} else if (!strcmp(k, "unknown_images")) {
 		if (s != NULL && !strcasecmp(s, "allow"))
 			r->unknown = POLICY_UNKNOWN_ALLOW;

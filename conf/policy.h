@@ -35,6 +35,11 @@ struct policy_rule {
 	int			nbases;
 	/* Pulls need a cosign signature by signature_key. */
 	int			require_signature;
+	/*
+	 * Content the scan did not read to its end (a limit, an unreadable
+	 * archive, a store error) blocks: "unscanned-content" findings.
+	 */
+	int			block_incomplete;
 };
 
 struct policy_allow {

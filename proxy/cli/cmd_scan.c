@@ -457,13 +457,16 @@ cmd_scan(int argc, char **argv)
 		if ((layers[i] = calloc(1, sizeof(**layers))) == NULL)
 			goto done;
 		nlay = i + 1;
-		if (layer_scan_file(layers[i], &lim, im.layer_paths[i]) == -1) {
+		/*
+		 * A layer that cannot be read to its end is reported (its
+		 * error is in the report's limits, as unscanned content), not
+		 * a reason to say nothing of the others.
+		 */
+		if (layer_scan_file(layers[i], &lim, im.layer_paths[i]) == -1)
 			fprintf(stderr, "layer %zu (%s): %s\n", i,
 			    im.layer_paths[i], layers[i]->findings.n ?
 			    layers[i]->findings.v[layers[i]->findings.n - 1].detail :
 			    "unreadable");
-			goto done;
-		}
 		if (im.layer_digests[i] != NULL &&
 		    strcmp(im.layer_digests[i], layers[i]->digest) != 0) {
 			fprintf(stderr, "layer %zu: content is %s, manifest says "
@@ -501,6 +504,10 @@ cmd_scan(int argc, char **argv)
 			fail = 1;
 	if (fail_secrets && json_integer_value(json_object_get(
 	    json_object_get(out, "summary"), "secrets")) > 0)
+		fail = 1;
+	/* With a threshold, content it could not read fails it too. */
+	if ((failon || fail_secrets) && json_integer_value(json_object_get(
+	    json_object_get(out, "summary"), "unscanned")) > 0)
 		fail = 1;
 	if (record) {
 		char	 ver[64] = "";

@@ -22,6 +22,24 @@ status_annotate(json_t *a, const char *key, const char *value)
 	json_object_set_new(a, key, json_string(value ? value : ""));
 }
 
+/*
+ * One document serves every repository holding the same manifest, and
+ * it names the one it was first recorded in, and the base image it was
+ * found built on: the caller was let read only this repository, so the
+ * report names nothing else.
+ */
+static void
+status_own_repository(json_t *doc, const char *repo)
+{
+	const char	*base = json_string_value(json_object_get(doc,
+			    "base_by_layers"));
+	size_t		 n = strlen(repo);
+
+	json_object_set_new(doc, "repository", json_string(repo));
+	if (base != NULL && !(strncmp(base, repo, n) == 0 && base[n] == '@'))
+		json_object_del(doc, "base_by_layers");
+}
+
 int
 status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 {
@@ -34,7 +52,7 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	struct verdict	 v;
 	char		*rec, *body = NULL, num[32], when[32];
 	const char	*keys[] = { "critical", "high", "medium", "low",
-			    "unknown", "secrets" };
+			    "unknown", "secrets", "unscanned-content" };
 	int		 error = 0, i, rv = 1;
 
 	if (status != 200) {
@@ -109,13 +127,15 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 		status_annotate(ann, "dev.portcullis.scanner-version",
 		    json_object_get(doc, "scanner") ? num : "");
 		sum = json_object_get(doc, "summary");
-		for (i = 0; i < 6; i++) {
-			char key[64];
+		for (i = 0; i < 7; i++) {
+			char		 key[64];
+			/* The summary's own name for the last one. */
+			const char	*sk = i == 6 ? "unscanned" : keys[i];
 
 			snprintf(key, sizeof(key), "dev.portcullis.%s%s",
 			    i < 5 ? "vulnerabilities." : "", keys[i]);
 			snprintf(num, sizeof(num), "%lld", (long long)
-			    json_integer_value(json_object_get(sum, keys[i])));
+			    json_integer_value(json_object_get(sum, sk)));
 			status_annotate(ann, key, num);
 		}
 		verdict_eval(doc, &g->conf->policy, r->name,
@@ -124,6 +144,8 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	status_annotate(ann, "dev.portcullis.policy.result", v.deny ? "deny" :
 	    "allow");
 	status_annotate(ann, "dev.portcullis.policy.reasons", v.message);
+	if (doc != NULL)
+		status_own_repository(doc, r->name);
 	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
 	    doc ? doc : json_null());
 	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;

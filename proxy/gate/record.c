@@ -144,7 +144,7 @@ record_index(struct gate *g, json_t *index, int *error)
 	const char	*lists[] = { "vulnerabilities", "secrets",
 			    "misconfigurations", "limits" };
 	const char	*counts[] = { "packages", "critical", "high", "medium",
-			    "low", "unknown", "secrets" };
+			    "low", "unknown", "secrets", "unscanned" };
 	json_t		*out = NULL, *d, *child, *x;
 	size_t		 i, k, m;
 	char		*rec;
@@ -170,7 +170,7 @@ record_index(struct gate *g, json_t *index, int *error)
 			json_array_foreach(json_object_get(child, lists[k]), m, x)
 				json_array_append(json_object_get(out, lists[k]),
 				    x);
-		for (k = 0; k < 7; k++) {
+		for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
 			json_t *sum = json_object_get(out, "summary");
 
 			json_object_set_new(sum, counts[k], json_integer(

@@ -90,7 +90,7 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 	FILE			*f;
 	int			 rv;
 
-	layer_limits_default(&lim);
+	layer_limits_conf(&lim, j->g->conf);
 	json_array_foreach(json_object_get(man, "layers"), i, l) {
 		if (__atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE)) {
 			snprintf(j->err, sizeof(j->err), "cancelled");
@@ -100,7 +100,12 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
 		memset(&r, 0, sizeof(r));
 		rv = layer_scan_file(&r, &lim, path);
-		if (rv == 0 && strcmp(r.digest, dg) == 0)
+		/*
+		 * The blob was read whole (its digest is the manifest's):
+		 * what the scan could not read is a finding in the result,
+		 * which the policy then judges as unscanned content.
+		 */
+		if (strcmp(r.digest, dg) == 0)
 			rv = scanjob_put(j, STORE_LAYERS, dg, layerjson_dump(&r));
 		else {
 			snprintf(j->err, sizeof(j->err), "layer %.19s: %s", dg,

@@ -79,23 +79,28 @@ upload_store(struct upload *u)
 
 	if (st == NULL || !u->committed || u->aborted)
 		return;
-	if (u->rv == 0 && u->result != NULL &&
-	    strcmp(u->result->digest, u->digest) == 0) {
-		doc = layerjson_dump(u->result);
-	} else if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
+	if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
 	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) != NULL) {
-		/* Not a layer: a config blob. Keep it for image checks. */
+		/* A config blob (JSON). Keep it for image checks. */
 		if (json_is_object(cfg))
 			doc = layerjson_config_dump(u->head, u->headlen);
 		json_decref(cfg);
 	}
+	/*
+	 * Whatever the scan made of them, it saw exactly the registry's
+	 * bytes: its result is true, and what it could not read (a corrupt
+	 * or truncated archive, a limit) is in it as findings.
+	 */
+	if (doc == NULL && u->result != NULL &&
+	    strcmp(u->result->digest, u->digest) == 0)
+		doc = layerjson_dump(u->result);
 	if (doc == NULL) {
 		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
 		    u->rb_failed ? "the registry did not give the bytes the "
 		    "scan missed back" :
 		    u->result && strcmp(u->result->digest, u->digest) ?
 		    "scanned bytes differ from the registry's blob" :
-		    "not a layer the scanner could read");
+		    "the scan did not see the whole blob");
 		return;
 	}
 	if (store_digest_put(st, STORE_LAYERS, u->digest, doc) == STORE_OK) {
@@ -233,7 +238,7 @@ upload_for(struct gate *g, const char *repo, const char *uuid,
 	}
 	TAILQ_INSERT_TAIL(&g->uploads, u, entry);
 	g->nuploads++;
-	layer_limits_default(&lim);
+	layer_limits_conf(&lim, g->conf);
 	memset(&fo, 0, sizeof(fo));
 	fo.bound = (size_t)g->conf->scanner.upload_buffer;
 	if (strcmp(g->conf->scanner.catch_up, "disk") == 0) {

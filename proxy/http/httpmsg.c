@@ -16,7 +16,8 @@ httpmsg_init(struct httpmsg *m, size_t limit)
 void
 httpmsg_clear(struct httpmsg *m)
 {
-	size_t	i, limit = m->limit;
+	size_t		 i, limit = m->limit;
+	const char	*seg = m->seg, *seg_end = m->seg_end;
 
 	for (i = 0; i < m->nhdrs; i++) {
 		free(m->hdrs[i].name);
@@ -26,6 +27,9 @@ httpmsg_clear(struct httpmsg *m)
 	free(m->url);
 	free(m->status);
 	httpmsg_init(m, limit);
+	/* Cleared at a message's start, in the middle of a buffer. */
+	m->seg = seg;
+	m->seg_end = seg_end;
 }
 
 /* Append to a NUL-terminated growable string. */
@@ -59,10 +63,31 @@ httpmsg_add_status(struct httpmsg *m, const char *at, size_t n)
 	return httpmsg_append(m, &m->status, &m->status_len, at, n);
 }
 
+/* RFC 9110 5.6.2: tchar. */
+static int
+httpmsg_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+void
+httpmsg_segment(struct httpmsg *m, const char *at, size_t n)
+{
+	m->seg = at;
+	m->seg_end = at + n;
+}
+
 int
 httpmsg_add_field(struct httpmsg *m, const char *at, size_t n)
 {
 	struct httphdr	*h;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if (!httpmsg_tchar((unsigned char)at[i]))
+			return HTTPMSG_ENAME;
 
 	if (m->nhdrs == 0 || m->in_value) {
 		if (m->nhdrs == HTTPMSG_MAX_HEADERS)
@@ -78,6 +103,7 @@ httpmsg_add_field(struct httpmsg *m, const char *at, size_t n)
 		}
 		memset(&m->hdrs[m->nhdrs++], 0, sizeof(*h));
 		m->in_value = 0;
+		m->value_end = NULL;
 		/* Count the ": " and CRLF a header costs on the wire. */
 		m->bytes += 4;
 	}
@@ -93,7 +119,17 @@ httpmsg_add_value(struct httpmsg *m, const char *at, size_t n)
 	if (m->nhdrs == 0)
 		return -1;
 	h = &m->hdrs[m->nhdrs - 1];
+	/*
+	 * A further piece of the same value must start where the last one
+	 * ended, or at the start of the next buffer when the last ended at
+	 * the end of its own. Anything between them was a line break.
+	 */
+	if (m->in_value && m->value_end != NULL && at != m->value_end &&
+	    !(at == m->seg && m->value_at_seg_end))
+		return HTTPMSG_EFOLD;
 	m->in_value = 1;
+	m->value_end = at + n;
+	m->value_at_seg_end = m->seg_end != NULL && at + n == m->seg_end;
 	if (h->value == NULL && n == 0)
 		return httpmsg_append(m, &h->value, &h->value_len, "", 0);
 	return httpmsg_append(m, &h->value, &h->value_len, at, n);

@@ -1,5 +1,6 @@
 #include "proxy/relay/server.h"
 #include "proxy/relay/accesslog.h"
+#include "proxy/relay/peers.h"
 #include "proxy/http/tls.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -87,12 +88,23 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
 		    host, sizeof(host));
+	if (peers_add(srv->peers, host) == -1) {
+		/* Closed at once: a busy address must not hold a slot. */
+		if (srv->stats.refused_per_ip++ % 100 == 0)
+			log_warnx("%s: more than %llu connections from this "
+			    "address (limits.max_connections_per_ip); refusing",
+			    host, (unsigned long long)
+			    srv->conf->limits.max_connections_per_ip);
+		evutil_closesocket(fd);
+		return;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (srv->server_ctx != NULL) {
 		SSL	*ssl = SSL_new(srv->server_ctx);
 
 		if (ssl == NULL) {
 			tls_log_errors("SSL_new");
+			peers_del(srv->peers, host);
 			evutil_closesocket(fd);
 			return;
 		}
@@ -107,10 +119,12 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (bev == NULL) {
 		log_warnx("%s: cannot set up connection from %s", __func__,
 		    host);
+		peers_del(srv->peers, host);
 		evutil_closesocket(fd);
 		return;
 	}
 	if (srv->accept(srv, bev, host) == -1) {
+		peers_del(srv->peers, host);
 		bufferevent_free(bev);
 		return;
 	}
@@ -119,8 +133,9 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 void
-server_session_gone(struct server *srv, struct session *s)
+server_session_gone(struct server *srv, const char *peer)
 {
+	peers_del(srv->peers, peer);
 	srv->nsessions--;
 	server_resume_accept(srv);
 }
@@ -148,7 +163,11 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    "# TYPE portcullis_bytes_spliced_total counter\n"
 	    "portcullis_bytes_spliced_total %llu\n"
 	    "# TYPE portcullis_throttle_events_total counter\n"
-	    "portcullis_throttle_events_total %llu\n",
+	    "portcullis_throttle_events_total %llu\n"
+	    "# TYPE portcullis_connections_refused_total counter\n"
+	    "portcullis_connections_refused_total{reason=\"per_ip\"} %llu\n"
+	    "# TYPE portcullis_request_head_timeouts_total counter\n"
+	    "portcullis_request_head_timeouts_total %llu\n",
 	    (unsigned long long)st->connections,
 	    (unsigned long long)srv->nsessions,
 	    (unsigned long long)st->requests,
@@ -157,7 +176,9 @@ server_metrics(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)st->bytes_from_client,
 	    (unsigned long long)st->bytes_to_client,
 	    (unsigned long long)st->bytes_spliced,
-	    (unsigned long long)st->throttle_events);
+	    (unsigned long long)st->throttle_events,
+	    (unsigned long long)st->refused_per_ip,
+	    (unsigned long long)st->head_timeouts);
 }
 
 static int
@@ -241,7 +262,8 @@ server_new(struct event_base *base, struct evdns_base *dns, struct conf *conf,
 	if (conf->access_log != NULL &&
 	    (srv->access = accesslog_open(conf->access_log)) == NULL)
 		goto fail;
-	if (server_listen(srv) == -1)
+	if ((srv->peers = peers_new(conf->limits.max_connections_per_ip)) ==
+	    NULL || server_listen(srv) == -1)
 		goto fail;
 	return srv;
  fail:
@@ -260,6 +282,7 @@ server_free(struct server *srv)
 	if (srv->accept_timer != NULL)
 		event_free(srv->accept_timer);
 	accesslog_close(srv->access);
+	peers_free(srv->peers);
 	SSL_CTX_free(srv->server_ctx);
 	SSL_CTX_free(srv->upstream_ctx);
 	free(srv);

@@ -18,6 +18,7 @@ struct evconnlistener;
 struct event;
 struct conf;
 struct relay_hooks;
+struct peers;
 struct session;
 
 struct server_stats {
@@ -29,6 +30,8 @@ struct server_stats {
 	uint64_t	bytes_to_client;
 	uint64_t	bytes_spliced;		/* of those, moved in-kernel */
 	uint64_t	throttle_events;
+	uint64_t	refused_per_ip;		/* over max_connections_per_ip */
+	uint64_t	head_timeouts;		/* heads not done in time */
 };
 
 struct server;
@@ -52,6 +55,7 @@ struct server {
 	uint64_t		 nsessions;
 	uint64_t		 next_id;
 	FILE			*access;	/* NULL: no access log */
+	struct peers		*peers;		/* connections per address */
 	struct server_stats	 stats;
 	char			 bound[128];	/* host:port actually bound */
 };
@@ -66,8 +70,11 @@ struct server	*server_new(struct event_base *, struct evdns_base *,
 		    server_accept_fn accept);
 /* The sessions must be gone first (session_free_all). */
 void		 server_free(struct server *);
-/* A session ended: update counts and resume accepting if paused. */
-void		 server_session_gone(struct server *, struct session *);
+/*
+ * A session from peer (the address it was accepted with) ended: update
+ * counts and resume accepting if paused.
+ */
+void		 server_session_gone(struct server *, const char *peer);
 /* Append the relay's counters, Prometheus text exposition, to out. */
 struct evbuffer;
 void		 server_metrics(struct server *, struct evbuffer *out);

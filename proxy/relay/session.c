@@ -76,6 +76,7 @@ struct session {
 	int			 throttled_upstream;	/* upstream reads paused */
 	int			 throttled_feed;	/* scanner behind: client paused */
 	struct relay_tap	*tap;		/* a hook watches the request body */
+	struct event		*head_timer;	/* timeouts.header, per head */
 	int			 depth;		/* nested callbacks running */
 	int			 connecting;	/* inside upstream_connect */
 	int			 connect_failed;
@@ -289,6 +290,19 @@ session_of(http_parser *p)
 
 /* ---- client request parsing ---- */
 
+static void
+session_head_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s = arg;
+
+	session_enter(s);
+	s->srv->stats.head_timeouts++;
+	session_drop_upstream(s);
+	session_reply_error(s, 408, "UNSUPPORTED", "request head not "
+	    "completed within timeouts.header");
+	session_leave(s);
+}
+
 static int
 creq_begin(http_parser *p)
 {
@@ -309,6 +323,22 @@ creq_begin(http_parser *p)
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
 	gettimeofday(&s->t_start, NULL);
+	/*
+	 * The whole head must come within timeouts.header of its first
+	 * byte: the read timeout alone restarts with every byte, so a
+	 * client trickling a head could hold its slot for days.
+	 */
+	{
+		struct timeval	tv = { (time_t)s->srv->conf->timeouts.header,
+				    0 };
+
+		if ((s->head_timer == NULL && (s->head_timer = evtimer_new(
+		    s->srv->base, session_head_timeout_cb, s)) == NULL) ||
+		    evtimer_add(s->head_timer, &tv) == -1) {
+			session_kill(s, "out of memory");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -330,13 +360,20 @@ creq_field(http_parser *p, const char *at, size_t len)
 {
 	struct session	*s = session_of(p);
 
-	if (httpmsg_add_field(&s->req, at, len) == -1) {
+	switch (httpmsg_add_field(&s->req, at, len)) {
+	case 0:
+		return 0;
+	case HTTPMSG_ENAME:
+		session_reply_error(s, 400, "UNSUPPORTED", "malformed HTTP "
+		    "request: a header name is not a token (RFC 9110 5.6.2; "
+		    "no whitespace before the colon)");
+		return -1;
+	default:
 		session_reply_error(s, 431, "UNSUPPORTED",
 		    "request headers are larger than limits.max_header_bytes "
 		    "or too many");
 		return -1;
 	}
-	return 0;
 }
 
 static int
@@ -344,12 +381,19 @@ creq_value(http_parser *p, const char *at, size_t len)
 {
 	struct session	*s = session_of(p);
 
-	if (httpmsg_add_value(&s->req, at, len) == -1) {
+	switch (httpmsg_add_value(&s->req, at, len)) {
+	case 0:
+		return 0;
+	case HTTPMSG_EFOLD:
+		session_reply_error(s, 400, "UNSUPPORTED", "malformed HTTP "
+		    "request: a header value folded onto a new line (obs-fold, "
+		    "RFC 9112 5.2)");
+		return -1;
+	default:
 		session_reply_error(s, 431, "UNSUPPORTED",
 		    "request headers are larger than limits.max_header_bytes");
 		return -1;
 	}
-	return 0;
 }
 
 /* Client-supplied headers that would change how upstream builds URLs. */
@@ -532,6 +576,7 @@ creq_headers_done(http_parser *p)
 	enum route_error e;
 	const char	*host;
 
+	evtimer_del(s->head_timer);
 	s->client_keepalive = http_should_keep_alive(p);
 	switch (p->method) {
 	case HTTP_GET: case HTTP_HEAD: case HTTP_POST: case HTTP_PUT:
@@ -997,6 +1042,7 @@ session_parse_client(struct session *s)
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
+		httpmsg_segment(&s->req, v.iov_base, v.iov_len);
 		n = http_parser_execute(&s->cp, &creq_settings, v.iov_base,
 		    v.iov_len);
 		evbuffer_drain(in, n);
@@ -1456,6 +1502,7 @@ session_parse_upstream(struct session *s)
 		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
+		httpmsg_segment(&s->res, v.iov_base, v.iov_len);
 		n = http_parser_execute(&s->up, &ures_settings, v.iov_base,
 		    v.iov_len);
 		evbuffer_drain(in, n);
@@ -1704,6 +1751,8 @@ session_free(struct session *s, const char *reason)
 	}
 	/* A body cut short: the tap cannot vouch for it. */
 	session_tap_close(s, 0);
+	if (s->head_timer != NULL)
+		event_free(s->head_timer);
 	if (s->held && s->srv->hooks != NULL && s->srv->hooks->gone != NULL)
 		s->srv->hooks->gone(s->srv->hooks->arg, s);
 	splice_free(s->splice);
@@ -1714,7 +1763,7 @@ session_free(struct session *s, const char *reason)
 		bufferevent_free(s->cbev);
 	httpmsg_clear(&s->req);
 	httpmsg_clear(&s->res);
-	server_session_gone(s->srv, s);
+	server_session_gone(s->srv, s->peer);
 	free(s);
 }
 

@@ -70,8 +70,9 @@ int	catalog_rpm_blob(const void *blob, size_t len, const char *path,
 	    struct pkglist *out);
 int	catalog_python(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
+/* Limits it ran into (nested too deep, unreadable) go to errs. */
 int	catalog_jar(const char *buf, size_t len, const char *path,
-	    struct pkglist *out);
+	    struct pkglist *out, struct findings *errs);
 int	catalog_osrelease(const char *buf, size_t len, struct osrelease *);
 
 /*

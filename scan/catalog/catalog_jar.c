@@ -1,18 +1,22 @@
 /*
  * Java archives (.jar, .war, .ear): Maven coordinates from
  * META-INF/maven/<group>/<artifact>/pom.properties, looking into jars
- * nested in the archive too (WEB-INF/lib, BOOT-INF/lib), two levels
- * deep at most. The archive is read from memory with libarchive's zip
- * reader, which rejects what is not a well-formed zip.
+ * nested in the archive too (WEB-INF/lib, BOOT-INF/lib), JAR_MAX_DEPTH
+ * levels deep. The archive is read from memory with libarchive's zip
+ * reader, which rejects what is not a well-formed zip. What it cannot
+ * look into (deeper jars, entries too large, a jar that is not a zip)
+ * is a limit finding, never a silent pass.
  */
 #include "scan/catalog/catalog.h"
+#include "scan/catalog/finding.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define JAR_MAX_DEPTH	2
+#define JAR_MAX_DEPTH	4
 #define JAR_MAX_ENTRY	(32u << 20)
 
 static int
@@ -51,41 +55,105 @@ jar_prop(const char *buf, size_t len, const char *key, char *out,
 	}
 }
 
+/* What a jar holds but was not read. 0 or -1. */
+static int
+jar_limit(struct findings *errs, const char *rule, const char *path,
+    const char *name, const char *why)
+{
+	char	msg[300];
+
+	snprintf(msg, sizeof(msg), "%.120s: %s", name, why);
+	return findings_add(errs, FINDING_LIMIT, rule, path, 0, msg);
+}
+
+/*
+ * The current entry, whole, into *buf (malloc'd): its size may be
+ * unknown (streamed entries). Its length, or -1 (too large or
+ * unreadable: *why says which).
+ */
+static la_ssize_t
+jar_entry(struct archive *a, char **buf, const char **why)
+{
+	size_t		 len = 0, cap = 0;
+	la_ssize_t	 got;
+	char		*nb;
+
+	*buf = NULL;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > JAR_MAX_ENTRY + 1)
+				cap = JAR_MAX_ENTRY + 1;
+			if (len == cap) {
+				*why = "larger than 32 MiB, not read";
+				goto fail;
+			}
+			if ((nb = realloc(*buf, cap)) == NULL) {
+				*why = "out of memory";
+				goto fail;
+			}
+			*buf = nb;
+		}
+		if ((got = archive_read_data(a, *buf + len, cap - len)) < 0) {
+			*why = "unreadable entry";
+			goto fail;
+		}
+		if (got == 0)
+			return (la_ssize_t)len;
+		len += (size_t)got;
+	}
+ fail:
+	free(*buf);
+	*buf = NULL;
+	return -1;
+}
+
 static int
 jar_read(const void *data, size_t size, const char *path, int depth,
-    struct pkglist *out)
+    struct pkglist *out, struct findings *errs)
 {
 	struct archive		*a;
 	struct archive_entry	*e;
 	char			*buf = NULL;
-	int			 rv = 0;
+	const char		*why = "unreadable entry";
+	int			 rv = 0, h;
 
 	if ((a = archive_read_new()) == NULL)
 		return -1;
 	archive_read_support_format_zip(a);
-	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK)
-		goto done;	/* not a zip: nothing to catalog */
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK) {
+		/* A .jar that is not a zip cannot be run either: say so. */
+		rv = jar_limit(errs, "unreadable-archive", path, depth ?
+		    "a nested jar" : "the jar", "not a zip archive");
+		goto done;
+	}
+	while ((h = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+	    h == ARCHIVE_WARN) {
 		const char	*name = archive_entry_pathname(e);
-		la_int64_t	 sz = archive_entry_size(e);
 		int		 pom, nested;
-		la_ssize_t	 got;
+		la_ssize_t	 sz;
 
-		if (name == NULL || sz <= 0 || sz > (la_int64_t)JAR_MAX_ENTRY)
+		if (name == NULL)
 			continue;
 		pom = strncmp(name, "META-INF/maven/", 15) == 0 &&
 		    jar_ends(name, "/pom.properties");
-		nested = depth < JAR_MAX_DEPTH && (jar_ends(name, ".jar") ||
-		    jar_ends(name, ".war"));
+		nested = jar_ends(name, ".jar") || jar_ends(name, ".war");
 		if (!pom && !nested)
 			continue;
-		free(buf);
-		if ((buf = malloc((size_t)sz)) == NULL) {
-			rv = -1;
-			goto done;
-		}
-		if ((got = archive_read_data(a, buf, (size_t)sz)) != sz)
+		if (nested && depth + 1 > JAR_MAX_DEPTH) {
+			if ((rv = jar_limit(errs, "max-depth", path, name,
+			    "a jar nested deeper than the cataloger reads "
+			    "(4); its packages were not read")) == -1)
+				goto done;
 			continue;
+		}
+		free(buf);
+		if ((sz = jar_entry(a, &buf, &why)) == -1) {
+			if ((rv = jar_limit(errs, "max-entry", path, name,
+			    why)) == -1)
+				goto done;
+			continue;
+		}
 		if (pom) {
 			char g[256], art[256], v[128], name2[520];
 
@@ -100,12 +168,16 @@ jar_read(const void *data, size_t size, const char *path, int depth,
 				rv = -1;
 				goto done;
 			}
-		} else if (jar_read(buf, (size_t)sz, path, depth + 1, out) ==
-		    -1) {
+		} else if (jar_read(buf, (size_t)sz, path, depth + 1, out,
+		    errs) == -1) {
 			rv = -1;
 			goto done;
 		}
 	}
+	if (h != ARCHIVE_EOF)
+		rv = jar_limit(errs, "unreadable-archive", path, depth ?
+		    "a nested jar" : "the jar", archive_error_string(a) ?
+		    archive_error_string(a) : "corrupt zip");
  done:
 	free(buf);
 	archive_read_free(a);
@@ -114,7 +186,7 @@ jar_read(const void *data, size_t size, const char *path, int depth,
 
 int
 catalog_jar(const char *buf, size_t len, const char *path,
-    struct pkglist *out)
+    struct pkglist *out, struct findings *errs)
 {
-	return jar_read(buf, len, path, 0, out);
+	return jar_read(buf, len, path, 0, out, errs);
 }

@@ -204,9 +204,10 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	json_object_set_new(out, "limits",
 	    imagescan_findings(&all, FINDING_LIMIT, FINDING_ERROR));
 	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
-	    "s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
+	    "s:i, s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
 	    counts[4], "high", counts[3], "medium", counts[2], "low",
-	    counts[1], "unknown", counts[0], "secrets", nsec));
+	    counts[1], "unknown", counts[0], "secrets", nsec, "unscanned",
+	    (int)json_array_size(json_object_get(out, "limits"))));
 	image_view_free(&view);
  done:
 	findings_free(&all);

@@ -25,6 +25,24 @@ verdict_allowed(const struct policy *p, json_t *v, time_t now)
 	return 0;
 }
 
+/* "rule at path: detail" of an unscanned-content finding, bounded. */
+static const char *
+verdict_reason(json_t *x)
+{
+	static __thread char	buf[200];
+	const char		*rule = json_string_value(json_object_get(x,
+				    "rule"));
+	const char		*path = json_string_value(json_object_get(x,
+				    "path"));
+	const char		*detail = json_string_value(json_object_get(x,
+				    "detail"));
+
+	snprintf(buf, sizeof(buf), "%s%s%.80s: %.90s", rule ? rule : "limit",
+	    path && *path ? " at " : "", path && *path ? path : "",
+	    detail ? detail : "");
+	return buf;
+}
+
 static void
 verdict_append(char *buf, size_t len, const char *fmt, const char *a,
     const char *b, const char *c, const char *d)
@@ -104,6 +122,34 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		verdict_append(other, sizeof(other), "%s%s%s%s",
 		    *other ? "; " : "", rule, "", "");
 	}
+	/*
+	 * What the scan did not read to its end (the document's "limits":
+	 * limits reached, unreadable archives or databases, store errors).
+	 * The image was not seen whole: unscanned content, named with its
+	 * layer and reason so the pusher can act on it.
+	 */
+	if (r->block_incomplete)
+		json_array_foreach(json_object_get(scan, "limits"), i, x) {
+			char	layer[48] = "";
+			json_t	*li = json_object_get(x, "layer");
+
+			if (json_is_integer(li) && json_integer_value(li) >= 0) {
+				const char *ld = json_string_value(json_array_get(
+				    json_object_get(scan, "layer_digests"),
+				    (size_t)json_integer_value(li)));
+
+				snprintf(layer, sizeof(layer), "layer %lld%s%.19s",
+				    (long long)json_integer_value(li) + 1,
+				    ld ? " " : "", ld ? ld : "");
+			}
+			else if (json_is_integer(li))
+				snprintf(layer, sizeof(layer), "the config");
+			if (v->unscanned++ == 0)
+				verdict_append(other, sizeof(other),
+				    "%sunscanned content in %s%s(%s)",
+				    *other ? "; " : "", layer[0] ? layer : "the "
+				    "image", layer[0] ? " " : " ", verdict_reason(x));
+		}
 	if (r->nbases > 0) {
 		const char	*base = json_string_value(json_object_get(scan,
 				    "base"));
@@ -124,7 +170,7 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		}
 	}
 	v->deny = v->blocking_vulns > 0 || v->secrets > 0 ||
-	    v->misconfigs > 0 || v->base_denied;
+	    v->misconfigs > 0 || v->base_denied || v->unscanned > 0;
 	if (v->deny) {
 		snprintf(v->message, sizeof(v->message), "blocked by policy: ");
 		if (v->blocking_vulns > 0) {

@@ -19,6 +19,7 @@ struct verdict {
 	int	secrets;
 	int	misconfigs;		/* that the rule blocks */
 	int	base_denied;		/* base image not allowed */
+	int	unscanned;		/* unscanned-content findings */
 	char	message[700];		/* one line for the OCI error message */
 };
 

@@ -1,5 +1,6 @@
 #include "scan/layer/layer.h"
 #include "scan/layer/secrets.h"
+#include "conf/conf.h"
 #include "conf/log.h"
 
 #include <archive.h>
@@ -22,7 +23,31 @@ struct layer_ctx {
 	char				*buf;	/* current file's bytes */
 	size_t				 cap;
 	struct gobin			*gobin;	/* build-info search, ELF only */
+	time_t				 start;
+	int				 source_failed;	/* read() said -1 */
 };
+
+/*
+ * One file's bytes as they stream past: counted, kept for a cataloger
+ * (up to keep), searched for Go build info, and searched for secrets
+ * unless it is an archive the scan descends into.
+ */
+struct layer_entry {
+	struct layer_ctx	*c;
+	struct archive		*a;		/* the archive it is in */
+	const char		*path;
+	size_t			 keep, kept;
+	int			 truncated;	/* more than keep */
+	int			 gobin;		/* look for build info */
+	int			 over;		/* max_uncompressed passed */
+	int			 failed;	/* a read of a failed */
+	const void		*first;		/* its first block ... */
+	size_t			 firstlen;
+	int			 first_pending;	/* ... not yet handed on */
+};
+
+static int	layer_walk(struct layer_ctx *, struct archive *, int depth,
+		    const char *prefix);
 
 void
 layer_limits_default(struct layer_limits *l)
@@ -31,6 +56,17 @@ layer_limits_default(struct layer_limits *l)
 	l->max_entries = 2000000;
 	l->max_db_file = 64ULL << 20;
 	l->max_seconds = 600;
+	l->max_depth = 4;
+}
+
+void
+layer_limits_conf(struct layer_limits *l, const struct conf *c)
+{
+	l->max_uncompressed = c->scanner.max_uncompressed;
+	l->max_entries = c->scanner.max_entries;
+	l->max_db_file = c->scanner.max_db_file;
+	l->max_seconds = c->scanner.max_seconds;
+	l->max_depth = c->scanner.max_depth;
 }
 
 /* libarchive pulls compressed bytes through here; we hash them. */
@@ -44,8 +80,10 @@ layer_archive_read(struct archive *a, void *arg, const void **buf)
 		EVP_DigestUpdate(c->md, *buf, (size_t)n);
 		c->r->compressed_bytes += (uint64_t)n;
 	}
-	if (n < 0)
+	if (n < 0) {
+		c->source_failed = 1;
 		archive_set_error(a, EIO, "layer source failed");
+	}
 	return n;
 }
 
@@ -129,7 +167,7 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 	case CATALOG_PYTHON:
 		return catalog_python(c->buf, len, path, &r->pkgs);
 	case CATALOG_JAR:
-		return catalog_jar(c->buf, len, path, &r->pkgs);
+		return catalog_jar(c->buf, len, path, &r->pkgs, &r->findings);
 	case CATALOG_OSRELEASE:
 		catalog_osrelease(c->buf, len, &r->os);
 		/* Only two names are os-release files: both fit. */
@@ -142,70 +180,241 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 	return 0;
 }
 
-/*
- * Read the current entry: keep up to keep bytes for cataloging and
- * secret scanning; the rest streams past. Returns bytes kept, or -1.
- */
-static ssize_t
-layer_read_entry(struct layer_ctx *c, struct archive *a, size_t keep,
-    int *truncated)
+/* The formats and compressions a layer, or an archive in it, may use. */
+static void
+layer_support(struct archive *a)
 {
-	const void	*blk;
-	size_t		 len, kept = 0;
-	la_int64_t	 off;
-	int		 r;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_lz4(a);
+	archive_read_support_filter_none(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	/* Anything else is one file, read whole like any other. */
+	archive_read_support_format_raw(a);
+}
 
-	*truncated = 0;
-	gobin_reset(c->gobin);
-	c->gobin->state = -1;	/* until the file shows an ELF header */
-	while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
-	    ARCHIVE_OK) {
-		c->r->uncompressed_bytes += len;
+/* A file the scan descends into: compressed, or an archive. */
+static int
+layer_is_archive(const unsigned char *b, size_t n)
+{
+	return (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) ||		/* gzip */
+	    (n >= 3 && memcmp(b, "BZh", 3) == 0) ||			/* bzip2 */
+	    (n >= 6 && memcmp(b, "\xfd" "7zXZ\0", 6) == 0) ||	/* xz */
+	    (n >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0) ||	/* zstd */
+	    (n >= 4 && memcmp(b, "PK\3\4", 4) == 0) ||		/* zip, jar */
+	    (n >= 262 && memcmp(b + 257, "ustar", 5) == 0);		/* tar */
+}
+
+/* An entry's block as it passes. -2: max_uncompressed, -1: ENOMEM. */
+static int
+layer_block(struct layer_entry *en, const void *blk, size_t len, la_int64_t off)
+{
+	struct layer_ctx	*c = en->c;
+
+	c->r->uncompressed_bytes += len;
+	if (en->gobin) {
 		if (off == 0 && len >= 4 && memcmp(blk, "\177ELF", 4) == 0)
 			c->gobin->state = 0;
 		if (c->gobin->state >= 0)
 			gobin_feed(c->gobin, blk, len);
-		if (kept < keep) {
-			size_t take = len < keep - kept ? len : keep - kept;
+	}
+	if (en->kept < en->keep) {
+		size_t take = len < en->keep - en->kept ? len :
+		    en->keep - en->kept;
 
-			if (kept + take > c->cap) {
-				size_t	 ncap = c->cap ? c->cap : 65536;
-				char	*nb;
+		if (en->kept + take > c->cap) {
+			size_t	 ncap = c->cap ? c->cap : 65536;
+			char	*nb;
 
-				while (ncap < kept + take)
-					ncap *= 2;
-				if ((nb = realloc(c->buf, ncap + 1)) == NULL)
-					return -1;
-				c->buf = nb;
-				c->cap = ncap;
-			}
-			memcpy(c->buf + kept, blk, take);
-			kept += take;
-			if (take < len)
-				*truncated = 1;
-		} else if (len > 0)
-			*truncated = 1;
-		if (c->r->uncompressed_bytes > c->lim->max_uncompressed)
+			while (ncap < en->kept + take)
+				ncap *= 2;
+			if ((nb = realloc(c->buf, ncap + 1)) == NULL)
+				return -1;
+			c->buf = nb;
+			c->cap = ncap;
+		}
+		memcpy(c->buf + en->kept, blk, take);
+		en->kept += take;
+		if (take < len)
+			en->truncated = 1;
+	} else if (len > 0)
+		en->truncated = 1;
+	if (c->r->uncompressed_bytes > c->lim->max_uncompressed) {
+		en->over = 1;
+		return -2;
+	}
+	return 0;
+}
+
+/* An archive inside the layer pulls its bytes through here. */
+static la_ssize_t
+layer_inner_read(struct archive *inner, void *arg, const void **buf)
+{
+	struct layer_entry	*en = arg;
+	const void		*blk;
+	size_t			 len;
+	la_int64_t		 off;
+	int			 r;
+
+	if (en->first_pending) {
+		en->first_pending = 0;
+		*buf = en->first;
+		return (la_ssize_t)en->firstlen;
+	}
+	r = archive_read_data_block(en->a, &blk, &len, &off);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		en->failed = 1;
+		archive_set_error(inner, EIO, "the enclosing archive failed");
+		return -1;
+	}
+	if (layer_block(en, blk, len, off) != 0) {
+		archive_set_error(inner, EFBIG, "limit reached");
+		return -1;
+	}
+	*buf = blk;
+	return (la_ssize_t)len;
+}
+
+/*
+ * Read the current entry of a whole: keep up to keep bytes for a
+ * cataloger; scan the rest as it passes, descending into it when it is
+ * an archive or compressed. Returns bytes kept, -2 past
+ * max_uncompressed, or -1 (a read error of a, or ENOMEM).
+ */
+static ssize_t
+layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
+    size_t keep, int depth, int *truncated)
+{
+	struct layer_entry	 en;
+	struct secrets_stream	 ss;
+	const void		*blk;
+	size_t			 len;
+	la_int64_t		 off;
+	int			 r, rv, nested;
+	char			 msg[300];
+
+	memset(&en, 0, sizeof(en));
+	en.c = c;
+	en.a = a;
+	en.path = path;
+	en.keep = keep;
+	en.gobin = depth == 0;
+	*truncated = 0;
+	if (en.gobin) {
+		gobin_reset(c->gobin);
+		c->gobin->state = -1;	/* until the file shows an ELF header */
+	}
+	if ((r = archive_read_data_block(a, &blk, &len, &off)) == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK)
+		return -1;
+	if ((rv = layer_block(&en, blk, len, off)) != 0)
+		return rv;
+	nested = layer_is_archive(blk, len);
+	if (nested && depth >= (int)c->lim->max_depth) {
+		snprintf(msg, sizeof(msg), "an archive or compressed file "
+		    "nested more than %llu deep; its contents were not "
+		    "scanned", (unsigned long long)c->lim->max_depth);
+		if (findings_add(&c->r->findings, FINDING_LIMIT, "max-depth",
+		    path, 0, msg) == -1)
+			return -1;
+		nested = 0;
+	}
+	if (nested) {
+		struct archive	*in;
+
+		en.first = blk;
+		en.firstlen = len;
+		en.first_pending = 1;
+		if ((in = archive_read_new()) == NULL)
+			return -1;
+		layer_support(in);
+		archive_read_support_format_zip_streamable(in);
+		/*
+		 * What it holds is scanned like the layer; an archive that
+		 * turns out corrupt is read no further (nothing can unpack
+		 * the rest either), and its bytes still pass below.
+		 */
+		if (archive_read_open(in, &en, NULL, layer_inner_read,
+		    NULL) == ARCHIVE_OK)
+			rv = layer_walk(c, in, depth + 1, path);
+		archive_read_free(in);
+		if (rv == -2 || en.over)
 			return -2;
+		if (en.failed)
+			return -1;
+		while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
+		    ARCHIVE_OK)
+			if ((rv = layer_block(&en, blk, len, off)) != 0)
+				return rv;
+	} else {
+		secrets_stream_begin(&ss, path, &c->r->findings);
+		rv = secrets_stream_feed(&ss, blk, len);
+		while (rv == 0 && (r = archive_read_data_block(a, &blk, &len,
+		    &off)) == ARCHIVE_OK)
+			if ((rv = layer_block(&en, blk, len, off)) == 0)
+				rv = secrets_stream_feed(&ss, blk, len);
+		if (rv != 0) {
+			secrets_stream_abort(&ss);
+			return rv;
+		}
+		if (r == ARCHIVE_EOF && secrets_stream_end(&ss) == -1)
+			return -1;
+		if (r != ARCHIVE_EOF)
+			secrets_stream_abort(&ss);
 	}
 	if (r != ARCHIVE_EOF)
 		return -1;
-	return (ssize_t)kept;
+	*truncated = en.truncated;
+	return (ssize_t)en.kept;
 }
 
+/*
+ * A package database the cataloger never reads: its content came with
+ * another name (a hard link to a file before it) or lies elsewhere (a
+ * symbolic link). Said, so the image cannot pass as fully seen.
+ */
 static int
-layer_walk(struct layer_ctx *c, struct archive *a)
+layer_linked_db(struct layer_result *r, struct archive_entry *e,
+    const char *path)
+{
+	const char	*to = archive_entry_hardlink(e);
+	char		 msg[400];
+
+	if (to == NULL)
+		to = archive_entry_symlink(e);
+	snprintf(msg, sizeof(msg), "a package database that is a %s link to "
+	    "%.200s: the cataloger does not follow links, its packages were "
+	    "not read", archive_entry_hardlink(e) ? "hard" : "symbolic",
+	    to ? to : "?");
+	return findings_add(&r->findings, FINDING_LIMIT, "linked-package-db",
+	    path, 0, msg);
+}
+
+/*
+ * Walk the entries of a (the layer at depth 0, an archive inside it
+ * deeper; prefix names that file). Package databases, whiteouts and
+ * Go binaries count only in the layer itself.
+ */
+static int
+layer_walk(struct layer_ctx *c, struct archive *a, int depth,
+    const char *prefix)
 {
 	struct layer_result	*r = c->r;
 	struct archive_entry	*e;
-	char			 path[1024], msg[300];
-	time_t			 start = time(NULL);
+	char			 path[1024], full[2100], msg[300];
 	int			 rv;
 
 	while ((rv = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
 	    rv == ARCHIVE_WARN) {
 		const char	*name = archive_entry_pathname(e), *base;
-		enum catalog_kind k;
+		enum catalog_kind k = CATALOG_NONE;
 		ssize_t		 n;
 		int		 trunc;
 
@@ -214,25 +423,32 @@ layer_walk(struct layer_ctx *c, struct archive *a)
 			    "rest of the layer was not scanned",
 			    (unsigned long long)c->lim->max_entries);
 			findings_add(&r->findings, FINDING_LIMIT,
-			    "max-entries", "", 0, msg);
+			    "max-entries", prefix ? prefix : "", 0, msg);
 			return 0;
 		}
-		if ((uint64_t)(time(NULL) - start) > c->lim->max_seconds) {
+		if ((uint64_t)(time(NULL) - c->start) > c->lim->max_seconds) {
 			findings_add(&r->findings, FINDING_LIMIT, "max-seconds",
-			    "", 0, "scan time limit reached; the rest of the "
-			    "layer was not scanned");
+			    prefix ? prefix : "", 0, "scan time limit reached; "
+			    "the rest of the layer was not scanned");
 			return 0;
 		}
 		if (name == NULL || layer_clean_path(name, path,
 		    sizeof(path)) == -1) {
+			if (depth > 0)
+				continue;	/* not a path in the image */
 			findings_add(&r->findings, FINDING_MISCONFIG,
 			    "path-traversal", name ? name : "", 0,
 			    "layer entry escapes the root");
 			continue;
 		}
+		if (depth > 0) {
+			/* "outer!inner", the way the file is reached. */
+			snprintf(full, sizeof(full), "%s!%s", prefix, path);
+			snprintf(path, sizeof(path), "%.1000s", full);
+		}
 		base = strrchr(path, '/');
 		base = base ? base + 1 : path;
-		if (strncmp(base, ".wh.", 4) == 0) {
+		if (depth == 0 && strncmp(base, ".wh.", 4) == 0) {
 			char	dir[1024];
 			size_t	dl = (size_t)(base - path);
 
@@ -251,18 +467,26 @@ layer_walk(struct layer_ctx *c, struct archive *a)
 				return -1;
 			continue;
 		}
+		if (depth == 0)
+			k = catalog_kind_of(path);
+		if (k != CATALOG_NONE && k != CATALOG_GOBIN &&
+		    (archive_entry_hardlink(e) != NULL ||
+		    archive_entry_filetype(e) == AE_IFLNK)) {
+			if (layer_linked_db(r, e, path) == -1)
+				return -1;
+			continue;
+		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
-		k = catalog_kind_of(path);
-		n = layer_read_entry(c, a, k != CATALOG_NONE ?
-		    (size_t)c->lim->max_db_file : SECRETS_MAX_FILE, &trunc);
+		n = layer_read_entry(c, a, path, k != CATALOG_NONE ?
+		    (size_t)c->lim->max_db_file : 0, depth, &trunc);
 		if (n == -2) {
 			snprintf(msg, sizeof(msg), "more than %llu bytes "
 			    "uncompressed; the rest was not scanned",
 			    (unsigned long long)c->lim->max_uncompressed);
 			findings_add(&r->findings, FINDING_LIMIT,
 			    "max-uncompressed", path, 0, msg);
-			return 0;
+			return depth == 0 ? 0 : -2;
 		}
 		if (n < 0) {
 			snprintf(msg, sizeof(msg), "reading %.100s: %.180s", path,
@@ -284,15 +508,15 @@ layer_walk(struct layer_ctx *c, struct archive *a)
 			if (layer_catalog(c, k, path, (size_t)n) == -1)
 				return -1;
 		}
-		if (c->gobin->state > 0) {
+		if (depth == 0 && c->gobin->state > 0) {
 			if (layer_add_db(r, path, CATALOG_GOBIN) == -1 ||
 			    catalog_gobin(c->gobin, path, &r->pkgs) == -1)
 				return -1;
 		}
-		if (secrets_scan(c->buf, (size_t)n, path, &r->findings) == -1)
-			return -1;
 	}
 	if (rv != ARCHIVE_EOF) {
+		if (depth > 0)
+			return -1;	/* the caller decides what it means */
 		snprintf(msg, sizeof(msg), "%s after %llu entries",
 		    archive_error_string(a) ? archive_error_string(a) :
 		    "corrupt archive", (unsigned long long)r->entries);
@@ -326,32 +550,31 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1 ||
 	    (a = archive_read_new()) == NULL)
 		goto done;
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_none(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
+	layer_support(a);
+	c.start = time(NULL);
 	if (archive_read_open(a, &c, NULL, layer_archive_read, NULL) !=
 	    ARCHIVE_OK) {
 		findings_add(&r->findings, FINDING_ERROR, "corrupt", "", 0,
 		    archive_error_string(a) ? archive_error_string(a) :
-		    "not a tar archive");
-		goto done;
-	}
-	if ((rv = layer_walk(&c, a)) == 0) {
+		    "not a readable archive");
+		rv = -1;
+	} else
+		rv = layer_walk(&c, a, 0, NULL);
+	if (!c.source_failed) {
 		ssize_t n;
 
 		/*
-		 * Read what libarchive did not need (tar padding, or all of
-		 * the rest after a limit): the digest covers the whole blob.
+		 * Read what libarchive did not need (tar padding, all of the
+		 * rest after a limit, or after an error): the digest covers
+		 * the whole blob, so a result says which bytes it is about.
 		 */
 		while ((n = c.read(c.arg, &rest)) > 0) {
 			EVP_DigestUpdate(c.md, rest, (size_t)n);
 			r->compressed_bytes += (uint64_t)n;
 		}
-		r->complete = n == 0;
+		r->complete = rv == 0 && n == 0;
 		if (n < 0)
-			rv = -1;
+			c.source_failed = 1;
 	}
 	archive_read_close(a);
  done:

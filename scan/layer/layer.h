@@ -1,10 +1,13 @@
 /*
  * One layer, streamed: the compressed bytes come from a read callback
  * (a file, a socket feed), pass through sha256 on the way in, and
- * libarchive decompresses (gzip, zstd, or none) and walks the tar. Only
- * package databases are kept in memory, each bounded; every other file
- * is looked at for secrets as it passes and then forgotten. Nothing is
- * written to disk.
+ * libarchive decompresses (gzip, zstd, xz, lzma, bzip2, lz4, or none)
+ * and walks the tar (anything else is read as one file). Only package
+ * databases are kept in memory, each bounded; every other file is
+ * searched for secrets, whole, as it passes and then forgotten, and an
+ * archive or compressed file inside the layer is descended into, to
+ * limits.max_depth. Every limit reached is a finding. Nothing is written
+ * to disk.
  */
 #ifndef SCAN_LAYER_LAYER_H
 #define SCAN_LAYER_LAYER_H
@@ -23,13 +26,14 @@
  * layer results remember the version that made them (0: before there
  * was one), so a proxy can rescan images judged from older results.
  */
-#define LAYER_SCANNER_VERSION	1
+#define LAYER_SCANNER_VERSION	2
 
 struct layer_limits {
 	uint64_t	max_uncompressed;	/* bytes of tar */
 	uint64_t	max_entries;
 	uint64_t	max_db_file;		/* a package database */
 	uint64_t	max_seconds;
+	uint64_t	max_depth;		/* archives within archives */
 };
 
 /* A package database found in the layer, with what it lists. */
@@ -59,6 +63,9 @@ struct layer_result {
 typedef ssize_t (*layer_read_fn)(void *arg, const void **buf);
 
 void	layer_limits_default(struct layer_limits *);
+struct conf;
+/* The limits the configuration sets (scanner.max_*). */
+void	layer_limits_conf(struct layer_limits *, const struct conf *);
 /*
  * Scan one layer. 0 when the archive was read to its end (limits may
  * still have been reached: see findings); -1 when it is corrupt or

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const struct secrets_rule {
 	enum secrets_charset	 cs;
 	size_t			 min, max;	/* length after the anchor */
 } secrets_rules[] = {
-	{ "private-key", "-----BEGIN ", CS_KEYLINE, 0, 0 },
+	/* A BEGIN line is short; bounded so a match fits SECRETS_CARRY. */
+	{ "private-key", "-----BEGIN ", CS_KEYLINE, 0, 200 },
 	{ "aws-access-key-id", "AKIA", CS_UPPER_DIGIT, 16, 16 },
 	{ "aws-access-key-id", "ASIA", CS_UPPER_DIGIT, 16, 16 },
 	{ "github-token", "ghp_", CS_ALNUM, 36, 36 },
@@ -46,7 +48,7 @@ secrets_in(enum secrets_charset cs, unsigned char c)
 	case CS_ALNUM: return isalnum(c);
 	case CS_ALNUM_US: return isalnum(c) || c == '_';
 	case CS_ALNUM_US_DASH: return isalnum(c) || c == '_' || c == '-';
-	case CS_KEYLINE: return c != '\n';
+	case CS_KEYLINE: return c != '\n' && c != '\0';
 	}
 	return 0;
 }
@@ -135,21 +137,26 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 	    secrets_line(buf, start, lpos, line), red);
 }
 
-int
-secrets_scan(const char *buf, size_t len, const char *path,
-    struct findings *out)
+/*
+ * Look for anchors at buf[from, to) of a window of len bytes; matches
+ * may read up to len. line is the line number at buf[0].
+ */
+static int
+secrets_window(const char *buf, size_t len, size_t from, size_t to,
+    unsigned char prev, const char *path, struct findings *out,
+    unsigned line)
 {
 	const unsigned char	*u = (const unsigned char *)buf;
 	size_t			 i, r, lpos = 0;
-	size_t			 probe = len < 8192 ? len : 8192;
-	unsigned		 line = 1, w;
+	unsigned		 w;
 
-	if (memchr(buf, '\0', probe) != NULL)
-		return 0;	/* binary */
 	pthread_once(&secrets_once, secrets_init);
-	for (i = 0; i + 1 < len; i++) {
+	for (i = from; i < to && i + 1 < len; i++) {
 		w = u[i] | (unsigned)u[i + 1] << 8;
 		if ((secrets_pairs[w >> 3] & (1u << (w & 7))) == 0)
+			continue;
+		/* The token-start check needs the byte before buf[0]. */
+		if (i == 0 && prev != 0 && (isalnum(prev) || prev == '_'))
 			continue;
 		for (r = 0; r < sizeof(secrets_rules) /
 		    sizeof(secrets_rules[0]); r++) {
@@ -163,4 +170,93 @@ secrets_scan(const char *buf, size_t len, const char *path,
 		}
 	}
 	return 0;
+}
+
+void
+secrets_stream_begin(struct secrets_stream *ss, const char *path,
+    struct findings *out)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->line = 1;
+	ss->path = path;
+	ss->out = out;
+}
+
+/* Count the lines in what leaves the window. */
+static void
+secrets_stream_drop(struct secrets_stream *ss, size_t n)
+{
+	const char	*p = ss->win, *e = ss->win + n;
+
+	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		ss->line++;
+		p++;
+	}
+	ss->prev = (unsigned char)ss->win[n - 1];
+	memmove(ss->win, ss->win + n, ss->len - n);
+	ss->len -= n;
+}
+
+int
+secrets_stream_feed(struct secrets_stream *ss, const void *data, size_t n)
+{
+	size_t	upto;
+
+	if (n == 0)
+		return 0;
+	if (ss->len + n > ss->cap) {
+		size_t	 ncap = ss->cap ? ss->cap : 16384;
+		char	*nw;
+
+		while (ncap < ss->len + n)
+			ncap *= 2;
+		if ((nw = realloc(ss->win, ncap)) == NULL)
+			return -1;
+		ss->win = nw;
+		ss->cap = ncap;
+	}
+	memcpy(ss->win + ss->len, data, n);
+	ss->len += n;
+	if (ss->len <= SECRETS_CARRY)
+		return 0;
+	/*
+	 * Anchors in the last SECRETS_CARRY bytes wait for the next piece,
+	 * where what follows them is known; they are looked at once.
+	 */
+	upto = ss->len - SECRETS_CARRY;
+	if (secrets_window(ss->win, ss->len, 0, upto, ss->prev, ss->path,
+	    ss->out, ss->line) == -1)
+		return -1;
+	secrets_stream_drop(ss, upto);
+	return 0;
+}
+
+int
+secrets_stream_end(struct secrets_stream *ss)
+{
+	int	rv = 0;
+
+	if (ss->len > 0)
+		rv = secrets_window(ss->win, ss->len, 0, ss->len, ss->prev,
+		    ss->path, ss->out, ss->line);
+	secrets_stream_abort(ss);
+	return rv;
+}
+
+void
+secrets_stream_abort(struct secrets_stream *ss)
+{
+	free(ss->win);
+	ss->win = NULL;
+	ss->len = ss->cap = 0;
+}
+
+int
+secrets_scan(const char *buf, size_t len, const char *path,
+    struct findings *out)
+{
+	/* An empty file has no buffer at all: memchr(NULL) is undefined. */
+	if (len == 0)
+		return 0;
+	return secrets_window(buf, len, 0, len, 0, path, out, 1);
 }

@@ -4,6 +4,13 @@
  * bytes finds every anchor. Findings name
  * the file and line; the value is redacted to its first four characters
  * and its length.
+ *
+ * Files are scanned as they stream, whole, however large: a window
+ * carries the last SECRETS_CARRY bytes of each piece into the next, so
+ * a secret cut by a piece's edge is found once. Binary files are
+ * scanned too: every rule here is a key or token whose shape is its own
+ * (a literal prefix and a fixed alphabet), which text around it in a
+ * binary does not make up.
  */
 #ifndef SCAN_LAYER_SECRETS_H
 #define SCAN_LAYER_SECRETS_H
@@ -12,10 +19,31 @@
 
 #include "scan/catalog/finding.h"
 
-/* Bytes of a file looked at (text files only: binaries are skipped). */
-#define SECRETS_MAX_FILE	(4u << 20)
+#include <stdint.h>
 
-/* Scan buf (one whole file, or its first SECRETS_MAX_FILE bytes). */
+/* Longer than any match a rule can make. */
+#define SECRETS_CARRY	512
+
+struct secrets_stream {
+	char		*win;		/* carry + the newest piece */
+	size_t		 len, cap;
+	unsigned	 line;		/* line number at win[0] */
+	unsigned char	 prev;		/* the byte before win[0]; 0: none */
+	const char	*path;
+	struct findings	*out;
+};
+
+/* Start a file; path is borrowed until secrets_stream_end. */
+void	secrets_stream_begin(struct secrets_stream *, const char *path,
+	    struct findings *out);
+/* The file's next bytes. 0 or -1 (ENOMEM). */
+int	secrets_stream_feed(struct secrets_stream *, const void *, size_t);
+/* The file ended: what is left is scanned, memory released. 0 or -1. */
+int	secrets_stream_end(struct secrets_stream *);
+/* Release without scanning the rest (an error elsewhere). */
+void	secrets_stream_abort(struct secrets_stream *);
+
+/* One whole file in memory. 0 or -1. */
 int	secrets_scan(const char *buf, size_t len, const char *path,
 	    struct findings *out);
 /* "AKIA…(20 chars)" style redaction of s[0..n). */

@@ -15,7 +15,7 @@ SRC_SCAN="$top/scan/version/version.c $top/scan/version/version_dpkg.c $top/scan
 SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/osv.c $top/scan/advisory/vulnmatch.c
     $top/store/db.c $top/conf/log.c"
 n=0
-echo "1..4"
+echo "1..5"
 build_run() {
 	name=$1; srcs=$2; libs=$3; seeds=$4
 	n=$((n + 1))
@@ -40,3 +40,6 @@ SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/s
     $top/conf/log.c"
 build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"
 build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "" "$top/tests/fuzz/seeds/secrets/*"
+SRC_LAYER="$SRC_CATALOG $top/scan/catalog/catalog_gobin.c $top/scan/catalog/catalog_jar.c
+    $top/scan/layer/layer.c $top/scan/layer/secrets.c"
+build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3" "$top/tests/fuzz/seeds/layer/*"

@@ -3,7 +3,7 @@
 # nothing is lost, and the proxy stays up (and, under ASan, clean).
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 16
+tap_plan 20
 
 start_registry reg
 start_proxy px "$REG_URL" "limits:
@@ -40,6 +40,16 @@ echo "$r" | grep -q '"code":"NAME_INVALID"' && ok "invalid name answered with NA
 r=$(printf 'GET /v2/a/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
 expect_eq "path traversal attempt refused as not an API path" 404 "$(echo "$r" | status)"
 check "the traversal never reached the registry" sh -c "! grep -q passwd '$T/reg.log'"
+
+# Strict header syntax: what another server would read differently is
+# refused, never re-serialised into something else.
+r=$(printf 'GET /v2/ HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n' | raw)
+expect_eq "a header name that is not a token: 400" 400 "$(echo "$r" | status)"
+r=$(printf 'PUT /v2/a/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\nabc' | raw)
+expect_eq "whitespace before the colon (Content-Length : 3): 400" 400 "$(echo "$r" | status)"
+r=$(printf 'GET /v2/ HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n' | raw)
+expect_eq "a folded header value (obs-fold): 400" 400 "$(echo "$r" | status)"
+echo "$r" | grep -q 'obs-fold' && ok "the refusal says obs-fold" || not_ok "the refusal says obs-fold"
 
 r=$(printf 'GET /v2/ HTTP/1.1\r\n\r\n' | raw)
 expect_eq "HTTP/1.1 without Host: 400" 400 "$(echo "$r" | status)"

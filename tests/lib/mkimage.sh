@@ -98,3 +98,22 @@ mkimage_index() {
 	MKIMAGE_INDEX_SIZE=$(stat -c %s "$dir/index.blob")
 	MKIMAGE_INDEX="sha256:$(mkimage_blob "$dir" "$dir/index.blob")"
 }
+
+# mkimage_blobs DIR TAG FILE...: an OCI layout whose layers are the given
+# files as they are (odd layers: other compressions, corrupt ones),
+# labelled tar+gzip as a pusher may label anything. Files are moved in.
+mkimage_blobs() {
+	dir=$1; tag=$2
+	shift 2
+	mkdir -p "$dir/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+	layers=""
+	diffids=""
+	for f in "$@"; do
+		size=$(stat -c %s "$f")
+		h=$(mkimage_blob "$dir" "$f")
+		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
+		diffids="$diffids${diffids:+,}\"sha256:$h\""
+	done
+	mkimage_finish "$dir" "$tag" "$layers" "$diffids" "${MKIMAGE_CONFIG:-}"
+}

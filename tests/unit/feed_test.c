@@ -263,18 +263,26 @@ main(void)
 	layer_result_free(res.r);
 	free(res.r);
 
-	/* A scan that ends early (no archive) wants no refill. */
+	/*
+	 * A blob that is no archive is still read to its end, as one
+	 * file: what it holds is searched like any file's contents.
+	 */
 	res.done = 0;
+	memset(&o, 0, sizeof(o));
+	o.bound = bound;
 	f = feed_start(&o, &lim, done_cb, NULL, &res);
 	memset(buf, 'x', sizeof(buf));
 	for (n = 0; n < 4; n++)
 		feed_push(f, buf, sizeof(buf));
-	wait_done(&res);
-	ok(res.rv == -1 && feed_dropped_from(f) == UINT64_MAX,
-	    "a scan that gave up asks for nothing back");
-	is_int(feed_refill(f, buf, 10), -1, "and a refill is told to stop");
+	feed_push(f, "\nghp_0123456789abcdefghijABCDEFGHIJ012345\n", 42);
 	feed_finish(f);
+	wait_done(&res);
 	feed_join(f);
+	ok(res.rv == 0 && res.r->compressed_bytes == 4 * sizeof(buf) + 42,
+	    "a blob that is no archive is read whole (%llu bytes)",
+	    (unsigned long long)res.r->compressed_bytes);
+	ok(res.r->findings.n == 1 && res.r->findings.v[0].kind ==
+	    FINDING_SECRET, "and searched like a file: its token found");
 	layer_result_free(res.r);
 	free(res.r);
 

@@ -3,6 +3,11 @@
 
 #include <event2/buffer.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* One request head as three reads delivered it. */
+static const char r1[] = "Conn", r2[] = "ection: keep-alive, X-Sec",
+    r3[] = "ret\r\n";
 
 int
 main(void)
@@ -14,11 +19,14 @@ main(void)
 	unsigned long long v;
 
 	httpmsg_init(&m, 1024);
-	/* Pieces split wherever a read ended. */
-	ok(httpmsg_add_field(&m, "Conn", 4) == 0 &&
-	    httpmsg_add_field(&m, "ection", 6) == 0 &&
-	    httpmsg_add_value(&m, "keep-alive, X-Sec", 17) == 0 &&
-	    httpmsg_add_value(&m, "ret", 3) == 0, "split header pieces");
+	/* Pieces split wherever a read ended: three reads here. */
+	httpmsg_segment(&m, r1, strlen(r1));
+	ok(httpmsg_add_field(&m, r1, 4) == 0 &&
+	    (httpmsg_segment(&m, r2, strlen(r2)), 1) &&
+	    httpmsg_add_field(&m, r2, 6) == 0 &&
+	    httpmsg_add_value(&m, r2 + 8, 17) == 0 &&
+	    (httpmsg_segment(&m, r3, strlen(r3)), 1) &&
+	    httpmsg_add_value(&m, r3, 3) == 0, "split header pieces");
 	httpmsg_add_field(&m, "X-Secret", 8);
 	httpmsg_add_value(&m, "hop", 3);
 	httpmsg_add_field(&m, "Authorization", 13);
@@ -66,5 +74,39 @@ main(void)
 	ok(httpmsg_parse_length("-1", &v) == -1, "negative length refused");
 	ok(httpmsg_parse_length("", &v) == -1, "empty length refused");
 	evbuffer_free(out);
+	/* Strict field names and no obs-fold (RFC 9110 5.6.2, 9112 5.2). */
+	httpmsg_init(&m, 1024);
+	is_int(httpmsg_add_field(&m, "Content-Length ", 15), HTTPMSG_ENAME,
+	    "whitespace before the colon is refused");
+	httpmsg_clear(&m);
+	httpmsg_init(&m, 1024);
+	is_int(httpmsg_add_field(&m, "Bad Name", 8), HTTPMSG_ENAME,
+	    "a name with a space is refused");
+	httpmsg_clear(&m);
+	httpmsg_init(&m, 1024);
+	{
+		/* "X-A: one\r\n two": the parser hands "one", then " two". */
+		static const char w[] = "X-A: one\r\n two\r\n";
+
+		httpmsg_segment(&m, w, strlen(w));
+		ok(httpmsg_add_field(&m, w, 3) == 0 &&
+		    httpmsg_add_value(&m, w + 5, 3) == 0, "a value's first line");
+		is_int(httpmsg_add_value(&m, w + 10, 4), HTTPMSG_EFOLD,
+		    "its continuation on a new line (obs-fold) is refused");
+	}
+	httpmsg_clear(&m);
+	httpmsg_init(&m, 1024);
+	{
+		/* The same fold, cut at the line break by two reads. */
+		static const char a[] = "X-A: one\r\n", b[] = " two\r\n";
+
+		httpmsg_segment(&m, a, strlen(a));
+		httpmsg_add_field(&m, a, 3);
+		httpmsg_add_value(&m, a + 5, 3);
+		httpmsg_segment(&m, b, strlen(b));
+		is_int(httpmsg_add_value(&m, b, 4), HTTPMSG_EFOLD,
+		    "a fold is refused when a read ends at the line break");
+	}
+	httpmsg_clear(&m);
 	return done_testing();
 }
