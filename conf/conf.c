@@ -47,6 +47,7 @@ static const struct conf_key {
 	{ "scanner.password_file", CONF_STR, offsetof(struct conf, scanner.password_file) },
 	{ "scanner.wait",	CONF_SECONDS, offsetof(struct conf, scanner.wait) },
 	{ "scanner.max_jobs",	CONF_SIZE, offsetof(struct conf, scanner.max_jobs) },
+	{ "scanner.max_uploads", CONF_SIZE, offsetof(struct conf, scanner.max_uploads) },
 	{ "scanner.upload_buffer", CONF_SIZE, offsetof(struct conf, scanner.upload_buffer) },
 	{ "scanner.catch_up",	CONF_STR, offsetof(struct conf, scanner.catch_up) },
 	{ "scanner.spill_max",	CONF_SIZE, offsetof(struct conf, scanner.spill_max) },
@@ -105,6 +106,7 @@ conf_new(void)
 	c->timeouts.header = 30;
 	c->scanner.wait = 120;
 	c->scanner.max_jobs = 4;
+	c->scanner.max_uploads = 64;
 	c->scanner.spill_max = 8ULL << 30;
 	c->scanner.upload_buffer = 4ULL << 20;
 	/* As scan/layer/layer.c's layer_limits_default. */
@@ -524,9 +526,10 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 		    "max_depth at most 32", name);
 		return -1;
 	}
-	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0) {
-		conf_err(err, errlen, "%s: scanner.wait and scanner.max_jobs "
-		    "must be positive", name);
+	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0 ||
+	    c->scanner.max_uploads == 0) {
+		conf_err(err, errlen, "%s: scanner.wait, scanner.max_jobs and "
+		    "scanner.max_uploads must be positive", name);
 		return -1;
 	}
 	if (c->scanner.upload_buffer < 16384 ||

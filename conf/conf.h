@@ -50,6 +50,7 @@ struct conf_scanner {
 	char		*password_file;	/* first line is the password */
 	uint64_t	 wait;		/* seconds a pull waits for its scan */
 	uint64_t	 max_jobs;	/* images scanned at once */
+	uint64_t	 max_uploads;	/* upload scans at once; more wait */
 	/*
 	 * Where an upload scan that fell behind gets the bytes it missed:
 	 * "registry" (read back once the blob is committed) or "disk"

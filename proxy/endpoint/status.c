@@ -105,7 +105,7 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 		memset(&v, 0, sizeof(v));
 		/* What a pull would meet, without looking it up again. */
 		/* A scan-first image counts as refused until it is scanned. */
-		if (decide_unscanned(g, r->name, dg, error, v.message,
+		if (decide_unrecorded(g, r->name, dg, error, v.message,
 		    sizeof(v.message)) != GATE_ALLOW)
 			v.deny = 1;
 		else

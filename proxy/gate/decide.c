@@ -1,10 +1,13 @@
 #include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/record.h"
+#include "proxy/gate/refindex.h"
+#include "proxy/gate/upload.h"
 #include "proxy/gate/cosign.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/scanjob.h"
 #include "scan/layer/layer.h"
+#include "scan/catalog/finding.h"
 #include "scan/image/verdict.h"
 #include "store/db.h"
 #include "conf/conf.h"
@@ -25,6 +28,14 @@ decide_unscanned(struct gate *g, const char *repo, const char *digest,
 		/* Cannot tell: fail closed, say why. */
 		snprintf(msg, len, "the scan store is unavailable; pulls are "
 		    "refused until it is back");
+		return GATE_DENY;
+	}
+	if (g->store_failed_at != 0 && time(NULL) - g->store_failed_at <
+	    GATE_FAILED_TTL) {
+		/* It may have been pushed while the store refused it. */
+		snprintf(msg, len, "the scan store refused to record results "
+		    "moments ago (see the proxy's log); images it has not "
+		    "recorded are refused until it works again");
 		return GATE_DENY;
 	}
 	switch (policy_rule_for(&g->conf->policy, repo)->unknown) {
@@ -134,9 +145,62 @@ decide_rescan_stale(struct gate *g, json_t *doc, const char *repo,
 		    LAYER_SCANNER_VERSION);
 }
 
+/*
+ * Pushed through the proxy, but a layer has no result and no scan is
+ * running for it (or the store refused to record it): not unknown, and
+ * never let by as such. Read-backs were just started where they could
+ * be: then it waits for them.
+ */
+static enum gate_decision
+decide_incomplete(struct gate *g, const char *repo, const char *digest,
+    int backfill, const char *authorization, char *msg, size_t len)
+{
+	const struct policy_rule *r = policy_rule_for(&g->conf->policy, repo);
+	char		 first[80] = "";
+	const char	*why;
+	int		 n;
+
+	n = record_missing(g, digest, repo, backfill, authorization, first,
+	    sizeof(first));
+	why = gate_failed_recently(g, n > 0 ? first : digest);
+	if (n == 0 && why == NULL)
+		return GATE_ALLOW;	/* not such an image */
+	if (record_in_flight(g, digest)) {
+		snprintf(msg, len, "%s@%s is still being scanned", repo,
+		    digest);
+		return GATE_WAIT;
+	}
+	if (!r->block_incomplete)
+		return decide_unscanned(g, repo, digest, 0, msg, len);
+	if (r->unknown == POLICY_UNKNOWN_SCAN) {
+		snprintf(msg, len, "%s@%s is not fully scanned yet; the proxy "
+		    "scans it now", repo, digest);
+		return GATE_SCAN;
+	}
+	snprintf(msg, len, "%s@%s blocked by policy: unscanned content in "
+	    "%s%s (%s); push it again, or let the proxy scan it "
+	    "(unknown_images: scan)", repo, digest, n > 0 ? "blob " :
+	    "the image", n > 0 ? first : "", why ? why : "never scanned: "
+	    "mounted from elsewhere, pushed behind the proxy, or lost to a "
+	    "restart");
+	return GATE_DENY;
+}
+
+enum gate_decision
+decide_unrecorded(struct gate *g, const char *repo, const char *digest,
+    int store_error, char *msg, size_t len)
+{
+	enum gate_decision	d;
+
+	if (!store_error && (d = decide_incomplete(g, repo, digest, 0, NULL,
+	    msg, len)) != GATE_ALLOW)
+		return d;
+	return decide_unscanned(g, repo, digest, store_error, msg, len);
+}
+
 enum gate_decision
 decide_manifest(struct gate *g, const char *repo, const char *digest,
-    char *msg, size_t len)
+    const char *authorization, char *msg, size_t len)
 {
 	struct verdict		 v;
 	struct store		*st = gate_store(g);
@@ -158,6 +222,13 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 		/* Not unknown: its scan trails the push. Never let it by. */
 		snprintf(msg, len, "%s@%s is still being scanned", repo, digest);
 		return GATE_WAIT;
+	}
+	if (rec == NULL && !error) {
+		enum gate_decision d = decide_incomplete(g, repo, digest, 1,
+		    authorization, msg, len);
+
+		if (d != GATE_ALLOW)
+			return d;
 	}
 	if (rec == NULL) {
 		if (!error)
@@ -207,3 +278,139 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	return v.deny ? GATE_DENY : GATE_ALLOW;
 }
 
+
+/* A blob's own findings that block under rule: the first into msg. */
+static int
+decide_blob_own(json_t *layer, const struct policy_rule *r, char *msg,
+    size_t len)
+{
+	json_t	*f;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(layer, "findings"), i, f) {
+		json_int_t	 kind = json_integer_value(json_array_get(f, 0));
+		const char	*rule = json_string_value(json_array_get(f, 1));
+		const char	*path = json_string_value(json_array_get(f, 2));
+
+		if ((kind == FINDING_SECRET && r->block_secrets) ||
+		    ((kind == FINDING_LIMIT || kind == FINDING_ERROR) &&
+		    r->block_incomplete)) {
+			snprintf(msg, len, "it carries %s: %s in %.200s",
+			    kind == FINDING_SECRET ? "a secret" :
+			    "unscanned content", rule ? rule : "?",
+			    path && *path ? path : "the layer");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+#define DECIDE_BLOB_REFS	64
+
+struct decide_refs {
+	char	*d[DECIDE_BLOB_REFS];
+	size_t	 n;
+};
+
+static int
+decide_blob_ref(const char *manifest, void *arg)
+{
+	struct decide_refs	*r = arg;
+
+	if (r->n == DECIDE_BLOB_REFS)
+		return -1;	/* enough to decide by */
+	if ((r->d[r->n] = strdup(manifest)) != NULL)
+		r->n++;
+	return 0;
+}
+
+enum gate_decision
+decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
+    size_t len)
+{
+	const struct policy_rule *rule = policy_rule_for(&g->conf->policy, repo);
+	struct store		*st = gate_store(g);
+	struct decide_refs	 refs;
+	struct verdict		 v;
+	char			*rec = NULL, ver[64] = "", why[400] = "";
+	json_t			*j;
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 deny = 0, allowed = 0, denied = 0, error;
+	enum store_status	 s;
+
+	memset(&refs, 0, sizeof(refs));
+	if (st == NULL) {
+		snprintf(msg, len, "the scan store is unavailable; blobs are "
+		    "refused until it is back");
+		return GATE_DENY;
+	}
+	if (store_meta_get(st, "data_version", ver, sizeof(ver)) != STORE_OK)
+		ver[0] = '\0';
+	if (gatecache_get(g->gatecache, repo, digest, ver, now, &deny, msg,
+	    len)) {
+		g->stats.cached++;
+		return deny ? GATE_DENY : GATE_ALLOW;
+	}
+	/* What the blob itself holds, if it is a layer the proxy scanned. */
+	if ((s = store_digest_get(st, STORE_LAYERS, digest, &rec)) ==
+	    STORE_OK && (j = json_loads(rec, 0, NULL)) != NULL) {
+		deny = decide_blob_own(j, rule, why, sizeof(why));
+		json_decref(j);
+	}
+	free(rec);
+	if (s == STORE_ERROR) {
+		snprintf(msg, len, "the scan store cannot be read; blobs are "
+		    "refused until it can");
+		return GATE_DENY;
+	}
+	/* Else: the images it belongs to, as a pull of them is decided. */
+	if (!deny && refindex_each(st, digest, decide_blob_ref, &refs) == -1 &&
+	    refs.n < DECIDE_BLOB_REFS) {
+		snprintf(msg, len, "the scan store cannot be read; blobs are "
+		    "refused until it can");
+		deny = -1;
+	}
+	for (i = 0; deny == 0 && i < refs.n && !allowed; i++) {
+		if ((rec = record_scan_doc(g, refs.d[i], &error)) == NULL)
+			continue;	/* not judged yet: says nothing */
+		if ((j = json_loads(rec, 0, NULL)) != NULL &&
+		    verdict_eval(j, &g->conf->policy, repo, now, &v) == 0) {
+			if (!v.deny)
+				allowed = 1;
+			else if (denied++ == 0)
+				snprintf(why, sizeof(why), "every image using it "
+				    "is refused, e.g. %.80s: %.250s", refs.d[i],
+				    v.message);
+		}
+		json_decref(j);
+		free(rec);
+	}
+	for (i = 0; i < refs.n; i++)
+		free(refs.d[i]);
+	if (deny == -1)
+		return GATE_DENY;
+	if (deny || (!allowed && denied > 0)) {
+		snprintf(msg, len, "%s@%s: %s", repo, digest, why);
+		g->stats.blobs_denied++;
+		gatecache_put(g->gatecache, repo, digest, ver, now, 1, msg);
+		return GATE_DENY;
+	}
+	if (allowed) {
+		gatecache_put(g->gatecache, repo, digest, ver, now, 0, "");
+		return GATE_ALLOW;
+	}
+	/* No recorded image uses it: as an image never scanned. */
+	switch (rule->unknown) {
+	case POLICY_UNKNOWN_BLOCK:
+	case POLICY_UNKNOWN_SCAN:
+		snprintf(msg, len, "%s@%s belongs to no image the proxy has "
+		    "judged; pull the image's manifest first", repo, digest);
+		g->stats.blobs_denied++;
+		return GATE_DENY;
+	case POLICY_UNKNOWN_ALLOW:
+		break;
+	}
+	msg[0] = '\0';
+	return GATE_ALLOW;
+}

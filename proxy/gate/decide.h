@@ -18,9 +18,13 @@ enum gate_decision {
 	GATE_SIGN	/* its cosign signature is yet to be checked */
 };
 
-/* msg receives the user-facing reason for a deny. */
+/*
+ * msg receives the user-facing reason for a deny. authorization: the
+ * puller's (NULL: none), for reading back what a pushed image lacks.
+ */
 enum gate_decision decide_manifest(struct gate *, const char *repository,
-		    const char *digest, char *msg, size_t len);
+		    const char *digest, const char *authorization, char *msg,
+		    size_t len);
 /*
  * The decision for an image with no scan result (store_error: the store
  * could not be read), without counting it as a pull. msg as above.
@@ -28,5 +32,23 @@ enum gate_decision decide_manifest(struct gate *, const char *repository,
 enum gate_decision decide_unscanned(struct gate *, const char *repository,
 		    const char *digest, int store_error, char *msg,
 		    size_t len);
+
+/*
+ * What a pull of an image with no scan document would meet, without
+ * starting anything or counting it: incomplete (pushed, a layer never
+ * scanned) or unscanned.
+ */
+enum gate_decision decide_unrecorded(struct gate *, const char *repository,
+		    const char *digest, int store_error, char *msg,
+		    size_t len);
+
+/*
+ * May this blob be downloaded from repository? Refused when it carries
+ * a finding the policy blocks (a secret, unscanned content), or when
+ * every recorded image using it is refused; a blob no judged image
+ * uses follows unknown_images. msg as above.
+ */
+enum gate_decision decide_blob(struct gate *, const char *repository,
+		    const char *digest, char *msg, size_t len);
 
 #endif

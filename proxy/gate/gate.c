@@ -1,5 +1,6 @@
 #include "proxy/gate/gate.h"
 #include "proxy/gate/baseindex.h"
+#include "proxy/gate/refindex.h"
 #include "proxy/gate/gatecache.h"
 #include "scan/layer/feed.h"
 #include "store/db.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <time.h>
 
 struct store *
@@ -33,7 +35,56 @@ gate_store(struct gate *g)
 		log_warnx("cannot index the recorded images by their first "
 		    "layer: bases found by layers may be missed until a "
 		    "restart does it");
+	if (g->store != NULL && refindex_build(g->store) == -1)
+		log_warnx("cannot index the recorded images' blobs: blob "
+		    "downloads of older images follow unknown_images until a "
+		    "restart does it");
 	return g->store;
+}
+
+static void
+gate_remember(struct gate *g, const char *digest, const char *why,
+    time_t expires)
+{
+	struct gate_failure	*f = &g->failed[g->failed_next++ %
+				    GATE_FAILED_MAX];
+
+	snprintf(f->digest, sizeof(f->digest), "%s", digest ? digest : "");
+	snprintf(f->why, sizeof(f->why), "%s", why);
+	f->expires = expires;
+}
+
+void
+gate_note_failed(struct gate *g, const char *digest, const char *why)
+{
+	gate_remember(g, digest, why, time(NULL) + GATE_FAILED_TTL);
+}
+
+void
+gate_store_failed(struct gate *g, const char *digest, const char *why)
+{
+	g->stats.store_errors++;
+	g->store_failed_at = time(NULL);
+	log_warnx("store: %s for %s; pulls of images the proxy has not "
+	    "recorded are refused while the store fails", why,
+	    digest ? digest : "?");
+	gate_remember(g, digest, "the scan store refused to record it", 0);
+}
+
+const char *
+gate_failed_recently(struct gate *g, const char *digest)
+{
+	time_t	now = time(NULL);
+	size_t	i;
+
+	if (digest == NULL)
+		return NULL;
+	for (i = 0; i < GATE_FAILED_MAX; i++)
+		if (g->failed[i].digest[0] != '\0' &&
+		    strcmp(g->failed[i].digest, digest) == 0 &&
+		    (g->failed[i].expires == 0 || g->failed[i].expires > now))
+			return g->failed[i].why;
+	return NULL;
 }
 
 void
@@ -53,6 +104,14 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_layers_scanned_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
 	    "portcullis_uploads_scanning %u\n"
+	    "# TYPE portcullis_uploads_deferred gauge\n"
+	    "portcullis_uploads_deferred %u\n"
+	    "# TYPE portcullis_uploads_deferred_total counter\n"
+	    "portcullis_uploads_deferred_total %llu\n"
+	    "# TYPE portcullis_store_errors_total counter\n"
+	    "portcullis_store_errors_total %llu\n"
+	    "# TYPE portcullis_blobs_denied_total counter\n"
+	    "portcullis_blobs_denied_total %llu\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
 	    "# TYPE portcullis_upload_readbacks_total counter\n"
@@ -72,6 +131,9 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->unknown,
 	    (unsigned long long)st->cached,
 	    (unsigned long long)st->layers_scanned, g->nuploads,
+	    g->ndeferred, (unsigned long long)st->uploads_deferred,
+	    (unsigned long long)st->store_errors,
+	    (unsigned long long)st->blobs_denied,
 	    (unsigned long long)st->scan_waits,
 	    (unsigned long long)st->readbacks,
 	    (unsigned long long)st->readback_failures,

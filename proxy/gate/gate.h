@@ -42,6 +42,22 @@ struct gate_stats {
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */
 	uint64_t	verdicts_changed;	/* ... and allow/deny flipped */
+	uint64_t	uploads_deferred;	/* no scanner free: read back */
+	uint64_t	store_errors;		/* writes the store refused */
+	uint64_t	blobs_denied;		/* blob GETs refused */
+};
+
+/*
+ * A digest whose result could not be made lately: its read-back failed
+ * (for a while: it may be retried), or the store refused to record it
+ * (until this process ends). Decisions say so instead of "unknown".
+ */
+#define GATE_FAILED_MAX		256
+#define GATE_FAILED_TTL		60	/* seconds, for read-backs */
+struct gate_failure {
+	char	digest[80];
+	char	why[120];
+	time_t	expires;	/* 0: not until a restart */
 };
 
 struct gate {
@@ -52,7 +68,8 @@ struct gate {
 	struct store		*store;		/* NULL until it can be opened */
 	time_t			 store_tried;
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
-	unsigned		 nuploads;
+	unsigned		 nuploads;	/* ... with a scanner */
+	unsigned		 ndeferred;	/* ... waiting for one */
 	TAILQ_HEAD(, notify)	 notifies;	/* webhooks in flight */
 	TAILQ_HEAD(, scanjob)	 scanjobs;	/* images the proxy pulls to scan */
 	unsigned		 nscanjobs;
@@ -61,6 +78,9 @@ struct gate {
 	struct gatecache	*gatecache;	/* decisions already made */
 	struct feed_budget	*spill_budget;	/* disk for lagging scans */
 	struct gate_stats	 stats;
+	struct gate_failure	 failed[GATE_FAILED_MAX];	/* a ring */
+	unsigned		 failed_next;
+	time_t			 store_failed_at; /* last write refused; 0 */
 	/* An upload's scan result was stored (hold_uploads_done). */
 	void			(*layers_done)(struct gate *);
 };
@@ -78,6 +98,17 @@ void		 gate_free(struct gate *);
  * opened (then retried at most every few seconds).
  */
 struct store	*gate_store(struct gate *);
+/*
+ * Recording digest's result failed (why). gate_store_failed: the store
+ * refused a write: counted, logged, remembered until a restart, and
+ * images the proxy has not recorded are refused for a while.
+ */
+void		 gate_note_failed(struct gate *, const char *digest,
+		    const char *why);
+void		 gate_store_failed(struct gate *, const char *digest,
+		    const char *why);
+/* Why digest could not be recorded lately, or NULL. */
+const char	*gate_failed_recently(struct gate *, const char *digest);
 /* Append the gate's counters, Prometheus text exposition, to out. */
 void		 gate_metrics(struct gate *, struct evbuffer *out);
 

@@ -113,7 +113,12 @@ hold_decide(void *arg, struct session *s, char *msg, size_t len)
 	char			 err[300];
 	enum gate_decision	 d;
 
-	d = decide_manifest(g, r->name, dg, msg, len);
+	if (r->kind == ROUTE_BLOB)
+		/* Never held: decided from what is recorded now. */
+		return decide_blob(g, r->name, r->ref, msg, len) == GATE_ALLOW ?
+		    RELAY_ALLOW : RELAY_DENY;
+	d = decide_manifest(g, r->name, dg, session_request_header(s,
+	    "Authorization"), msg, len);
 	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
 		if (hold_start(g, s, dg, d, err, sizeof(err)) == 0)
 			return RELAY_HOLD;
@@ -139,7 +144,8 @@ hold_release(struct hold *h, const char *why)
 	char			 msg[800], err[300];
 	enum gate_decision	 d;
 
-	d = decide_manifest(g, r->name, dg, msg, sizeof(msg));
+	d = decide_manifest(g, r->name, dg, session_request_header(s,
+	    "Authorization"), msg, sizeof(msg));
 	if (why == NULL && d == GATE_WAIT)
 		return;		/* another of its layers is still scanning */
 	if (why == NULL && d == GATE_SIGN && h->kind != GATE_SIGN) {

@@ -22,6 +22,7 @@ struct readback {
 	int			 rv;
 	void			(*ended)(void *);
 	void			*arg;
+	struct readback_head	*head;		/* the first bytes, or NULL */
 };
 
 static int
@@ -29,11 +30,20 @@ readback_sink(void *arg, const void *buf, size_t len)
 {
 	struct readback	*rb = arg;
 
+	if (rb->head != NULL && rb->offset < rb->head->cap) {
+		size_t	o = (size_t)rb->offset;
+		size_t	n = len < rb->head->cap - o ? len : rb->head->cap - o;
+
+		memcpy(rb->head->buf + o, buf, n);
+		rb->head->len = o + n;
+	}
 	if (feed_refill(rb->feed, buf, len) == -1) {
 		rb->stopped = 1;
 		return -1;
 	}
 	rb->offset += len;
+	if (rb->head != NULL)
+		rb->head->total = rb->offset;
 	return 0;
 }
 
@@ -99,7 +109,7 @@ readback_thread(void *arg)
 struct readback *
 readback_start(const struct conf *c, const char *repo, const char *digest,
     uint64_t offset, const char *authorization, struct feed *feed,
-    void (*ended)(void *), void *arg)
+    struct readback_head *head, void (*ended)(void *), void *arg)
 {
 	struct readback	*rb;
 
@@ -110,6 +120,7 @@ readback_start(const struct conf *c, const char *repo, const char *digest,
 	rb->offset = offset;
 	rb->ended = ended;
 	rb->arg = arg;
+	rb->head = offset == 0 ? head : NULL;
 	snprintf(rb->repo, sizeof(rb->repo), "%s", repo);
 	snprintf(rb->digest, sizeof(rb->digest), "%s", digest);
 	if ((authorization != NULL &&

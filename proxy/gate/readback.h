@@ -16,20 +16,34 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 struct conf;
 struct feed;
 struct readback;
 
 /*
+ * Where a read from offset 0 leaves the blob's first cap bytes (len of
+ * them) and its length so far, for the loop to look at once the read
+ * has ended (a small blob may be an image config).
+ */
+struct readback_head {
+	char		*buf;
+	size_t		 cap, len;
+	uint64_t	 total;
+};
+
+/*
  * Start the read of repo's blob digest from offset into feed, then
  * feed_finish() (or feed_abort() if it failed). ended(arg) runs on the
- * thread when it is over. authorization NULL: none. NULL on error
+ * thread when it is over. authorization NULL: none; head NULL: not
+ * kept. NULL on error
  * (nothing started: the caller aborts the feed).
  */
 struct readback	*readback_start(const struct conf *, const char *repo,
 		    const char *digest, uint64_t offset,
 		    const char *authorization, struct feed *,
-		    void (*ended)(void *), void *arg);
+		    struct readback_head *, void (*ended)(void *), void *arg);
 /*
  * Stop the read soon (shutdown): it ends within a fraction of a second
  * as a failed one, whatever the registry does. Any thread.

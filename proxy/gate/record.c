@@ -1,5 +1,7 @@
 #include "proxy/gate/record.h"
 #include "proxy/gate/baseindex.h"
+#include "proxy/gate/gatecache.h"
+#include "proxy/gate/refindex.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
 #include "proxy/gate/upload.h"
@@ -40,17 +42,85 @@ record_layer_digests(json_t *man)
 	return ld;
 }
 
+/*
+ * The layers (and config) of manifest m that the store has no result
+ * for, and that no upload is scanning: each is cb(g, digest, arg)'d.
+ * Returns how many.
+ */
+static int
+record_each_missing(struct gate *g, struct store *st, json_t *m,
+    void (*cb)(struct gate *, const char *, void *), void *arg,
+    char *first, size_t firstlen)
+{
+	json_t		*l;
+	const char	*dg;
+	char		*rec;
+	size_t		 i;
+	int		 n = 0;
+
+	/* The config is a blob like the layers (read back the same way). */
+	for (i = 0; i <= json_array_size(json_object_get(m, "layers")); i++) {
+		l = i == 0 ? json_object_get(m, "config") : json_array_get(
+		    json_object_get(m, "layers"), i - 1);
+		if ((dg = json_string_value(json_object_get(l, "digest"))) ==
+		    NULL || upload_scanning(g, dg))
+			continue;
+		if (store_digest_get(st, STORE_LAYERS, dg, &rec) == STORE_OK) {
+			free(rec);
+			continue;
+		}
+		if (n++ == 0 && first != NULL)
+			snprintf(first, firstlen, "%s", dg);
+		if (cb != NULL)
+			cb(g, dg, arg);
+	}
+	return n;
+}
+
+struct record_backfill {
+	struct gate	*g;
+	const char	*repo;
+	const char	*authorization;
+};
+
+static void
+record_backfill_one(struct gate *g, const char *dg, void *arg)
+{
+	struct record_backfill	*b = arg;
+
+	if (gate_failed_recently(g, dg))
+		return;		/* its last read-back failed: not again yet */
+	if (upload_backfill(g, b->repo, dg, b->authorization) == -1)
+		log_warnx("record: cannot start reading %s back", dg);
+}
+
+/* refindex_keys' callback: "ref:<blob>@<manifest>" -> forget blob. */
+static int
+record_forget_blob(const char *key, void *arg)
+{
+	struct record_backfill	*b = arg;
+	char			 blob[80];
+
+	snprintf(blob, sizeof(blob), "%.*s", (int)strcspn(key +
+	    strlen(REFINDEX_PREFIX), "@"), key + strlen(REFINDEX_PREFIX));
+	gatecache_forget(b->g->gatecache, b->repo, blob);
+	return 0;
+}
+
 void
 record_manifest(struct gate *g, const char *repo, const char *digest,
-    struct evbuffer *body)
+    struct evbuffer *body, const char *authorization)
 {
-	struct store	*st = gate_store(g);
-	size_t		 len = evbuffer_get_length(body);
-	json_t		*m;
-	char		*doc = NULL;
+	struct store		*st = gate_store(g);
+	size_t			 len = evbuffer_get_length(body);
+	struct record_backfill	 b = { g, repo, authorization };
+	json_t			*m;
+	char			*doc = NULL;
 
-	if (st == NULL)
+	if (st == NULL) {
+		gate_store_failed(g, digest, "the store cannot be opened");
 		return;
+	}
 	m = json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, NULL);
 	if (m == NULL || !json_is_object(m))
 		goto done;
@@ -60,13 +130,52 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 		goto done;
 	if ((doc = record_pending_doc(repo, m)) == NULL)
 		goto done;
-	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK)
-		log_warnx("record: cannot remember manifest %s", digest);
-	else
-		baseindex_put(st, baseindex_first_layer(m), digest);
+	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK) {
+		gate_store_failed(g, digest, "cannot record the manifest");
+		goto done;
+	}
+	baseindex_put(st, baseindex_first_layer(m), digest);
+	refindex_put(st, m, digest);
+	/* A blob it uses may be judged differently now. */
+	refindex_keys(m, digest, record_forget_blob, &b);
+	/*
+	 * Layers the proxy has no result for (mounted from another
+	 * repository, pushed behind its back, or whose scan a crash or a
+	 * full disk lost): read back with the pusher's own credentials,
+	 * which may read what they just referenced. Until then the image
+	 * is pending, never unknown.
+	 */
+	record_each_missing(g, st, m, record_backfill_one, &b, NULL, 0);
  done:
 	free(doc);
 	json_decref(m);
+}
+
+int
+record_missing(struct gate *g, const char *digest, const char *repo,
+    int backfill, const char *authorization, char *first, size_t firstlen)
+{
+	struct store		*st = gate_store(g);
+	struct record_backfill	 b = { g, repo, authorization };
+	char			*rec = NULL;
+	json_t			*j, *man;
+	int			 n = 0;
+
+	if (st == NULL || digest == NULL || store_digest_get(st,
+	    STORE_IMAGES, digest, &rec) != STORE_OK)
+		return 0;
+	j = json_loads(rec, 0, NULL);
+	free(rec);
+	man = json_object_get(j, "manifest");
+	if (!json_is_true(json_object_get(j, "pending")) ||
+	    json_object_get(man, "layers") == NULL)
+		goto done;
+	/* Without credentials the read is anonymous: an open registry. */
+	n = record_each_missing(g, st, man, backfill ? record_backfill_one :
+	    NULL, &b, first, firstlen);
+ done:
+	json_decref(j);
+	return n;
 }
 
 /* Build the scan document of an image manifest from recorded layers. */

@@ -12,8 +12,24 @@ struct gate;
 struct evbuffer;
 struct store;
 
+/*
+ * The registry accepted this manifest from a client that sent
+ * authorization (NULL: none): remember it as pending, and read back
+ * the layers the proxy has no result for, with those credentials.
+ */
 void	record_manifest(struct gate *, const char *repository,
-	    const char *digest, struct evbuffer *body);
+	    const char *digest, struct evbuffer *body,
+	    const char *authorization);
+/*
+ * A manifest recorded as pushed whose layers are not all scanned nor
+ * being scanned: how many are missing (0: none, or not such a
+ * manifest), the first into first. With backfill, each gets a
+ * read-back with authorization (anonymous if NULL; the scanner account
+ * if the registry refuses) unless its last one failed moments ago.
+ */
+int	record_missing(struct gate *, const char *digest, const char *repo,
+	    int backfill, const char *authorization, char *first,
+	    size_t firstlen);
 /*
  * The stored form of such a manifest, waiting to be judged: malloc'd
  * JSON, or NULL. Pure (scanner threads build it too).

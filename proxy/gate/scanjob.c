@@ -4,6 +4,7 @@
 #include "proxy/registry/regclient.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/baseindex.h"
+#include "proxy/gate/refindex.h"
 #include "proxy/registry/regpull.h"
 #include "proxy/gate/gate.h"
 #include "proxy/sys/tmpdir.h"
@@ -138,6 +139,13 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 	return scanjob_put(j, STORE_LAYERS, dg, doc);
 }
 
+/* refindex_keys' callback: queue the key for the loop to write. */
+static int
+scanjob_put_ref(const char *key, void *arg)
+{
+	return scanjob_put(arg, STORE_IMAGES, key, strdup("1"));
+}
+
 /* Record a manifest (image or index) as pending, like a push. 0 or -1. */
 static int
 scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
@@ -166,6 +174,9 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 	if (rv == 0 && baseindex_key(baseindex_first_layer(m), digest,
 	    key, sizeof(key)) == 0)
 		rv = scanjob_put(j, STORE_IMAGES, key, strdup("1"));
+	/* And under each blob it uses. */
+	if (rv == 0)
+		rv = refindex_keys(m, digest, scanjob_put_ref, j);
  done:
 	json_decref(m);
 	return rv;

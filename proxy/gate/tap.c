@@ -128,7 +128,9 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 				    "Docker-Content-Digest") : NULL;
 
 	if (status == 201 && dg != NULL && complete && !t->over)
-		record_manifest(t->base.g, session_route(t->base.s)->name, dg, t->body);
+		record_manifest(t->base.g, session_route(t->base.s)->name, dg,
+		    t->body, session_request_header(t->base.s,
+		    "Authorization"));
 	evbuffer_free(t->body);
 	free(t);
 }

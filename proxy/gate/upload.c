@@ -20,7 +20,6 @@
  */
 #define UPLOAD_SPILL_MAX	(16ULL << 30)
 #define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
-#define UPLOAD_MAX		64		/* scanned at once */
 
 struct upload {
 	TAILQ_ENTRY(upload)	 entry;
@@ -38,6 +37,15 @@ struct upload {
 	upload_resume_cb	 resume;	/* a relay waits for the drain */
 	void			*waiter;
 	struct readback		*rb;		/* catching the scan up */
+	/*
+	 * No scanner yet (scanner.max_uploads were busy, or a layer the proxy
+	 * never saw pass): once committed, read back whole from the
+	 * registry as soon as a scanner is free, with these credentials
+	 * (wiped once used). Until then the blob counts as being scanned.
+	 */
+	int			 deferred;
+	char			*auth;
+	struct readback_head	 rbhead;	/* its first bytes, read back */
 	/* Set by the scanner thread under mu. */
 	pthread_mutex_t		 mu;
 	struct layer_result	*result;
@@ -48,11 +56,27 @@ struct upload {
 	int			 rb_failed;	/* its bytes never came */
 };
 
+static void	upload_start_deferred(struct gate *);
+
+static void
+upload_wipe_auth(struct upload *u)
+{
+	if (u->auth != NULL) {
+		explicit_bzero(u->auth, strlen(u->auth));
+		free(u->auth);
+		u->auth = NULL;
+	}
+}
+
 static void
 upload_free(struct upload *u)
 {
 	TAILQ_REMOVE(&u->g->uploads, u, entry);
-	u->g->nuploads--;
+	if (u->feed != NULL)
+		u->g->nuploads--;
+	else
+		u->g->ndeferred--;
+	upload_wipe_auth(u);
 	/* The read-back thread feeds the feed: it goes first. */
 	if (u->rb != NULL && readback_join(u->rb) == -1)
 		u->g->stats.readback_failures++;
@@ -69,23 +93,37 @@ upload_free(struct upload *u)
 	free(u);
 }
 
+/* The whole blob is at hand, and it is a JSON object: an image config. */
+static int
+upload_is_config(struct upload *u)
+{
+	json_t	*cfg;
+	int	 yes;
+
+	if (u->fed > UPLOAD_HEAD || u->headlen != u->fed || u->head == NULL ||
+	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) == NULL)
+		return 0;
+	yes = json_is_object(cfg);
+	json_decref(cfg);
+	return yes;
+}
+
 /* The scan is over and the blob's fate known: keep what is true. */
 static void
 upload_store(struct upload *u)
 {
 	struct store	*st = gate_store(u->g);
 	char		*doc = NULL;
-	json_t		*cfg;
 
-	if (st == NULL || !u->committed || u->aborted)
+	if (!u->committed || u->aborted)
 		return;
-	if (u->fed <= UPLOAD_HEAD && u->headlen == u->fed &&
-	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) != NULL) {
-		/* A config blob (JSON). Keep it for image checks. */
-		if (json_is_object(cfg))
-			doc = layerjson_config_dump(u->head, u->headlen);
-		json_decref(cfg);
+	if (st == NULL) {
+		gate_store_failed(u->g, u->digest, "the store cannot be opened");
+		return;
 	}
+	/* A config blob (JSON). Keep it for image checks. */
+	if (upload_is_config(u))
+		doc = layerjson_config_dump(u->head, u->headlen);
 	/*
 	 * Whatever the scan made of them, it saw exactly the registry's
 	 * bytes: its result is true, and what it could not read (a corrupt
@@ -95,12 +133,16 @@ upload_store(struct upload *u)
 	    strcmp(u->result->digest, u->digest) == 0)
 		doc = layerjson_dump(u->result);
 	if (doc == NULL) {
-		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
-		    u->rb_failed ? "the registry did not give the bytes the "
-		    "scan missed back" :
+		const char *why = u->rb_failed ? "the registry did not give "
+		    "the bytes the scan missed back" :
 		    u->result && strcmp(u->result->digest, u->digest) ?
 		    "scanned bytes differ from the registry's blob" :
-		    "the scan did not see the whole blob");
+		    "the scan did not see the whole blob";
+
+		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
+		    why);
+		/* Images using it are refused saying so, not "unknown". */
+		gate_note_failed(u->g, u->digest, why);
 		return;
 	}
 	if (store_digest_put(st, STORE_LAYERS, u->digest, doc) == STORE_OK) {
@@ -108,7 +150,8 @@ upload_store(struct upload *u)
 		log_info("upload %s: layer %s scanned and recorded (%zu "
 		    "packages)", u->uuid, u->digest,
 		    u->result ? u->result->pkgs.n : (size_t)0);
-	}
+	} else
+		gate_store_failed(u->g, u->digest, "cannot record the layer");
 	free(doc);
 }
 
@@ -137,9 +180,16 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 			g->stats.readback_failures++;
 			u->rb_failed = 1;
 		}
+		if (u->rb != NULL && u->rbhead.buf != NULL) {
+			/* Read back whole: what the config check looks at. */
+			u->headlen = u->rbhead.len;
+			u->fed = u->rbhead.total;
+		}
 		u->rb = NULL;
 		upload_store(u);
 		upload_free(u);
+		/* A scanner is free: a deferred upload may have it. */
+		upload_start_deferred(g);
 		/* Pulls held for this layer's scan may be decided now. */
 		if (g->layers_done != NULL)
 			g->layers_done(g);
@@ -184,6 +234,99 @@ upload_drained_cb(void *arg)
 	event_active(u->wake, EV_READ, 0);
 }
 
+/* A deferred upload until upload_scanner gives it a scan. */
+static struct upload *
+upload_new(struct gate *g, const char *repo, const char *uuid)
+{
+	struct upload	*u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	u->g = g;
+	u->deferred = 1;
+	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
+	snprintf(u->repo, sizeof(u->repo), "%s", repo);
+	pthread_mutex_init(&u->mu, NULL);
+	if ((u->wake = event_new(g->base, -1, 0, upload_wake_cb, u)) ==
+	    NULL) {
+		pthread_mutex_destroy(&u->mu);
+		free(u);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&g->uploads, u, entry);
+	g->ndeferred++;
+	return u;
+}
+
+/* Start u's scanner thread and the feed to it. 0 or -1. */
+static int
+upload_scanner(struct upload *u)
+{
+	struct gate		*g = u->g;
+	struct layer_limits	 lim;
+	struct feed_opts	 fo;
+
+	layer_limits_conf(&lim, g->conf);
+	memset(&fo, 0, sizeof(fo));
+	fo.bound = (size_t)g->conf->scanner.upload_buffer;
+	if (strcmp(g->conf->scanner.catch_up, "disk") == 0) {
+		fo.behind = FEED_BEHIND_SPILL;
+		fo.spill_dir = g->conf->state_dir;
+		fo.spill_max = UPLOAD_SPILL_MAX;
+		fo.budget = g->spill_budget;
+	} else
+		fo.behind = FEED_BEHIND_DROP;
+	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
+	    upload_drained_cb, u)) == NULL)
+		return -1;
+	u->deferred = 0;
+	g->ndeferred--;
+	g->nuploads++;
+	return 0;
+}
+
+/*
+ * Give free scanners to deferred uploads that are committed: each reads
+ * its blob back whole from the registry. A read that cannot start ends
+ * the upload unrecorded (its images are then incomplete, and refused).
+ */
+static void
+upload_start_deferred(struct gate *g)
+{
+	struct upload	*u;
+
+	TAILQ_FOREACH(u, &g->uploads, entry) {
+		if (g->nuploads >= g->conf->scanner.max_uploads)
+			return;
+		if (!u->deferred || !u->committed || u->aborted)
+			continue;
+		if (upload_scanner(u) == -1) {
+			/* Tried again when the next scanner is free. */
+			log_warnx("upload %s: cannot start its scan yet",
+			    u->uuid);
+			return;
+		}
+		/* Its first bytes are kept: it may be a config. */
+		if (u->head == NULL && (u->head = malloc(UPLOAD_HEAD)) != NULL) {
+			u->rbhead.buf = u->head;
+			u->rbhead.cap = UPLOAD_HEAD;
+		}
+		if ((u->rb = readback_start(g->conf, u->repo, u->digest, 0,
+		    u->auth, u->feed, u->head ? &u->rbhead : NULL,
+		    upload_readback_cb, u)) != NULL) {
+			g->stats.readbacks++;
+			log_info("upload %s: reading %s back from the registry "
+			    "to scan it", u->uuid, u->digest);
+		} else {
+			g->stats.readback_failures++;
+			feed_abort(u->feed);
+		}
+		upload_wipe_auth(u);
+	}
+}
+
 struct upload *
 upload_find(struct gate *g, const char *uuid)
 {
@@ -200,8 +343,6 @@ upload_for(struct gate *g, const char *repo, const char *uuid,
     uint64_t start)
 {
 	struct upload		*u;
-	struct layer_limits	 lim;
-	struct feed_opts	 fo;
 
 	TAILQ_FOREACH(u, &g->uploads, entry)
 		if (strcmp(u->uuid, uuid) == 0)
@@ -221,35 +362,22 @@ upload_for(struct gate *g, const char *repo, const char *uuid,
 		}
 		return u;
 	}
-	if (start != 0 || g->nuploads >= UPLOAD_MAX ||
-	    gate_store(g) == NULL)
+	if (start != 0 || gate_store(g) == NULL)
 		return NULL;
-	if ((u = calloc(1, sizeof(*u))) == NULL)
+	if ((u = upload_new(g, repo, uuid)) == NULL)
 		return NULL;
-	u->g = g;
-	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
-	snprintf(u->repo, sizeof(u->repo), "%s", repo);
-	pthread_mutex_init(&u->mu, NULL);
-	if ((u->wake = event_new(g->base, -1, 0, upload_wake_cb, u)) ==
-	    NULL) {
-		pthread_mutex_destroy(&u->mu);
-		free(u);
-		return NULL;
+	if (g->nuploads >= g->conf->scanner.max_uploads) {
+		/*
+		 * Every scanner is busy: never skip the scan, defer it. The
+		 * blob is read back from the registry once committed.
+		 */
+		g->stats.uploads_deferred++;
+		log_info("upload %s: %u uploads are being scanned; this one is "
+		    "read back from the registry once it is committed", uuid,
+		    g->nuploads);
+		return u;
 	}
-	TAILQ_INSERT_TAIL(&g->uploads, u, entry);
-	g->nuploads++;
-	layer_limits_conf(&lim, g->conf);
-	memset(&fo, 0, sizeof(fo));
-	fo.bound = (size_t)g->conf->scanner.upload_buffer;
-	if (strcmp(g->conf->scanner.catch_up, "disk") == 0) {
-		fo.behind = FEED_BEHIND_SPILL;
-		fo.spill_dir = g->conf->state_dir;
-		fo.spill_max = UPLOAD_SPILL_MAX;
-		fo.budget = g->spill_budget;
-	} else
-		fo.behind = FEED_BEHIND_DROP;
-	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
-	    upload_drained_cb, u)) == NULL) {
+	if (upload_scanner(u) == -1) {
 		upload_free(u);
 		return NULL;
 	}
@@ -272,6 +400,10 @@ upload_feed(struct upload *u, const void *buf, size_t len)
 		memcpy(u->head + u->headlen, buf, take);
 		u->headlen += take;
 	}
+	if (u->deferred) {
+		u->fed += len;
+		return 0;	/* read back later: nothing to wait for */
+	}
 	/* Always queue: the caller stops reading when we are over. */
 	if (feed_push_force(u->feed, buf, len) == -1) {
 		upload_abort(u);
@@ -287,7 +419,8 @@ upload_wants_bytes(struct upload *u)
 	if (u->aborted || u->committed)
 		return 0;
 	/* The head decides whether a small blob is a config. */
-	return u->fed < UPLOAD_HEAD || feed_wants_bytes(u->feed);
+	return u->fed < UPLOAD_HEAD || (!u->deferred &&
+	    feed_wants_bytes(u->feed));
 }
 
 void
@@ -336,10 +469,24 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 		return;
 	u->committed = 1;
 	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
+	if (u->deferred) {
+		if (upload_is_config(u)) {
+			/* A config, all here: nothing to scan. */
+			u->done = 1;
+			event_active(u->wake, EV_READ, 0);
+			return;
+		}
+		if (authorization != NULL &&
+		    (u->auth = strdup(authorization)) == NULL)
+			log_warn("%s", __func__);
+		upload_start_deferred(u->g);
+		return;
+	}
 	if ((from = feed_dropped_from(u->feed)) == UINT64_MAX)
 		feed_finish(u->feed);
 	else if ((u->rb = readback_start(u->g->conf, u->repo, u->digest,
-	    from, authorization, u->feed, upload_readback_cb, u)) != NULL) {
+	    from, authorization, u->feed, NULL, upload_readback_cb, u)) !=
+	    NULL) {
 		u->g->stats.readbacks++;
 		log_debug("upload %s: scan behind; reading %s back from byte "
 		    "%llu", u->uuid, u->digest, (unsigned long long)from);
@@ -356,8 +503,33 @@ upload_abort(struct upload *u)
 	if (u->aborted || u->committed)
 		return;
 	u->aborted = 1;
+	if (u->deferred) {
+		/* No thread to end: the loop frees it. */
+		u->done = 1;
+		event_active(u->wake, EV_READ, 0);
+		return;
+	}
 	feed_abort(u->feed);
 	upload_settled(u);
+}
+
+int
+upload_backfill(struct gate *g, const char *repo, const char *digest,
+    const char *authorization)
+{
+	struct upload	*u;
+	char		 uuid[160];
+
+	if (upload_scanning(g, digest))
+		return 0;
+	snprintf(uuid, sizeof(uuid), "read-back of %.100s", digest);
+	if ((u = upload_new(g, repo, uuid)) == NULL)
+		return -1;
+	/* Never taken for a config: the head is not here. */
+	u->fed = UPLOAD_HEAD + 1;
+	g->stats.uploads_deferred++;
+	upload_commit(u, digest, authorization);
+	return 0;
 }
 
 int
@@ -378,6 +550,10 @@ upload_shutdown(struct gate *g)
 
 	while ((u = TAILQ_FIRST(&g->uploads)) != NULL) {
 		u->waiter = NULL;
+		if (u->deferred) {
+			upload_free(u);
+			continue;
+		}
 		if (!u->committed)
 			upload_abort(u);
 		else {

@@ -24,8 +24,9 @@ typedef void	(*upload_resume_cb)(void *arg);
 /*
  * The upload a request body belongs to, created on its first bytes.
  * start is the Content-Range start of a PATCH (0 when absent). NULL
- * when this upload is not being scanned (started elsewhere, out of
- * order, or too many at once): the body is relayed all the same.
+ * when this upload is not being scanned (started elsewhere, or out of
+ * order): the body is relayed all the same. With every scanner busy
+ * the upload is deferred: read back from the registry once committed.
  */
 struct upload	*upload_for(struct gate *, const char *repo,
 		    const char *uuid, uint64_t start);
@@ -53,8 +54,17 @@ void		 upload_commit(struct upload *, const char *digest,
 /* The upload failed or its bytes are no longer trustworthy. */
 void		 upload_abort(struct upload *);
 /*
+ * A blob the registry has but the proxy has no result for (mounted
+ * from elsewhere, pushed behind its back, or its scan lost to a crash
+ * or a store error): read it back whole from the registry, with
+ * authorization (NULL: the scanner account), and scan it as an upload.
+ * Nothing when it is being scanned already. 0 or -1.
+ */
+int		 upload_backfill(struct gate *, const char *repo,
+		    const char *digest, const char *authorization);
+/*
  * Is a blob with this digest accepted by the registry but still being
- * scanned? (Its result is not in the store yet.)
+ * scanned (or waiting for a scanner)? Its result is not in the store yet.
  */
 int		 upload_scanning(struct gate *, const char *digest);
 /* Abort every upload (shutdown). */

@@ -5,8 +5,9 @@
  * registry. Three things are not its business and go through hooks:
  * - a tap on a request body (blob uploads to scan, manifests to record),
  *   which may pause the client until it has caught up;
- * - a decision on a manifest the registry is about to hand out: pass it,
- *   refuse it with a message, or hold it until session_release();
+ * - a decision on a manifest or blob the registry is about to hand out:
+ *   pass it, refuse it with a message, or hold it until
+ *   session_release();
  * - replies to the proxy's own endpoints (/metrics, the status query).
  * A hook left NULL means: relay as is. What a hook may read of a
  * session, and how it hands a decision back, is in session.h.
@@ -50,8 +51,9 @@ struct relay_hooks {
 	/* A request head was routed: its body's tap, or NULL. */
 	struct relay_tap *(*tap)(void *arg, struct session *);
 	/*
-	 * The registry answered a manifest GET/HEAD with 200. msg (of
-	 * len) receives the reason of a RELAY_DENY.
+	 * The registry answered a manifest GET/HEAD with 200, or a blob
+	 * GET with 200 or 206. msg (of len) receives the reason of a
+	 * RELAY_DENY.
 	 */
 	enum relay_decision (*decide)(void *arg, struct session *, char *msg,
 		    size_t len);

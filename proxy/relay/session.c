@@ -1296,6 +1296,10 @@ ures_headers_done(http_parser *p)
 	if (s->route.kind == ROUTE_MANIFEST && s->status == 200 &&
 	    (s->cp.method == HTTP_GET || s->cp.method == HTTP_HEAD))
 		return session_decide(s, p);
+	/* A blob's bytes, whole or a range (a HEAD tells only its size). */
+	if (s->route.kind == ROUTE_BLOB && (s->status == 200 ||
+	    s->status == 206) && s->cp.method == HTTP_GET)
+		return session_decide(s, p);
 	return session_response_head(s, p);
 }
 
