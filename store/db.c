@@ -581,3 +581,24 @@ store_digest_each(struct store *st, enum store_digest_db which,
 		mdb_txn_abort(txn);
 	return ret;
 }
+
+int
+store_build_once(struct store *st, const char *meta, enum store_digest_db db,
+    int (*cb)(const char *, const char *, void *),
+    int (*write)(struct store *, void *), void *arg)
+{
+	char	have[8] = "";
+
+	if (store_meta_get(st, meta, have, sizeof(have)) == STORE_OK &&
+	    strcmp(have, "1") == 0)
+		return 0;
+	if (store_digest_each(st, db, NULL, cb, arg) == -1 ||
+	    store_write_begin(st) == -1)
+		return -1;
+	if (write(st, arg) == -1 || store_meta_put(st, meta, "1") != STORE_OK ||
+	    store_write_commit(st) != STORE_OK) {
+		store_write_abort(st);
+		return -1;
+	}
+	return 0;
+}

@@ -83,6 +83,17 @@ int		 store_digest_each(struct store *, enum store_digest_db,
 		    int (*cb)(const char *digest, const char *json, void *),
 		    void *arg);
 
+/*
+ * Build something once per store: unless meta key says "1", walk db
+ * (cb(key, value, arg), as store_digest_each), then in one write
+ * transaction run write(st, arg) and set the meta key: whole, or redone
+ * at the next call. 0, or -1 (nothing written).
+ */
+int		 store_build_once(struct store *, const char *meta,
+		    enum store_digest_db,
+		    int (*cb)(const char *digest, const char *json, void *),
+		    int (*write)(struct store *, void *), void *arg);
+
 /* Number of advisory keys (for reporting). */
 uint64_t	 store_adv_count(struct store *);
 

@@ -67,40 +67,34 @@ baseindex_collect(const char *digest, const char *json, void *arg)
 	return 0;
 }
 
-int
-baseindex_build(struct store *st)
+/* In the build's one transaction: every key, or nothing. */
+static int
+baseindex_write(struct store *st, void *arg)
 {
-	char	 have[8] = "", key[BASEINDEX_KEY_LEN];
-	json_t	*todo = json_array(), *e;
+	json_t	*todo = arg, *e;
+	char	 key[BASEINDEX_KEY_LEN];
 	size_t	 i;
-	int	 rv = -1;
 
-	if (store_meta_get(st, "base_index", have, sizeof(have)) == STORE_OK &&
-	    strcmp(have, "1") == 0) {
-		rv = 0;
-		goto done;
-	}
-	if (todo == NULL || store_digest_each(st, STORE_IMAGES, NULL,
-	    baseindex_collect, todo) == -1 || store_write_begin(st) == -1)
-		goto done;
-	/* One transaction: the index is whole, or the next start redoes it. */
 	json_array_foreach(todo, i, e)
 		if (baseindex_key(json_string_value(json_array_get(e, 1)),
 		    json_string_value(json_array_get(e, 0)), key,
 		    sizeof(key)) == 0 && store_digest_put(st, STORE_IMAGES,
-		    key, "1") != STORE_OK) {
-			store_write_abort(st);
-			goto done;
-		}
-	if (store_meta_put(st, "base_index", "1") != STORE_OK ||
-	    store_write_commit(st) != STORE_OK) {
-		store_write_abort(st);
-		goto done;
-	}
+		    key, "1") != STORE_OK)
+			return -1;
 	log_info("record: %zu recorded images indexed by their first layer",
 	    json_array_size(todo));
-	rv = 0;
- done:
+	return 0;
+}
+
+int
+baseindex_build(struct store *st)
+{
+	json_t	*todo = json_array();
+	int	 rv = -1;
+
+	if (todo != NULL)
+		rv = store_build_once(st, "base_index", STORE_IMAGES,
+		    baseindex_collect, baseindex_write, todo);
 	json_decref(todo);
 	return rv;
 }

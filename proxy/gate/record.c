@@ -414,6 +414,9 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 		    "annotations"), "org.opencontainers.image.base.name"));
 	/* Its layers, in order: how images built on it are told. */
 	json_object_set_new(out, "layer_digests", record_layer_digests(man));
+	/* And its config: the blob gate finds the image by both. */
+	json_object_set(out, "config_digest", json_object_get(json_object_get(
+	    man, "config"), "digest"));
 	store_meta_get(st, "data_version", ver, sizeof(ver));
 	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
 	json_object_set_new(out, "data_version", json_string(ver));

@@ -86,47 +86,53 @@ refindex_collect(const char *digest, const char *json, void *arg)
 
 	if (strncmp(digest, "sha256:", 7) != 0)
 		return 0;
-	if ((j = json_loads(json, 0, NULL)) != NULL &&
-	    json_is_object(json_object_get(j, "manifest")))
+	if ((j = json_loads(json, 0, NULL)) == NULL)
+		return 0;
+	if (json_is_object(json_object_get(j, "manifest")))
 		json_array_append_new(todo, json_pack("[s, O]", digest,
 		    json_object_get(j, "manifest")));
+	else if (json_is_array(json_object_get(j, "layer_digests"))) {
+		/* A judged image: the blobs its document names. */
+		json_t	*m = json_pack("{s:{s:O*}, s:[]}", "config", "digest",
+			    json_object_get(j, "config_digest"), "layers");
+		json_t	*d;
+		size_t	 i;
+
+		json_array_foreach(json_object_get(j, "layer_digests"), i, d)
+			json_array_append_new(json_object_get(m, "layers"),
+			    json_pack("{s:O}", "digest", d));
+		json_array_append_new(todo, json_pack("[s, o]", digest, m));
+	}
 	json_decref(j);
+	return 0;
+}
+
+/* In the build's one transaction: every key, or nothing. */
+static int
+refindex_write(struct store *st, void *arg)
+{
+	json_t	*todo = arg, *e;
+	size_t	 i;
+
+	json_array_foreach(todo, i, e)
+		if (refindex_keys(json_array_get(e, 1), json_string_value(
+		    json_array_get(e, 0)), refindex_put_one, st) == -1)
+			return -1;
+	if (json_array_size(todo) > 0)
+		log_info("record: the blobs of %zu recorded manifests indexed",
+		    json_array_size(todo));
 	return 0;
 }
 
 int
 refindex_build(struct store *st)
 {
-	char	 have[8] = "";
-	json_t	*todo = json_array(), *e;
-	size_t	 i;
+	json_t	*todo = json_array();
 	int	 rv = -1;
 
-	if (store_meta_get(st, "ref_index", have, sizeof(have)) == STORE_OK &&
-	    strcmp(have, "1") == 0) {
-		rv = 0;
-		goto done;
-	}
-	if (todo == NULL || store_digest_each(st, STORE_IMAGES, NULL,
-	    refindex_collect, todo) == -1 || store_write_begin(st) == -1)
-		goto done;
-	/* One transaction: the index is whole, or the next start redoes it. */
-	json_array_foreach(todo, i, e)
-		if (refindex_keys(json_array_get(e, 1), json_string_value(
-		    json_array_get(e, 0)), refindex_put_one, st) == -1) {
-			store_write_abort(st);
-			goto done;
-		}
-	if (store_meta_put(st, "ref_index", "1") != STORE_OK ||
-	    store_write_commit(st) != STORE_OK) {
-		store_write_abort(st);
-		goto done;
-	}
-	if (json_array_size(todo) > 0)
-		log_info("record: the blobs of %zu recorded manifests indexed",
-		    json_array_size(todo));
-	rv = 0;
- done:
+	if (todo != NULL)
+		rv = store_build_once(st, "ref_index", STORE_IMAGES,
+		    refindex_collect, refindex_write, todo);
 	json_decref(todo);
 	return rv;
 }

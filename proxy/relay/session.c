@@ -355,25 +355,38 @@ creq_url(http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
+/* What adding a piece of the request head gave: 0, or the reply sent. */
 static int
-creq_field(http_parser *p, const char *at, size_t len)
+session_head_piece(struct session *s, int rc)
 {
-	struct session	*s = session_of(p);
-
-	switch (httpmsg_add_field(&s->req, at, len)) {
+	switch (rc) {
 	case 0:
 		return 0;
 	case HTTPMSG_ENAME:
 		session_reply_error(s, 400, "UNSUPPORTED", "malformed HTTP "
 		    "request: a header name is not a token (RFC 9110 5.6.2; "
 		    "no whitespace before the colon)");
-		return -1;
+		break;
+	case HTTPMSG_EFOLD:
+		session_reply_error(s, 400, "UNSUPPORTED", "malformed HTTP "
+		    "request: a header value folded onto a new line (obs-fold, "
+		    "RFC 9112 5.2)");
+		break;
 	default:
 		session_reply_error(s, 431, "UNSUPPORTED",
 		    "request headers are larger than limits.max_header_bytes "
 		    "or too many");
-		return -1;
+		break;
 	}
+	return -1;
+}
+
+static int
+creq_field(http_parser *p, const char *at, size_t len)
+{
+	struct session	*s = session_of(p);
+
+	return session_head_piece(s, httpmsg_add_field(&s->req, at, len));
 }
 
 static int
@@ -381,19 +394,7 @@ creq_value(http_parser *p, const char *at, size_t len)
 {
 	struct session	*s = session_of(p);
 
-	switch (httpmsg_add_value(&s->req, at, len)) {
-	case 0:
-		return 0;
-	case HTTPMSG_EFOLD:
-		session_reply_error(s, 400, "UNSUPPORTED", "malformed HTTP "
-		    "request: a header value folded onto a new line (obs-fold, "
-		    "RFC 9112 5.2)");
-		return -1;
-	default:
-		session_reply_error(s, 431, "UNSUPPORTED",
-		    "request headers are larger than limits.max_header_bytes");
-		return -1;
-	}
+	return session_head_piece(s, httpmsg_add_value(&s->req, at, len));
 }
 
 /* Client-supplied headers that would change how upstream builds URLs. */

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl python3
-tap_plan 10
+tap_plan 12
 
 mkdir -p "$T/base/etc" "$T/tok/root" "$T/ok/srv"
 echo "shared base layer" > "$T/base/etc/motd"
@@ -20,6 +20,7 @@ MKIMAGE_CONFIG='"User":"app","Labels":{"i":"good"}' mkimage "$T/good" v1 "$T/bas
 layers() { python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/blobs/sha256/'+json.load(open(sys.argv[1]+'/index.json'))['manifests'][0]['digest'][7:])); print(m['config']['digest'], ' '.join(l['digest'] for l in m['layers']))" "$1"; }
 set -- $(layers "$T/bad")
 BADCFG=$1 BASE=$2 TOKL=$3
+python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/index.json'))['manifests'][0]['digest'])" "$T/bad" > "$T/bad.digest"
 
 start_registry reg
 start_proxy px "$REG_URL"
@@ -42,6 +43,15 @@ $SK copy --dest-tls-verify=false "oci:$T/good:v1" "docker://$P/team/app:good" >/
 check "an allowed image sharing the base layer pulls whole" \
     $SK copy --src-tls-verify=false "docker://$P/team/app:good" "oci:$T/pulled:v1"
 expect_eq "the shared base layer passes: an allowed image uses it" 200 "$(code "http://$P/v2/team/app/blobs/$BASE")"
+# A store from before the blob index: its keys and marker gone, the
+# next start files every recorded image again.
+stop_proxy px
+"$STOREEDIT" "$T/px-state" del images "ref:$BADCFG@$(cat "$T/bad.digest")" &&
+    "$STOREEDIT" "$T/px-state" meta ref_index 0 || bail "storeedit"
+PX_STATE=$T/px-state start_proxy px2 "$REG_URL"
+P="127.0.0.1:$PX_PORT"
+expect_eq "after a restart on an older store the config is refused again" 403 \
+    "$(code "http://$P/v2/team/app/blobs/$BADCFG")"
 got=$(curl -sf "$REG_URL/v2/team/app/blobs/$TOKL" | sha256sum | cut -d' ' -f1)
 expect_eq "the registry still holds the refused layer, byte for byte" "${TOKL#sha256:}" "$got"
-stop_proxy px
+stop_proxy px2

@@ -12,6 +12,15 @@ mkimage_blob() {
 	echo "$h"
 }
 
+# mkimage_layer DIR FILE DIFFID: move FILE in as the next layer (appends
+# to $layers and $diffids; an empty DIFFID says the blob's own digest).
+mkimage_layer() {
+	size=$(stat -c %s "$2")
+	h=$(mkimage_blob "$1" "$2")
+	layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
+	diffids="$diffids${diffids:+,}\"sha256:${3:-$h}\""
+}
+
 mkimage() {
 	dir=$1
 	tag=$2
@@ -25,10 +34,7 @@ mkimage() {
 		    --mtime=@0 -C "$src" -cf "$dir/layer.tar" .
 		diff=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
 		gzip -n -6 "$dir/layer.tar"
-		size=$(stat -c %s "$dir/layer.tar.gz")
-		h=$(mkimage_blob "$dir" "$dir/layer.tar.gz")
-		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
-		diffids="$diffids${diffids:+,}\"sha256:$diff\""
+		mkimage_layer "$dir" "$dir/layer.tar.gz" "$diff"
 	done
 	mkimage_finish "$dir" "$tag" "$layers" "$diffids" "${MKIMAGE_CONFIG:-}"
 }
@@ -110,10 +116,7 @@ mkimage_blobs() {
 	layers=""
 	diffids=""
 	for f in "$@"; do
-		size=$(stat -c %s "$f")
-		h=$(mkimage_blob "$dir" "$f")
-		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}"
-		diffids="$diffids${diffids:+,}\"sha256:$h\""
+		mkimage_layer "$dir" "$f" ""
 	done
 	mkimage_finish "$dir" "$tag" "$layers" "$diffids" "${MKIMAGE_CONFIG:-}"
 }
