@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl python3
-tap_plan 12
+tap_plan 14
 
 mkdir -p "$T/base/etc" "$T/tok/root" "$T/ok/srv"
 echo "shared base layer" > "$T/base/etc/motd"
@@ -43,6 +43,14 @@ $SK copy --dest-tls-verify=false "oci:$T/good:v1" "docker://$P/team/app:good" >/
 check "an allowed image sharing the base layer pulls whole" \
     $SK copy --src-tls-verify=false "docker://$P/team/app:good" "oci:$T/pulled:v1"
 expect_eq "the shared base layer passes: an allowed image uses it" 200 "$(code "http://$P/v2/team/app/blobs/$BASE")"
+# One manifest in two tenants' repositories: each report names only the
+# repository it was asked about, never the one it was recorded in first.
+$SK copy --dest-tls-verify=false "oci:$T/good:v1" "docker://$P/bob/copy:v1" >/dev/null 2>&1 || bail "push copy"
+st=$(curl -sf "http://$P/portcullis/v1/status/bob/copy/v1" | tr -d ' \n')
+case "$st" in *'"repository":"bob/copy"'*) ok "bob's report names bob/copy";;
+*) not_ok "bob's report names bob/copy"; echo "# $st" | cut -c1-300;; esac
+case "$st" in *team/app*) not_ok "and nothing of team/app, where the manifest was recorded first";;
+*) ok "and nothing of team/app, where the manifest was recorded first";; esac
 # A store from before the blob index: its keys and marker gone, the
 # next start files every recorded image again.
 stop_proxy px
