@@ -97,6 +97,8 @@ stop_proxy px2
 # 4. state_dir full: what the store cannot record is refused, saying so.
 FULL=$T/fullfs
 mkdir -p "$FULL"
+# Unmounted however the test ends, even if it bails half-way.
+CLEANUP_HOOK='umount "$FULL" 2>/dev/null'
 if ! mount -t tmpfs -o size=6m tmpfs "$FULL" 2>/dev/null; then
 	for n in 1 2 3 4; do ok "# SKIP cannot mount a small tmpfs for state_dir"; done
 else
@@ -115,5 +117,4 @@ else
 	grep -q 'store: .*pulls of images the proxy has not recorded are refused' "$T/px3.log" &&
 	    ok "the log says what the store refused" || not_ok "the log says what the store refused"
 	stop_proxy px3
-	umount "$FULL"
 fi

@@ -34,6 +34,8 @@ cleanup() {
 			tail -n 30 "$f" | sed 's/^/# /'
 		done
 	fi
+	# A test that mounted something under $T says how to undo it.
+	[ -z "${CLEANUP_HOOK:-}" ] || eval "$CLEANUP_HOOK"
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
