@@ -1,5 +1,6 @@
 #include "proxy/cli/serve.h"
 #include "proxy/endpoint/endpoint.h"
+#include "proxy/endpoint/status.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/hold.h"
 #include "proxy/gate/reload.h"
@@ -27,6 +28,14 @@ serve_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
+/* A held session ended: the gate's hold or an endpoint's reply. */
+static void
+serve_gone(void *arg, struct session *s)
+{
+	hold_gone(arg, s);
+	endpoint_gone(arg, s);
+}
+
 static void
 serve_hup_cb(evutil_socket_t sig, short ev, void *arg)
 {
@@ -44,7 +53,7 @@ cmd_serve(struct conf *c)
 	struct relay_hooks	 hooks = {
 		.tap = tap_open,
 		.decide = hold_decide,
-		.gone = hold_gone,
+		.gone = serve_gone,
 		.local = endpoint_reply,
 	};
 
@@ -84,6 +93,7 @@ cmd_serve(struct conf *c)
 	event_free(sighup);
 	/* Sessions first: their holds and taps belong to the gate. */
 	session_free_all(srv);
+	status_shutdown();
 	server_free(srv);
 	workers_stop(g);
 	gate_free(g);

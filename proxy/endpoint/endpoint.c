@@ -21,3 +21,9 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 	return ocierr_reply(out, 404, "UNSUPPORTED",
 	    "no such portcullis endpoint", NULL, session_reply_closes(s));
 }
+
+void
+endpoint_gone(void *arg, struct session *s)
+{
+	status_gone(s);
+}

@@ -11,4 +11,7 @@ struct session;
 /* The local hook; arg is the struct gate. 0, or -1 (out of memory). */
 int	endpoint_reply(void *arg, struct session *, struct evbuffer *out);
 
+/* A session held for an endpoint's reply went away. */
+void	endpoint_gone(void *arg, struct session *);
+
 #endif

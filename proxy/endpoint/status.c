@@ -9,12 +9,26 @@
 #include "scan/image/verdict.h"
 #include "conf/conf.h"
 
+#include "proxy/relay/session.h"
+#include "store/db.h"
+#include "conf/log.h"
+
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <jansson.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sys/queue.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+static void
+status_body_free(const void *data, size_t len, void *arg)
+{
+	free((void *)data);
+}
 
 static void
 status_annotate(json_t *a, const char *key, const char *value)
@@ -40,6 +54,266 @@ status_own_repository(json_t *doc, const char *repo)
 		json_object_del(doc, "base_by_layers");
 }
 
+/*
+ * The annotations of a scanned image's document, and its verdict under
+ * p. Pure: the large-report thread runs it with a copy of the policy.
+ */
+static void
+status_scanned(json_t *ann, json_t *doc, const struct policy *p,
+    const char *repo, struct verdict *v)
+{
+	const char	*keys[] = { "critical", "high", "medium", "low",
+			    "unknown", "secrets", "unscanned-content" };
+	time_t		 t = (time_t)json_integer_value(json_object_get(doc,
+			    "scanned_at"));
+	struct tm	 tm;
+	json_t		*sum;
+	char		 num[32], when[32];
+	int		 i;
+
+	status_annotate(ann, "dev.portcullis.status", "scanned");
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	status_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
+	status_annotate(ann, "dev.portcullis.data-version",
+	    json_string_value(json_object_get(doc, "data_version")));
+	/* Older than this build's: a rescan may find more. */
+	snprintf(num, sizeof(num), "%lld", (long long)
+	    json_integer_value(json_object_get(doc, "scanner")));
+	status_annotate(ann, "dev.portcullis.scanner-version",
+	    json_object_get(doc, "scanner") ? num : "");
+	sum = json_object_get(doc, "summary");
+	for (i = 0; i < 7; i++) {
+		char		 key[64];
+		/* The summary's own name for the last one. */
+		const char	*sk = i == 6 ? "unscanned" : keys[i];
+
+		snprintf(key, sizeof(key), "dev.portcullis.%s%s",
+		    i < 5 ? "vulnerabilities." : "", keys[i]);
+		snprintf(num, sizeof(num), "%lld", (long long)
+		    json_integer_value(json_object_get(sum, sk)));
+		status_annotate(ann, key, num);
+	}
+	verdict_eval(doc, p, repo, time(NULL), v);
+}
+
+/*
+ * The reply's body (malloc'd JSON, newline-terminated) from the
+ * annotations and the document (both taken over), or NULL.
+ */
+static char *
+status_body(json_t *ann, json_t *doc, const struct verdict *v,
+    const char *repo, size_t *len)
+{
+	json_t	*reply;
+	char	*body, *nb;
+
+	status_annotate(ann, "dev.portcullis.policy.result", v->deny ?
+	    "deny" : "allow");
+	status_annotate(ann, "dev.portcullis.policy.reasons", v->message);
+	if (doc != NULL)
+		status_own_repository(doc, repo);
+	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
+	    doc ? doc : json_null());
+	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
+	json_decref(reply);
+	if (body == NULL)
+		return NULL;
+	*len = strlen(body);
+	if ((nb = realloc(body, *len + 2)) == NULL) {
+		free(body);
+		return NULL;
+	}
+	nb[(*len)++] = '\n';
+	nb[*len] = '\0';
+	return nb;
+}
+
+/* The reply's head for a body of len bytes. 0 or -1. */
+static int
+status_head(struct evbuffer *out, struct session *s, size_t len)
+{
+	return evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n",
+	    len, session_keepalive(s) ? "" : "Connection: close\r\n") ==
+	    -1 ? -1 : 0;
+}
+
+/*
+ * Reports of very large images (hundreds of thousands of packages make
+ * a document of 100 MB) are parsed, judged and written out on a thread
+ * of their own, so the loop goes on serving everyone else; the reply is
+ * then handed to the session by reference, never copied. At most
+ * STATUS_JOBS_MAX at once: the memory of as many documents, given back
+ * to the system (malloc_trim) when each is done.
+ */
+#define STATUS_ASYNC_MIN	(1u << 20)	/* bytes of document */
+#define STATUS_JOBS_MAX		2
+
+struct status_job {
+	TAILQ_ENTRY(status_job)	 entry;
+	struct session		*s;		/* NULL: it went away */
+	struct policy		 policy;	/* a copy: reloads may come */
+	char			 repo[256];
+	char			*raw;		/* the document, taken over */
+	json_t			*ann;		/* taken over */
+	char			*body;		/* the thread's result */
+	size_t			 len;
+	struct event		*wake;
+	pthread_t		 thread;
+};
+
+static TAILQ_HEAD(, status_job)	status_jobs =
+    TAILQ_HEAD_INITIALIZER(status_jobs);
+static unsigned			status_njobs;
+
+static void
+status_job_free(struct status_job *j)
+{
+	TAILQ_REMOVE(&status_jobs, j, entry);
+	status_njobs--;
+	pthread_join(j->thread, NULL);
+	event_free(j->wake);
+	policy_clear(&j->policy);
+	free(j->raw);
+	free(j->body);
+	json_decref(j->ann);
+	free(j);
+}
+
+static void *
+status_job_thread(void *arg)
+{
+	struct status_job	*j = arg;
+	struct verdict		 v;
+	json_t			*doc;
+
+	memset(&v, 0, sizeof(v));
+	doc = json_loads(j->raw, 0, NULL);
+	free(j->raw);
+	j->raw = NULL;
+	if (doc != NULL)
+		status_scanned(j->ann, doc, &j->policy, j->repo, &v);
+	else {
+		v.deny = 1;
+		snprintf(v.message, sizeof(v.message), "the stored scan "
+		    "result for this image is unreadable; refusing");
+	}
+	j->body = status_body(j->ann, doc, &v, j->repo, &j->len);
+	j->ann = NULL;		/* status_body took it */
+	/* What parsing a huge document took goes back to the system. */
+	malloc_trim(0);
+	event_active(j->wake, EV_READ, 0);
+	return NULL;
+}
+
+/* In the loop: the thread is done; the session gets its reply. */
+static void
+status_job_done(evutil_socket_t fd, short ev, void *arg)
+{
+	struct status_job	*j = arg;
+	struct evbuffer		*out;
+
+	if (j->s != NULL && (out = evbuffer_new()) != NULL) {
+		if (j->body != NULL && status_head(out, j->s, j->len) == 0 &&
+		    evbuffer_add_reference(out, j->body, j->len,
+		    status_body_free, NULL) == 0) {
+			j->body = NULL;		/* the buffer frees it */
+			session_set_status(j->s, 200);
+			session_set_response_bytes(j->s, j->len);
+		} else {
+			evbuffer_drain(out, evbuffer_get_length(out));
+			session_set_status(j->s, 500);
+			ocierr_reply(out, 500, "UNAVAILABLE", "out of memory "
+			    "building the report", NULL, 1);
+		}
+		session_local_release(j->s, out);
+		evbuffer_free(out);
+	}
+	status_job_free(j);
+}
+
+/*
+ * A report to build on a thread? 1: started (the reply comes later),
+ * 2: too many at once (a 503 is in out), 0: not a large judged document
+ * (build it here), -1: out of memory.
+ */
+static int
+status_async(struct gate *g, struct session *s, json_t *ann,
+    const char *digest, struct evbuffer *out)
+{
+	struct store		*st = gate_store(g);
+	struct status_job	*j = NULL;
+	char			*raw = NULL;
+
+	if (st == NULL || digest == NULL || store_digest_get(st,
+	    STORE_IMAGES, digest, &raw) != STORE_OK)
+		return 0;
+	/* A pending one is built by the gate first, as a pull would. */
+	if (strlen(raw) < STATUS_ASYNC_MIN ||
+	    strncmp(raw, "{\"pending\"", 10) == 0) {
+		free(raw);
+		return 0;
+	}
+	if (status_njobs >= STATUS_JOBS_MAX) {
+		free(raw);
+		session_set_status(s, 503);
+		return ocierr_reply(out, 503, "UNAVAILABLE", "other large "
+		    "reports are being built; retry in a moment", NULL,
+		    session_reply_closes(s)) == -1 ? -1 : 2;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    policy_copy(&j->policy, &g->conf->policy) == -1)
+		goto fail;
+	j->s = s;
+	j->raw = raw;
+	j->ann = json_incref(ann);
+	snprintf(j->repo, sizeof(j->repo), "%s", session_route(s)->name);
+	if ((j->wake = event_new(g->base, -1, 0, status_job_done, j)) ==
+	    NULL)
+		goto fail;
+	TAILQ_INSERT_TAIL(&status_jobs, j, entry);
+	status_njobs++;
+	if (pthread_create(&j->thread, NULL, status_job_thread, j) != 0) {
+		TAILQ_REMOVE(&status_jobs, j, entry);
+		status_njobs--;
+		j->raw = NULL;
+		goto fail;
+	}
+	return 1;
+ fail:
+	log_warnx("status: cannot build the report of %s on a thread; "
+	    "building it here", digest);
+	if (j != NULL) {
+		if (j->wake != NULL)
+			event_free(j->wake);
+		policy_clear(&j->policy);
+		json_decref(j->ann);
+		free(j);
+	}
+	free(raw);
+	return 0;
+}
+
+void
+status_gone(struct session *s)
+{
+	struct status_job	*j;
+
+	TAILQ_FOREACH(j, &status_jobs, entry)
+		if (j->s == s)
+			j->s = NULL;	/* the result is dropped */
+}
+
+void
+status_shutdown(void)
+{
+	struct status_job	*j;
+
+	while ((j = TAILQ_FIRST(&status_jobs)) != NULL)
+		status_job_free(j);	/* joins the thread */
+}
+
 int
 status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 {
@@ -48,12 +322,11 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			    "Docker-Content-Digest");
 	const char	*wa = session_response_header(s, "WWW-Authenticate");
 	int		 status = session_status(s);
-	json_t		*doc = NULL, *ann, *sum, *reply;
+	json_t		*doc = NULL, *ann;
 	struct verdict	 v;
-	char		*rec, *body = NULL, num[32], when[32];
-	const char	*keys[] = { "critical", "high", "medium", "low",
-			    "unknown", "secrets", "unscanned-content" };
-	int		 error = 0, i, rv = 1;
+	char		*rec, *body = NULL;
+	size_t		 blen = 0;
+	int		 error = 0, rv = 1;
 
 	if (status != 200) {
 		char	msg[600];
@@ -95,6 +368,18 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	status_annotate(ann, "org.opencontainers.image.ref.name", r->ref);
 	status_annotate(ann, "dev.portcullis.repository", r->name);
 	status_annotate(ann, "dev.portcullis.digest", dg);
+	/* A large judged document is parsed and written out elsewhere. */
+	switch (status_async(g, s, ann, dg, out)) {
+	case 1:		/* on its thread, which holds its own reference */
+		json_decref(ann);
+		return 1;
+	case 2:		/* refused as busy */
+		json_decref(ann);
+		return 0;
+	case -1:
+		json_decref(ann);
+		goto fail;
+	}
 	rec = record_scan_doc(g, dg, &error);
 	if (rec != NULL)
 		doc = json_loads(rec, 0, NULL);
@@ -110,50 +395,11 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			v.deny = 1;
 		else
 			v.message[0] = '\0';
-	} else {
-		time_t		t = (time_t)json_integer_value(json_object_get(doc,
-				    "scanned_at"));
-		struct tm	tm;
-
-		status_annotate(ann, "dev.portcullis.status", "scanned");
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		status_annotate(ann, "dev.portcullis.scanned-at", t ? when : "");
-		status_annotate(ann, "dev.portcullis.data-version",
-		    json_string_value(json_object_get(doc, "data_version")));
-		/* Older than this build's: a rescan may find more. */
-		snprintf(num, sizeof(num), "%lld", (long long)
-		    json_integer_value(json_object_get(doc, "scanner")));
-		status_annotate(ann, "dev.portcullis.scanner-version",
-		    json_object_get(doc, "scanner") ? num : "");
-		sum = json_object_get(doc, "summary");
-		for (i = 0; i < 7; i++) {
-			char		 key[64];
-			/* The summary's own name for the last one. */
-			const char	*sk = i == 6 ? "unscanned" : keys[i];
-
-			snprintf(key, sizeof(key), "dev.portcullis.%s%s",
-			    i < 5 ? "vulnerabilities." : "", keys[i]);
-			snprintf(num, sizeof(num), "%lld", (long long)
-			    json_integer_value(json_object_get(sum, sk)));
-			status_annotate(ann, key, num);
-		}
-		verdict_eval(doc, &g->conf->policy, r->name,
-		    time(NULL), &v);
-	}
-	status_annotate(ann, "dev.portcullis.policy.result", v.deny ? "deny" :
-	    "allow");
-	status_annotate(ann, "dev.portcullis.policy.reasons", v.message);
-	if (doc != NULL)
-		status_own_repository(doc, r->name);
-	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
-	    doc ? doc : json_null());
-	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
-	json_decref(reply);
-	if (body == NULL || evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: application/json\r\nContent-Length: %zu\r\n%s"
-	    "\r\n%s\n", strlen(body) + 1, session_keepalive(s) ? "" :
-	    "Connection: close\r\n", body) == -1)
+	} else
+		status_scanned(ann, doc, &g->conf->policy, r->name, &v);
+	if ((body = status_body(ann, doc, &v, r->name, &blen)) == NULL ||
+	    status_head(out, s, blen) == -1 ||
+	    evbuffer_add(out, body, blen) == -1)
 		rv = -1;
 	free(body);
 	if (rv == -1)

@@ -14,6 +14,7 @@
 #include "conf/log.h"
 
 #include <jansson.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -198,6 +199,9 @@ decide_unrecorded(struct gate *g, const char *repo, const char *digest,
 	return decide_unscanned(g, repo, digest, store_error, msg, len);
 }
 
+/* A document this large is a huge image's (hundreds of thousands of packages). */
+#define DECIDE_LARGE_DOC	(1u << 20)
+
 enum gate_decision
 decide_manifest(struct gate *g, const char *repo, const char *digest,
     const char *authorization, char *msg, size_t len)
@@ -207,7 +211,7 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	char			*rec, ver[64] = "";
 	json_t			*scan;
 	time_t			 now = time(NULL);
-	int			 error, deny;
+	int			 error, deny, large;
 
 	/* A judged image, same data as then: no document to parse. */
 	if (st != NULL && digest != NULL)
@@ -235,12 +239,16 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 			g->stats.unknown++;
 		return decide_unscanned(g, repo, digest, error, msg, len);
 	}
+	large = strlen(rec) > DECIDE_LARGE_DOC;
 	scan = json_loads(rec, 0, NULL);
 	free(rec);
 	decide_rescan_stale(g, scan, repo, digest);
 	decide_base_by_layers(g, st, scan, repo, digest);
 	verdict_eval(scan, &g->conf->policy, repo, now, &v);
 	json_decref(scan);
+	/* A huge image's document is freed whole: give it back now. */
+	if (large)
+		malloc_trim(0);
 	if (!v.deny)
 		msg[0] = '\0';
 	else

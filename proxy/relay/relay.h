@@ -57,13 +57,16 @@ struct relay_hooks {
 	 */
 	enum relay_decision (*decide)(void *arg, struct session *, char *msg,
 		    size_t len);
-	/* A held session went away before its release. */
+	/* A held session (decision or local reply) went away first. */
 	void	(*gone)(void *arg, struct session *);
 	/*
 	 * Reply to a request for the proxy's own endpoint (route kinds
 	 * ROUTE_METRICS, ROUTE_STATUS; the latter after the registry
 	 * answered the caller's access probe, see session_status()).
-	 * Writes a whole response to out; 0, or -1 (out of memory).
+	 * Writes a whole response to out: 0, or -1 (out of memory); or,
+	 * for ROUTE_STATUS, 1: the reply is built elsewhere and comes with
+	 * session_local_release(), the session held until then (gone()
+	 * says if it ends first).
 	 */
 	int	(*local)(void *arg, struct session *, struct evbuffer *out);
 	void	*arg;

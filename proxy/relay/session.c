@@ -701,8 +701,15 @@ session_local_reply(struct session *s)
 		    "no such portcullis endpoint", NULL, session_local_close(s));
 		return;
 	}
-	if (h->local(h->arg, s, out) == -1)
+	switch (h->local(h->arg, s, out)) {
+	case -1:
 		session_kill(s, "out of memory");
+		break;
+	case 1:
+		/* Built elsewhere: session_local_release() sends it. */
+		s->held = 1;
+		break;
+	}
 }
 
 static int
@@ -1266,7 +1273,29 @@ static int
 session_status_reply(struct session *s)
 {
 	session_local_reply(s);
+	if (s->held)
+		/* The probe's parser waits right after its head. */
+		http_parser_pause(&s->up, 1);
 	return s->dead ? -1 : 1;
+}
+
+void
+session_local_release(struct session *s, struct evbuffer *reply)
+{
+	if (!s->held)
+		return;
+	session_enter(s);
+	s->held = 0;
+	if (!s->dead && evbuffer_add_buffer(bufferevent_get_output(s->cbev),
+	    reply) == -1)
+		session_kill(s, "out of memory");
+	if (!s->dead && s->ubev != NULL) {
+		s->res_head_held = 1;
+		http_parser_pause(&s->up, 0);
+		bufferevent_enable(s->ubev, EV_READ);
+		session_parse_upstream(s);
+	}
+	session_leave(s);
 }
 
 static int

@@ -57,6 +57,12 @@ int		 session_reply_closes(struct session *);
 /* A held response is decided: relay it, or refuse it with msg. */
 void		 session_release(struct session *, enum relay_decision,
 		    const char *msg);
+/*
+ * A local reply the hook said would come later (it returned 1): reply
+ * (moved from) is the whole response; the session goes on.
+ */
+struct evbuffer;
+void		 session_local_release(struct session *, struct evbuffer *reply);
 /* A tap that paused the client has caught up. */
 void		 session_tap_resume(struct session *);
 
