@@ -49,8 +49,15 @@ grep -q '"dev.portcullis.policy.result": "allow"' "$T/report.json" &&
 sleep 1
 after=$(rss)
 echo "# VmRSS before $before kB, after $after kB"
-[ $((after - before)) -lt 65536 ] && ok "the memory it took went back (RSS $before -> $after kB)" ||
-    not_ok "the memory it took went back (RSS $before -> $after kB)"
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# ASan's allocator keeps freed memory (quarantine) whatever
+	# malloc_trim says: only the plain build can show it given back.
+	ok "# SKIP memory given back: not measurable under ASan (RSS $before -> $after kB)"
+elif [ $((after - before)) -lt 65536 ]; then
+	ok "the memory it took went back (RSS $before -> $after kB)"
+else
+	not_ok "the memory it took went back (RSS $before -> $after kB)"
+fi
 expect_eq "a pull of the image is still decided" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H "$H" "http://$P/v2/big/app/manifests/v1")"
 stop_proxy px
