@@ -367,14 +367,9 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 		json_decref(j);
 	}
 	free(rec);
-	if (s == STORE_ERROR) {
-		snprintf(msg, len, "the scan store cannot be read; blobs are "
-		    "refused until it can");
-		return GATE_DENY;
-	}
 	/* Else: the images it belongs to, as a pull of them is decided. */
-	if (!deny && refindex_each(st, digest, decide_blob_ref, &refs) == -1 &&
-	    refs.n < DECIDE_BLOB_REFS) {
+	if (s == STORE_ERROR || (!deny && refindex_each(st, digest,
+	    decide_blob_ref, &refs) == -1 && refs.n < DECIDE_BLOB_REFS)) {
 		snprintf(msg, len, "the scan store cannot be read; blobs are "
 		    "refused until it can");
 		deny = -1;

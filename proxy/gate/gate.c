@@ -31,12 +31,13 @@ gate_store(struct gate *g)
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/db", g->conf->state_dir);
-	g->store = store_open(path, 0);
-	if (g->store != NULL && baseindex_build(g->store) == -1)
+	if ((g->store = store_open(path, 0)) == NULL)
+		return NULL;
+	if (baseindex_build(g->store) == -1)
 		log_warnx("cannot index the recorded images by their first "
 		    "layer: bases found by layers may be missed until a "
 		    "restart does it");
-	if (g->store != NULL && refindex_build(g->store) == -1)
+	if (refindex_build(g->store) == -1)
 		log_warnx("cannot index the recorded images' blobs: blob "
 		    "downloads of older images follow unknown_images until a "
 		    "restart does it");

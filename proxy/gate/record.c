@@ -43,67 +43,54 @@ record_layer_digests(json_t *man)
 }
 
 /*
- * The layers (and config) of manifest m that the store has no result
- * for, and that no upload is scanning: each is cb(g, digest, arg)'d.
- * Returns how many.
+ * A manifest's blobs with no result in the store and no upload scanning
+ * them: counted, the first named, each read back (backfill) unless its
+ * last read-back failed moments ago.
  */
-static int
-record_each_missing(struct gate *g, struct store *st, json_t *m,
-    void (*cb)(struct gate *, const char *, void *), void *arg,
-    char *first, size_t firstlen)
-{
-	json_t		*l;
-	const char	*dg;
-	char		*rec;
-	size_t		 i;
-	int		 n = 0;
-
-	/* The config is a blob like the layers (read back the same way). */
-	for (i = 0; i <= json_array_size(json_object_get(m, "layers")); i++) {
-		l = i == 0 ? json_object_get(m, "config") : json_array_get(
-		    json_object_get(m, "layers"), i - 1);
-		if ((dg = json_string_value(json_object_get(l, "digest"))) ==
-		    NULL || upload_scanning(g, dg))
-			continue;
-		if (store_digest_get(st, STORE_LAYERS, dg, &rec) == STORE_OK) {
-			free(rec);
-			continue;
-		}
-		if (n++ == 0 && first != NULL)
-			snprintf(first, firstlen, "%s", dg);
-		if (cb != NULL)
-			cb(g, dg, arg);
-	}
-	return n;
-}
-
-struct record_backfill {
+struct record_missing {
 	struct gate	*g;
+	struct store	*st;
 	const char	*repo;
 	const char	*authorization;
+	int		 backfill;
+	int		 n;
+	char		*first;
+	size_t		 firstlen;
 };
 
-static void
-record_backfill_one(struct gate *g, const char *dg, void *arg)
+static int
+record_missing_one(const char *dg, void *arg)
 {
-	struct record_backfill	*b = arg;
+	struct record_missing	*m = arg;
+	char			*rec;
 
-	if (gate_failed_recently(g, dg))
-		return;		/* its last read-back failed: not again yet */
-	if (upload_backfill(g, b->repo, dg, b->authorization) == -1)
+	if (upload_scanning(m->g, dg))
+		return 0;
+	if (store_digest_get(m->st, STORE_LAYERS, dg, &rec) == STORE_OK) {
+		free(rec);
+		return 0;
+	}
+	if (m->n++ == 0 && m->first != NULL)
+		snprintf(m->first, m->firstlen, "%s", dg);
+	if (!m->backfill || gate_failed_recently(m->g, dg))
+		return 0;
+	if (upload_backfill(m->g, m->repo, dg, m->authorization) == -1)
 		log_warnx("record: cannot start reading %s back", dg);
+	return 0;
 }
 
-/* refindex_keys' callback: "ref:<blob>@<manifest>" -> forget blob. */
-static int
-record_forget_blob(const char *key, void *arg)
-{
-	struct record_backfill	*b = arg;
-	char			 blob[80];
+struct record_forget {
+	struct gate	*g;
+	const char	*repo;
+};
 
-	snprintf(blob, sizeof(blob), "%.*s", (int)strcspn(key +
-	    strlen(REFINDEX_PREFIX), "@"), key + strlen(REFINDEX_PREFIX));
-	gatecache_forget(b->g->gatecache, b->repo, blob);
+/* A blob a newly recorded manifest uses may be judged differently now. */
+static int
+record_forget_blob(const char *blob, void *arg)
+{
+	struct record_forget	*f = arg;
+
+	gatecache_forget(f->g->gatecache, f->repo, blob);
 	return 0;
 }
 
@@ -113,7 +100,9 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 {
 	struct store		*st = gate_store(g);
 	size_t			 len = evbuffer_get_length(body);
-	struct record_backfill	 b = { g, repo, authorization };
+	struct record_forget	 f = { g, repo };
+	struct record_missing	 miss = { g, st, repo, authorization, 1, 0,
+				    NULL, 0 };
 	json_t			*m;
 	char			*doc = NULL;
 
@@ -136,8 +125,7 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	}
 	baseindex_put(st, baseindex_first_layer(m), digest);
 	refindex_put(st, m, digest);
-	/* A blob it uses may be judged differently now. */
-	refindex_keys(m, digest, record_forget_blob, &b);
+	refindex_blobs(m, record_forget_blob, &f);
 	/*
 	 * Layers the proxy has no result for (mounted from another
 	 * repository, pushed behind its back, or whose scan a crash or a
@@ -145,7 +133,7 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	 * which may read what they just referenced. Until then the image
 	 * is pending, never unknown.
 	 */
-	record_each_missing(g, st, m, record_backfill_one, &b, NULL, 0);
+	refindex_blobs(m, record_missing_one, &miss);
  done:
 	free(doc);
 	json_decref(m);
@@ -156,10 +144,11 @@ record_missing(struct gate *g, const char *digest, const char *repo,
     int backfill, const char *authorization, char *first, size_t firstlen)
 {
 	struct store		*st = gate_store(g);
-	struct record_backfill	 b = { g, repo, authorization };
+	/* Without credentials the read is anonymous: an open registry. */
+	struct record_missing	 miss = { g, st, repo, authorization,
+				    backfill, 0, first, firstlen };
 	char			*rec = NULL;
 	json_t			*j, *man;
-	int			 n = 0;
 
 	if (st == NULL || digest == NULL || store_digest_get(st,
 	    STORE_IMAGES, digest, &rec) != STORE_OK)
@@ -167,15 +156,11 @@ record_missing(struct gate *g, const char *digest, const char *repo,
 	j = json_loads(rec, 0, NULL);
 	free(rec);
 	man = json_object_get(j, "manifest");
-	if (!json_is_true(json_object_get(j, "pending")) ||
-	    json_object_get(man, "layers") == NULL)
-		goto done;
-	/* Without credentials the read is anonymous: an open registry. */
-	n = record_each_missing(g, st, man, backfill ? record_backfill_one :
-	    NULL, &b, first, firstlen);
- done:
+	if (json_is_true(json_object_get(j, "pending")) &&
+	    json_object_get(man, "layers") != NULL)
+		refindex_blobs(man, record_missing_one, &miss);
 	json_decref(j);
-	return n;
+	return miss.n;
 }
 
 /* Build the scan document of an image manifest from recorded layers. */

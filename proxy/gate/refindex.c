@@ -17,23 +17,47 @@ refindex_key(const char *blob, const char *manifest, char *out, size_t len)
 }
 
 int
-refindex_keys(json_t *m, const char *digest,
-    int (*put)(const char *key, void *arg), void *arg)
+refindex_blobs(json_t *m, int (*cb)(const char *blob, void *arg), void *arg)
 {
-	char	key[REFINDEX_KEY_LEN];
-	json_t	*l;
-	size_t	i, n = json_array_size(json_object_get(m, "layers"));
+	json_t		*l;
+	const char	*dg;
+	size_t		 i, n = json_array_size(json_object_get(m, "layers"));
 
 	/* The config first, then the layers. */
 	for (i = 0; i <= n; i++) {
 		l = i == 0 ? json_object_get(m, "config") :
 		    json_array_get(json_object_get(m, "layers"), i - 1);
-		if (refindex_key(json_string_value(json_object_get(l,
-		    "digest")), digest, key, sizeof(key)) == 0 &&
-		    put(key, arg) == -1)
+		if ((dg = json_string_value(json_object_get(l, "digest"))) !=
+		    NULL && cb(dg, arg) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+struct refindex_keying {
+	const char	*digest;
+	int		(*put)(const char *, void *);
+	void		*arg;
+};
+
+static int
+refindex_key_one(const char *blob, void *arg)
+{
+	struct refindex_keying	*k = arg;
+	char			 key[REFINDEX_KEY_LEN];
+
+	if (refindex_key(blob, k->digest, key, sizeof(key)) == -1)
+		return 0;	/* no key fits: not filed */
+	return k->put(key, k->arg);
+}
+
+int
+refindex_keys(json_t *m, const char *digest,
+    int (*put)(const char *key, void *arg), void *arg)
+{
+	struct refindex_keying	k = { digest, put, arg };
+
+	return refindex_blobs(m, refindex_key_one, &k);
 }
 
 static int

@@ -16,6 +16,12 @@
 struct json_t;
 struct store;
 
+/*
+ * cb(digest, arg) for each blob manifest m uses: its config, then its
+ * layers. 0, or the first -1 cb returned.
+ */
+int	refindex_blobs(struct json_t *m, int (*cb)(const char *blob, void *arg),
+	    void *arg);
 /* Such a key into out; -1 if none fits. */
 int	refindex_key(const char *blob, const char *manifest, char *out,
 	    size_t len);

@@ -26,6 +26,13 @@ struct upload {
 	struct gate		*g;
 	char			 uuid[160];
 	char			 repo[256];
+	/*
+	 * NULL: no scanner yet (scanner.max_uploads were busy, or a layer
+	 * the proxy never saw pass), a deferred upload: once committed, it
+	 * is read back whole from the registry as soon as a scanner is
+	 * free, with auth (wiped once used). Until then the blob counts as
+	 * being scanned.
+	 */
 	struct feed		*feed;
 	uint64_t		 fed;
 	char			*head;		/* first UPLOAD_HEAD bytes */
@@ -37,19 +44,11 @@ struct upload {
 	upload_resume_cb	 resume;	/* a relay waits for the drain */
 	void			*waiter;
 	struct readback		*rb;		/* catching the scan up */
-	/*
-	 * No scanner yet (scanner.max_uploads were busy, or a layer the proxy
-	 * never saw pass): once committed, read back whole from the
-	 * registry as soon as a scanner is free, with these credentials
-	 * (wiped once used). Until then the blob counts as being scanned.
-	 */
-	int			 deferred;
 	char			*auth;
 	struct readback_head	 rbhead;	/* its first bytes, read back */
 	/* Set by the scanner thread under mu. */
 	pthread_mutex_t		 mu;
 	struct layer_result	*result;
-	int			 rv;
 	int			 done;
 	int			 drained;
 	int			 rb_ended;
@@ -204,7 +203,6 @@ upload_done_cb(struct layer_result *r, int rv, void *arg)
 
 	pthread_mutex_lock(&u->mu);
 	u->result = r;
-	u->rv = rv;
 	u->done = 1;
 	pthread_mutex_unlock(&u->mu);
 	event_active(u->wake, EV_READ, 0);
@@ -234,7 +232,7 @@ upload_drained_cb(void *arg)
 	event_active(u->wake, EV_READ, 0);
 }
 
-/* A deferred upload until upload_scanner gives it a scan. */
+/* A deferred upload (no feed) until upload_scanner gives it one. */
 static struct upload *
 upload_new(struct gate *g, const char *repo, const char *uuid)
 {
@@ -245,7 +243,6 @@ upload_new(struct gate *g, const char *repo, const char *uuid)
 		return NULL;
 	}
 	u->g = g;
-	u->deferred = 1;
 	snprintf(u->uuid, sizeof(u->uuid), "%s", uuid);
 	snprintf(u->repo, sizeof(u->repo), "%s", repo);
 	pthread_mutex_init(&u->mu, NULL);
@@ -281,7 +278,6 @@ upload_scanner(struct upload *u)
 	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
 	    upload_drained_cb, u)) == NULL)
 		return -1;
-	u->deferred = 0;
 	g->ndeferred--;
 	g->nuploads++;
 	return 0;
@@ -300,7 +296,7 @@ upload_start_deferred(struct gate *g)
 	TAILQ_FOREACH(u, &g->uploads, entry) {
 		if (g->nuploads >= g->conf->scanner.max_uploads)
 			return;
-		if (!u->deferred || !u->committed || u->aborted)
+		if (u->feed != NULL || !u->committed || u->aborted)
 			continue;
 		if (upload_scanner(u) == -1) {
 			/* Tried again when the next scanner is free. */
@@ -400,7 +396,7 @@ upload_feed(struct upload *u, const void *buf, size_t len)
 		memcpy(u->head + u->headlen, buf, take);
 		u->headlen += take;
 	}
-	if (u->deferred) {
+	if (u->feed == NULL) {
 		u->fed += len;
 		return 0;	/* read back later: nothing to wait for */
 	}
@@ -419,7 +415,7 @@ upload_wants_bytes(struct upload *u)
 	if (u->aborted || u->committed)
 		return 0;
 	/* The head decides whether a small blob is a config. */
-	return u->fed < UPLOAD_HEAD || (!u->deferred &&
+	return u->fed < UPLOAD_HEAD || (u->feed != NULL &&
 	    feed_wants_bytes(u->feed));
 }
 
@@ -469,7 +465,7 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 		return;
 	u->committed = 1;
 	snprintf(u->digest, sizeof(u->digest), "%s", digest ? digest : "");
-	if (u->deferred) {
+	if (u->feed == NULL) {
 		if (upload_is_config(u)) {
 			/* A config, all here: nothing to scan. */
 			u->done = 1;
@@ -503,7 +499,7 @@ upload_abort(struct upload *u)
 	if (u->aborted || u->committed)
 		return;
 	u->aborted = 1;
-	if (u->deferred) {
+	if (u->feed == NULL) {
 		/* No thread to end: the loop frees it. */
 		u->done = 1;
 		event_active(u->wake, EV_READ, 0);
@@ -550,7 +546,7 @@ upload_shutdown(struct gate *g)
 
 	while ((u = TAILQ_FIRST(&g->uploads)) != NULL) {
 		u->waiter = NULL;
-		if (u->deferred) {
+		if (u->feed == NULL) {
 			upload_free(u);
 			continue;
 		}

@@ -17,7 +17,6 @@ struct peer {
 struct peers {
 	struct peer	*b[PEERS_BUCKETS];
 	uint64_t	 cap;
-	uint64_t	 addrs;
 };
 
 /* FNV-1a: addresses are short, and the bucket count is a power of 2. */
@@ -81,7 +80,6 @@ peers_add(struct peers *p, const char *addr)
 			return -1;
 		}
 		snprintf((*e)->addr, sizeof((*e)->addr), "%s", addr);
-		p->addrs++;
 	}
 	if (p->cap > 0 && (*e)->n >= p->cap)
 		return -1;
@@ -102,12 +100,5 @@ peers_del(struct peers *p, const char *addr)
 		gone = *e;
 		*e = gone->next;
 		free(gone);
-		p->addrs--;
 	}
-}
-
-uint64_t
-peers_count(const struct peers *p)
-{
-	return p->addrs;
 }

@@ -17,7 +17,5 @@ void		 peers_free(struct peers *);
 int		 peers_add(struct peers *, const char *addr);
 /* One connection from addr ended. */
 void		 peers_del(struct peers *, const char *addr);
-/* Addresses with a connection open (for tests and /metrics). */
-uint64_t	 peers_count(const struct peers *);
 
 #endif

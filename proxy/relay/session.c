@@ -1181,6 +1181,19 @@ session_decide(struct session *s, http_parser *p)
 	    p->content_length > 0)) ? 1 : 0;
 }
 
+/*
+ * A held response's reply is out: the upstream parser takes the head's
+ * last byte, then the rest flows. Inside session_enter/leave.
+ */
+static void
+session_resume_held(struct session *s)
+{
+	s->res_head_held = 1;
+	http_parser_pause(&s->up, 0);
+	bufferevent_enable(s->ubev, EV_READ);
+	session_parse_upstream(s);
+}
+
 void
 session_release(struct session *s, enum relay_decision d, const char *msg)
 {
@@ -1189,12 +1202,8 @@ session_release(struct session *s, enum relay_decision d, const char *msg)
 	session_enter(s);
 	s->held = 0;
 	if (!s->dead && s->ubev != NULL &&
-	    session_decision_apply(s, &s->up, d, msg) != -1) {
-		s->res_head_held = 1;
-		http_parser_pause(&s->up, 0);
-		bufferevent_enable(s->ubev, EV_READ);
-		session_parse_upstream(s);
-	}
+	    session_decision_apply(s, &s->up, d, msg) != -1)
+		session_resume_held(s);
 	session_leave(s);
 }
 
@@ -1289,12 +1298,8 @@ session_local_release(struct session *s, struct evbuffer *reply)
 	if (!s->dead && evbuffer_add_buffer(bufferevent_get_output(s->cbev),
 	    reply) == -1)
 		session_kill(s, "out of memory");
-	if (!s->dead && s->ubev != NULL) {
-		s->res_head_held = 1;
-		http_parser_pause(&s->up, 0);
-		bufferevent_enable(s->ubev, EV_READ);
-		session_parse_upstream(s);
-	}
+	if (!s->dead && s->ubev != NULL)
+		session_resume_held(s);
 	session_leave(s);
 }
 

@@ -35,7 +35,6 @@ struct layer_ctx {
 struct layer_entry {
 	struct layer_ctx	*c;
 	struct archive		*a;		/* the archive it is in */
-	const char		*path;
 	size_t			 keep, kept;
 	int			 truncated;	/* more than keep */
 	int			 gobin;		/* look for build info */
@@ -302,7 +301,6 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
 	memset(&en, 0, sizeof(en));
 	en.c = c;
 	en.a = a;
-	en.path = path;
 	en.keep = keep;
 	en.gobin = depth == 0;
 	*truncated = 0;
