@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl python3
-tap_plan 14
+tap_plan 15
 
 mkdir -p "$T/base/etc" "$T/tok/root" "$T/ok/srv"
 echo "shared base layer" > "$T/base/etc/motd"
@@ -20,10 +20,15 @@ MKIMAGE_CONFIG='"User":"app","Labels":{"i":"good"}' mkimage "$T/good" v1 "$T/bas
 layers() { python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/blobs/sha256/'+json.load(open(sys.argv[1]+'/index.json'))['manifests'][0]['digest'][7:])); print(m['config']['digest'], ' '.join(l['digest'] for l in m['layers']))" "$1"; }
 set -- $(layers "$T/bad")
 BADCFG=$1 BASE=$2 TOKL=$3
+set -- $(layers "$T/good")
+OKL=$3
 python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/index.json'))['manifests'][0]['digest'])" "$T/bad" > "$T/bad.digest"
 
 start_registry reg
-start_proxy px "$REG_URL"
+start_proxy px "$REG_URL" "policy:
+  repositories:
+    - match: \"strict/*\"
+      unknown_images: block"
 P="127.0.0.1:$PX_PORT"
 SK="skopeo --insecure-policy"
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
@@ -39,6 +44,11 @@ expect_eq "its config, used only by refused images, is refused" 403 "$(code "htt
 expect_eq "a range of the token layer is refused as well" 403 \
     "$(code -H 'Range: bytes=0-99' "http://$P/v2/team/app/blobs/$TOKL")"
 expect_eq "a HEAD only tells it exists" 200 "$(code -I "http://$P/v2/team/app/blobs/$TOKL")"
+# A blob no judged image uses follows unknown_images: block refuses it.
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/good:v1" \
+    "docker://127.0.0.1:$REG_PORT/strict/app:v1" >/dev/null 2>&1 || bail "direct push"
+expect_eq "a blob no recorded image uses, where unknown_images: block" 403 \
+    "$(code "http://$P/v2/strict/app/blobs/$OKL")"
 $SK copy --dest-tls-verify=false "oci:$T/good:v1" "docker://$P/team/app:good" >/dev/null 2>&1 || bail "push good"
 check "an allowed image sharing the base layer pulls whole" \
     $SK copy --src-tls-verify=false "docker://$P/team/app:good" "oci:$T/pulled:v1"
