@@ -1,5 +1,6 @@
 #include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
+#include "proxy/gate/journal.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/upload.h"
@@ -208,7 +209,7 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 {
 	struct verdict		 v;
 	struct store		*st = gate_store(g);
-	char			*rec, ver[64] = "";
+	char			*rec, ver[64] = "", pushed[256];
 	json_t			*scan;
 	time_t			 now = time(NULL);
 	int			 error, deny, large;
@@ -222,6 +223,15 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 		return deny ? GATE_DENY : GATE_ALLOW;
 	}
 	rec = record_scan_doc(g, digest, &error);
+	if (rec == NULL && journal_unrecorded(g->journal, digest, pushed,
+	    sizeof(pushed))) {
+		g->stats.denied_unrecorded++;
+		snprintf(msg, len, "%s@%s blocked: it was pushed through the "
+		    "scanning proxy (to %s) when it could not record the push "
+		    "(a crash, or its store refused the write), so it was "
+		    "never judged; push it again", repo, digest, pushed);
+		return GATE_DENY;
+	}
 	if (rec == NULL && !error && record_in_flight(g, digest)) {
 		/* Not unknown: its scan trails the push. Never let it by. */
 		snprintf(msg, len, "%s@%s is still being scanned", repo, digest);

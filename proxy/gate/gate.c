@@ -2,6 +2,7 @@
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/gatecache.h"
+#include "proxy/gate/journal.h"
 #include "scan/layer/feed.h"
 #include "store/db.h"
 #include "conf/conf.h"
@@ -29,6 +30,14 @@ gate_store(struct gate *g)
 	if (mkdir(g->conf->state_dir, 0750) == -1 && errno != EEXIST) {
 		log_warn("state_dir %s", g->conf->state_dir);
 		return NULL;
+	}
+	/* Before the store: pushes left unrecorded are refused from now. */
+	if (g->journal == NULL) {
+		snprintf(path, sizeof(path), "%s/pushes.journal",
+		    g->conf->state_dir);
+		g->journal = journal_open(path,
+		    g->conf->limits.max_connections ?
+		    g->conf->limits.max_connections : 1024);
 	}
 	snprintf(path, sizeof(path), "%s/db", g->conf->state_dir);
 	if ((g->store = store_open(path, 0)) == NULL)
@@ -116,6 +125,10 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_store_errors_total %llu\n"
 	    "# TYPE portcullis_blobs_denied_total counter\n"
 	    "portcullis_blobs_denied_total %llu\n"
+	    "# TYPE portcullis_pushes_unrecorded gauge\n"
+	    "portcullis_pushes_unrecorded %u\n"
+	    "# TYPE portcullis_pulls_denied_unrecorded_total counter\n"
+	    "portcullis_pulls_denied_unrecorded_total %llu\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
 	    "# TYPE portcullis_upload_readbacks_total counter\n"
@@ -138,6 +151,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    g->ndeferred, (unsigned long long)st->uploads_deferred,
 	    (unsigned long long)st->store_errors,
 	    (unsigned long long)st->blobs_denied,
+	    journal_left(g->journal),
+	    (unsigned long long)st->denied_unrecorded,
 	    (unsigned long long)st->scan_waits,
 	    (unsigned long long)st->readbacks,
 	    (unsigned long long)st->readback_failures,
@@ -187,6 +202,7 @@ gate_free(struct gate *g)
 	/* Every feed is joined: none uses the budget any more. */
 	feed_budget_free(g->spill_budget);
 	store_close(g->store);
+	journal_free(g->journal);
 	gatecache_free(g->gatecache);
 	SSL_CTX_free(g->notify_ctx);
 	free(g);

@@ -29,6 +29,7 @@ struct upload;
 struct notify;
 struct scanjob;
 struct hold;
+struct journal;
 
 struct gate_stats {
 	uint64_t	allowed;		/* pulls let through */
@@ -45,6 +46,7 @@ struct gate_stats {
 	uint64_t	uploads_deferred;	/* no scanner free: read back */
 	uint64_t	store_errors;		/* writes the store refused */
 	uint64_t	blobs_denied;		/* blob GETs refused */
+	uint64_t	denied_unrecorded;	/* pushed, never recorded */
 };
 
 /*
@@ -67,6 +69,7 @@ struct gate {
 	SSL_CTX			*notify_ctx;	/* webhooks over https, lazily */
 	struct store		*store;		/* NULL until it can be opened */
 	time_t			 store_tried;
+	struct journal		*journal;	/* manifest pushes in flight */
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
 	unsigned		 nuploads;	/* ... with a scanner */
 	unsigned		 ndeferred;	/* ... waiting for one */

@@ -94,7 +94,7 @@ record_forget_blob(const char *blob, void *arg)
 	return 0;
 }
 
-void
+int
 record_manifest(struct gate *g, const char *repo, const char *digest,
     struct evbuffer *body, const char *authorization)
 {
@@ -105,20 +105,28 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 				    NULL, 0 };
 	json_t			*m;
 	char			*doc = NULL;
+	int			 rv = -1;
 
 	if (st == NULL) {
 		gate_store_failed(g, digest, "the store cannot be opened");
-		return;
+		return -1;
 	}
 	m = json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, NULL);
-	if (m == NULL || !json_is_object(m))
+	/* The registry took it: not JSON is not an image (nothing to judge). */
+	if (m == NULL || !json_is_object(m)) {
+		rv = 0;
 		goto done;
+	}
 	/* Only manifests with layers or an index of them are judged. */
 	if (json_object_get(m, "layers") == NULL &&
-	    json_object_get(m, "manifests") == NULL)
+	    json_object_get(m, "manifests") == NULL) {
+		rv = 0;
 		goto done;
-	if ((doc = record_pending_doc(repo, m)) == NULL)
+	}
+	if ((doc = record_pending_doc(repo, m)) == NULL) {
+		log_warnx("record: %s: out of memory", digest);
 		goto done;
+	}
 	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK) {
 		gate_store_failed(g, digest, "cannot record the manifest");
 		goto done;
@@ -134,9 +142,11 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	 * is pending, never unknown.
 	 */
 	refindex_blobs(m, record_missing_one, &miss);
+	rv = 0;
  done:
 	free(doc);
 	json_decref(m);
+	return rv;
 }
 
 int

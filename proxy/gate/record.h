@@ -16,8 +16,10 @@ struct store;
  * The registry accepted this manifest from a client that sent
  * authorization (NULL: none): remember it as pending, and read back
  * the layers the proxy has no result for, with those credentials.
+ * 0: recorded (or not an image: nothing to judge); -1: the store
+ * refused it (counted and logged).
  */
-void	record_manifest(struct gate *, const char *repository,
+int	record_manifest(struct gate *, const char *repository,
 	    const char *digest, struct evbuffer *body,
 	    const char *authorization);
 /*

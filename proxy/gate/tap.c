@@ -1,5 +1,6 @@
 #include "proxy/gate/tap.h"
 #include "proxy/gate/gate.h"
+#include "proxy/gate/journal.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/upload.h"
 #include "proxy/http/route.h"
@@ -9,6 +10,8 @@
 
 #include <event2/buffer.h>
 #include <http_parser.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* What every tap of the gate starts with. */
@@ -30,6 +33,10 @@ struct tap_manifest {
 	struct tap		 base;
 	struct evbuffer		*body;
 	int			 over;		/* larger than the bound */
+	EVP_MD_CTX		*md;		/* sha256 of every byte */
+	uint64_t		 want;		/* Content-Length; 0: chunked */
+	uint64_t		 seen;
+	int			 slot;		/* journal slot, or -1 */
 };
 
 static void
@@ -93,11 +100,40 @@ static const struct relay_tap_ops tap_upload_ops = {
 	.close = tap_upload_close,
 };
 
+/*
+ * The whole body is here and its last byte not yet relayed (feed runs
+ * before the relay writes upstream): journal the push now, so that a
+ * crash or a store that refuses the record cannot leave the registry
+ * holding an image the proxy forgot it was pushed.
+ */
+static void
+tap_manifest_journal(struct tap_manifest *t)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen, i;
+	char		dg[7 + 2 * EVP_MAX_MD_SIZE + 1] = "sha256:";
+
+	if (EVP_DigestFinal_ex(t->md, md, &mdlen) != 1)
+		return;
+	for (i = 0; i < mdlen; i++)
+		snprintf(dg + 7 + 2 * i, 3, "%02x", md[i]);
+	t->slot = journal_add(t->base.g->journal, dg,
+	    session_route(t->base.s)->name);
+	if (t->slot == -1)
+		log_warnx("%s: cannot journal this manifest push; a crash "
+		    "before it is recorded would leave it unknown", dg);
+}
+
 static int
 tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 {
 	struct tap_manifest	*t = (struct tap_manifest *)tap;
 
+	if (t->md != NULL && t->want > 0) {
+		EVP_DigestUpdate(t->md, data, len);
+		if ((t->seen += len) == t->want)
+			tap_manifest_journal(t);
+	}
 	if (t->over)
 		return 0;
 	if (evbuffer_get_length(t->body) + len >
@@ -124,13 +160,35 @@ static void
 tap_manifest_close(struct relay_tap *tap, int status, int complete)
 {
 	struct tap_manifest	*t = (struct tap_manifest *)tap;
+	struct journal		*j = t->base.g->journal;
 	const char		*dg = status ? session_response_header(t->base.s,
 				    "Docker-Content-Digest") : NULL;
+	int			 rv = -1;
 
 	if (status == 201 && dg != NULL && complete && !t->over)
-		record_manifest(t->base.g, session_route(t->base.s)->name, dg,
-		    t->body, session_request_header(t->base.s,
+		rv = record_manifest(t->base.g, session_route(t->base.s)->name,
+		    dg, t->body, session_request_header(t->base.s,
 		    "Authorization"));
+	if (rv == 0) {
+		journal_done(j, t->slot);
+		journal_recorded(j, dg);
+	} else if (status == 201 || (status == 0 && t->slot != -1)) {
+		/*
+		 * Taken by the registry (or maybe: the session ended with
+		 * the whole body sent) and not recorded: it stays on disk,
+		 * refused at pull until pushed again.
+		 */
+		journal_failed(j, t->slot);
+		if (status == 201)
+			log_warnx("%s@%s: the registry took this manifest and "
+			    "the proxy could not record it%s; pulls of it are "
+			    "refused until it is pushed again",
+			    session_route(t->base.s)->name, dg ? dg : "?",
+			    t->over ? " (larger than limits.max_manifest_bytes)"
+			    : "");
+	} else
+		journal_done(j, t->slot);
+	EVP_MD_CTX_free(t->md);
 	evbuffer_free(t->body);
 	free(t);
 }
@@ -180,12 +238,21 @@ static struct relay_tap *
 tap_manifest(struct gate *g, struct session *s)
 {
 	struct tap_manifest	*t;
+	const char		*cl;
 
 	if ((t = (struct tap_manifest *)tap_new(sizeof(*t), &tap_manifest_ops,
 	    g, s)) == NULL)
 		return NULL;
-	if ((t->body = evbuffer_new()) == NULL) {
+	t->slot = -1;
+	if ((cl = session_request_header(s, "Content-Length")) != NULL)
+		t->want = strtoull(cl, NULL, 10);
+	if ((t->body = evbuffer_new()) == NULL ||
+	    (t->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(t->md, EVP_sha256(), NULL) != 1) {
 		log_warnx("%s: out of memory", __func__);
+		EVP_MD_CTX_free(t->md);
+		if (t->body != NULL)
+			evbuffer_free(t->body);
 		free(t);
 		return NULL;
 	}

@@ -10,12 +10,15 @@
 # - after a restart, a manifest recorded as pushed whose layer has no
 #   result (a crash in between) is read back at its first pull;
 # - with state_dir full, what the store refuses to record is refused
-#   at pull, saying so, and counted.
+#   at pull, saying so, and counted;
+# - a push the store refused to record is still refused after a restart
+#   (the push journal keeps it, in space reserved at start), until it
+#   is pushed again.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl python3
 [ -x "${STOREEDIT:-}" ] || bail "storeedit not built (STOREEDIT)"
-tap_plan 15
+tap_plan 21
 
 odd() { # odd NAME KIND: $T/NAME, an image of one layer from oddlayer.py
 	python3 "$top_srcdir/tests/lib/oddlayer.py" "$2" "$T/$1.blob" || bail "oddlayer"
@@ -100,7 +103,7 @@ mkdir -p "$FULL"
 # Unmounted however the test ends, even if it bails half-way.
 CLEANUP_HOOK='umount "$FULL" 2>/dev/null'
 if ! mount -t tmpfs -o size=6m tmpfs "$FULL" 2>/dev/null; then
-	for n in 1 2 3 4; do ok "# SKIP cannot mount a small tmpfs for state_dir"; done
+	for n in 1 2 3 4 5 6 7 8 9 10; do ok "# SKIP cannot mount a small tmpfs for state_dir"; done
 else
 	PX_STATE=$FULL/state start_proxy px3 "$REG_URL"
 	P="127.0.0.1:$PX_PORT"
@@ -109,7 +112,7 @@ else
 	$SK copy --dest-tls-verify=false "oci:$T/full:v1" "docker://$P/full/app:v1" >"$T/full-push.out" 2>&1 ||
 	    { tail -n 3 "$T/full-push.out" | sed 's/^/# /'; tail -n 5 "$T/px3.log" | sed 's/^/# /'; }
 	r=$(curl -s -w ' %{http_code}' -H "$H" "http://$P/v2/full/app/manifests/v1")
-	case "$r" in *'DENIED'*'scan store'*' 403')
+	case "$r" in *'DENIED'*'store refused'*' 403')
 		ok "with state_dir full, the image just pushed is refused, naming the store";;
 	*) not_ok "with state_dir full, the image just pushed is refused, naming the store"; echo "# $r" | cut -c1-300;; esac
 	e=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_store_errors_total //p')
@@ -117,4 +120,29 @@ else
 	grep -q 'store: .*pulls of images the proxy has not recorded are refused' "$T/px3.log" &&
 	    ok "the log says what the store refused" || not_ok "the log says what the store refused"
 	stop_proxy px3
+
+	# 5. Restarted, the disk still full: the push it could not record
+	# is not "unknown" now (unknown_images: allow would let it by).
+	PX_STATE=$FULL/state start_proxy px4 "$REG_URL" "scanner:
+  wait: 60"
+	P="127.0.0.1:$PX_PORT"
+	r=$(curl -s -w ' %{http_code}' -H "$H" "http://$P/v2/full/app/manifests/v1")
+	case "$r" in *'DENIED'*'could not record the push'*'push it again'*' 403')
+		ok "after a restart, the push it never recorded is refused, saying to push it again";;
+	*) not_ok "after a restart, the push it never recorded is refused, saying to push it again"; echo "# $r" | cut -c1-300;; esac
+	u=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_pushes_unrecorded //p')
+	expect_eq "/metrics shows the unrecorded push" 1 "${u:-}"
+	grep -q 'journal: full/app@sha256:.* never recorded' "$T/px4.log" &&
+	    ok "the log names it at start" || not_ok "the log names it at start"
+	# Room again, and the same image pushed again: judged now.
+	rm -f "$FULL/filler"
+	$SK copy --dest-tls-verify=false "oci:$T/full:v1" "docker://$P/full/app:v1" >"$T/full-push2.out" 2>&1 ||
+	    { tail -n 3 "$T/full-push2.out" | sed 's/^/# /'; }
+	r=$(curl -s -w ' %{http_code}' -H "$H" "http://$P/v2/full/app/manifests/v1")
+	case "$r" in *'github-token in root/.env'*' 403')
+		ok "pushed again, it is recorded and judged: refused for the token in its xz layer";;
+	*) not_ok "pushed again, it is recorded and judged: refused for the token in its xz layer"; echo "# $r" | cut -c1-300;; esac
+	u=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_pushes_unrecorded //p')
+	expect_eq "and the journal no longer holds it" 0 "${u:-}"
+	stop_proxy px4
 fi
