@@ -10,7 +10,8 @@
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, adv, ids, layers, images;
+	MDB_dbi		 meta, adv, ids, layers, images, verdicts;
+	int		 has_verdicts;	/* a read-only older store: no */
 	MDB_txn		*wtxn;		/* open write transaction, or NULL */
 	int		 readonly;
 	uint64_t	 mapsize;
@@ -49,6 +50,14 @@ store_dbis(struct store *st)
 		mdb_txn_abort(txn);
 		return -1;
 	}
+	/* Added later: a store opened read-only may not have it yet. */
+	rc = mdb_dbi_open(txn, "verdicts", flags, &st->verdicts);
+	if (rc != 0 && !(rc == MDB_NOTFOUND && st->readonly)) {
+		store_warn("open databases", rc);
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	st->has_verdicts = rc == 0;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		store_warn("commit", rc);
 		return -1;
@@ -453,7 +462,21 @@ store_adv_count(struct store *st)
 static MDB_dbi
 store_digest_dbi(struct store *st, enum store_digest_db which)
 {
-	return which == STORE_LAYERS ? st->layers : st->images;
+	switch (which) {
+	case STORE_LAYERS:
+		return st->layers;
+	case STORE_VERDICTS:
+		return st->verdicts;
+	default:
+		return st->images;
+	}
+}
+
+/* A database this store has (an older read-only store lacks one). */
+static int
+store_digest_has(struct store *st, enum store_digest_db which)
+{
+	return which != STORE_VERDICTS || st->has_verdicts;
 }
 
 /*
@@ -470,7 +493,8 @@ store_digest_change(struct store *st, enum store_digest_db which,
 	enum store_status	 s;
 	int			 rc;
 
-	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX ||
+	    !store_digest_has(st, which))
 		return json ? STORE_ERROR : STORE_NOTFOUND;
 	if (txn == NULL && (rc = store_begin_write(st, &txn)) != 0)
 		return store_rc("begin write", rc);
@@ -514,7 +538,8 @@ store_digest_get(struct store *st, enum store_digest_db which,
 	int			 rc;
 
 	*json = NULL;
-	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX)
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX ||
+	    !store_digest_has(st, which))
 		return STORE_NOTFOUND;
 	if ((rc = store_begin_read(st, &txn)) != 0)
 		return store_rc("begin read", rc);
@@ -533,6 +558,29 @@ store_digest_get(struct store *st, enum store_digest_db which,
 	return s;
 }
 
+enum store_status
+store_digest_size(struct store *st, enum store_digest_db which,
+    const char *digest, size_t *size)
+{
+	MDB_val			 k = { strlen(digest), (void *)digest }, v;
+	MDB_txn			*txn;
+	enum store_status	 s;
+	int			 rc;
+
+	*size = 0;
+	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX ||
+	    !store_digest_has(st, which))
+		return STORE_NOTFOUND;
+	if ((rc = store_begin_read(st, &txn)) != 0)
+		return store_rc("begin read", rc);
+	/* The value stays in the map: nothing is copied. */
+	if ((s = store_rc("digest size", mdb_get(txn,
+	    store_digest_dbi(st, which), &k, &v))) == STORE_OK)
+		*size = v.mv_size;
+	mdb_txn_abort(txn);
+	return s;
+}
+
 int
 store_digest_each(struct store *st, enum store_digest_db which,
     const char *prefix, int (*cb)(const char *, const char *, void *),
@@ -545,6 +593,8 @@ store_digest_each(struct store *st, enum store_digest_db which,
 	size_t		 pl = prefix ? strlen(prefix) : 0;
 	int		 rc, op, ret = -1;
 
+	if (!store_digest_has(st, which))
+		return 0;
 	if ((rc = store_begin_read(st, &txn)) != 0 ||
 	    (rc = mdb_cursor_open(txn, store_digest_dbi(st, which), &cur)) !=
 	    0) {

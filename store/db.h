@@ -66,11 +66,18 @@ enum store_status store_meta_get(struct store *, const char *key, char *buf,
  * get copies into a malloc'd NUL-terminated string the caller frees;
  * STORE_NOTFOUND when absent.
  */
-enum store_digest_db { STORE_LAYERS, STORE_IMAGES };
+/*
+ * STORE_VERDICTS: a large image document without its package list,
+ * what a pull decision reads (the gate keeps it in step).
+ */
+enum store_digest_db { STORE_LAYERS, STORE_IMAGES, STORE_VERDICTS };
 enum store_status store_digest_put(struct store *, enum store_digest_db,
 		    const char *digest, const char *json);
 enum store_status store_digest_get(struct store *, enum store_digest_db,
 		    const char *digest, char **json);
+/* A record's size in bytes, without copying it. */
+enum store_status store_digest_size(struct store *, enum store_digest_db,
+		    const char *digest, size_t *size);
 /* Remove a record; STORE_NOTFOUND when there was none. */
 enum store_status store_digest_del(struct store *, enum store_digest_db,
 		    const char *digest);

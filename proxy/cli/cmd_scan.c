@@ -18,6 +18,7 @@
  * -x), 2 usage or input errors.
  */
 #include "proxy/cli/cmd_scan.h"
+#include "proxy/gate/imagedoc.h"
 #include "proxy/registry/regclient.h"
 #include "proxy/registry/regpull.h"
 #include "proxy/cli/report.h"
@@ -525,8 +526,8 @@ cmd_scan(int argc, char **argv)
 		if ((doc = json_dumps(out, JSON_COMPACT)) == NULL)
 			goto done;
 		for (i = 0; i < (size_t)im.ndigests; i++)
-			if (store_digest_put(st, STORE_IMAGES, im.digests[i],
-			    doc) != STORE_OK) {
+			if (imagedoc_put(st, im.digests[i], doc,
+			    out) != STORE_OK) {
 				free(doc);
 				fprintf(stderr, "cannot record the result\n");
 				goto done;

@@ -1,5 +1,6 @@
 #include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
+#include "proxy/gate/imagedoc.h"
 #include "proxy/gate/journal.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/refindex.h"
@@ -101,7 +102,8 @@ decide_base_by_layers(struct gate *g, struct store *st, json_t *doc,
     const char *repo, const char *digest)
 {
 	const struct policy_rule *r = policy_rule_for(&g->conf->policy, repo);
-	char		*base, *out;
+	char		*base, *out = NULL, *full = NULL;
+	json_t		*whole = NULL;
 
 	if (r->nbases == 0 || doc == NULL || st == NULL || digest == NULL ||
 	    json_object_get(doc, "base_by_layers") != NULL ||
@@ -111,8 +113,19 @@ decide_base_by_layers(struct gate *g, struct store *st, json_t *doc,
 	if ((base = record_find_base(g, doc, digest, r)) == NULL)
 		return;
 	json_object_set_new(doc, "base_by_layers", json_string(base));
+	/* A verdict copy lacks the packages: the whole document gets it. */
+	if (json_object_get(doc, "verdict_copy_of") != NULL) {
+		if (store_digest_get(st, STORE_IMAGES, digest, &full) !=
+		    STORE_OK || (whole = json_loads(full, 0, NULL)) == NULL)
+			goto done;
+		json_object_set_new(whole, "base_by_layers", json_string(base));
+		doc = whole;
+	}
 	if ((out = json_dumps(doc, JSON_COMPACT)) != NULL)
-		store_digest_put(st, STORE_IMAGES, digest, out);
+		imagedoc_put(st, digest, out, doc);
+ done:
+	json_decref(whole);
+	free(full);
 	free(out);
 	free(base);
 }
@@ -222,7 +235,7 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 		g->stats.cached++;
 		return deny ? GATE_DENY : GATE_ALLOW;
 	}
-	rec = record_scan_doc(g, digest, &error);
+	rec = record_verdict_doc(g, digest, &error);
 	if (rec == NULL && journal_unrecorded(g->journal, digest, pushed,
 	    sizeof(pushed))) {
 		g->stats.denied_unrecorded++;
@@ -385,7 +398,7 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 		deny = -1;
 	}
 	for (i = 0; deny == 0 && i < refs.n && !allowed; i++) {
-		if ((rec = record_scan_doc(g, refs.d[i], &error)) == NULL)
+		if ((rec = record_verdict_doc(g, refs.d[i], &error)) == NULL)
 			continue;	/* not judged yet: says nothing */
 		if ((j = json_loads(rec, 0, NULL)) != NULL &&
 		    verdict_eval(j, &g->conf->policy, repo, now, &v) == 0) {

@@ -1,6 +1,7 @@
 #include "proxy/gate/record.h"
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/gatecache.h"
+#include "proxy/gate/imagedoc.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
@@ -127,7 +128,7 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 		log_warnx("record: %s: out of memory", digest);
 		goto done;
 	}
-	if (store_digest_put(st, STORE_IMAGES, digest, doc) != STORE_OK) {
+	if (imagedoc_put(st, digest, doc, NULL) != STORE_OK) {
 		gate_store_failed(g, digest, "cannot record the manifest");
 		goto done;
 	}
@@ -383,12 +384,20 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 			record_changed(g, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));
 			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
-				store_digest_put(st, STORE_IMAGES, digest, doc);
+				imagedoc_put(st, digest, doc, j);
 				free(rec);
 				json_decref(j);
 				return doc;
 			}
 		}
+		/*
+		 * Read whole because it had no verdict copy (written by an
+		 * older build or by hand): cut one, so this was the last time.
+		 */
+		if (strlen(rec) >= IMAGEDOC_LARGE &&
+		    (doc = imagedoc_verdict(st, digest, ver)) == NULL)
+			imagedoc_put_copy(st, digest, j, strlen(rec));
+		free(doc);
 		json_decref(j);
 		return rec;
 	}
@@ -417,13 +426,27 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 	json_object_set_new(out, "data_version", json_string(ver));
 	json_object_set(out, "repository", json_object_get(j, "repository"));
 	if ((doc = json_dumps(out, JSON_COMPACT)) != NULL &&
-	    store_digest_put(st, STORE_IMAGES, digest, doc) == STORE_OK)
+	    imagedoc_put(st, digest, doc, out) == STORE_OK)
 		g->stats.images_recorded++;
  done:
 	free(rec);
 	json_decref(j);
 	json_decref(out);
 	return doc;
+}
+
+char *
+record_verdict_doc(struct gate *g, const char *digest, int *error)
+{
+	struct store	*st = gate_store(g);
+	char		 ver[64] = "", *doc;
+
+	*error = 0;
+	if (st != NULL && digest != NULL &&
+	    store_meta_get(st, "data_version", ver, sizeof(ver)) !=
+	    STORE_ERROR && (doc = imagedoc_verdict(st, digest, ver)) != NULL)
+		return doc;
+	return record_scan_doc(g, digest, error);
 }
 
 /* Is any layer of this pending manifest (depth: index nesting) in flight? */

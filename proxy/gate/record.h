@@ -45,6 +45,11 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
  * set when the store could not be read.
  */
 char	*record_scan_doc(struct gate *, const char *digest, int *error);
+/*
+ * The same for a decision: a large image's document without its
+ * package list when the store has it current (see imagedoc.h).
+ */
+char	*record_verdict_doc(struct gate *, const char *digest, int *error);
 struct verdict;
 /*
  * An image's decision went from before to after (what: "new advisory

@@ -1,9 +1,9 @@
 /*
  * Read or change one record of a proxy's store, as the tests need to
  * stand in for what an older build wrote there:
- *   storeedit STATE_DIR get layers|images KEY    (record on stdout)
- *   storeedit STATE_DIR put layers|images KEY    (record on stdin)
- *   storeedit STATE_DIR del layers|images KEY
+ *   storeedit STATE_DIR get layers|images|verdicts KEY    (record on stdout)
+ *   storeedit STATE_DIR put layers|images|verdicts KEY    (record on stdin)
+ *   storeedit STATE_DIR del layers|images|verdicts KEY
  *   storeedit STATE_DIR meta KEY VALUE
  * Run it only while no proxy has the store open for writing.
  */
@@ -28,13 +28,15 @@ main(int argc, char **argv)
 
 	log_init(LOG_LEVEL_WARN);
 	if (argc != 5 || (strcmp(op, "meta") != 0 &&
-	    strcmp(argv[3], "layers") != 0 && strcmp(argv[3], "images") != 0)) {
+	    strcmp(argv[3], "layers") != 0 && strcmp(argv[3], "images") != 0 &&
+	    strcmp(argv[3], "verdicts") != 0)) {
 		fprintf(stderr, "usage: storeedit STATE_DIR get|put|del "
-		    "layers|images KEY\n       storeedit STATE_DIR meta KEY "
+		    "layers|images|verdicts KEY\n       storeedit STATE_DIR meta KEY "
 		    "VALUE\n");
 		return 2;
 	}
-	which = strcmp(argv[3], "layers") == 0 ? STORE_LAYERS : STORE_IMAGES;
+	which = strcmp(argv[3], "layers") == 0 ? STORE_LAYERS :
+	    strcmp(argv[3], "verdicts") == 0 ? STORE_VERDICTS : STORE_IMAGES;
 	snprintf(path, sizeof(path), "%s/db", argv[1]);
 	if ((st = store_open(path, strcmp(op, "get") == 0)) == NULL)
 		goto done;
