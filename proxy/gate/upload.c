@@ -53,9 +53,13 @@ struct upload {
 	int			 drained;
 	int			 rb_ended;
 	int			 rb_failed;	/* its bytes never came */
+	/* A second pass: package databases behind links, to read. */
+	struct layer_link	*links;
+	size_t			 nlinks;
 };
 
 static void	upload_start_deferred(struct gate *);
+static struct upload *upload_new(struct gate *, const char *, const char *);
 
 static void
 upload_wipe_auth(struct upload *u)
@@ -88,6 +92,7 @@ upload_free(struct upload *u)
 	if (u->wake != NULL)
 		event_free(u->wake);
 	pthread_mutex_destroy(&u->mu);
+	layer_links_free(u->links, u->nlinks);
 	free(u->head);
 	free(u);
 }
@@ -154,6 +159,37 @@ upload_store(struct upload *u)
 	free(doc);
 }
 
+/*
+ * The scan found package databases behind links in the layer: rather
+ * than record them unread, a second pass reads the blob back from the
+ * registry and catalogs each link's target as the database. The blob
+ * stays "being scanned" (pulls wait) until it ends. 1: started.
+ */
+static int
+upload_follow(struct upload *u)
+{
+	struct upload	*n;
+	char		 uuid[160];
+
+	if (!u->committed || u->aborted || u->result == NULL ||
+	    u->result->nlinks == 0 || u->links != NULL ||
+	    strcmp(u->result->digest, u->digest) != 0)
+		return 0;
+	snprintf(uuid, sizeof(uuid), "links in %.100s", u->digest);
+	if ((n = upload_new(u->g, u->repo, uuid)) == NULL)
+		return 0;
+	n->links = u->result->links;
+	n->nlinks = u->result->nlinks;
+	u->result->links = NULL;
+	u->result->nlinks = 0;
+	/* Never taken for a config: configs have no databases. */
+	n->fed = UPLOAD_HEAD + 1;
+	log_info("upload %s: %s has package databases behind links; reading "
+	    "it again for their targets", u->uuid, u->digest);
+	upload_commit(n, u->digest, u->auth);
+	return 1;
+}
+
 /* In the loop: the thread drained the feed or finished. */
 static void
 upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
@@ -185,7 +221,8 @@ upload_wake_cb(evutil_socket_t fd, short ev, void *arg)
 			u->fed = u->rbhead.total;
 		}
 		u->rb = NULL;
-		upload_store(u);
+		if (!upload_follow(u))
+			upload_store(u);
 		upload_free(u);
 		/* A scanner is free: a deferred upload may have it. */
 		upload_start_deferred(g);
@@ -275,6 +312,8 @@ upload_scanner(struct upload *u)
 		fo.budget = g->spill_budget;
 	} else
 		fo.behind = FEED_BEHIND_DROP;
+	fo.links = u->links;
+	fo.nlinks = u->nlinks;
 	if ((u->feed = feed_start(&fo, &lim, upload_done_cb,
 	    upload_drained_cb, u)) == NULL)
 		return -1;
@@ -478,6 +517,10 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 		upload_start_deferred(u->g);
 		return;
 	}
+	/* Kept for a second pass (upload_follow), wiped at the end. */
+	if (authorization != NULL &&
+	    (u->auth = strdup(authorization)) == NULL)
+		log_warn("%s", __func__);
 	if ((from = feed_dropped_from(u->feed)) == UINT64_MAX)
 		feed_finish(u->feed);
 	else if ((u->rb = readback_start(u->g->conf, u->repo, u->digest,

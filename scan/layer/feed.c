@@ -62,6 +62,8 @@ struct feed {
 	int			 niced;
 	pthread_t		 thread;
 	struct layer_limits	 lim;
+	const struct layer_link	*links;		/* a second pass: opts' */
+	size_t			 nlinks;
 	void			(*done)(struct layer_result *, int, void *);
 	void			(*drained)(void *);
 	void			*arg;
@@ -242,7 +244,8 @@ feed_thread(void *arg)
 	int			 rv = -1;
 
 	if (r != NULL)
-		rv = layer_scan(r, &f->lim, feed_read, f);
+		rv = layer_scan_links(r, &f->lim, feed_read, f, f->links,
+		    f->nlinks);
 	/*
 	 * The scan may end before the stream does (not an archive, a
 	 * corrupt one): from now on bytes are accepted and dropped, so the
@@ -286,6 +289,8 @@ feed_start(const struct feed_opts *o, const struct layer_limits *lim,
 	pthread_cond_init(&f->room, NULL);
 	f->bound = o->bound;
 	f->lim = *lim;
+	f->links = o->links;
+	f->nlinks = o->nlinks;
 	f->done = done;
 	f->drained = drained;
 	f->arg = arg;

@@ -51,6 +51,9 @@ struct feed_opts {
 	const char		*spill_dir;	/* FEED_BEHIND_SPILL */
 	uint64_t		 spill_max;
 	struct feed_budget	*budget;	/* NULL: only spill_max */
+	/* A second pass (layer_scan_links): kept by the caller till joined. */
+	const struct layer_link	*links;
+	size_t			 nlinks;
 };
 
 /*

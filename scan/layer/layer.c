@@ -25,6 +25,9 @@ struct layer_ctx {
 	struct gobin			*gobin;	/* build-info search, ELF only */
 	time_t				 start;
 	int				 source_failed;	/* read() said -1 */
+	const struct layer_link		*follow;	/* second pass */
+	size_t				 nfollow;
+	unsigned char			*followed;	/* per link: found */
 };
 
 /*
@@ -374,25 +377,155 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
 }
 
 /*
- * A package database the cataloger never reads: its content came with
- * another name (a hard link to a file before it) or lies elsewhere (a
- * symbolic link). Said, so the image cannot pass as fully seen.
+ * Where a link in the layer leads, normalised as entry paths are: a
+ * hard link names an earlier entry; a symbolic link is resolved from
+ * its own directory ("..", "." and an absolute target handled as the
+ * kernel would inside the image's root). -1 when it cannot be told.
+ */
+static int
+layer_link_target(struct archive_entry *e, const char *path, char *out,
+    size_t outlen)
+{
+	const char	*to = archive_entry_hardlink(e), *p;
+	char		 joined[2200];
+	size_t		 o = 0, n;
+	const char	*slash;
+
+	if (to != NULL)
+		return layer_clean_path(to, out, outlen);
+	if ((to = archive_entry_symlink(e)) == NULL || *to == '\0')
+		return -1;
+	if (*to == '/')
+		snprintf(joined, sizeof(joined), "%s", to);
+	else if ((slash = strrchr(path, '/')) != NULL)
+		snprintf(joined, sizeof(joined), "%.*s/%s",
+		    (int)(slash - path), path, to);
+	else
+		snprintf(joined, sizeof(joined), "%s", to);
+	/* Component by component: ".." above the root stays at the root. */
+	for (p = joined; *p != '\0'; p += n) {
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o + (o > 0) + n + 1 > outlen)
+			return -1;
+		if (o > 0)
+			out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+/*
+ * A package database the cataloger does not read in this pass: its
+ * content came with another name (a hard link to a file before it) or
+ * lies elsewhere (a symbolic link). Noted for a second pass, and said,
+ * so the image cannot pass as fully seen if there is none.
  */
 static int
 layer_linked_db(struct layer_result *r, struct archive_entry *e,
-    const char *path)
+    const char *path, enum catalog_kind k)
 {
-	const char	*to = archive_entry_hardlink(e);
-	char		 msg[400];
+	const char		*to = archive_entry_hardlink(e);
+	struct layer_link	*nl, *l;
+	char			 msg[400], target[1024];
 
 	if (to == NULL)
 		to = archive_entry_symlink(e);
+	if ((nl = reallocarray(r->links, r->nlinks + 1, sizeof(*nl))) == NULL)
+		return -1;
+	r->links = nl;
+	/*
+	 * A link to a file of the same kind (Debian's etc/os-release to
+	 * usr/lib/os-release) is read under the target's own name, in this
+	 * layer or the one that has it.
+	 */
+	if (layer_link_target(e, path, target, sizeof(target)) == 0 &&
+	    catalog_kind_of(target) == k)
+		return 0;
+	l = &r->links[r->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->kind = k;
+	l->hard = archive_entry_hardlink(e) != NULL;
+	if ((l->path = strdup(path)) == NULL)
+		return -1;
+	if (layer_link_target(e, path, target, sizeof(target)) == 0 &&
+	    (l->target = strdup(target)) == NULL) {
+		free(l->path);
+		return -1;
+	}
+	r->nlinks++;
 	snprintf(msg, sizeof(msg), "a package database that is a %s link to "
-	    "%.200s: the cataloger does not follow links, its packages were "
-	    "not read", archive_entry_hardlink(e) ? "hard" : "symbolic",
-	    to ? to : "?");
+	    "%.200s: its packages were not read", l->hard ? "hard" :
+	    "symbolic", to ? to : "?");
 	return findings_add(&r->findings, FINDING_LIMIT, "linked-package-db",
 	    path, 0, msg);
+}
+
+/* The second pass's links whose target is path: the first, or -1. */
+static ssize_t
+layer_follow_find(struct layer_ctx *c, const char *path, size_t from)
+{
+	size_t	i;
+
+	for (i = from; i < c->nfollow; i++)
+		if (c->follow[i].target != NULL &&
+		    strcmp(c->follow[i].target, path) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* A link's target, just read (len bytes kept), as the database. */
+static int
+layer_follow_read(struct layer_ctx *c, size_t i, size_t len, int trunc)
+{
+	const struct layer_link	*l = &c->follow[i];
+	char			 msg[300];
+
+	c->followed[i] = 1;
+	if (trunc) {
+		snprintf(msg, sizeof(msg), "package database (through a link) "
+		    "larger than %llu bytes: only the start was read",
+		    (unsigned long long)c->lim->max_db_file);
+		if (findings_add(&c->r->findings, FINDING_LIMIT, "max-db-file",
+		    l->path, 0, msg) == -1)
+			return -1;
+	}
+	return layer_catalog(c, l->kind, l->path, len);
+}
+
+/* After the second pass: links whose target never came are said. */
+static int
+layer_follow_end(struct layer_ctx *c)
+{
+	char	msg[400];
+	size_t	i;
+
+	for (i = 0; i < c->nfollow; i++) {
+		if (c->followed[i])
+			continue;
+		snprintf(msg, sizeof(msg), "a package database that is a %s "
+		    "link to %.200s, which is not a file in this layer (in "
+		    "another layer, or nowhere): its packages were not read",
+		    c->follow[i].hard ? "hard" : "symbolic",
+		    c->follow[i].target ? c->follow[i].target : "a path "
+		    "outside the image");
+		if (findings_add(&c->r->findings, FINDING_LIMIT,
+		    "linked-package-db", c->follow[i].path, 0, msg) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -413,7 +546,7 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 	    rv == ARCHIVE_WARN) {
 		const char	*name = archive_entry_pathname(e), *base;
 		enum catalog_kind k = CATALOG_NONE;
-		ssize_t		 n;
+		ssize_t		 n, lk;
 		int		 trunc;
 
 		if (++r->entries > c->lim->max_entries) {
@@ -470,13 +603,16 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		if (k != CATALOG_NONE && k != CATALOG_GOBIN &&
 		    (archive_entry_hardlink(e) != NULL ||
 		    archive_entry_filetype(e) == AE_IFLNK)) {
-			if (layer_linked_db(r, e, path) == -1)
+			/* A second pass reads its target instead. */
+			if (c->follow == NULL &&
+			    layer_linked_db(r, e, path, k) == -1)
 				return -1;
 			continue;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
-		n = layer_read_entry(c, a, path, k != CATALOG_NONE ?
+		lk = depth == 0 ? layer_follow_find(c, path, 0) : -1;
+		n = layer_read_entry(c, a, path, k != CATALOG_NONE || lk >= 0 ?
 		    (size_t)c->lim->max_db_file : 0, depth, &trunc);
 		if (n == -2) {
 			snprintf(msg, sizeof(msg), "more than %llu bytes "
@@ -506,6 +642,10 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 			if (layer_catalog(c, k, path, (size_t)n) == -1)
 				return -1;
 		}
+		for (; lk >= 0; lk = layer_follow_find(c, path, (size_t)lk + 1))
+			if (layer_follow_read(c, (size_t)lk, (size_t)n,
+			    trunc) == -1)
+				return -1;
 		if (depth == 0 && c->gobin->state > 0) {
 			if (layer_add_db(r, path, CATALOG_GOBIN) == -1 ||
 			    catalog_gobin(c->gobin, path, &r->pkgs) == -1)
@@ -529,6 +669,14 @@ int
 layer_scan(struct layer_result *r, const struct layer_limits *lim,
     layer_read_fn readfn, void *arg)
 {
+	return layer_scan_links(r, lim, readfn, arg, NULL, 0);
+}
+
+int
+layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
+    layer_read_fn readfn, void *arg, const struct layer_link *links,
+    size_t nlinks)
+{
 	struct layer_ctx	 c;
 	struct archive		*a = NULL;
 	unsigned char		 md[EVP_MAX_MD_SIZE];
@@ -543,7 +691,10 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 	c.lim = lim;
 	c.read = readfn;
 	c.arg = arg;
-	if ((c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
+	c.follow = nlinks > 0 ? links : NULL;
+	c.nfollow = nlinks;
+	if ((nlinks > 0 && (c.followed = calloc(nlinks, 1)) == NULL) ||
+	    (c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
 	    (c.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1 ||
 	    (a = archive_read_new()) == NULL)
@@ -558,6 +709,8 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 		rv = -1;
 	} else
 		rv = layer_walk(&c, a, 0, NULL);
+	if (c.follow != NULL && layer_follow_end(&c) == -1)
+		rv = -1;
 	if (!c.source_failed) {
 		ssize_t n;
 
@@ -588,6 +741,7 @@ layer_scan(struct layer_result *r, const struct layer_limits *lim,
 		archive_read_free(a);
 	free(c.buf);
 	free(c.gobin);
+	free(c.followed);
 	return rv;
 }
 
@@ -614,6 +768,7 @@ layer_scan_file(struct layer_result *r, const struct layer_limits *lim,
     const char *path)
 {
 	struct layer_file	*f;
+	struct layer_result	 second;
 	int			 rv;
 
 	if ((f = malloc(sizeof(*f))) == NULL)
@@ -627,9 +782,28 @@ layer_scan_file(struct layer_result *r, const struct layer_limits *lim,
 		return -1;
 	}
 	rv = layer_scan(r, lim, layer_file_read, f);
+	/* Databases behind links: read the layer again for their targets. */
+	if (rv == 0 && r->nlinks > 0 && lseek(f->fd, 0, SEEK_SET) == 0) {
+		rv = layer_scan_links(&second, lim, layer_file_read, f,
+		    r->links, r->nlinks);
+		layer_result_free(r);
+		*r = second;
+	}
 	close(f->fd);
 	free(f);
 	return rv;
+}
+
+void
+layer_links_free(struct layer_link *links, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(links[i].path);
+		free(links[i].target);
+	}
+	free(links);
 }
 
 void
@@ -644,6 +818,7 @@ layer_result_free(struct layer_result *r)
 	for (i = 0; i < r->nwhiteouts; i++)
 		free(r->whiteouts[i]);
 	free(r->whiteouts);
+	layer_links_free(r->links, r->nlinks);
 	findings_free(&r->findings);
 	memset(r, 0, sizeof(*r));
 }

@@ -42,6 +42,18 @@ struct layer_db {
 	enum catalog_kind kind;
 };
 
+/*
+ * A package database that is a link (hard, or symbolic) inside the
+ * layer, and the file in the layer it names: a second pass over the
+ * layer reads that file as the database.
+ */
+struct layer_link {
+	char			*path;		/* the database's own path */
+	char			*target;	/* normalised; NULL: outside */
+	enum catalog_kind	 kind;
+	int			 hard;
+};
+
 struct layer_result {
 	char			 digest[80];	/* "sha256:<hex>" of what was read */
 	uint64_t		 compressed_bytes;
@@ -55,6 +67,8 @@ struct layer_result {
 	struct osrelease	 os;
 	char			 os_path[64];
 	struct findings		 findings;	/* secrets, limits, errors */
+	struct layer_link	*links;		/* databases behind links */
+	size_t			 nlinks;
 	int			 complete;	/* read to the end, no error */
 	int			 scanner;	/* LAYER_SCANNER_VERSION then */
 };
@@ -74,8 +88,20 @@ void	layer_limits_conf(struct layer_limits *, const struct conf *);
  */
 int	layer_scan(struct layer_result *, const struct layer_limits *,
 	    layer_read_fn, void *arg);
+/*
+ * The second pass of a layer whose first found package databases
+ * behind links (its links): each target file found is cataloged as
+ * the database it stands for; a link whose target is not in the layer
+ * stays a linked-package-db finding. links is only read.
+ */
+int	layer_scan_links(struct layer_result *, const struct layer_limits *,
+	    layer_read_fn, void *arg, const struct layer_link *links,
+	    size_t nlinks);
+/* A layer in a file: both passes when its databases are behind links. */
 int	layer_scan_file(struct layer_result *, const struct layer_limits *,
 	    const char *path);
+/* links (n of them) freed. */
+void	layer_links_free(struct layer_link *, size_t n);
 void	layer_result_free(struct layer_result *);
 
 #endif

@@ -33,9 +33,10 @@ fuzz_read(void *arg, const void **buf)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct layer_result	r;
+	struct layer_result	r, second;
 	struct layer_limits	lim;
 	struct fuzz_src		f = { data, size, 0, 517 };
+	struct fuzz_src		again = { data, size, 0, 311 };
 
 	layer_limits_default(&lim);
 	/* Small limits, so that hitting them is fuzzed too. */
@@ -43,6 +44,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_entries = 512;
 	lim.max_db_file = 1 << 20;
 	layer_scan(&r, &lim, fuzz_read, &f);
+	/* Databases behind links: the second pass, as the proxy runs it. */
+	if (r.nlinks > 0) {
+		layer_scan_links(&second, &lim, fuzz_read, &again, r.links,
+		    r.nlinks);
+		layer_result_free(&second);
+	}
 	layer_result_free(&r);
 	return 0;
 }

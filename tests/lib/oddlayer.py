@@ -140,6 +140,12 @@ def main():
             add(t, "var/lib/dpkg/status", type=tarfile.SYMTYPE,
                 linkname="/x/foo", size=0)
         gz_tar(out, build)
+    elif kind == "symlink-out":              # to a file no layer here has
+        def build(t):
+            add(t, "x/foo", STATUS_PKG)
+            add(t, "var/lib/dpkg/status", type=tarfile.SYMTYPE,
+                linkname="../../../opt/elsewhere/status", size=0)
+        gz_tar(out, build)
     elif kind == "clean":
         gz_tar(out, lambda t: add(t, "etc/motd", b"hello\n"))
     else:
