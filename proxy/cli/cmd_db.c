@@ -3,6 +3,10 @@
  *   portcullis db query  [-s state_dir] [-S source [-V srcver]] ECO NAME VERSION
  *   portcullis db update [-s state_dir] [-C ca_file] HTTPS-URL...   zip exports
  *   portcullis db info   [-s state_dir]
+ *
+ * import and update exit 0 when every record was taken, 3 when some
+ * were rejected (the rest is imported; the log names each), 1 when
+ * nothing could be imported, 2 on a usage error.
  */
 #include "proxy/cli/cmd_db.h"
 #include "proxy/registry/fetch.h"
@@ -31,6 +35,26 @@ cmd_db_usage(void)
 	exit(2);
 }
 
+/* What an import did, on stdout; its exit status. */
+static int
+cmd_db_report(const char *what, const struct osv_stats *stats)
+{
+	printf("%s %lu records (%lu package entries), %lu withdrawn, %lu "
+	    "rejected, %lu in ecosystems without version ordering\n", what,
+	    stats->records, stats->entries, stats->withdrawn,
+	    stats->rejected, stats->unknown_eco);
+	if (stats->secdb_docs > 0)
+		printf("Alpine secdb: %lu documents, %lu fixed advisories, "
+		    "%lu ids marked never affected\n", stats->secdb_docs,
+		    stats->secdb_fixes, stats->not_affected);
+	if (stats->rejected == 0)
+		return 0;
+	fprintf(stderr, "%lu record(s) rejected: see the messages above%s\n",
+	    stats->rejected, stats->records == 0 ? "; nothing was imported" :
+	    "");
+	return stats->records == 0 ? 1 : 3;
+}
+
 static json_t *
 cmd_db_finding(const struct vulnmatch_finding *f)
 {
@@ -43,8 +67,9 @@ cmd_db_finding(const struct vulnmatch_finding *f)
 		json_array_append_new(aliases, json_stringn(p, l));
 		p += l + (p[l] == ',');
 	}
-	return json_pack("{s:s, s:o, s:s, s:f, s:s?, s:s?}", "id", f->id,
-	    "aliases", aliases, "severity", f->severity, "score", f->score,
+	return json_pack("{s:s, s:o, s:s, s:s, s:f, s:s?, s:s?}", "id", f->id,
+	    "aliases", aliases, "severity", f->severity, "severity_source",
+	    f->severity_source, "score", f->score,
 	    "fixed", f->fixed[0] ? f->fixed : NULL,
 	    "summary", f->summary[0] ? f->summary : NULL);
 }
@@ -96,10 +121,7 @@ cmd_db_update(const char *state, const char *dbpath, const char *ca_file,
 		fprintf(stderr, "import failed; the store is unchanged\n");
 		goto done;
 	}
-	printf("updated from %d export(s): %lu records (%lu package entries), "
-	    "%lu withdrawn, %lu rejected\n", argc, stats.records,
-	    stats.entries, stats.withdrawn, stats.rejected);
-	rv = 0;
+	rv = cmd_db_report("updated:", &stats);
  done:
 	for (i = 0; i < n; i++)
 		if (files[i] != NULL) {
@@ -153,11 +175,7 @@ cmd_db(int argc, char **argv)
 			fprintf(stderr, "import failed; the store is unchanged\n");
 			goto done;
 		}
-		printf("imported %lu records (%lu package entries), %lu "
-		    "withdrawn, %lu rejected, %lu in ecosystems without "
-		    "version ordering\n", stats.records, stats.entries,
-		    stats.withdrawn, stats.rejected, stats.unknown_eco);
-		rv = 0;
+		rv = cmd_db_report("imported", &stats);
 	} else if (strcmp(sub, "update") == 0) {
 		rv = cmd_db_update(state, path, ca_file, argc, argv);
 	} else if (strcmp(sub, "query") == 0) {

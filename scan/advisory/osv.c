@@ -1,5 +1,7 @@
 #include "scan/advisory/osv.h"
 #include "scan/advisory/cvss.h"
+#include "scan/advisory/secdb.h"
+#include "scan/advisory/yamljson.h"
 #include "scan/version/version.h"
 #include "store/db.h"
 #include "conf/log.h"
@@ -19,16 +21,24 @@
 /* Largest single record accepted (osv.dev's biggest are ~2 MiB). */
 #define OSV_MAX_RECORD	(16u << 20)
 
-/* Worst severity named anywhere in the record, and the CVSS behind it. */
+/*
+ * Worst severity named anywhere in the record, the CVSS behind it, and
+ * where it came from (*source NULL: nowhere).
+ */
 static enum cvss_severity
-osv_severity(json_t *rec, json_t *aff, double *score, const char **vector)
+osv_severity(json_t *rec, json_t *aff, double *score, const char **vector,
+    const char **source)
 {
 	json_t			*sev, *e;
 	size_t			 i;
 	enum cvss_severity	 best = CVSS_UNKNOWN, s;
+	static const char	*where[] = { "database_specific",
+				    "ecosystem_specific", "database_specific" };
+	json_t			*from[3];
 
 	*score = -1;
 	*vector = NULL;
+	*source = NULL;
 	sev = json_object_get(rec, "severity");
 	json_array_foreach(sev, i, e) {
 		const char	*type = json_string_value(json_object_get(e, "type"));
@@ -40,43 +50,131 @@ osv_severity(json_t *rec, json_t *aff, double *score, const char **vector)
 		if ((sc = cvss3_score(vec)) > *score) {
 			*score = sc;
 			*vector = vec;
+			*source = "cvss_v3";
 		}
 	}
 	if (*score >= 0)
 		return cvss_severity_of(*score);
 	/* No vector: the database's own rating. */
-	s = cvss_severity_parse(json_string_value(json_object_get(
-	    json_object_get(rec, "database_specific"), "severity")));
-	if (s > best)
-		best = s;
-	s = cvss_severity_parse(json_string_value(json_object_get(
-	    json_object_get(aff, "ecosystem_specific"), "severity")));
-	if (s > best)
-		best = s;
-	s = cvss_severity_parse(json_string_value(json_object_get(
-	    json_object_get(aff, "database_specific"), "severity")));
-	if (s > best)
-		best = s;
+	from[0] = json_object_get(rec, "database_specific");
+	from[1] = json_object_get(aff, "ecosystem_specific");
+	from[2] = json_object_get(aff, "database_specific");
+	for (i = 0; i < 3; i++) {
+		s = cvss_severity_parse(json_string_value(json_object_get(
+		    from[i], "severity")));
+		if (s > best) {
+			best = s;
+			*source = where[i];
+		}
+	}
 	return best;
+}
+
+/*
+ * What a record with a severity tells about every id it is known by, so
+ * that a record without one (a Go or Alpine advisory naming the same
+ * CVE) can take it at match time: "sev:<id>" -> "<SEVERITY> <score>
+ * <record id>", the worst seen.
+ */
+static int
+osv_alias_severity(struct store *st, json_t *rec, const char *id,
+    enum cvss_severity sev, double score)
+{
+	size_t			 i;
+	char			 key[256], val[300], old[300];
+	const char		*alias;
+	enum store_status	 s;
+
+	if (sev <= CVSS_NONE)
+		return 0;
+	snprintf(val, sizeof(val), "%s %.1f %s", cvss_severity_name(sev),
+	    score < 0 ? 0.0 : score, id);
+	for (i = 0, alias = id; alias != NULL; alias = json_string_value(
+	    json_array_get(json_object_get(rec, "aliases"), i++))) {
+		if (strlen(alias) > 200)
+			continue;
+		snprintf(key, sizeof(key), "sev:%s", alias);
+		if (store_meta_get(st, key, old, sizeof(old)) == STORE_OK &&
+		    cvss_severity_parse(strtok(old, " ")) >= sev)
+			continue;
+		if ((s = store_meta_put(st, key, val)) != STORE_OK)
+			return s == STORE_FULL ? -2 : -1;
+	}
+	return 0;
+}
+
+static int	osv_import_json(struct store *, json_t *, const char *,
+		    struct osv_stats *);
+
+/* Is name a record file: .json, or .yaml/.yml (PyPA)? */
+static int
+osv_record_name(const char *name)
+{
+	size_t	n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".json") == 0) ||
+	    (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+/* text parsed as its name says: YAML for .yaml/.yml, JSON otherwise. */
+static json_t *
+osv_parse(const char *text, size_t len, const char *name)
+{
+	json_error_t	 jerr;
+	json_t		*rec;
+	char		 err[200];
+	size_t		 n = strlen(name);
+
+	if ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(name + n - 4, ".yml") == 0)) {
+		if ((rec = yamljson_load(text, len, err, sizeof(err))) == NULL)
+			log_warnx("osv: %s: not YAML: %s", name, err);
+		return rec;
+	}
+	if ((rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
+	    NULL)
+		log_warnx("osv: %s: not JSON: %s (line %d)", name, jerr.text,
+		    jerr.line);
+	return rec;
 }
 
 int
 osv_import_record(struct store *st, const char *text, size_t len,
     const char *name, struct osv_stats *stats)
 {
-	json_t			*rec, *affected, *aff, *row = NULL;
-	json_error_t		 jerr;
-	const char		*id, *vector;
+	json_t	*rec;
+	int	 rv;
+
+	if ((rec = osv_parse(text, len, name)) == NULL) {
+		stats->rejected++;
+		return 1;
+	}
+	/* Alpine's secdb documents come in the same folders and zips. */
+	if (secdb_is(rec))
+		rv = secdb_import(st, rec, name, stats);
+	else
+		rv = osv_import_json(st, rec, name, stats);
+	json_decref(rec);
+	return rv;
+}
+
+/* One OSV record, parsed. As osv_import_record. */
+static int
+osv_import_json(struct store *st, json_t *rec, const char *name,
+    struct osv_stats *stats)
+{
+	json_t			*affected, *aff, *row = NULL;
+	const char		*id, *vector, *source;
 	char			*out = NULL;
 	size_t			 i;
-	double			 score;
+	double			 score, worst_score = -1;
 	enum store_status	 s;
-	int			 rv = 1;
+	enum cvss_severity	 worst = CVSS_UNKNOWN;
+	int			 rv = 1, r;
 
-	rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (rec == NULL || !json_is_object(rec)) {
-		log_warnx("osv: %s: not a JSON object: %s (line %d)", name,
-		    rec ? "wrong type" : jerr.text, jerr.line);
+	if (!json_is_object(rec)) {
+		log_warnx("osv: %s: not an object", name);
 		goto done;
 	}
 	id = json_string_value(json_object_get(rec, "id"));
@@ -108,9 +206,13 @@ osv_import_record(struct store *st, const char *text, size_t len,
 			continue;	/* e.g. GIT-only entries */
 		if (version_scheme_of(eco) == VERSION_UNKNOWN)
 			stats->unknown_eco++;
-		sev = osv_severity(rec, aff, &score, &vector);
+		sev = osv_severity(rec, aff, &score, &vector, &source);
+		if (sev > worst) {
+			worst = sev;
+			worst_score = score;
+		}
 		row = json_pack("{s:s, s:O?, s:O?, s:O?, s:s, s:f, s:s?, "
-		    "s:O?, s:O?}",
+		    "s:s?, s:O?, s:O?}",
 		    "id", id,
 		    "modified", json_object_get(rec, "modified"),
 		    "aliases", json_object_get(rec, "aliases"),
@@ -118,6 +220,7 @@ osv_import_record(struct store *st, const char *text, size_t len,
 		    "severity", cvss_severity_name(sev),
 		    "score", score,
 		    "cvss", vector,
+		    "severity_source", source,
 		    "ranges", json_object_get(aff, "ranges"),
 		    "versions", json_object_get(aff, "versions"));
 		if (row == NULL || (out = json_dumps(row, JSON_COMPACT)) ==
@@ -136,13 +239,16 @@ osv_import_record(struct store *st, const char *text, size_t len,
 		}
 		stats->entries++;
 	}
+	if ((r = osv_alias_severity(st, rec, id, worst, worst_score)) != 0) {
+		rv = r;
+		goto done;
+	}
 	stats->records++;
 	rv = 0;
  done:
 	if (rv == 1)
 		stats->rejected++;
 	json_decref(row);
-	json_decref(rec);
 	return rv;
 }
 
@@ -198,7 +304,7 @@ osv_import_dir(struct store *st, const char *dir, int depth, int progress,
 	}
 	while (rv == 0 && (de = readdir(d)) != NULL) {
 		struct stat	 sb;
-		size_t		 n = strlen(de->d_name), len = 0;
+		size_t		 len = 0;
 		char		*text;
 
 		if (de->d_name[0] == '.')
@@ -211,8 +317,7 @@ osv_import_dir(struct store *st, const char *dir, int depth, int progress,
 			    stats);
 			continue;
 		}
-		if (!S_ISREG(sb.st_mode) || n < 6 ||
-		    strcmp(de->d_name + n - 5, ".json") != 0)
+		if (!S_ISREG(sb.st_mode) || !osv_record_name(de->d_name))
 			continue;
 		if ((text = osv_slurp(path, &len)) == NULL) {
 			stats->rejected++;
@@ -250,7 +355,7 @@ osv_import_zip(struct store *st, const char *path, int progress,
 		size_t		 n = name ? strlen(name) : 0;
 		la_ssize_t	 got;
 
-		if (n < 6 || strcmp(name + n - 5, ".json") != 0 ||
+		if (n == 0 || !osv_record_name(name) ||
 		    archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		if (size < 0 || size > (la_int64_t)OSV_MAX_RECORD) {

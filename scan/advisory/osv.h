@@ -1,8 +1,11 @@
 /*
  * OSV (Open Source Vulnerability) records into the store. Input is a
- * directory of OSV JSON files (searched recursively) or an OSV zip
- * export (osv.dev's per-ecosystem all.zip), read with libarchive. One
- * import is one LMDB write transaction: it lands whole or not at all.
+ * directory of OSV files (searched recursively), an OSV zip export
+ * (osv.dev's per-ecosystem all.zip, read with libarchive) or one file;
+ * records are JSON, or YAML (.yaml, .yml: PyPA publishes them so), and
+ * an Alpine secdb document found among them is imported as such
+ * (secdb.h). One import is one LMDB write transaction: it lands whole
+ * or not at all.
  */
 #ifndef SCAN_ADVISORY_OSV_H
 #define SCAN_ADVISORY_OSV_H
@@ -17,6 +20,9 @@ struct osv_stats {
 	unsigned long	withdrawn;	/* removed */
 	unsigned long	rejected;	/* malformed, named in the log */
 	unsigned long	unknown_eco;	/* affected entries we cannot order */
+	unsigned long	secdb_docs;	/* Alpine secdb documents read */
+	unsigned long	secdb_fixes;	/* ... (package, id) advisories */
+	unsigned long	not_affected;	/* ... ids under "0": never affected */
 };
 
 /*

@@ -13,6 +13,7 @@ SRC_SCAN="$top/scan/version/version.c $top/scan/version/version_dpkg.c $top/scan
     $top/scan/version/version_maven.c $top/scan/version/version_gem.c
     $top/scan/version/version_apk.c $top/scan/version/version_semver.c $top/scan/version/version_pep440.c"
 SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/osv.c $top/scan/advisory/vulnmatch.c
+    $top/scan/advisory/secdb.c $top/scan/advisory/yamljson.c
     $top/store/db.c $top/conf/log.c"
 n=0
 echo "1..5"
@@ -33,7 +34,7 @@ build_run() {
 	fi
 }
 build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
-build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lm" "$top/tests/data/osv/*.json"
+build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lyaml -lm" "$top/tests/fuzz/seeds/osv/*"
 SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/scan/catalog/catalog_apk.c
     $top/scan/catalog/catalog_npm.c $top/scan/catalog/catalog_npmlock.c $top/scan/catalog/catalog_python.c
     $top/scan/catalog/catalog_rpm.c $top/scan/catalog/osrelease.c $top/scan/catalog/pkg.c $top/scan/catalog/finding.c

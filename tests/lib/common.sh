@@ -156,7 +156,8 @@ YML
 	PX_PID=$!
 	PIDS="$PIDS $PX_PID"
 	i=0
-	while [ $i -lt 100 ]; do
+	# 20 s: a sanitizer build indexing a large store on a busy machine.
+	while [ $i -lt 400 ]; do
 		PX_ADDR=$(sed -n 's/^portcullis: ready on //p' "$T/$name.out")
 		[ -n "$PX_ADDR" ] && break
 		kill -0 "$PX_PID" 2>/dev/null || break
