@@ -13,6 +13,8 @@ policy_default(struct policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->def.severity = 4;		/* CRITICAL */
+	/* No severity in the data is not "harmless": counted as high. */
+	p->def.unknown_severity = 3;
 	p->def.block_secrets = 1;
 	p->def.unknown = POLICY_UNKNOWN_ALLOW;
 	/* Fail closed: what was not seen whole is not let through. */
@@ -108,6 +110,14 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 		if (s == NULL || (r->severity = policy_severity_rank(s)) < 0) {
 			policy_err(err, errlen, "%s:%lu: policy severity must be "
 			    "critical, high, medium, low or none", name, line);
+			return -1;
+		}
+	} else if (!strcmp(k, "unknown_severity")) {
+		if (s == NULL || (r->unknown_severity =
+		    policy_severity_rank(s)) < 0) {
+			policy_err(err, errlen, "%s:%lu: unknown_severity must "
+			    "be critical, high, medium, low or none", name,
+			    line);
 			return -1;
 		}
 	} else if (!strcmp(k, "require_signature")) {

@@ -21,6 +21,8 @@ enum policy_unknown {
 struct policy_rule {
 	char			match[256];	/* repository glob; "" default */
 	int			severity;	/* block at/above: 0 off .. 4 critical */
+	/* What a finding without a known severity counts as: 0 .. 4. */
+	int			unknown_severity;
 	int			fixable_only;	/* only findings with a fix count */
 	int			block_secrets;
 	int			block_root;	/* misconfig rule root-user */

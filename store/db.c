@@ -274,7 +274,9 @@ store_meta_get(struct store *st, const char *key, char *buf, size_t len)
 	enum store_status	 s;
 	int			 rc;
 
-	if ((rc = store_begin_read(st, &txn)) != 0)
+	/* Inside an open write transaction: read what it wrote too. */
+	if ((txn = st->wtxn) == NULL &&
+	    (rc = store_begin_read(st, &txn)) != 0)
 		return store_rc("begin read", rc);
 	s = store_rc("meta get", mdb_get(txn, st->meta, &k, &v));
 	if (s == STORE_OK) {
@@ -283,7 +285,8 @@ store_meta_get(struct store *st, const char *key, char *buf, size_t len)
 		memcpy(buf, v.mv_data, n);
 		buf[n] = '\0';
 	}
-	mdb_txn_abort(txn);
+	if (txn != st->wtxn)
+		mdb_txn_abort(txn);
 	return s;
 }
 

@@ -142,6 +142,8 @@ vulnmatch_each_cb(const char *json, size_t len, void *arg)
 		    "severity"));
 		h.score = json_real_value(json_object_get(row, "score"));
 		h.summary = json_string_value(json_object_get(row, "summary"));
+		h.severity_source = json_string_value(json_object_get(row,
+		    "severity_source"));
 		json_array_foreach(json_object_get(row, "aliases"), i, a) {
 			const char *s = json_string_value(a);
 			int n;
@@ -273,13 +275,19 @@ vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
 		snprintf(f->id, sizeof(f->id), "%s", h->id);
 		snprintf(f->severity, sizeof(f->severity), "%s",
 		    h->severity ? h->severity : "UNKNOWN");
+		snprintf(f->severity_source, sizeof(f->severity_source), "%s",
+		    h->severity_source ? h->severity_source : "none");
 		f->score = h->score;
 	} else {
 		/* The enum is ordered UNKNOWN < NONE < ... < CRITICAL. */
 		if (cvss_severity_parse(h->severity) >
-		    cvss_severity_parse(f->severity))
+		    cvss_severity_parse(f->severity)) {
 			snprintf(f->severity, sizeof(f->severity), "%s",
 			    h->severity);
+			snprintf(f->severity_source,
+			    sizeof(f->severity_source), "%s",
+			    h->severity_source ? h->severity_source : "none");
+		}
 		if (h->score > f->score)
 			f->score = h->score;
 	}
@@ -291,11 +299,42 @@ vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
 	return 0;
 }
 
+/*
+ * A finding no advisory matched here rates: take the rating another
+ * imported advisory gives one of its ids (osv_alias_severity), if any.
+ */
+static void
+vulnmatch_alias_severity(struct store *st, struct vulnmatch_finding *f)
+{
+	const char	*p = f->aliases;
+	char		 key[256], val[300], *sev, *score, *from, *save;
+	size_t		 l;
+
+	snprintf(key, sizeof(key), "sev:%s", f->id);
+	while (store_meta_get(st, key, val, sizeof(val)) != STORE_OK) {
+		if (*p == '\0')
+			return;
+		l = strcspn(p, ",");
+		snprintf(key, sizeof(key), "sev:%.*s", (int)l, p);
+		p += l + (p[l] == ',');
+	}
+	if ((sev = strtok_r(val, " ", &save)) == NULL ||
+	    (score = strtok_r(NULL, " ", &save)) == NULL ||
+	    (from = strtok_r(NULL, " ", &save)) == NULL ||
+	    cvss_severity_parse(sev) <= CVSS_UNKNOWN)
+		return;
+	snprintf(f->severity, sizeof(f->severity), "%s", sev);
+	f->score = strtod(score, NULL);
+	snprintf(f->severity_source, sizeof(f->severity_source),
+	    "alias %.100s (%.40s)", from, key + 4);
+}
+
 int
 vulnmatch_package(struct store *st, const char *eco,
     const struct vulnmatch_pkg *p, struct vulnmatch_finding **out)
 {
 	struct vulnmatch_acc	 a = { NULL, 0, 0, 0 };
+	int			 i;
 	const char		*src = p->source ? p->source : p->name;
 	const char		*srcver = p->source_version ? p->source_version :
 				    p->version;
@@ -308,6 +347,9 @@ vulnmatch_package(struct store *st, const char *eco,
 		goto fail;
 	if (a.err)
 		goto fail;
+	for (i = 0; i < a.n; i++)
+		if (cvss_severity_parse(a.f[i].severity) <= CVSS_UNKNOWN)
+			vulnmatch_alias_severity(st, &a.f[i]);
 	*out = a.f;
 	return a.n;
  fail:

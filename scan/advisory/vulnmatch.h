@@ -19,6 +19,7 @@ struct vulnmatch_hit {
 	const char	*fixed;		/* lowest fixed version above ours, or NULL */
 	const char	*summary;	/* may be NULL */
 	const char	*aliases;	/* comma-separated, may be "" */
+	const char	*severity_source; /* "cvss_v3"...; NULL: none */
 };
 
 /*
@@ -52,6 +53,12 @@ struct vulnmatch_finding {
 	double		 score;
 	char		 fixed[128];	/* "" when no fix is known */
 	char		 summary[256];
+	/*
+	 * Where the severity came from: "cvss_v3", "database_specific",
+	 * "ecosystem_specific", "alias <record id>" (another advisory
+	 * naming the same CVE), or "none" (UNKNOWN).
+	 */
+	char		 severity_source[160];
 };
 
 /*

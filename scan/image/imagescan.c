@@ -56,10 +56,12 @@ imagescan_match(struct store *st, const char *eco,
 	m = vulnmatch_package(st, eco, q, &f);
 	for (k = 0; k < m; k++) {
 		counts[imagescan_sev_rank(f[k].severity)]++;
-		json_array_append_new(vulns, json_pack("{s:s, s:s, s:s, s:f, "
-		    "s:s, s:s, s:s?, s:s, s:s?, s:s}",
+		json_array_append_new(vulns, json_pack("{s:s, s:s, s:s, s:s, "
+		    "s:f, s:s, s:s, s:s?, s:s, s:s?, s:s}",
 		    "id", f[k].id, "aliases", f[k].aliases,
-		    "severity", f[k].severity, "score", f[k].score,
+		    "severity", f[k].severity,
+		    "severity_source", f[k].severity_source,
+		    "score", f[k].score,
 		    "package", q->name, "version", q->version,
 		    "fixed", f[k].fixed[0] ? f[k].fixed : NULL,
 		    "ecosystem", eco,

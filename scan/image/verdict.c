@@ -80,8 +80,12 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 			const char *fixed = json_string_value(json_object_get(x,
 			    "fixed"));
 
-			if (s == NULL || policy_severity_rank(s) != sev ||
-			    sev < r->severity)
+			int rank = s ? policy_severity_rank(s) : -1;
+
+			/* UNKNOWN (no data said) counts as the policy says. */
+			if (rank < 0)
+				rank = r->unknown_severity;
+			if (rank != sev || sev < r->severity)
 				continue;
 			if (r->fixable_only && fixed == NULL)
 				continue;
@@ -97,6 +101,9 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 				    json_string_value(json_object_get(x,
 				    "package")), json_string_value(
 				    json_object_get(x, "version")));
+			if (shown <= 3 && policy_severity_rank(s ? s : "") < 0)
+				verdict_append(vulns, sizeof(vulns), "%s%s%s%s",
+				    " (severity unknown)", "", "", "");
 			if (shown <= 3 && fixed != NULL)
 				verdict_append(vulns, sizeof(vulns),
 				    " (fixed in %s)%s%s%s", fixed, "", "", "");

@@ -27,7 +27,7 @@ expect_eq "another ecosystem's lodash does not match" "[]" "$(db query PyPI loda
 L=org.apache.logging.log4j:log4j-core
 l4j() { db query Maven "$L" "$1" | tr -d ' \n'; }
 r=$(l4j 2.14.1)
-case "$r" in *'"id":"GHSA-jfh8-c2jp-5v3q"'*'"severity":"CRITICAL","score":10.0,"fixed":"2.15.0"'*)
+case "$r" in *'"id":"GHSA-jfh8-c2jp-5v3q"'*'"severity":"CRITICAL","severity_source":"cvss_v3","score":10.0,"fixed":"2.15.0"'*)
 	ok "log4j-core 2.14.1: Log4Shell, CRITICAL 10.0, fixed in 2.15.0";;
 *) not_ok "log4j-core 2.14.1: Log4Shell, CRITICAL 10.0, fixed in 2.15.0"; echo "# $r";; esac
 r=$(l4j 2.12.1)

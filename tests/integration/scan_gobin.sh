@@ -22,7 +22,7 @@ echo "$out" | grep -q "\"type\":\"golang\",\"name\":\"stdlib\",\"version\":\"${g
 r=$("$PORTCULLIS" scan -s "$T/st" -f json oci:"$T/img":g 2>/dev/null | tr -d ' \n')
 if [ "$(printf '%s\n1.19.9\n' "${gov#go}" | sort -V | head -n 1)" = "${gov#go}" ] &&
     [ "${gov#go}" != "1.19.9" ] && case "${gov#go}" in 1.19.*|1.1[0-8].*) true;; *) false;; esac; then
-	echo "$r" | grep -q '"id":"GO-2023-1753","aliases":"CVE-2023-29400","severity":"UNKNOWN","score":-1.0,"package":"stdlib","version":"'"${gov#go}"'","fixed":"1.19.9"' &&
+	echo "$r" | grep -q '"id":"GO-2023-1753","aliases":"CVE-2023-29400","severity":"UNKNOWN","severity_source":"none","score":-1.0,"package":"stdlib","version":"'"${gov#go}"'","fixed":"1.19.9"' &&
 	    ok "stdlib ${gov#go} matched to GO-2023-1753, fixed in 1.19.9" ||
 	    { not_ok "stdlib ${gov#go} matched to GO-2023-1753, fixed in 1.19.9"; echo "# $r" | head -c 300; echo; }
 else

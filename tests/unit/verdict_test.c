@@ -137,5 +137,39 @@ main(void)
 	    "unreadable scan result fails closed");
 	conf_free(c);
 	json_decref(scan);
+	/* A finding no data rates: counted as unknown_severity (high). */
+	{
+		json_t *u = json_loads("{\"vulnerabilities\":[{\"id\":"
+		    "\"CVE-2024-9143\",\"severity\":\"UNKNOWN\",\"package\":"
+		    "\"libcrypto3\",\"version\":\"3.3.2-r0\",\"fixed\":"
+		    "\"3.3.2-r1\"}],\"secrets\":[],\"misconfigurations\":[]}",
+		    0, NULL);
+
+		c = load("policy:\n  severity: high\n", err);
+		verdict_eval(u, &c->policy, "team/app", now, &v);
+		ok(v.deny && strstr(v.message, "CVE-2024-9143 in libcrypto3 "
+		    "3.3.2-r0 (severity unknown) (fixed in 3.3.2-r1)") != NULL,
+		    "UNKNOWN counts as high by default, and says so (%s)",
+		    v.message);
+		conf_free(c);
+		c = load("policy:\n  severity: critical\n", err);
+		verdict_eval(u, &c->policy, "team/app", now, &v);
+		ok(!v.deny, "... which a critical-only gate lets pass");
+		conf_free(c);
+		c = load("policy:\n  severity: high\n  unknown_severity: none\n"
+		    "  repositories:\n    - match: \"strict/*\"\n"
+		    "      unknown_severity: critical\n", err);
+		ok(c != NULL, "unknown_severity parses, per repository too (%s)",
+		    err);
+		verdict_eval(u, &c->policy, "team/app", now, &v);
+		ok(!v.deny, "unknown_severity: none lets UNKNOWN findings pass");
+		verdict_eval(u, &c->policy, "strict/app", now, &v);
+		ok(v.deny, "a repository's unknown_severity: critical blocks them");
+		conf_free(c);
+		c = load("policy:\n  unknown_severity: sometimes\n", err);
+		ok(c == NULL && strstr(err, "unknown_severity must be") != NULL,
+		    "a bad unknown_severity is refused (%s)", err);
+		json_decref(u);
+	}
 	return done_testing();
 }
