@@ -178,10 +178,135 @@ vulnmatch_query(struct store *st, const char *eco, const char *name,
 	return c.hits;
 }
 
+/* An id or alias, and the finding it belongs to. */
+struct vulnmatch_ix {
+	char	*id;
+	int	 f;
+};
+
 struct vulnmatch_acc {
 	struct vulnmatch_finding	*f;
 	int				 n, cap, err;
+	/*
+	 * Every id seen, hashed: a package with hundreds of advisories
+	 * (Go's stdlib, a big server) is merged in linear time, not by
+	 * comparing each hit with every finding so far.
+	 */
+	struct vulnmatch_ix		*ix;
+	size_t				 ixn, ixcap;	/* ixcap: power of 2 */
 };
+
+static size_t
+vulnmatch_ix_hash(const char *s)
+{
+	size_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+vulnmatch_ix_find(const struct vulnmatch_acc *a, const char *id)
+{
+	size_t	i;
+
+	if (a->ixcap == 0)
+		return -1;
+	for (i = vulnmatch_ix_hash(id) & (a->ixcap - 1); a->ix[i].id != NULL;
+	    i = (i + 1) & (a->ixcap - 1))
+		if (strcmp(a->ix[i].id, id) == 0)
+			return a->ix[i].f;
+	return -1;
+}
+
+static int
+vulnmatch_ix_add(struct vulnmatch_acc *a, const char *id, int f)
+{
+	struct vulnmatch_ix	*old = a->ix;
+	size_t			 oldcap = a->ixcap, i, j;
+
+	if (vulnmatch_ix_find(a, id) != -1)
+		return 0;
+	if ((a->ixn + 1) * 2 > a->ixcap) {
+		a->ixcap = oldcap ? oldcap * 2 : 64;
+		if ((a->ix = calloc(a->ixcap, sizeof(*a->ix))) == NULL) {
+			a->ix = old;
+			a->ixcap = oldcap;
+			return -1;
+		}
+		for (j = 0; j < oldcap; j++) {
+			if (old[j].id == NULL)
+				continue;
+			for (i = vulnmatch_ix_hash(old[j].id) & (a->ixcap - 1);
+			    a->ix[i].id != NULL; i = (i + 1) & (a->ixcap - 1))
+				;
+			a->ix[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = vulnmatch_ix_hash(id) & (a->ixcap - 1); a->ix[i].id != NULL;
+	    i = (i + 1) & (a->ixcap - 1))
+		;
+	if ((a->ix[i].id = strdup(id)) == NULL)
+		return -1;
+	a->ix[i].f = f;
+	a->ixn++;
+	return 0;
+}
+
+static void
+vulnmatch_ix_free(struct vulnmatch_acc *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->ixcap; i++)
+		free(a->ix[i].id);
+	free(a->ix);
+}
+
+/* The hit's id and each alias: its finding if one is known, or -1. */
+static int
+vulnmatch_ix_lookup(const struct vulnmatch_acc *a,
+    const struct vulnmatch_hit *h)
+{
+	const char	*p = h->aliases ? h->aliases : "";
+	char		 id[128];
+	int		 f;
+
+	if ((f = vulnmatch_ix_find(a, h->id)) != -1)
+		return f;
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		snprintf(id, sizeof(id), "%.*s", (int)l, p);
+		if ((f = vulnmatch_ix_find(a, id)) != -1)
+			return f;
+		p += l + (p[l] == ',');
+	}
+	return -1;
+}
+
+/* File every id of the hit under finding f. */
+static int
+vulnmatch_ix_note(struct vulnmatch_acc *a, const struct vulnmatch_hit *h,
+    int f)
+{
+	const char	*p = h->aliases ? h->aliases : "";
+	char		 id[128];
+
+	if (vulnmatch_ix_add(a, h->id, f) == -1)
+		return -1;
+	while (*p != '\0') {
+		size_t l = strcspn(p, ",");
+
+		snprintf(id, sizeof(id), "%.*s", (int)l, p);
+		if (vulnmatch_ix_add(a, id, f) == -1)
+			return -1;
+		p += l + (p[l] == ',');
+	}
+	return 0;
+}
 
 static int
 vulnmatch_has_id(const struct vulnmatch_finding *f, const char *id)
@@ -235,12 +360,6 @@ vulnmatch_each_id(const struct vulnmatch_hit *h,
 }
 
 static int
-vulnmatch_has_id_fn(struct vulnmatch_finding *f, const char *id)
-{
-	return vulnmatch_has_id(f, id);
-}
-
-static int
 vulnmatch_add_alias_fn(struct vulnmatch_finding *f, const char *id)
 {
 	vulnmatch_add_alias(f, id);
@@ -255,9 +374,8 @@ vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
 	int				 i;
 
 	/* Same vulnerability if any identifier is shared. */
-	for (i = 0; i < a->n && f == NULL; i++)
-		if (vulnmatch_each_id(h, vulnmatch_has_id_fn, &a->f[i]))
-			f = &a->f[i];
+	if ((i = vulnmatch_ix_lookup(a, h)) != -1)
+		f = &a->f[i];
 	if (f == NULL) {
 		if (a->n == a->cap) {
 			int	ncap = a->cap ? a->cap * 2 : 8;
@@ -296,6 +414,10 @@ vulnmatch_acc_cb(const struct vulnmatch_hit *h, void *arg)
 	if (f->summary[0] == '\0' && h->summary != NULL)
 		snprintf(f->summary, sizeof(f->summary), "%s", h->summary);
 	vulnmatch_each_id(h, vulnmatch_add_alias_fn, f);
+	if (vulnmatch_ix_note(a, h, (int)(f - a->f)) == -1) {
+		a->err = 1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -333,7 +455,7 @@ int
 vulnmatch_package(struct store *st, const char *eco,
     const struct vulnmatch_pkg *p, struct vulnmatch_finding **out)
 {
-	struct vulnmatch_acc	 a = { NULL, 0, 0, 0 };
+	struct vulnmatch_acc	 a = { NULL, 0, 0, 0, NULL, 0, 0 };
 	int			 i;
 	const char		*src = p->source ? p->source : p->name;
 	const char		*srcver = p->source_version ? p->source_version :
@@ -350,9 +472,11 @@ vulnmatch_package(struct store *st, const char *eco,
 	for (i = 0; i < a.n; i++)
 		if (cvss_severity_parse(a.f[i].severity) <= CVSS_UNKNOWN)
 			vulnmatch_alias_severity(st, &a.f[i]);
+	vulnmatch_ix_free(&a);
 	*out = a.f;
 	return a.n;
  fail:
+	vulnmatch_ix_free(&a);
 	free(a.f);
 	return -1;
 }

