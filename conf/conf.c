@@ -56,6 +56,7 @@ static const struct conf_key {
 	{ "scanner.max_db_file", CONF_SIZE, offsetof(struct conf, scanner.max_db_file) },
 	{ "scanner.max_seconds", CONF_SECONDS, offsetof(struct conf, scanner.max_seconds) },
 	{ "scanner.max_depth",	CONF_SIZE, offsetof(struct conf, scanner.max_depth) },
+	{ "scanner.os_owned_language_packages", CONF_STR, offsetof(struct conf, scanner.os_owned) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -84,6 +85,7 @@ conf_new(void)
 	    (c->listen_port = strdup("5000")) == NULL ||
 	    (c->log_level = strdup("info")) == NULL ||
 	    (c->scanner.catch_up = strdup("registry")) == NULL ||
+	    (c->scanner.os_owned = strdup("skip")) == NULL ||
 	    (c->state_dir = strdup("/var/lib/portcullis")) == NULL) {
 		conf_free(c);
 		return NULL;
@@ -136,6 +138,7 @@ conf_free(struct conf *c)
 	free(c->scanner.username);
 	free(c->scanner.password_file);
 	free(c->scanner.catch_up);
+	free(c->scanner.os_owned);
 	free(c->tls.cert);
 	free(c->tls.key);
 	free(c->log_level);
@@ -524,6 +527,12 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 		conf_err(err, errlen, "%s: scanner.max_uncompressed, "
 		    "max_entries, max_db_file and max_seconds must be positive, "
 		    "max_depth at most 32", name);
+		return -1;
+	}
+	if (strcmp(c->scanner.os_owned, "skip") != 0 &&
+	    strcmp(c->scanner.os_owned, "report") != 0) {
+		conf_err(err, errlen, "%s: scanner.os_owned_language_packages "
+		    "must be skip or report", name);
 		return -1;
 	}
 	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0 ||

@@ -65,6 +65,12 @@ struct conf_scanner {
 	uint64_t	 max_db_file;
 	uint64_t	 max_seconds;
 	uint64_t	 max_depth;	/* archives within the layer */
+	/*
+	 * Language packages an OS package installed: "skip" (listed with
+	 * their owner, not matched again as language packages) or
+	 * "report" (matched like any other).
+	 */
+	char		*os_owned;
 };
 
 struct conf {

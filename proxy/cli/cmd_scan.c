@@ -3,7 +3,9 @@
  *                   [-F severity] [-x] [-w] SOURCE
  *
  * -w records the result in the store under the image's manifest
- * digest(s), where the proxy's gate finds it.
+ * digest(s), where the proxy's gate finds it. -O matches language
+ * packages an OS package installed against the language's advisories
+ * too (by default they are listed with their owner only).
  *
  * SOURCE is oci:DIR[:TAG] (an OCI image layout), oci-archive:FILE[:TAG],
  * docker-archive:FILE (what `docker save` writes) or
@@ -55,7 +57,7 @@ cmd_scan_usage(void)
 {
 	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
 	    "[-f table|json|sarif|cyclonedx]\n"
-	    "           [-F critical|high|medium|low] [-x] [-w]\n"
+	    "           [-F critical|high|medium|low] [-x] [-w] [-O]\n"
 	    "           [-u user:pass] [-C ca_file] [-P]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
 	    "docker-archive:FILE |\n"
@@ -395,7 +397,7 @@ cmd_scan(int argc, char **argv)
 	size_t			  i, nlay = 0, clen = 0;
 	int			  ch, rv = 2, fail = 0;
 	int			  fail_secrets = 0, unpacked = 0;
-	int			  record = 0, plain = 0;
+	int			  record = 0, plain = 0, flags = 0;
 	const char		 *auth = getenv("PORTCULLIS_REGISTRY_AUTH");
 	const char		 *ca_file = NULL;
 
@@ -403,9 +405,10 @@ cmd_scan(int argc, char **argv)
 	if (state == NULL)
 		state = "/var/lib/portcullis";
 	optind = 1;
-	while ((ch = getopt(argc, argv, "C:f:F:Ps:u:wx")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:F:OPs:u:wx")) != -1) {
 		switch (ch) {
 		case 'C': ca_file = optarg; break;
+		case 'O': flags |= IMAGESCAN_OS_OWNED; break;
 		case 'P': plain = 1; break;
 		case 'u': auth = optarg; break;
 		case 'w': record = 1; break;
@@ -495,7 +498,7 @@ cmd_scan(int argc, char **argv)
 		fprintf(stderr, "no vulnerability data under %s (run portcullis "
 		    "db import); listing packages only\n", state);
 	if ((out = imagescan_report(layers, nlay, cfg, clen, st,
-	    argv[optind])) == NULL)
+	    argv[optind], flags)) == NULL)
 		goto done;
 	vulns = json_object_get(out, "vulnerabilities");
 	json_array_foreach(vulns, i, v)

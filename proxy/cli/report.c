@@ -49,11 +49,18 @@ report_cyclonedx(json_t *scan)
 	size_t		 i, j;
 
 	json_array_foreach(json_object_get(scan, "packages"), i, p) {
+		json_t *c;
+
 		report_purl(p, os, purl, sizeof(purl));
-		json_array_append_new(comps, json_pack("{s:s, s:s, s:O, s:O, "
-		    "s:s}", "type", "library", "bom-ref", purl, "name",
-		    json_object_get(p, "name"), "version",
-		    json_object_get(p, "version"), "purl", purl));
+		c = json_pack("{s:s, s:s, s:O, s:O, s:s}", "type", "library",
+		    "bom-ref", purl, "name", json_object_get(p, "name"),
+		    "version", json_object_get(p, "version"), "purl", purl);
+		/* Installed by an OS package: say which, as trivy does. */
+		if (c != NULL && json_is_string(json_object_get(p, "os_owner")))
+			json_object_set_new(c, "properties", json_pack(
+			    "[{s:s, s:O}]", "name", "portcullis:os-package",
+			    "value", json_object_get(p, "os_owner")));
+		json_array_append_new(comps, c);
 	}
 	json_array_foreach(json_object_get(scan, "vulnerabilities"), i, v) {
 		const char *sev = json_string_value(json_object_get(v,
@@ -71,13 +78,15 @@ report_cyclonedx(json_t *scan)
 			    json_equal(json_object_get(c, "version"),
 			    json_object_get(v, "version")))
 				ref = json_object_get(c, "bom-ref");
+		/* No component (it cannot happen, but never a NULL). */
+		ref = ref ? json_incref(ref) : json_string("");
 		json_array_append_new(vulns, json_pack("{s:O, s:{s:O}, "
-		    "s:[{s:s, s:O, s:s}], s:[{s:O}], s:O?}",
+		    "s:[{s:s, s:O, s:s}], s:[{s:o}], s:O?}",
 		    "id", json_object_get(v, "id"),
 		    "source", "name", json_object_get(v, "ecosystem"),
 		    "ratings", "severity", lower, "score",
 		    json_object_get(v, "score"), "method", "CVSSv31",
-		    "affects", "ref", ref ? ref : json_string(""),
+		    "affects", "ref", ref,
 		    "description", json_object_get(v, "summary")));
 	}
 	bom = json_pack("{s:s, s:s, s:i, s:{s:{s:s, s:O}, s:[{s:s, s:s}]}, "

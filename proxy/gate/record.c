@@ -174,9 +174,18 @@ record_missing(struct gate *g, const char *digest, const char *repo,
 	return miss.n;
 }
 
+/* What the configuration says of OS-owned language packages. */
+static int
+record_scan_flags(struct gate *g)
+{
+	return strcmp(g->conf->scanner.os_owned, "report") == 0 ?
+	    IMAGESCAN_OS_OWNED : 0;
+}
+
 /* Build the scan document of an image manifest from recorded layers. */
 static json_t *
-record_build(struct store *st, json_t *man, const char *digest, int *error)
+record_build(struct store *st, json_t *man, const char *digest, int flags,
+    int *error)
 {
 	struct layer_result	**layers = NULL;
 	json_t			*l, *out = NULL, *cfgrec = NULL;
@@ -215,7 +224,7 @@ record_build(struct store *st, json_t *man, const char *digest, int *error)
 	if (s == STORE_OK && (cfgrec = json_loads(cfg, 0, NULL)) != NULL)
 		cfgjson = json_string_value(json_object_get(cfgrec, "config"));
 	out = imagescan_report(layers, got, cfgjson, cfgjson ?
-	    strlen(cfgjson) : 0, st, digest);
+	    strlen(cfgjson) : 0, st, digest, flags);
 	/* The oldest scan behind it: if older than this build, a rescan. */
 	if (out != NULL) {
 		int	oldest = LAYER_SCANNER_VERSION;
@@ -379,7 +388,7 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 		if (json_is_string(json_object_get(j, "data_version")) &&
 		    strcmp(json_string_value(json_object_get(j,
 		    "data_version")), ver) != 0 &&
-		    imagescan_rematch(j, st) == 0) {
+		    imagescan_rematch(j, st, record_scan_flags(g)) == 0) {
 			g->stats.images_rematched++;
 			record_changed(g, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));
@@ -409,7 +418,8 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 			doc = json_dumps(out, JSON_COMPACT);
 		goto done;
 	}
-	if ((out = record_build(st, man, digest, error)) == NULL)
+	if ((out = record_build(st, man, digest, record_scan_flags(g),
+	    error)) == NULL)
 		goto done;
 	/* A manifest annotation names the base too (buildx writes it). */
 	if (json_string_value(json_object_get(json_object_get(man,

@@ -59,6 +59,7 @@ pkglist_free(struct pkglist *l)
 		free(l->v[i].source);
 		free(l->v[i].source_version);
 		free(l->v[i].path);
+		free(l->v[i].owner);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

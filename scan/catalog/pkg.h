@@ -27,6 +27,8 @@ struct pkg {
 	char		*source;	/* dpkg Source:, apk origin; NULL */
 	char		*source_version;
 	char		*path;		/* database file, no leading '/' */
+	/* A language package an OS package installed: that package. */
+	char		*owner;
 };
 
 struct pkglist {

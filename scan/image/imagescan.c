@@ -85,7 +85,7 @@ imagescan_type(const char *name, int *ok)
 }
 
 int
-imagescan_rematch(json_t *doc, struct store *st)
+imagescan_rematch(json_t *doc, struct store *st, int flags)
 {
 	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum;
 	char	 ecos[4][64];
@@ -118,6 +118,9 @@ imagescan_rematch(json_t *doc, struct store *st)
 		    "source_version"));
 		if (q.name == NULL || q.version == NULL)
 			continue;
+		if (json_is_string(json_object_get(p, "os_owner")) &&
+		    !(flags & IMAGESCAN_OS_OWNED))
+			continue;
 		ne = eco ? 1 : necos;
 		for (e = 0; e < ne; e++)
 			imagescan_match(st, eco ? eco : ecos[e], &q,
@@ -132,7 +135,8 @@ imagescan_rematch(json_t *doc, struct store *st)
 
 json_t *
 imagescan_report(struct layer_result *const *layers, size_t n,
-    const char *config, size_t clen, struct store *st, const char *source)
+    const char *config, size_t clen, struct store *st, const char *source,
+    int flags)
 {
 	struct image_view	 view;
 	struct findings		 all = { NULL, 0, 0 };
@@ -166,9 +170,12 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		int		 e, ne = eco ? 1 : necos;
 
 		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
-		    "s:s, s:s*}", "type", pkg_type_name(p->type), "name",
+		    "s:s, s:s*, s:s*}", "type", pkg_type_name(p->type), "name",
 		    p->name, "version", p->version, "source", p->source, "path",
-		    p->path, "source_version", p->source_version));
+		    p->path, "source_version", p->source_version, "os_owner",
+		    p->owner));
+		if (p->owner != NULL && !(flags & IMAGESCAN_OS_OWNED))
+			ne = 0;
 		for (e = 0; st != NULL && e < ne; e++) {
 			struct vulnmatch_pkg q = { p->name, p->version,
 			    p->source, p->source_version };

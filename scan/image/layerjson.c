@@ -26,9 +26,9 @@ layerjson_dump(const struct layer_result *r)
 	for (i = 0; i < r->pkgs.n; i++) {
 		const struct pkg *p = &r->pkgs.v[i];
 
-		json_array_append_new(pk, json_pack("[i, s, s, s?, s?, s]",
+		json_array_append_new(pk, json_pack("[i, s, s, s?, s?, s, s?]",
 		    (int)p->type, p->name, p->version, p->source,
-		    p->source_version, p->path));
+		    p->source_version, p->path, p->owner));
 	}
 	for (i = 0; i < r->ndbs; i++)
 		json_array_append_new(db, json_pack("[s, i]", r->dbs[i].path,
@@ -73,11 +73,17 @@ layerjson_load(const char *json, struct layer_result *r)
 	    json_string_value(json_object_get(j, "digest")) : "");
 	r->complete = json_is_true(json_object_get(j, "complete"));
 	r->scanner = (int)json_integer_value(json_object_get(j, "scanner"));
-	json_array_foreach(json_object_get(j, "pkgs"), i, x)
+	json_array_foreach(json_object_get(j, "pkgs"), i, x) {
+		size_t n = r->pkgs.n;
+
 		if (pkglist_add(&r->pkgs, (enum pkg_type)json_integer_value(
 		    json_array_get(x, 0)), lj_str(x, 1), lj_str(x, 2),
 		    lj_str(x, 3), lj_str(x, 4), lj_str(x, 5)) == -1)
 			goto done;
+		if (r->pkgs.n > n && lj_str(x, 6) != NULL &&
+		    (r->pkgs.v[n].owner = strdup(lj_str(x, 6))) == NULL)
+			goto done;
+	}
 	json_array_foreach(json_object_get(j, "dbs"), i, x) {
 		struct layer_db *nd = reallocarray(r->dbs, r->ndbs + 1,
 		    sizeof(*nd));

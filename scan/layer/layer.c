@@ -1,4 +1,5 @@
 #include "scan/layer/layer.h"
+#include "scan/layer/owned.h"
 #include "scan/layer/secrets.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -25,6 +26,7 @@ struct layer_ctx {
 	struct gobin			*gobin;	/* build-info search, ELF only */
 	time_t				 start;
 	int				 source_failed;	/* read() said -1 */
+	struct owned			*owned;	/* OS packages' files */
 	const struct layer_link		*follow;	/* second pass */
 	size_t				 nfollow;
 	unsigned char			*followed;	/* per link: found */
@@ -159,6 +161,9 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 	case CATALOG_DPKG:
 		return catalog_dpkg(c->buf, len, path, &r->pkgs);
 	case CATALOG_APK:
+		/* Its F:/R: lines say which files each package installed. */
+		if (owned_add_apk(c->owned, c->buf, len) == -1)
+			return -1;
 		return catalog_apk(c->buf, len, path, &r->pkgs);
 	case CATALOG_NPM:
 		return catalog_npm(c->buf, len, path, &r->pkgs);
@@ -547,7 +552,7 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		const char	*name = archive_entry_pathname(e), *base;
 		enum catalog_kind k = CATALOG_NONE;
 		ssize_t		 n, lk;
-		int		 trunc;
+		int		 trunc, dlist;
 
 		if (++r->entries > c->lim->max_entries) {
 			snprintf(msg, sizeof(msg), "more than %llu entries; the "
@@ -612,8 +617,9 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		lk = depth == 0 ? layer_follow_find(c, path, 0) : -1;
-		n = layer_read_entry(c, a, path, k != CATALOG_NONE || lk >= 0 ?
-		    (size_t)c->lim->max_db_file : 0, depth, &trunc);
+		dlist = depth == 0 && owned_is_dpkg_list(path);
+		n = layer_read_entry(c, a, path, k != CATALOG_NONE || lk >= 0 ||
+		    dlist ? (size_t)c->lim->max_db_file : 0, depth, &trunc);
 		if (n == -2) {
 			snprintf(msg, sizeof(msg), "more than %llu bytes "
 			    "uncompressed; the rest was not scanned",
@@ -642,6 +648,9 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 			if (layer_catalog(c, k, path, (size_t)n) == -1)
 				return -1;
 		}
+		if (dlist && owned_add_dpkg_list(c->owned, path, c->buf,
+		    (size_t)n) == -1)
+			return -1;
 		for (; lk >= 0; lk = layer_follow_find(c, path, (size_t)lk + 1))
 			if (layer_follow_read(c, (size_t)lk, (size_t)n,
 			    trunc) == -1)
@@ -694,6 +703,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	c.follow = nlinks > 0 ? links : NULL;
 	c.nfollow = nlinks;
 	if ((nlinks > 0 && (c.followed = calloc(nlinks, 1)) == NULL) ||
+	    (c.owned = owned_new()) == NULL ||
 	    (c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
 	    (c.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1 ||
@@ -710,6 +720,9 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	} else
 		rv = layer_walk(&c, a, 0, NULL);
 	if (c.follow != NULL && layer_follow_end(&c) == -1)
+		rv = -1;
+	/* Language packages that came with an OS package say which. */
+	if (owned_mark(c.owned, &r->pkgs) == -1)
 		rv = -1;
 	if (!c.source_failed) {
 		ssize_t n;
@@ -742,6 +755,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	free(c.buf);
 	free(c.gobin);
 	free(c.followed);
+	owned_free(c.owned);
 	return rv;
 }
 

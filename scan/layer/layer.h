@@ -26,7 +26,7 @@
  * layer results remember the version that made them (0: before there
  * was one), so a proxy can rescan images judged from older results.
  */
-#define LAYER_SCANNER_VERSION	2
+#define LAYER_SCANNER_VERSION	3
 
 struct layer_limits {
 	uint64_t	max_uncompressed;	/* bytes of tar */

@@ -62,16 +62,20 @@ theirs = {}
 for c in cdx.get("components", []):
     if c.get("type") == "library":
         theirs.setdefault(kind(c), set()).add("%s@%s" % (c["name"] if not c.get("group") else c["group"] + ":" + c["name"], c.get("version", "")))
-ours = {}
+ours, owned = {}, {}
 for p in pc["packages"]:
-    ours.setdefault(p["type"], set()).add("%s@%s" % (p["name"], p["version"]))
+    # Installed by an OS package: listed with its owner, not matched
+    # again (scanner.os_owned_language_packages: skip, trivy's way).
+    side = owned if p.get("os_owner") else ours
+    side.setdefault(p["type"], set()).add("%s@%s" % (p["name"], p["version"]))
 # trivy's type names against portcullis' ones
 pairs = [("alpine", "apk"), ("debian", "deb"), ("python-pkg", "pypi"), ("node-pkg", "npm"), ("jar", "maven"), ("gobinary", "go")]
 for t, o in pairs:
     a, b = theirs.get(t, set()), ours.get(o, set())
-    if not a and not b:
+    if not a and not b and not owned.get(o):
         continue
-    print("%s %s: trivy %d, portcullis %d, both %d" % (name, o, len(a), len(b), len(a & b)))
+    print("%s %s: trivy %d, portcullis %d, both %d (portcullis also lists %d an OS package installed)"
+          % (name, o, len(a), len(b), len(a & b), len(owned.get(o, ()))))
     for x in sorted(a - b)[:8]:
         print("  only trivy:      " + x)
     for x in sorted(b - a)[:8]:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Python packages as Debian installs them (egg-info and dist-info under
 # dist-packages, from the real python3-requests, python3-urllib3 and
-# python3-yaml packages) matched against a real PYSEC record, and the
+# python3-yaml packages) matched against a real PYSEC record; the same
+# files with dpkg's own file lists are Debian's packages, not PyPI's
+# (listed with their owner, not matched again unless asked); and the
 # real DSA-3029-1 against a wheezy dpkg database.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
@@ -10,7 +12,7 @@ for p in python3-requests python3-urllib3 python3-yaml; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    skip_all "$p not installed"
 done
-tap_plan 6
+tap_plan 11
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -47,6 +49,36 @@ case "$ver" in
 	    ok "requests $ver matched to PYSEC-2023-74, fixed in 2.31.0" ||
 	    not_ok "requests $ver matched to PYSEC-2023-74, fixed in 2.31.0";;
 *)	ok "# SKIP requests $ver is outside PYSEC-2023-74";;
+esac
+
+# With dpkg's file lists in the layer (as apt leaves them), the same
+# files are Debian's packages: listed with their owner, and PyPI's
+# advisories are not matched against Debian's patched copies.
+mkdir -p "$T/py/var/lib/dpkg/info"
+for p in python3-requests python3-urllib3 python3-yaml; do
+	for l in /var/lib/dpkg/info/"$p".list /var/lib/dpkg/info/"$p":*.list; do
+		[ -f "$l" ] && cp "$l" "$T/py/var/lib/dpkg/info/"
+	done
+done
+MKIMAGE_CONFIG='"User":"1000"' mkimage "$T/img-owned" v1 "$T/py"
+own=$(scan -f json oci:"$T/img-owned":v1 | tr -d ' \n')
+echo "$own" | grep -q "\"type\":\"pypi\",\"name\":\"requests\",\"version\":\"$ver\",[^}]*\"os_owner\":\"python3-requests\"" &&
+    ok "requests is listed as installed by python3-requests" ||
+    { not_ok "requests is listed as installed by python3-requests"; echo "# $own" | cut -c1-400; }
+scan -f cyclonedx oci:"$T/img-owned":v1 | tr -d ' \n' |
+    grep -q '"name":"requests","version":"'"$ver"'","purl":"pkg:pypi/requests@'"$ver"'","properties":\[{"name":"portcullis:os-package","value":"python3-requests"}\]' &&
+    ok "the CycloneDX output keeps the relationship (portcullis:os-package)" ||
+    not_ok "the CycloneDX output keeps the relationship (portcullis:os-package)"
+expect_eq "every PyPI package there has its Debian owner" "$want" \
+    "$(echo "$own" | grep -o '"type":"pypi"[^}]*"os_owner":"python3-[a-z0-9]*"' | wc -l)"
+case "$ver" in
+2.2[3-9].*|2.30.*)
+	expect_eq "PYSEC-2023-74 is not matched against Debian's copy" 0 \
+	    "$(echo "$own" | grep -c PYSEC-2023-74)"
+	n=$(scan -O -f json oci:"$T/img-owned":v1 | grep -c '"id": "PYSEC-2023-74"')
+	[ "$n" -ge 1 ] && ok "-O matches it as a PyPI package again" ||
+	    not_ok "-O matches it as a PyPI package again";;
+*)	ok "# SKIP requests $ver is outside PYSEC-2023-74"; ok "# SKIP (same)";;
 esac
 
 # DSA-3029-1 names Debian 7 (wheezy) only: the same nginx version on

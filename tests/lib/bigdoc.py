@@ -12,7 +12,7 @@ doc = {"source": "", "os": None, "layers": 1, "packages": pkgs,
        "vulnerabilities": [], "secrets": [], "misconfigurations": [],
        "limits": [], "summary": {"packages": n, "critical": 0, "high": 0,
        "medium": 0, "low": 0, "unknown": 0, "secrets": 0, "unscanned": 0},
-       "scanner": 2, "layer_digests": [layer], "config_digest": config,
+       "scanner": 3, "layer_digests": [layer], "config_digest": config,
        "scanned_at": int(time.time()), "data_version": "",
        "repository": repo}
 sys.stdout.write(json.dumps(doc, separators=(",", ":")))
