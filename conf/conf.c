@@ -148,6 +148,14 @@ conf_free(struct conf *c)
 	free(c->text);
 	while (c->nwebhooks > 0)
 		free(c->webhooks[--c->nwebhooks]);
+	while (c->nfeeds > 0) {
+		struct conf_feed *f = &c->feeds[--c->nfeeds];
+
+		free(f->name);
+		free(f->url);
+		free(f->path);
+		free(f->ca_file);
+	}
 	policy_clear(&c->policy);
 	free(c);
 }
@@ -418,6 +426,107 @@ conf_webhooks(struct conf *c, yaml_document_t *doc, yaml_node_t *v,
 	return 0;
 }
 
+/* One feed: name, url or path, interval, ca_file. */
+static int
+conf_feed(struct conf_feed *f, yaml_document_t *doc, yaml_node_t *n,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_pair_t	*pair;
+	unsigned long		 line = (unsigned long)n->start_mark.line + 1;
+	const char		*bad = NULL;
+	char			*end;
+
+	f->interval = 3600;
+	if (n->type != YAML_MAPPING_NODE) {
+		conf_err(err, errlen, "%s:%lu: a feed is a mapping (name, url "
+		    "or path, interval, ca_file)", name, line);
+		return -1;
+	}
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+		const char *ks = k && k->type == YAML_SCALAR_NODE ?
+		    (const char *)k->data.scalar.value : "";
+		const char *vs = v && v->type == YAML_SCALAR_NODE ?
+		    (const char *)v->data.scalar.value : NULL;
+		char **dst = !strcmp(ks, "name") ? &f->name :
+		    !strcmp(ks, "url") ? &f->url : !strcmp(ks, "path") ?
+		    &f->path : !strcmp(ks, "ca_file") ? &f->ca_file : NULL;
+
+		if (vs == NULL) {
+			bad = ks;
+			break;
+		}
+		if (!strcmp(ks, "interval")) {
+			f->interval = strtoull(vs, &end, 10);
+			if (*end != '\0' || f->interval == 0) {
+				bad = ks;
+				break;
+			}
+			continue;
+		}
+		if (dst == NULL || *dst != NULL) {
+			bad = ks;
+			break;
+		}
+		if ((*dst = strdup(vs)) == NULL)
+			return -1;
+	}
+	if (bad != NULL) {
+		conf_err(err, errlen, "%s:%lu: feeds: \"%s\" is not a feed key "
+		    "(name, url, path, interval in seconds, ca_file), or its "
+		    "value is wrong", name, line, bad);
+		return -1;
+	}
+	if (f->name == NULL || strlen(f->name) > 64 ||
+	    strspn(f->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+	    strlen(f->name) || (f->url == NULL) == (f->path == NULL) ||
+	    (f->url != NULL && strncmp(f->url, "https://", 8) != 0)) {
+		conf_err(err, errlen, "%s:%lu: a feed needs a name (a-z, 0-9, "
+		    "-_.) and either an https:// url or a path", name, line);
+		return -1;
+	}
+	return 0;
+}
+
+/* feeds: a list of feeds (see struct conf_feed). */
+static int
+conf_feeds(struct conf *c, yaml_document_t *doc, yaml_node_t *v,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+	int			 i;
+
+	if (v->type != YAML_SEQUENCE_NODE) {
+		conf_err(err, errlen, "%s:%lu: feeds is a list", name,
+		    (unsigned long)v->start_mark.line + 1);
+		return -1;
+	}
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	    it++) {
+		yaml_node_t *n = yaml_document_get_node(doc, *it);
+
+		if (n == NULL || c->nfeeds == CONF_FEEDS_MAX) {
+			conf_err(err, errlen, "%s: feeds: at most %d", name,
+			    CONF_FEEDS_MAX);
+			return -1;
+		}
+		/* Counted first: conf_free frees a half-read one too. */
+		if (conf_feed(&c->feeds[c->nfeeds++], doc, n, name, err,
+		    errlen) == -1)
+			return -1;
+		for (i = 0; i < c->nfeeds - 1; i++)
+			if (strcmp(c->feeds[i].name,
+			    c->feeds[c->nfeeds - 1].name) == 0) {
+				conf_err(err, errlen, "%s: feeds: two named "
+				    "\"%s\"", name, c->feeds[i].name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 /* Walk a mapping; nested mappings extend the dotted path. */
 static int
 conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
@@ -465,6 +574,9 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 		}
 		if (strcmp(path, "webhooks") == 0) {
 			if (conf_webhooks(c, doc, v, name, err, errlen) == -1)
+				return -1;
+		} else if (strcmp(path, "feeds") == 0) {
+			if (conf_feeds(c, doc, v, name, err, errlen) == -1)
 				return -1;
 		} else if (strcmp(path, "policy") == 0) {
 			/* Lists and rules: the policy parses itself. */

@@ -73,6 +73,20 @@ struct conf_scanner {
 	char		*os_owned;
 };
 
+/*
+ * An advisory feed the proxy keeps current by itself: an https:// URL
+ * (an osv.dev-style zip export, a secdb JSON) fetched with conditional
+ * GETs, or a local path (file or folder) imported when it changes.
+ */
+#define CONF_FEEDS_MAX	16
+struct conf_feed {
+	char		*name;
+	char		*url;		/* or */
+	char		*path;
+	char		*ca_file;	/* NULL: the system store */
+	uint64_t	 interval;	/* seconds between looks */
+};
+
 struct conf {
 	char			*path;		/* file it came from, or NULL */
 	char			*text;		/* its contents as loaded */
@@ -91,6 +105,8 @@ struct conf {
 	char			*user;		/* run as; NULL: as started */
 	char			*webhooks[8];	/* http(s) URLs told of changes */
 	int			 nwebhooks;
+	struct conf_feed	 feeds[CONF_FEEDS_MAX];
+	int			 nfeeds;
 	struct policy		 policy;
 };
 

@@ -120,6 +120,25 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			    line);
 			return -1;
 		}
+	} else if (!strcmp(k, "max_data_age")) {
+		char *end;
+
+		r->max_data_age = s ? strtoull(s, &end, 10) : 0;
+		if (s == NULL || *end != '\0') {
+			policy_err(err, errlen, "%s:%lu: max_data_age is a number "
+			    "of seconds (0: data never goes stale)", name, line);
+			return -1;
+		}
+	} else if (!strcmp(k, "stale_data")) {
+		if (s != NULL && !strcasecmp(s, "warn"))
+			r->stale_block = 0;
+		else if (s != NULL && !strcasecmp(s, "block"))
+			r->stale_block = 1;
+		else {
+			policy_err(err, errlen, "%s:%lu: stale_data must be warn "
+			    "or block", name, line);
+			return -1;
+		}
 	} else if (!strcmp(k, "require_signature")) {
 		if (s == NULL || policy_bool(s, &r->require_signature) == -1)
 			goto notbool;

@@ -23,6 +23,12 @@ struct policy_rule {
 	int			severity;	/* block at/above: 0 off .. 4 critical */
 	/* What a finding without a known severity counts as: 0 .. 4. */
 	int			unknown_severity;
+	/*
+	 * A feed not refreshed for max_data_age seconds (0: never stale)
+	 * is stale: pulls are refused (stale_block) or let by, logged.
+	 */
+	unsigned long long	max_data_age;
+	int			stale_block;
 	int			fixable_only;	/* only findings with a fix count */
 	int			block_secrets;
 	int			block_root;	/* misconfig rule root-user */

@@ -37,7 +37,7 @@ cmd_db_usage(void)
 
 /* What an import did, on stdout; its exit status. */
 static int
-cmd_db_report(const char *what, const struct osv_stats *stats)
+cmd_db_report(const char *what, const struct tally *stats)
 {
 	printf("%s %lu records (%lu package entries), %lu withdrawn, %lu "
 	    "rejected, %lu in ecosystems without version ordering\n", what,
@@ -86,7 +86,7 @@ cmd_db_update(const char *state, const char *dbpath, const char *ca_file,
     int argc, char **argv)
 {
 	struct store	*st = NULL;
-	struct osv_stats stats;
+	struct tally stats;
 	char		**files = NULL, err[300];
 	int		 i, n = 0, rv = 1;
 
@@ -137,7 +137,7 @@ int
 cmd_db(int argc, char **argv)
 {
 	struct store	*st = NULL;
-	struct osv_stats stats;
+	struct tally stats;
 	const char	*state = getenv("PORTCULLIS_STATE");
 	const char	*sub, *source = NULL, *source_version = NULL;
 	const char	*ca_file = NULL;

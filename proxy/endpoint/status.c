@@ -1,4 +1,5 @@
 #include "proxy/endpoint/status.h"
+#include "proxy/gate/feeds.h"
 #include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/record.h"
@@ -368,6 +369,8 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	status_annotate(ann, "org.opencontainers.image.ref.name", r->ref);
 	status_annotate(ann, "dev.portcullis.repository", r->name);
 	status_annotate(ann, "dev.portcullis.digest", dg);
+	/* How current the advisory data behind the verdict is. */
+	feeds_annotate(g->feeds, ann);
 	/* A large judged document is parsed and written out elsewhere. */
 	switch (status_async(g, s, ann, dg, out)) {
 	case 1:		/* on its thread, which holds its own reference */

@@ -1,4 +1,5 @@
 #include "proxy/gate/decide.h"
+#include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/imagedoc.h"
 #include "proxy/gate/journal.h"
@@ -213,6 +214,45 @@ decide_unrecorded(struct gate *g, const char *repo, const char *digest,
 	return decide_unscanned(g, repo, digest, store_error, msg, len);
 }
 
+/*
+ * The policy bounds how old the advisory data may be: a feed not
+ * current for longer is stale. GATE_DENY under stale_data: block (the
+ * message names the feed), else counted, logged at most once a minute,
+ * and GATE_ALLOW: the verdict is made as usual.
+ */
+static enum gate_decision
+decide_stale(struct gate *g, const char *repo, const char *digest,
+    time_t now, char *msg, size_t len)
+{
+	const struct policy_rule *r = policy_rule_for(&g->conf->policy, repo);
+	static time_t	 logged;
+	char		 feed[80];
+	long long	 age;
+
+	if (r->max_data_age == 0 || !feeds_stale(g->feeds, r->max_data_age,
+	    now, feed, sizeof(feed), &age))
+		return GATE_ALLOW;
+	g->stats.stale_data++;
+	if (r->stale_block) {
+		snprintf(msg, len, "%s@%s blocked: the advisory data is stale "
+		    "(feed %s %s; policy max_data_age %llus), so no verdict "
+		    "can be trusted; the operator must fix the feed", repo,
+		    digest ? digest : "?", feed, age < 0 ? "has never been "
+		    "current" : "was last current", r->max_data_age);
+		if (age >= 0)
+			snprintf(msg + strlen(msg), len - strlen(msg),
+			    " (%llds ago)", age);
+		return GATE_DENY;
+	}
+	if (now - logged >= 60) {
+		logged = now;
+		log_warnx("advisory feed %s is stale (%lld s; policy "
+		    "max_data_age %llu s): pulls are judged on old data",
+		    feed, age, r->max_data_age);
+	}
+	return GATE_ALLOW;
+}
+
 /* A document this large is a huge image's (hundreds of thousands of packages). */
 #define DECIDE_LARGE_DOC	(1u << 20)
 
@@ -227,6 +267,9 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	time_t			 now = time(NULL);
 	int			 error, deny, large;
 
+	/* Stale data first: a cached verdict is no fresher. */
+	if (decide_stale(g, repo, digest, now, msg, len) == GATE_DENY)
+		return GATE_DENY;
 	/* A judged image, same data as then: no document to parse. */
 	if (st != NULL && digest != NULL)
 		store_meta_get(st, "data_version", ver, sizeof(ver));

@@ -129,6 +129,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_pushes_unrecorded %u\n"
 	    "# TYPE portcullis_pulls_denied_unrecorded_total counter\n"
 	    "portcullis_pulls_denied_unrecorded_total %llu\n"
+	    "# TYPE portcullis_pulls_on_stale_data_total counter\n"
+	    "portcullis_pulls_on_stale_data_total %llu\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
 	    "# TYPE portcullis_upload_readbacks_total counter\n"
@@ -153,6 +155,7 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->blobs_denied,
 	    journal_left(g->journal),
 	    (unsigned long long)st->denied_unrecorded,
+	    (unsigned long long)st->stale_data,
 	    (unsigned long long)st->scan_waits,
 	    (unsigned long long)st->readbacks,
 	    (unsigned long long)st->readback_failures,

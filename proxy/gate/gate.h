@@ -30,6 +30,7 @@ struct notify;
 struct scanjob;
 struct hold;
 struct journal;
+struct feeds;
 
 struct gate_stats {
 	uint64_t	allowed;		/* pulls let through */
@@ -47,6 +48,7 @@ struct gate_stats {
 	uint64_t	store_errors;		/* writes the store refused */
 	uint64_t	blobs_denied;		/* blob GETs refused */
 	uint64_t	denied_unrecorded;	/* pushed, never recorded */
+	uint64_t	stale_data;		/* pulls decided on stale data */
 };
 
 /*
@@ -70,6 +72,7 @@ struct gate {
 	struct store		*store;		/* NULL until it can be opened */
 	time_t			 store_tried;
 	struct journal		*journal;	/* manifest pushes in flight */
+	struct feeds		*feeds;		/* advisory feeds; NULL: none */
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
 	unsigned		 nuploads;	/* ... with a scanner */
 	unsigned		 ndeferred;	/* ... waiting for one */

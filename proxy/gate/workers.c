@@ -1,4 +1,5 @@
 #include "proxy/gate/workers.h"
+#include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/hold.h"
 #include "proxy/gate/monitor.h"
@@ -11,6 +12,8 @@ workers_start(struct gate *g)
 {
 	/* upload.c learns of held pulls only through this. */
 	g->layers_done = hold_uploads_done;
+	/* No feed thread is no reason to stop: db import still works. */
+	g->feeds = feeds_start(g->conf);
 	return monitor_start(g);
 }
 
@@ -18,6 +21,8 @@ void
 workers_stop(struct gate *g)
 {
 	hold_shutdown(g);
+	feeds_stop(g->feeds);
+	g->feeds = NULL;
 	monitor_stop(g);
 	upload_shutdown(g);
 	scanjob_shutdown(g);

@@ -97,6 +97,28 @@ fetch_header(struct evhttp_request *req, const char *name, char *dst,
 	snprintf(dst, len, "%s", v ? v : "");
 }
 
+/* A body that ended before its Content-Length is no body. */
+static void
+fetch_short(struct fetch *f, struct evhttp_request *req)
+{
+	const char		*cl = evhttp_find_header(
+				    evhttp_request_get_input_headers(req),
+				    "Content-Length");
+	unsigned long long	 want;
+	char			 got[64];
+
+	if (cl == NULL || f->failed || f->r->status == 304 ||
+	    f->r->status == 204)
+		return;
+	want = strtoull(cl, NULL, 10);
+	if (f->got < want) {
+		snprintf(got, sizeof(got), "%llu of %llu", f->got, want);
+		snprintf(f->err, f->errlen, "the body ended after %s bytes",
+		    got);
+		f->failed = 1;
+	}
+}
+
 static void
 fetch_done_cb(struct evhttp_request *req, void *arg)
 {
@@ -112,8 +134,13 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 		if (f->bev != NULL && (e = bufferevent_get_openssl_error(f->bev))
 		    != 0)
 			ERR_error_string_n(e, tls, sizeof(tls));
-		snprintf(f->err, f->errlen, "no response%s%s",
-		    tls[0] ? ": " : "", tls);
+		if (f->got > 0)
+			snprintf(f->err, f->errlen, "the transfer broke off "
+			    "after %llu bytes of the body%s%s", f->got,
+			    tls[0] ? ": " : "", tls);
+		else
+			snprintf(f->err, f->errlen, "no response%s%s",
+			    tls[0] ? ": " : "", tls);
 		f->failed = 1;
 	} else {
 		/* Whatever the chunk callback has not seen (never cancel here). */
@@ -125,6 +152,10 @@ fetch_done_cb(struct evhttp_request *req, void *arg)
 		    sizeof(f->r->location));
 		fetch_header(req, "Content-Type", f->r->content_type,
 		    sizeof(f->r->content_type));
+		fetch_header(req, "ETag", f->r->etag, sizeof(f->r->etag));
+		fetch_header(req, "Last-Modified", f->r->last_modified,
+		    sizeof(f->r->last_modified));
+		fetch_short(f, req);
 	}
 	event_base_loopexit(f->base, NULL);
 }
@@ -169,7 +200,7 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 	r->body = NULL;
 	r->bodylen = 0;
 	r->digest[0] = r->www_authenticate[0] = r->location[0] = '\0';
-	r->content_type[0] = '\0';
+	r->content_type[0] = r->etag[0] = r->last_modified[0] = '\0';
 	if ((uri = evhttp_uri_parse(r->url)) == NULL ||
 	    (scheme = evhttp_uri_get_scheme(uri)) == NULL ||
 	    (host = evhttp_uri_get_host(uri)) == NULL ||
@@ -233,6 +264,10 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		evhttp_add_header(h, "Authorization", r->authorization);
 	if (r->range != NULL)
 		evhttp_add_header(h, "Range", r->range);
+	if (r->if_none_match != NULL && *r->if_none_match != '\0')
+		evhttp_add_header(h, "If-None-Match", r->if_none_match);
+	if (r->if_modified_since != NULL && *r->if_modified_since != '\0')
+		evhttp_add_header(h, "If-Modified-Since", r->if_modified_since);
 	if (evhttp_make_request(conn, req, EVHTTP_REQ_GET, target) != 0) {
 		snprintf(err, errlen, "cannot send the request");
 		goto done;

@@ -19,6 +19,9 @@ struct fetch_req {
 	const char		*accept;	/* NULL: none */
 	const char		*authorization;	/* NULL: none */
 	const char		*range;		/* Range header; NULL: none */
+	/* Conditional GET (a 304 answers "unchanged"); NULL: none. */
+	const char		*if_none_match;
+	const char		*if_modified_since;
 	unsigned long long	 max;		/* body bound */
 	FILE			*out;		/* NULL: body into body/bodylen */
 	/*
@@ -43,12 +46,15 @@ struct fetch_req {
 	char			 www_authenticate[1024];
 	char			 location[2048];
 	char			 content_type[256];
+	char			 etag[256];
+	char			 last_modified[128];
 };
 
 /*
  * Send a GET and wait for the whole response. 0 when a response came
- * (any status: see status), -1 with a reason in err when none did or
- * the body broke a bound. The caller frees body.
+ * (any status: see status), -1 with a reason in err when none did, the
+ * body broke a bound, or it ended short of its Content-Length. The
+ * caller frees body.
  */
 int	fetch_run(struct fetch_req *, char *err, size_t errlen);
 

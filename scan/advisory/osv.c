@@ -104,7 +104,7 @@ osv_alias_severity(struct store *st, json_t *rec, const char *id,
 }
 
 static int	osv_import_json(struct store *, json_t *, const char *,
-		    struct osv_stats *);
+		    struct tally *);
 
 /* Is name a record file: .json, or .yaml/.yml (PyPA)? */
 static int
@@ -141,7 +141,7 @@ osv_parse(const char *text, size_t len, const char *name)
 
 int
 osv_import_record(struct store *st, const char *text, size_t len,
-    const char *name, struct osv_stats *stats)
+    const char *name, struct tally *stats)
 {
 	json_t	*rec;
 	int	 rv;
@@ -162,7 +162,7 @@ osv_import_record(struct store *st, const char *text, size_t len,
 /* One OSV record, parsed. As osv_import_record. */
 static int
 osv_import_json(struct store *st, json_t *rec, const char *name,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	json_t			*affected, *aff, *row = NULL;
 	const char		*id, *vector, *source;
@@ -253,7 +253,7 @@ osv_import_json(struct store *st, json_t *rec, const char *name,
 }
 
 static void
-osv_progress(int on, const struct osv_stats *st)
+osv_progress(int on, const struct tally *st)
 {
 	if (on && (st->records + st->rejected) % 500 == 0)
 		fprintf(stderr, "\rimporting: %lu records, %lu withdrawn, "
@@ -289,7 +289,7 @@ osv_slurp(const char *path, size_t *len)
 
 static int
 osv_import_dir(struct store *st, const char *dir, int depth, int progress,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -335,7 +335,7 @@ osv_import_dir(struct store *st, const char *dir, int depth, int progress,
 
 static int
 osv_import_zip(struct store *st, const char *path, int progress,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	struct archive		*a;
 	struct archive_entry	*e;
@@ -393,7 +393,7 @@ osv_import_zip(struct store *st, const char *path, int progress,
 
 int
 osv_import(struct store *st, char *const *paths, int npaths, int progress,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	char	ver[64];
 	int	i, rv, tries;

@@ -14,16 +14,8 @@
 
 struct store;
 
-struct osv_stats {
-	unsigned long	records;	/* accepted */
-	unsigned long	entries;	/* (ecosystem, package) rows written */
-	unsigned long	withdrawn;	/* removed */
-	unsigned long	rejected;	/* malformed, named in the log */
-	unsigned long	unknown_eco;	/* affected entries we cannot order */
-	unsigned long	secdb_docs;	/* Alpine secdb documents read */
-	unsigned long	secdb_fixes;	/* ... (package, id) advisories */
-	unsigned long	not_affected;	/* ... ids under "0": never affected */
-};
+#include "scan/advisory/tally.h"
+
 
 /*
  * Import every path (directory or .zip) in one transaction, growing the
@@ -31,13 +23,13 @@ struct osv_stats {
  * 0 or -1 (logged); rejected records do not fail the import.
  */
 int	osv_import(struct store *, char *const *paths, int npaths,
-	    int progress, struct osv_stats *);
+	    int progress, struct tally *);
 /*
  * Parse one record and stage it in the open write transaction. name is
  * for messages. 0 accepted or withdrawn, 1 rejected, -1 store error,
  * -2 map full.
  */
 int	osv_import_record(struct store *, const char *json, size_t len,
-	    const char *name, struct osv_stats *);
+	    const char *name, struct tally *);
 
 #endif

@@ -1,5 +1,5 @@
 #include "scan/advisory/secdb.h"
-#include "scan/advisory/osv.h"
+#include "scan/advisory/tally.h"
 #include "store/db.h"
 #include "conf/log.h"
 
@@ -40,7 +40,7 @@ secdb_release_ok(const char *r)
 static int
 secdb_put(struct store *st, const char *eco, const char *repo,
     const char *pkg, const char *id, json_t *aliases, json_t *ranges,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	char			 key[512], *out;
 	json_t			*row;
@@ -72,7 +72,7 @@ secdb_put(struct store *st, const char *eco, const char *repo,
 /* One package's secfixes: ids gathered with their fixed versions. */
 static int
 secdb_package(struct store *st, const char *eco, const char *repo,
-    json_t *p, const char *name, struct osv_stats *stats)
+    json_t *p, const char *name, struct tally *stats)
 {
 	json_t		*pkg = json_object_get(p, "pkg"), *fixes, *ids, *idv;
 	json_t		*byid = json_object(), *ent;
@@ -151,7 +151,7 @@ secdb_package(struct store *st, const char *eco, const char *repo,
 
 int
 secdb_import(struct store *st, json_t *doc, const char *name,
-    struct osv_stats *stats)
+    struct tally *stats)
 {
 	const char	*rel = json_string_value(json_object_get(doc,
 			    "distroversion"));

@@ -15,7 +15,7 @@
 
 struct json_t;
 struct store;
-struct osv_stats;
+struct tally;
 
 /* Is this parsed document a secdb one? */
 int	secdb_is(struct json_t *);
@@ -25,6 +25,6 @@ int	secdb_is(struct json_t *);
  * error, -2 map full.
  */
 int	secdb_import(struct store *, struct json_t *doc, const char *name,
-	    struct osv_stats *);
+	    struct tally *);
 
 #endif

@@ -44,20 +44,35 @@ imagescan_findings(const struct findings *f, enum finding_kind kind,
 	return arr;
 }
 
-/* Append the advisories for one package to vulns, counting them. */
+/*
+ * Append the advisories for one package to vulns, counting them. The
+ * same package (ecosystem, name, version) seen at several paths (a
+ * lockfile and node_modules, two copies of a jar) is one finding per
+ * advisory, with every path in "paths": seen maps each to its entry.
+ */
 static void
 imagescan_match(struct store *st, const char *eco,
     const struct vulnmatch_pkg *q, const char *path, json_t *vulns,
-    int counts[5])
+    json_t *seen, int counts[5])
 {
 	struct vulnmatch_finding	*f = NULL;
+	json_t				*v;
+	char				 key[1024];
 	int				 m, k;
 
 	m = vulnmatch_package(st, eco, q, &f);
 	for (k = 0; k < m; k++) {
+		/* Not the ecosystem: Ubuntu:22.04 and Ubuntu:22.04:LTS agree. */
+		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", q->name,
+		    q->version, f[k].id);
+		if ((v = json_object_get(seen, key)) != NULL) {
+			json_array_append_new(json_object_get(v, "paths"),
+			    json_string(path));
+			continue;
+		}
 		counts[imagescan_sev_rank(f[k].severity)]++;
-		json_array_append_new(vulns, json_pack("{s:s, s:s, s:s, s:s, "
-		    "s:f, s:s, s:s, s:s?, s:s, s:s?, s:s}",
+		v = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s?, s:s, "
+		    "s:s?, s:s, s:[s]}",
 		    "id", f[k].id, "aliases", f[k].aliases,
 		    "severity", f[k].severity,
 		    "severity_source", f[k].severity_source,
@@ -66,7 +81,11 @@ imagescan_match(struct store *st, const char *eco,
 		    "fixed", f[k].fixed[0] ? f[k].fixed : NULL,
 		    "ecosystem", eco,
 		    "summary", f[k].summary[0] ? f[k].summary : NULL,
-		    "path", path));
+		    "path", path, "paths", path);
+		if (v != NULL) {
+			json_object_set(seen, key, v);
+			json_array_append_new(vulns, v);
+		}
 	}
 	free(f);
 }
@@ -87,7 +106,7 @@ imagescan_type(const char *name, int *ok)
 int
 imagescan_rematch(json_t *doc, struct store *st, int flags)
 {
-	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum;
+	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen;
 	char	 ecos[4][64];
 	size_t	 i;
 	int	 necos = 0, counts[5] = { 0 }, k;
@@ -102,6 +121,7 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 		    json_object_get(os, "id")), json_string_value(
 		    json_object_get(os, "version_id")), ecos, 4);
 	vulns = json_array();
+	seen = json_object();
 	json_array_foreach(json_object_get(doc, "packages"), i, p) {
 		int			 ok, e, ne;
 		enum pkg_type		 t = imagescan_type(json_string_value(
@@ -125,8 +145,9 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 		for (e = 0; e < ne; e++)
 			imagescan_match(st, eco ? eco : ecos[e], &q,
 			    json_string_value(json_object_get(p, "path")),
-			    vulns, counts);
+			    vulns, seen, counts);
 	}
+	json_decref(seen);
 	json_object_set_new(doc, "vulnerabilities", vulns);
 	for (k = 0; k < 5; k++)
 		json_object_set_new(sum, keys[k], json_integer(counts[k]));
@@ -140,7 +161,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 {
 	struct image_view	 view;
 	struct findings		 all = { NULL, 0, 0 };
-	json_t			*out = NULL, *pkgs, *vulns;
+	json_t			*out = NULL, *pkgs, *vulns, *seen = NULL;
 	char			 ecos[4][64];
 	size_t			 i, j;
 	int			 necos = 0, counts[5] = { 0 }, nsec = 0;
@@ -164,6 +185,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	out = json_object();
 	pkgs = json_array();
 	vulns = json_array();
+	seen = json_object();
 	for (i = 0; i < view.npkgs; i++) {
 		const struct pkg *p = view.pkgs[i];
 		const char	*eco = pkg_type_ecosystem(p->type);
@@ -181,7 +203,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 			    p->source, p->source_version };
 
 			imagescan_match(st, eco ? eco : ecos[e], &q, p->path,
-			    vulns, counts);
+			    vulns, seen, counts);
 		}
 	}
 	for (i = 0; i < all.n; i++)
@@ -219,6 +241,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	    (int)json_array_size(json_object_get(out, "limits"))));
 	image_view_free(&view);
  done:
+	json_decref(seen);
 	findings_free(&all);
 	return out;
 }

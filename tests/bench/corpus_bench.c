@@ -212,7 +212,7 @@ main(int argc, char **argv)
 	char		 dir[] = "/tmp/portcullis-corpusbench.XXXXXX", cmd[300];
 	char		 path[400];
 	struct store	*st;
-	struct osv_stats stats;
+	struct tally stats;
 	struct stat	 sb;
 	double		 t0, t_parse, t_import, t_raw, t_match;
 	size_t		 sink = 0, i;

@@ -43,7 +43,7 @@ main(int argc, char **argv)
 	char		 dir[] = "/tmp/portcullis-dbbench.XXXXXX", cmd[300];
 	char		 **recs, name[64], ver[32];
 	struct store	*st;
-	struct osv_stats stats = { 0 };
+	struct tally stats = { 0 };
 	double		 t0, t_parse, t_import, t_raw, t_match;
 	size_t		 sink = 0;
 	int		 i, hits = 0;

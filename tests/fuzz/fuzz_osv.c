@@ -18,7 +18,7 @@ static struct store *fuzz_store;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct osv_stats stats = { 0 };
+	struct tally stats = { 0 };
 
 	if (fuzz_store == NULL) {
 		char dir[] = "/tmp/portcullis-fuzz.XXXXXX";

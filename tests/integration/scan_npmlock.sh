@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/mkimage.sh"
 need tar gzip python3
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 7
+tap_plan 9
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -57,6 +57,20 @@ done
 out=$(scan -f json oci:"$T/img3":v1 | tr -d ' \n')
 case "$out" in *'"name":"is-number"'*) not_ok "the dev dependency is left out";;
 *) ok "the dev dependency is left out";; esac
+
+# lodash both in the lockfile and installed under node_modules: one
+# finding, at both paths, counted once.
+mkdir -p "$T/both/srv"
+cp -r "$T/v3/srv/app" "$T/both/srv/"
+npm_module "$T/both/srv/app" lodash 4.17.20
+mkimage "$T/imgboth" v1 "$T/both"
+out=$(scan -f json oci:"$T/imgboth":v1 | tr -d ' \n')
+expect_eq "lodash from the lockfile and node_modules: one GHSA-35jh-r3h4-6jhm finding" 1 \
+    "$(echo "$out" | grep -o '"id":"GHSA-35jh-r3h4-6jhm"' | wc -l)"
+echo "$out" | grep -q '"paths":\["srv/app/node_modules/lodash/package.json","srv/app/package-lock.json"\]\|"paths":\["srv/app/package-lock.json","srv/app/node_modules/lodash/package.json"\]' &&
+    echo "$out" | grep -q '"high":1,' &&
+    ok "with both paths, counted once in the summary" ||
+    { not_ok "with both paths, counted once in the summary"; echo "$out" | grep -o '"paths":[^]]*]' | head -3 | sed 's/^/# /'; }
 
 # npm's hidden copy inside node_modules is not read a second time.
 mkdir -p "$T/hidden/srv/app/node_modules"

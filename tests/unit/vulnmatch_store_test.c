@@ -14,7 +14,7 @@
 static void
 put(struct store *st, const char *json)
 {
-	struct osv_stats s = { 0 };
+	struct tally s = { 0 };
 
 	osv_import_record(st, json, strlen(json), "test", &s);
 }
