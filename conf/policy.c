@@ -129,6 +129,18 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			    "of seconds (0: data never goes stale)", name, line);
 			return -1;
 		}
+	} else if (!strcmp(k, "eol")) {
+		if (s != NULL && !strcasecmp(s, "warn"))
+			r->eol = POLICY_EOL_WARN;
+		else if (s != NULL && !strcasecmp(s, "block"))
+			r->eol = POLICY_EOL_BLOCK;
+		else if (s != NULL && !strcasecmp(s, "off"))
+			r->eol = POLICY_EOL_OFF;
+		else {
+			policy_err(err, errlen, "%s:%lu: eol must be block, warn "
+			    "or off", name, line);
+			return -1;
+		}
 	} else if (!strcmp(k, "stale_data")) {
 		if (s != NULL && !strcasecmp(s, "warn"))
 			r->stale_block = 0;

@@ -18,6 +18,12 @@ enum policy_unknown {
 	POLICY_UNKNOWN_SCAN		/* never scanned: fetch, scan, decide */
 };
 
+enum policy_eol {
+	POLICY_EOL_WARN = 0,	/* reported, never a reason to deny */
+	POLICY_EOL_BLOCK,
+	POLICY_EOL_OFF		/* not reported as a warning either */
+};
+
 struct policy_rule {
 	char			match[256];	/* repository glob; "" default */
 	int			severity;	/* block at/above: 0 off .. 4 critical */
@@ -29,6 +35,8 @@ struct policy_rule {
 	 */
 	unsigned long long	max_data_age;
 	int			stale_block;
+	/* An OS past its end of life, packages past their support. */
+	enum policy_eol		eol;
 	int			fixable_only;	/* only findings with a fix count */
 	int			block_secrets;
 	int			block_root;	/* misconfig rule root-user */

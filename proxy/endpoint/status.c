@@ -96,6 +96,17 @@ status_scanned(json_t *ann, json_t *doc, const struct policy *p,
 		status_annotate(ann, key, num);
 	}
 	verdict_eval(doc, p, repo, time(NULL), v);
+	/* End of life as of now (the document keeps the dates). */
+	if (json_object_get(doc, "lifecycle") != NULL) {
+		status_annotate(ann, "dev.portcullis.os.end-of-life",
+		    json_string_value(json_object_get(json_object_get(
+		    json_object_get(doc, "lifecycle"), "os"), "eol")));
+		status_annotate(ann, "dev.portcullis.os.past-end-of-life",
+		    v->eol_os ? "true" : "false");
+		snprintf(num, sizeof(num), "%d", v->support_ended);
+		status_annotate(ann, "dev.portcullis.packages.support-ended",
+		    num);
+	}
 }
 
 /*

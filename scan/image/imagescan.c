@@ -1,4 +1,5 @@
 #include "scan/image/imagescan.h"
+#include "scan/image/lifecycle.h"
 #include "scan/image/image.h"
 #include "scan/image/imgconfig.h"
 #include "scan/advisory/vulnmatch.h"
@@ -106,7 +107,7 @@ imagescan_type(const char *name, int *ok)
 int
 imagescan_rematch(json_t *doc, struct store *st, int flags)
 {
-	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen;
+	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen, *lc;
 	char	 ecos[4][64];
 	size_t	 i;
 	int	 necos = 0, counts[5] = { 0 }, k;
@@ -149,6 +150,11 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 	}
 	json_decref(seen);
 	json_object_set_new(doc, "vulnerabilities", vulns);
+	/* The distributions' dates may have changed with the data too. */
+	if (json_is_object(os) && (lc = lifecycle_of(json_string_value(
+	    json_object_get(os, "id")), json_string_value(json_object_get(os,
+	    "version_id")), json_object_get(doc, "packages"))) != NULL)
+		json_object_set_new(doc, "lifecycle", lc);
 	for (k = 0; k < 5; k++)
 		json_object_set_new(sum, keys[k], json_integer(counts[k]));
 	return 0;
@@ -161,7 +167,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 {
 	struct image_view	 view;
 	struct findings		 all = { NULL, 0, 0 };
-	json_t			*out = NULL, *pkgs, *vulns, *seen = NULL;
+	json_t			*out = NULL, *pkgs, *vulns, *seen = NULL, *lc;
 	char			 ecos[4][64];
 	size_t			 i, j;
 	int			 necos = 0, counts[5] = { 0 }, nsec = 0;
@@ -226,6 +232,10 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	    view.os->pretty) : json_null());
 	json_object_set_new(out, "layers", json_integer((json_int_t)n));
 	json_object_set_new(out, "packages", pkgs);
+	/* Dates, not a verdict: an image goes out of support as it ages. */
+	if (view.os != NULL && (lc = lifecycle_of(view.os->id,
+	    view.os->version_id, pkgs)) != NULL)
+		json_object_set_new(out, "lifecycle", lc);
 	json_object_set_new(out, "vulnerabilities", vulns);
 	json_object_set_new(out, "secrets",
 	    imagescan_findings(&all, FINDING_SECRET, -1));

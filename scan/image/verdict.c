@@ -53,6 +53,55 @@ verdict_append(char *buf, size_t len, const char *fmt, const char *a,
 		snprintf(buf + o, len - o, fmt, a, b, c, d);
 }
 
+/*
+ * End of life (lifecycle.c keeps the dates in the document): the OS
+ * past its end, packages past their security support, as of now.
+ * Counted always; named in other (a reason to deny) under eol: block.
+ */
+static void
+verdict_lifecycle(json_t *scan, const struct policy_rule *r, time_t now,
+    struct verdict *v, char *other, size_t len)
+{
+	json_t		*lc = json_object_get(scan, "lifecycle"), *p;
+	const char	*eol = json_string_value(json_object_get(
+			    json_object_get(lc, "os"), "eol"));
+	const char	*first = NULL, *when = NULL;
+	char		 today[16];
+	struct tm	 tm;
+	size_t		 i;
+
+	if (lc == NULL || gmtime_r(&now, &tm) == NULL)
+		return;
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	/* Support runs through its last day. */
+	if (eol != NULL && strcmp(eol, today) < 0)
+		v->eol_os = 1;
+	json_array_foreach(json_object_get(lc, "packages"), i, p) {
+		const char *d = json_string_value(json_object_get(p, "date"));
+
+		if (d == NULL || strcmp(d, today) >= 0 ||
+		    strcmp(json_string_value(json_object_get(p, "support")) ?:
+		    "", "ended") != 0)
+			continue;
+		if (v->support_ended++ == 0) {
+			first = json_string_value(json_object_get(p, "source"));
+			when = d;
+		}
+	}
+	if (r->eol != POLICY_EOL_BLOCK || (!v->eol_os && !v->support_ended))
+		return;
+	v->eol_blocks = 1;
+	if (v->eol_os)
+		verdict_append(other, len, "%send of life: %s since %s%s",
+		    *other ? "; " : "", json_string_value(json_object_get(
+		    json_object_get(lc, "os"), "name")), eol, "");
+	if (v->support_ended)
+		verdict_append(other, len, "%ssecurity support ended for %s "
+		    "(since %s)%s", *other ? "; " : "", first ? first : "?",
+		    when ? when : "?", v->support_ended > 1 ? " and others" :
+		    "");
+}
+
 int
 verdict_eval(json_t *scan, const struct policy *p, const char *repo,
     time_t now, struct verdict *v)
@@ -176,8 +225,10 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 			    base ? base : "(not declared)", "", "");
 		}
 	}
+	verdict_lifecycle(scan, r, now, v, other, sizeof(other));
 	v->deny = v->blocking_vulns > 0 || v->secrets > 0 ||
-	    v->misconfigs > 0 || v->base_denied || v->unscanned > 0;
+	    v->misconfigs > 0 || v->base_denied || v->unscanned > 0 ||
+	    v->eol_blocks;
 	if (v->deny) {
 		snprintf(v->message, sizeof(v->message), "blocked by policy: ");
 		if (v->blocking_vulns > 0) {

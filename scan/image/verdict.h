@@ -20,6 +20,9 @@ struct verdict {
 	int	misconfigs;		/* that the rule blocks */
 	int	base_denied;		/* base image not allowed */
 	int	unscanned;		/* unscanned-content findings */
+	int	eol_os;			/* the OS is past its end of life */
+	int	support_ended;		/* packages past their support */
+	int	eol_blocks;		/* ... and the policy blocks them */
 	char	message[700];		/* one line for the OCI error message */
 };
 

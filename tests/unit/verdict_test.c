@@ -171,5 +171,37 @@ main(void)
 		    "a bad unknown_severity is refused (%s)", err);
 		json_decref(u);
 	}
+	/* End of life is judged at the time of the decision. */
+	{
+		json_t *e = json_loads("{\"vulnerabilities\":[],\"secrets\":[],"
+		    "\"misconfigurations\":[],\"lifecycle\":{\"os\":{\"name\":"
+		    "\"Debian 11 (bullseye)\",\"eol\":\"2026-08-31\"},"
+		    "\"packages\":[{\"name\":\"a\",\"source\":\"a\",\"support\":"
+		    "\"ended\",\"date\":\"2027-03-01\"}]}}", 0, NULL);
+		time_t before = 1787000000;	/* 2026-08-17 */
+
+		c = load("policy:\n  eol: block\n", err);
+		ok(c != NULL, "eol: block parses (%s)", err);
+		verdict_eval(e, &c->policy, "team/app", before, &v);
+		ok(!v.deny && !v.eol_os, "before its end of life: allowed");
+		verdict_eval(e, &c->policy, "team/app", now, &v);
+		ok(v.deny && v.eol_os && v.support_ended == 0 && strstr(
+		    v.message, "end of life: Debian 11 (bullseye) since "
+		    "2026-08-31") != NULL, "after it: refused, saying since when "
+		    "(%s)", v.message);
+		verdict_eval(e, &c->policy, "team/app", now + 100 * 86400, &v);
+		ok(v.deny && v.support_ended == 1 && strstr(v.message,
+		    "security support ended for a (since 2027-03-01)") != NULL,
+		    "a package's support ends on its date (%s)", v.message);
+		conf_free(c);
+		c = load("", err);
+		verdict_eval(e, &c->policy, "team/app", now, &v);
+		ok(!v.deny && v.eol_os, "eol: warn (the default) counts, allows");
+		conf_free(c);
+		c = load("policy:\n  eol: maybe\n", err);
+		ok(c == NULL && strstr(err, "eol must be") != NULL,
+		    "a bad eol is refused (%s)", err);
+		json_decref(e);
+	}
 	return done_testing();
 }
