@@ -61,7 +61,12 @@ def kind(c):
 theirs = {}
 for c in cdx.get("components", []):
     if c.get("type") == "library":
-        theirs.setdefault(kind(c), set()).add("%s@%s" % (c["name"] if not c.get("group") else c["group"] + ":" + c["name"], c.get("version", "")))
+        n = c["name"] if not c.get("group") else c["group"] + ":" + c["name"]
+        v = c.get("version", "")
+        # trivy writes Go's toolchain as "v1.22.0", the module as "stdlib".
+        if kind(c) == "gobinary" and n == "stdlib":
+            v = v.lstrip("v")
+        theirs.setdefault(kind(c), set()).add("%s@%s" % (n, v))
 ours, owned = {}, {}
 for p in pc["packages"]:
     # Installed by an OS package: listed with its owner, not matched
@@ -69,7 +74,7 @@ for p in pc["packages"]:
     side = owned if p.get("os_owner") else ours
     side.setdefault(p["type"], set()).add("%s@%s" % (p["name"], p["version"]))
 # trivy's type names against portcullis' ones
-pairs = [("alpine", "apk"), ("debian", "deb"), ("python-pkg", "pypi"), ("node-pkg", "npm"), ("jar", "maven"), ("gobinary", "go")]
+pairs = [("alpine", "apk"), ("debian", "deb"), ("python-pkg", "pypi"), ("node-pkg", "npm"), ("jar", "maven"), ("gobinary", "golang")]
 for t, o in pairs:
     a, b = theirs.get(t, set()), ours.get(o, set())
     if not a and not b and not owned.get(o):
@@ -87,3 +92,12 @@ for v in 3.20.3 3.14.10 3.12.12; do
 	compare "alpine-$v" "$CORPUS/alpine/alpine-minirootfs-$v-x86_64.tar.gz"
 done
 compare bookworm-langs "$LANGTGZ"
+# Go binaries: the corpus' one with module info (go1.22.0, a replaced
+# dependency) and Debian's skopeo (module information of Debian's
+# build), side by side as trivy and portcullis list them.
+mkdir -p "$T/gobin/usr/bin"
+cp "$CORPUS/artifacts/binary_with_module_replacement-linux-amd64" "$T/gobin/usr/bin/replaced"
+cp "$(command -v skopeo)" "$T/gobin/usr/bin/skopeo"
+chmod 755 "$T/gobin/usr/bin/"*
+tar --numeric-owner -C "$T/gobin" -czf "$T/gobin.tar.gz" .
+compare go-binaries "$T/gobin.tar.gz"
