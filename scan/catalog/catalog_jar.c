@@ -2,7 +2,9 @@
  * Java archives (.jar, .war, .ear): Maven coordinates from
  * META-INF/maven/<group>/<artifact>/pom.properties, looking into jars
  * nested in the archive too (WEB-INF/lib, BOOT-INF/lib), JAR_MAX_DEPTH
- * levels deep. The archive is read from memory with libarchive's zip
+ * levels deep. A jar with no pom.properties (Debian builds its jars
+ * without Maven) is named from META-INF/MANIFEST.MF and its file name,
+ * marked as guessed. The archive is read from memory with libarchive's zip
  * reader, which rejects what is not a well-formed zip. What it cannot
  * look into (deeper jars, entries too large, a jar that is not a zip)
  * is a limit finding, never a silent pass.
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define JAR_MAX_DEPTH	4
 #define JAR_MAX_ENTRY	(32u << 20)
@@ -108,15 +111,109 @@ jar_entry(struct archive *a, char **buf, const char **why)
 	return -1;
 }
 
+/* A MANIFEST.MF main attribute (continuation lines are not needed here). */
+static void
+jar_manifest(const char *buf, size_t len, const char *key, char *out,
+    size_t outlen)
+{
+	size_t	pos = 0, kl = strlen(key);
+
+	out[0] = '\0';
+	while (pos < len) {
+		const char	*line = buf + pos, *nl;
+		size_t		 ll;
+
+		nl = memchr(line, '\n', len - pos);
+		ll = nl ? (size_t)(nl - line) : len - pos;
+		pos += ll + (nl != NULL);
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			return;		/* the main section ends */
+		if (ll > kl + 1 && strncasecmp(line, key, kl) == 0 &&
+		    line[kl] == ':') {
+			line += kl + 1;
+			ll -= kl + 1;
+			while (ll > 0 && *line == ' ') {
+				line++;
+				ll--;
+			}
+			/* "org.foo.bar;singleton:=true": the name only. */
+			ll = strcspn(line, ";") < ll ? strcspn(line, ";") : ll;
+			if (ll >= outlen)
+				ll = outlen - 1;
+			memcpy(out, line, ll);
+			out[ll] = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * A jar without pom.properties, named as Maven would have it, guessed
+ * from its manifest and file name ("commons-logging-1.2.jar"): the
+ * artifact is the file name's stem, the version the manifest's (or the
+ * file name's), the group the Bundle-SymbolicName's prefix when it ends
+ * with the artifact (org.mongodb.bson), else Implementation-Vendor-Id,
+ * else the symbolic name without its last part.
+ */
 static int
-jar_read(const void *data, size_t size, const char *path, int depth,
-    struct pkglist *out, struct findings *errs)
+jar_guess(const char *mf, size_t len, const char *file, const char *path,
+    struct pkglist *out)
+{
+	char		 art[128], fver[64] = "", v[128], g[256], bsn[256];
+	char		 name[400];
+	const char	*base = strrchr(file, '/'), *dash;
+	size_t		 n, al;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (n < 5 || strcasecmp(base + n - 4, ".jar") != 0)
+		return 0;
+	snprintf(art, sizeof(art), "%.*s", (int)(n - 4), base);
+	/* "name-1.2.3": the version starts at the last dash before a digit. */
+	for (dash = strrchr(art, '-'); dash != NULL; dash = NULL)
+		if (dash[1] >= '0' && dash[1] <= '9') {
+			snprintf(fver, sizeof(fver), "%s", dash + 1);
+			art[dash - art] = '\0';
+		}
+	jar_manifest(mf, len, "Implementation-Version", v, sizeof(v));
+	if (!v[0])
+		jar_manifest(mf, len, "Bundle-Version", v, sizeof(v));
+	if (!v[0])
+		snprintf(v, sizeof(v), "%s", fver);
+	jar_manifest(mf, len, "Bundle-SymbolicName", bsn, sizeof(bsn));
+	al = strlen(art);
+	n = strlen(bsn);
+	g[0] = '\0';
+	if (n > al + 1 && strcmp(bsn + n - al, art) == 0 && bsn[n - al - 1] ==
+	    '.')
+		snprintf(g, sizeof(g), "%.*s", (int)(n - al - 1), bsn);
+	else
+		jar_manifest(mf, len, "Implementation-Vendor-Id", g, sizeof(g));
+	/* Last: the symbolic name's prefix (a guess, and marked so). */
+	if (!g[0] && strrchr(bsn, '.') != NULL)
+		snprintf(g, sizeof(g), "%.*s", (int)(strrchr(bsn, '.') - bsn),
+		    bsn);
+	if (!art[0] || !v[0] || !g[0])
+		return 0;	/* too little to name it */
+	snprintf(name, sizeof(name), "%s:%s", g, art);
+	if (pkglist_add(out, PKG_MAVEN, name, v, NULL, NULL, path) == -1)
+		return -1;
+	out->v[out->n - 1].guessed = 1;
+	return 0;
+}
+
+static int
+jar_read(const void *data, size_t size, const char *path, const char *file,
+    int depth, struct pkglist *out, struct findings *errs)
 {
 	struct archive		*a;
 	struct archive_entry	*e;
-	char			*buf = NULL;
+	char			*buf = NULL, *mf = NULL;
 	const char		*why = "unreadable entry";
-	int			 rv = 0, h;
+	la_ssize_t		 mflen = 0;
+	int			 rv = 0, h, poms = 0;
 
 	if ((a = archive_read_new()) == NULL)
 		return -1;
@@ -138,6 +235,12 @@ jar_read(const void *data, size_t size, const char *path, int depth,
 		pom = strncmp(name, "META-INF/maven/", 15) == 0 &&
 		    jar_ends(name, "/pom.properties");
 		nested = jar_ends(name, ".jar") || jar_ends(name, ".war");
+		if (strcmp(name, "META-INF/MANIFEST.MF") == 0 && mf == NULL) {
+			/* Kept for a jar that turns out to have no pom. */
+			if ((mflen = jar_entry(a, &mf, &why)) == -1)
+				mf = NULL;
+			continue;
+		}
 		if (!pom && !nested)
 			continue;
 		if (nested && depth + 1 > JAR_MAX_DEPTH) {
@@ -162,13 +265,14 @@ jar_read(const void *data, size_t size, const char *path, int depth,
 			jar_prop(buf, (size_t)sz, "version", v, sizeof(v));
 			if (!g[0] || !art[0])
 				continue;
+			poms++;
 			snprintf(name2, sizeof(name2), "%s:%s", g, art);
 			if (pkglist_add(out, PKG_MAVEN, name2, v, NULL, NULL,
 			    path) == -1) {
 				rv = -1;
 				goto done;
 			}
-		} else if (jar_read(buf, (size_t)sz, path, depth + 1, out,
+		} else if (jar_read(buf, (size_t)sz, path, name, depth + 1, out,
 		    errs) == -1) {
 			rv = -1;
 			goto done;
@@ -178,7 +282,10 @@ jar_read(const void *data, size_t size, const char *path, int depth,
 		rv = jar_limit(errs, "unreadable-archive", path, depth ?
 		    "a nested jar" : "the jar", archive_error_string(a) ?
 		    archive_error_string(a) : "corrupt zip");
+	else if (poms == 0 && mf != NULL)
+		rv = jar_guess(mf, (size_t)mflen, file, path, out);
  done:
+	free(mf);
 	free(buf);
 	archive_read_free(a);
 	return rv;
@@ -188,5 +295,5 @@ int
 catalog_jar(const char *buf, size_t len, const char *path,
     struct pkglist *out, struct findings *errs)
 {
-	return jar_read(buf, len, path, 0, out, errs);
+	return jar_read(buf, len, path, path, 0, out, errs);
 }

@@ -29,6 +29,8 @@ struct pkg {
 	char		*path;		/* database file, no leading '/' */
 	/* A language package an OS package installed: that package. */
 	char		*owner;
+	/* Named by inference (a jar's MANIFEST.MF and file name). */
+	int		 guessed;
 };
 
 struct pkglist {

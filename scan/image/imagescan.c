@@ -198,10 +198,11 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		int		 e, ne = eco ? 1 : necos;
 
 		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
-		    "s:s, s:s*, s:s*}", "type", pkg_type_name(p->type), "name",
-		    p->name, "version", p->version, "source", p->source, "path",
-		    p->path, "source_version", p->source_version, "os_owner",
-		    p->owner));
+		    "s:s, s:s*, s:s*, s:s*}", "type", pkg_type_name(p->type),
+		    "name", p->name, "version", p->version, "source", p->source,
+		    "path", p->path, "source_version", p->source_version,
+		    "os_owner", p->owner, "confidence", p->guessed ? "low" :
+		    NULL));
 		if (p->owner != NULL && !(flags & IMAGESCAN_OS_OWNED))
 			ne = 0;
 		for (e = 0; st != NULL && e < ne; e++) {

@@ -26,9 +26,9 @@ layerjson_dump(const struct layer_result *r)
 	for (i = 0; i < r->pkgs.n; i++) {
 		const struct pkg *p = &r->pkgs.v[i];
 
-		json_array_append_new(pk, json_pack("[i, s, s, s?, s?, s, s?]",
+		json_array_append_new(pk, json_pack("[i, s, s, s?, s?, s, s?, b]",
 		    (int)p->type, p->name, p->version, p->source,
-		    p->source_version, p->path, p->owner));
+		    p->source_version, p->path, p->owner, p->guessed));
 	}
 	for (i = 0; i < r->ndbs; i++)
 		json_array_append_new(db, json_pack("[s, i]", r->dbs[i].path,
@@ -83,6 +83,8 @@ layerjson_load(const char *json, struct layer_result *r)
 		if (r->pkgs.n > n && lj_str(x, 6) != NULL &&
 		    (r->pkgs.v[n].owner = strdup(lj_str(x, 6))) == NULL)
 			goto done;
+		if (r->pkgs.n > n)
+			r->pkgs.v[n].guessed = json_is_true(json_array_get(x, 7));
 	}
 	json_array_foreach(json_object_get(j, "dbs"), i, x) {
 		struct layer_db *nd = reallocarray(r->dbs, r->ndbs + 1,

@@ -3,21 +3,27 @@
 # apt-get download and cached) as a layer. Maven coordinates must match
 # the jars' own pom.properties as bsdtar lists them, a jar nested in a
 # fat jar must be found, and the real Log4Shell record must not match
-# Debian's fixed 2.19.0.
+# Debian's fixed 2.19.0. Jars Debian built without Maven (no
+# pom.properties: libcommons-logging-java, libmongodb-java) are named
+# from their MANIFEST.MF and file name, marked as guessed.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need apt-get dpkg-deb bsdtar
-tap_plan 4
+tap_plan 7
 
 CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
 mkdir -p "$CACHE" 2>/dev/null || true
 [ -w "$CACHE" ] || CACHE=$T
-deb=$(ls "$CACHE"/liblog4j2-java_*.deb 2>/dev/null | head -n 1)
-if [ -z "$deb" ]; then
-	(cd "$CACHE" && apt-get download liblog4j2-java >/dev/null 2>&1) ||
-	    skip_all "apt-get download liblog4j2-java failed"
-	deb=$(ls "$CACHE"/liblog4j2-java_*.deb | head -n 1)
-fi
+cached() { # cached PACKAGE: its .deb, downloaded once
+	d=$(ls "$CACHE/$1"_*.deb 2>/dev/null | head -n 1)
+	if [ -z "$d" ]; then
+		(cd "$CACHE" && apt-get download "$1" >/dev/null 2>&1) ||
+		    skip_all "apt-get download $1 failed"
+		d=$(ls "$CACHE/$1"_*.deb | head -n 1)
+	fi
+	echo "$d"
+}
+deb=$(cached liblog4j2-java)
 dpkg-deb -x "$deb" "$T/root"
 upver=$(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//')
 mkimage "$T/img" j "$T/root"
@@ -47,3 +53,23 @@ mkimage "$T/img2" f "$T/l2"
     grep -q "\"type\":\"maven\",\"name\":\"org.apache.logging.log4j:log4j-core\",\"version\":\"$upver\",\"source\":null,\"path\":\"app/app.jar\"" &&
     ok "jar nested in a fat jar found, reported at the outer jar" ||
     not_ok "jar nested in a fat jar found, reported at the outer jar"
+
+# Debian's jars built without Maven: named from the manifest, guessed.
+dpkg-deb -x "$(cached libcommons-logging-java)" "$T/nopom"
+dpkg-deb -x "$(cached libmongodb-java)" "$T/nopom"
+mf() { bsdtar -xOf "$T/nopom/usr/share/java/$1" META-INF/MANIFEST.MF | tr -d '\r' | sed -n "s/^$2: //p"; }
+bsdtar -tf "$T/nopom/usr/share/java/bson-3.6.3.jar" | grep -q pom.properties &&
+    bail "bson has a pom.properties now: pick another jar"
+mkimage "$T/img3" n "$T/nopom"
+out3=$("$PORTCULLIS" scan -s "$S" -f json oci:"$T/img3":n 2>/dev/null | tr -d ' \n')
+# bson-3.6.3.jar, Bundle-SymbolicName org.mongodb.bson: group org.mongodb.
+echo "$out3" | grep -q "\"type\":\"maven\",\"name\":\"org.mongodb:bson\",\"version\":\"$(mf bson-3.6.3.jar Bundle-Version)\",\"source\":null,\"path\":\"usr/share/java/bson-3.6.3.jar\",\"confidence\":\"low\"" &&
+    ok "bson named org.mongodb:bson $(mf bson-3.6.3.jar Bundle-Version) from its manifest, confidence low" ||
+    { not_ok "bson named org.mongodb:bson from its manifest, confidence low"; echo "$out3" | grep -o '"name":"[^"]*bson[^}]*' | head -3 | sed 's/^/# /'; }
+v=$(mf commons-logging-1.2.jar Implementation-Version)
+echo "$out3" | grep -q "\"name\":\"$(mf commons-logging-1.2.jar Implementation-Vendor-Id):commons-logging\",\"version\":\"$v\",[^}]*\"confidence\":\"low\"" &&
+    ok "commons-logging $v named from Implementation-Vendor-Id and the file name" ||
+    { not_ok "commons-logging $v named from Implementation-Vendor-Id and the file name"; echo "$out3" | grep -o '"name":"[^"]*logging[^}]*' | head -3 | sed 's/^/# /'; }
+echo "$out" | grep -q '"name":"org.apache.logging.log4j:log4j-core"[^}]*"confidence"' &&
+    not_ok "a jar with its pom.properties is not marked guessed" ||
+    ok "a jar with its pom.properties is not marked guessed"
