@@ -41,6 +41,10 @@ catalog_kind_of(const char *path)
 	 */
 	nm = strrchr(path, '/');
 	nm = nm != NULL ? nm + 1 : path;
+	/* Cargo's lockfile; cargo's own registry cache is not an app. */
+	if (strcmp(nm, "Cargo.lock") == 0 &&
+	    strstr(path, ".cargo/registry/") == NULL)
+		return CATALOG_CARGO;
 	if ((strcmp(nm, "package-lock.json") == 0 ||
 	    strcmp(nm, "npm-shrinkwrap.json") == 0) &&
 	    strstr(path, "node_modules/") == NULL)

@@ -21,7 +21,8 @@ enum catalog_kind {
 	CATALOG_GOBIN,		/* an ELF executable built by Go */
 	/* Stored in cached layer results: append, never renumber. */
 	CATALOG_NPMLOCK,	/* package-lock.json, npm-shrinkwrap.json */
-	CATALOG_RPM		/* rpmdb.sqlite */
+	CATALOG_RPM,		/* rpmdb.sqlite */
+	CATALOG_CARGO		/* Cargo.lock */
 };
 
 /* Streaming search for a Go binary's build information. */
@@ -71,6 +72,9 @@ int	catalog_rpm_blob(const void *blob, size_t len, const char *path,
 int	catalog_python(const char *buf, size_t len, const char *path,
 	    struct pkglist *out);
 /* Limits it ran into (nested too deep, unreadable) go to errs. */
+/* A Cargo.lock: every crate it resolved from a registry or git. */
+int	catalog_cargo(const char *buf, size_t len, const char *path,
+	    struct pkglist *);
 int	catalog_jar(const char *buf, size_t len, const char *path,
 	    struct pkglist *out, struct findings *errs);
 int	catalog_osrelease(const char *buf, size_t len, struct osrelease *);

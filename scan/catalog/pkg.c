@@ -69,7 +69,7 @@ const char *
 pkg_type_name(enum pkg_type t)
 {
 	static const char *const names[] = {
-		"deb", "apk", "npm", "pypi", "golang", "maven", "rpm"
+		"deb", "apk", "npm", "pypi", "golang", "maven", "rpm", "cargo"
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
@@ -83,6 +83,7 @@ pkg_type_ecosystem(enum pkg_type t)
 	case PKG_PYPI: return "PyPI";
 	case PKG_GO: return "Go";
 	case PKG_MAVEN: return "Maven";
+	case PKG_CARGO: return "crates.io";
 	case PKG_DPKG:
 	case PKG_APK:
 	case PKG_RPM:

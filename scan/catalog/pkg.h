@@ -17,6 +17,7 @@ enum pkg_type {
 	PKG_MAVEN,
 	/* Stored in cached layer results: append, never renumber. */
 	PKG_RPM,
+	PKG_CARGO,
 	PKG_TYPE_COUNT
 };
 

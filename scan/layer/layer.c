@@ -171,6 +171,8 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 		return catalog_rpm(c->buf, len, path, &r->pkgs, &r->findings);
 	case CATALOG_NPMLOCK:
 		return catalog_npmlock(c->buf, len, path, &r->pkgs);
+	case CATALOG_CARGO:
+		return catalog_cargo(c->buf, len, path, &r->pkgs);
 	case CATALOG_PYTHON:
 		return catalog_python(c->buf, len, path, &r->pkgs);
 	case CATALOG_JAR:

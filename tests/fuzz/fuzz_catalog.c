@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&l, 0, sizeof(l));
 	memset(&os, 0, sizeof(os));
-	switch (data[0] % 7) {
+	switch (data[0] % 8) {
 	case 0: catalog_dpkg(buf, len, "var/lib/dpkg/status", &l); break;
 	case 1: catalog_apk(buf, len, "lib/apk/db/installed", &l); break;
 	case 2: catalog_npm(buf, len, "node_modules/x/package.json", &l); break;
@@ -32,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4: catalog_python(buf, len, "x.dist-info/METADATA", &l); break;
 	case 5: catalog_osrelease(buf, len, &os); break;
 	case 6: catalog_rpm_blob(buf, len, "var/lib/rpm/rpmdb.sqlite", &l); break;
+	case 7: catalog_cargo(buf, len, "app/Cargo.lock", &l); break;
 	}
 	pkglist_free(&l);
 	return 0;

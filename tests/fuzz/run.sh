@@ -37,6 +37,7 @@ build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
 build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lyaml -lm" "$top/tests/fuzz/seeds/osv/*"
 SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/scan/catalog/catalog_apk.c
     $top/scan/catalog/catalog_npm.c $top/scan/catalog/catalog_npmlock.c $top/scan/catalog/catalog_python.c
+    $top/scan/catalog/catalog_cargo.c
     $top/scan/catalog/catalog_rpm.c $top/scan/catalog/osrelease.c $top/scan/catalog/pkg.c $top/scan/catalog/finding.c
     $top/conf/log.c"
 build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"
