@@ -281,11 +281,20 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	rec = record_verdict_doc(g, digest, &error);
 	if (rec == NULL && journal_unrecorded(g->journal, digest, pushed,
 	    sizeof(pushed))) {
+		/* With an account to pull it, the proxy scans it whole now. */
+		if (policy_rule_for(&g->conf->policy, repo)->unknown ==
+		    POLICY_UNKNOWN_SCAN) {
+			snprintf(msg, len, "%s@%s was pushed when the proxy "
+			    "could not record it; the proxy scans it now", repo,
+			    digest);
+			return GATE_SCAN;
+		}
 		g->stats.denied_unrecorded++;
 		snprintf(msg, len, "%s@%s blocked: it was pushed through the "
 		    "scanning proxy (to %s) when it could not record the push "
 		    "(a crash, or its store refused the write), so it was "
-		    "never judged; push it again", repo, digest, pushed);
+		    "never judged; push it again (or let the proxy scan it: "
+		    "unknown_images: scan)", repo, digest, pushed);
 		return GATE_DENY;
 	}
 	if (rec == NULL && !error && record_in_flight(g, digest)) {

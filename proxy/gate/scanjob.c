@@ -7,6 +7,7 @@
 #include "proxy/gate/refindex.h"
 #include "proxy/registry/regpull.h"
 #include "proxy/gate/gate.h"
+#include "proxy/gate/journal.h"
 #include "proxy/sys/tmpdir.h"
 #include "scan/layer/layer.h"
 #include "scan/image/layerjson.h"
@@ -353,6 +354,8 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 		    j->repo, j->digest, j->nlayers);
 		if (old != NULL)
 			record_rescanned(j->g, j->digest, old);
+		/* A push it could not record once is recorded now. */
+		journal_recorded(j->g->journal, j->digest);
 	} else
 		log_warnx("scan: %s@%s: %s", j->repo, j->digest, why);
 	for (i = 0; i < j->nw; i++)

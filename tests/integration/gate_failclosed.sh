@@ -13,12 +13,13 @@
 #   at pull, saying so, and counted;
 # - a push the store refused to record is still refused after a restart
 #   (the push journal keeps it, in space reserved at start), until it
-#   is pushed again.
+#   is pushed again, or, with an account to pull with
+#   (unknown_images: scan), until the proxy has scanned it itself.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl python3
 [ -x "${STOREEDIT:-}" ] || bail "storeedit not built (STOREEDIT)"
-tap_plan 21
+tap_plan 22
 
 odd() { # odd NAME KIND: $T/NAME, an image of one layer from oddlayer.py
 	python3 "$top_srcdir/tests/lib/oddlayer.py" "$2" "$T/$1.blob" || bail "oddlayer"
@@ -103,7 +104,7 @@ mkdir -p "$FULL"
 # Unmounted however the test ends, even if it bails half-way.
 CLEANUP_HOOK='umount "$FULL" 2>/dev/null'
 if ! mount -t tmpfs -o size=6m tmpfs "$FULL" 2>/dev/null; then
-	for n in 1 2 3 4 5 6 7 8 9 10; do ok "# SKIP cannot mount a small tmpfs for state_dir"; done
+	for n in 1 2 3 4 5 6 7 8 9 10 11; do ok "# SKIP cannot mount a small tmpfs for state_dir"; done
 else
 	PX_STATE=$FULL/state start_proxy px3 "$REG_URL"
 	P="127.0.0.1:$PX_PORT"
@@ -134,15 +135,20 @@ else
 	expect_eq "/metrics shows the unrecorded push" 1 "${u:-}"
 	grep -q 'journal: full/app@sha256:.* never recorded' "$T/px4.log" &&
 	    ok "the log names it at start" || not_ok "the log names it at start"
-	# Room again, and the same image pushed again: judged now.
+	stop_proxy px4
+	# Room again, and a proxy with an account to pull with: it scans
+	# the image whole itself, and judges it.
 	rm -f "$FULL/filler"
-	$SK copy --dest-tls-verify=false "oci:$T/full:v1" "docker://$P/full/app:v1" >"$T/full-push2.out" 2>&1 ||
-	    { tail -n 3 "$T/full-push2.out" | sed 's/^/# /'; }
+	PX_STATE=$FULL/state start_proxy px5 "$REG_URL" "scanner:
+  wait: 60
+policy:
+  unknown_images: scan"
+	P="127.0.0.1:$PX_PORT"
 	r=$(curl -s -w ' %{http_code}' -H "$H" "http://$P/v2/full/app/manifests/v1")
 	case "$r" in *'github-token in root/.env'*' 403')
-		ok "pushed again, it is recorded and judged: refused for the token in its xz layer";;
-	*) not_ok "pushed again, it is recorded and judged: refused for the token in its xz layer"; echo "# $r" | cut -c1-300;; esac
+		ok "with unknown_images: scan it is pulled, scanned and judged: refused for the token in its xz layer";;
+	*) not_ok "with unknown_images: scan it is pulled, scanned and judged: refused for the token in its xz layer"; echo "# $r" | cut -c1-300;; esac
 	u=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_pushes_unrecorded //p')
 	expect_eq "and the journal no longer holds it" 0 "${u:-}"
-	stop_proxy px4
+	stop_proxy px5
 fi
