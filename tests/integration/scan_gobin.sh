@@ -3,10 +3,13 @@
 # machine, checked against what binutils' strings(1) shows of the same
 # bytes. skopeo (Debian's, GOPATH build: toolchain only) always; a
 # module-mode Go binary (its dependency list) when one is installed.
+# Against the whole of golang/vulndb (../shared/corpus): every GO record
+# whose ranges cover skopeo's toolchain is reported, as a plain Python
+# reading of the same export computes it.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need strings skopeo
-tap_plan 4
+tap_plan 5
 
 mkdir -p "$T/l/usr/bin"
 cp "$(command -v skopeo)" "$T/l/usr/bin/skopeo"
@@ -57,4 +60,51 @@ else
 	"$PORTCULLIS" scan -s "$T/none" -f json oci:"$T/img2":m 2>/dev/null | tr -d ' \n' |
 	    grep -q "\"type\":\"golang\",\"name\":\"$p\",\"version\":\"$v\"" &&
 	    ok "$(basename "$mod"): $p $v listed" || not_ok "$(basename "$mod"): $p $v listed"
+fi
+
+# The whole of golang/vulndb against the toolchain's version.
+GOZIP=$top_srcdir/../shared/corpus/osv/go-vulndb-osv.zip
+if [ ! -f "$GOZIP" ]; then
+	ok "# SKIP ../shared/corpus not found"
+else
+	"$PORTCULLIS" db import -s "$T/go" "$GOZIP" >/dev/null 2>&1 || bail "import of vulndb"
+	"$PORTCULLIS" scan -s "$T/go" -f json oci:"$T/img":g 2>/dev/null > "$T/go.json"
+	python3 - "$GOZIP" "${gov#go}" > "$T/go-want" <<'PY'
+import json, re, sys, zipfile
+def key(v):
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?", v)
+    a, b, c, pre = m.groups()
+    pk = [] if pre is None else [(0, int(x)) if x.isdigit() else (1, x) for x in pre.split(".")]
+    return (int(a), int(b), int(c or 0), pre is None, pk)
+ver, out = key(sys.argv[2]), set()
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for n in z.namelist():
+        d = json.loads(z.read(n))
+        if d.get("withdrawn"):
+            continue
+        for a in d.get("affected", []):
+            if a["package"]["name"] != "stdlib" or a["package"]["ecosystem"] != "Go":
+                continue
+            for r in a.get("ranges", []):
+                if r["type"] != "SEMVER":
+                    continue
+                evs = sorted((key("0.0.0") if x == "0" else key(x), k)
+                             for e in r["events"] for k, x in e.items())
+                state = False
+                for ev, k in evs:
+                    if ver < ev:
+                        break
+                    state = k == "introduced"
+                if state:
+                    out.add(d["id"])
+for i in sorted(out):
+    print(i)
+PY
+	python3 -c 'import json,sys
+for i in sorted({v["id"] for v in json.load(open(sys.argv[1]))["vulnerabilities"] if v["package"] == "stdlib"}):
+    print(i)' "$T/go.json" > "$T/go-ours"
+	n=$(wc -l < "$T/go-want")
+	[ "$n" -ge 1 ] && cmp -s "$T/go-want" "$T/go-ours" &&
+	    ok "stdlib ${gov#go}: the $n GO records covering it, as a plain reading of vulndb says" ||
+	    { not_ok "stdlib ${gov#go}: the GO records covering it ($n expected)"; diff "$T/go-want" "$T/go-ours" | head -5 | sed 's/^/# /'; }
 fi
