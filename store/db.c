@@ -531,16 +531,19 @@ store_digest_del(struct store *st, enum store_digest_db which,
 	return store_digest_change(st, which, digest, NULL);
 }
 
-enum store_status
-store_digest_get(struct store *st, enum store_digest_db which,
-    const char *digest, char **json)
+/*
+ * Look digest up: the record's bytes into *json (malloc'd, NUL-ended)
+ * when json is not NULL, its size into *size when size is not NULL.
+ */
+static enum store_status
+store_digest_read(struct store *st, enum store_digest_db which,
+    const char *digest, char **json, size_t *size)
 {
 	MDB_val			 k = { strlen(digest), (void *)digest }, v;
 	MDB_txn			*txn;
 	enum store_status	 s;
 	int			 rc;
 
-	*json = NULL;
 	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX ||
 	    !store_digest_has(st, which))
 		return STORE_NOTFOUND;
@@ -548,7 +551,9 @@ store_digest_get(struct store *st, enum store_digest_db which,
 		return store_rc("begin read", rc);
 	s = store_rc("digest get", mdb_get(txn, store_digest_dbi(st, which),
 	    &k, &v));
-	if (s == STORE_OK) {
+	if (s == STORE_OK && size != NULL)
+		*size = v.mv_size;
+	if (s == STORE_OK && json != NULL) {
 		/* Copy out before the transaction ends. */
 		if ((*json = malloc(v.mv_size + 1)) == NULL)
 			s = STORE_ERROR;
@@ -562,26 +567,20 @@ store_digest_get(struct store *st, enum store_digest_db which,
 }
 
 enum store_status
+store_digest_get(struct store *st, enum store_digest_db which,
+    const char *digest, char **json)
+{
+	*json = NULL;
+	return store_digest_read(st, which, digest, json, NULL);
+}
+
+enum store_status
 store_digest_size(struct store *st, enum store_digest_db which,
     const char *digest, size_t *size)
 {
-	MDB_val			 k = { strlen(digest), (void *)digest }, v;
-	MDB_txn			*txn;
-	enum store_status	 s;
-	int			 rc;
-
-	*size = 0;
-	if (k.mv_size == 0 || k.mv_size > STORE_KEY_MAX ||
-	    !store_digest_has(st, which))
-		return STORE_NOTFOUND;
-	if ((rc = store_begin_read(st, &txn)) != 0)
-		return store_rc("begin read", rc);
 	/* The value stays in the map: nothing is copied. */
-	if ((s = store_rc("digest size", mdb_get(txn,
-	    store_digest_dbi(st, which), &k, &v))) == STORE_OK)
-		*size = v.mv_size;
-	mdb_txn_abort(txn);
-	return s;
+	*size = 0;
+	return store_digest_read(st, which, digest, NULL, size);
 }
 
 int

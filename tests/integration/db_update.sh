@@ -6,39 +6,10 @@
 need nginx openssl bsdtar curl
 tap_plan 6
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-test-ca \
-    -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$T/srv.key" \
-    -out "$T/srv.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
-    -days 2 -extfile "$T/srv.ext" -out "$T/srv.crt" >/dev/null 2>&1
-
-mkdir -p "$T/www/osv" "$T/nginx"
-# nginx workers drop root: let them read the test directory.
-chmod 755 "$T"
+test_tls
+mkdir -p "$T/www/osv"
 (cd "$top_srcdir/tests/data/osv" && bsdtar -a -cf "$T/www/osv/npm.zip" GHSA-35jh-r3h4-6jhm.json)
-NP=$(free_port)
-cat > "$T/nginx.conf" <<NGX
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  server {
-    listen 127.0.0.1:$NP ssl;
-    ssl_certificate $T/srv.crt;
-    ssl_certificate_key $T/srv.key;
-    root $T/www;
-  }
-}
-NGX
-nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
-PIDS="$PIDS $!"
-wait_http "https://127.0.0.1:$NP/" -k || bail "nginx did not start"
+start_https_static "$T/www"
 
 S="$T/state"
 db() { sub=$1; shift; "$PORTCULLIS" db "$sub" -s "$S" "$@" 2>>"$T/db.log"; }

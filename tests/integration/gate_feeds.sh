@@ -16,13 +16,7 @@ CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
 tap_plan 22
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-test-ca \
-    -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$T/srv.key" \
-    -out "$T/srv.csr" >/dev/null 2>&1
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
-    -days 2 -extfile "$T/srv.ext" -out "$T/srv.crt" >/dev/null 2>&1
+test_tls
 
 # What the server has: real files, and two broken copies of a real zip.
 mkdir -p "$T/www/alpine/v3.20" "$T/www/osv" "$T/nginx" "$T/local"
@@ -40,30 +34,7 @@ PY
 unzip -q -o "$CORPUS/osv/pypa-pysec-osv-yaml.zip" PYSEC-2023-74.yaml -d "$T/local" 2>/dev/null ||
     unzip -q -o "$CORPUS/osv/pypa-pysec-osv-yaml.zip" 'PYSEC-2022-4*.yaml' -d "$T/local" ||
     bail "unzip"
-chmod -R a+rX "$T/www"
-chmod 755 "$T"
-NP=$(free_port)
-cat > "$T/nginx.conf" <<NGX
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-  log_format st '\$request_uri \$status';
-  access_log $T/nginx/access.log st;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  server {
-    listen 127.0.0.1:$NP ssl;
-    ssl_certificate $T/srv.crt;
-    ssl_certificate_key $T/srv.key;
-    root $T/www;
-  }
-}
-NGX
-nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
-PIDS="$PIDS $!"
-wait_http "https://127.0.0.1:$NP/" -k || bail "nginx did not start"
+start_https_static "$T/www"
 # A server whose connection drops mid-body: it promises 4 MiB, sends 64 KiB.
 CP=$(free_port)
 python3 - "$CP" "$T/srv.crt" "$T/srv.key" <<'PY' 2>"$T/cut.log" &

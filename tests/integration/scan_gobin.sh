@@ -69,34 +69,18 @@ if [ ! -f "$GOZIP" ]; then
 else
 	"$PORTCULLIS" db import -s "$T/go" "$GOZIP" >/dev/null 2>&1 || bail "import of vulndb"
 	"$PORTCULLIS" scan -s "$T/go" -f json oci:"$T/img":g 2>/dev/null > "$T/go.json"
-	python3 - "$GOZIP" "${gov#go}" > "$T/go-want" <<'PY'
-import json, re, sys, zipfile
-def key(v):
-    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?", v)
-    a, b, c, pre = m.groups()
-    pk = [] if pre is None else [(0, int(x)) if x.isdigit() else (1, x) for x in pre.split(".")]
-    return (int(a), int(b), int(c or 0), pre is None, pk)
-ver, out = key(sys.argv[2]), set()
-with zipfile.ZipFile(sys.argv[1]) as z:
-    for n in z.namelist():
-        d = json.loads(z.read(n))
-        if d.get("withdrawn"):
-            continue
-        for a in d.get("affected", []):
-            if a["package"]["name"] != "stdlib" or a["package"]["ecosystem"] != "Go":
-                continue
-            for r in a.get("ranges", []):
-                if r["type"] != "SEMVER":
-                    continue
-                evs = sorted((key("0.0.0") if x == "0" else key(x), k)
-                             for e in r["events"] for k, x in e.items())
-                state = False
-                for ev, k in evs:
-                    if ver < ev:
-                        break
-                    state = k == "introduced"
-                if state:
-                    out.add(d["id"])
+	python3 - "$GOZIP" "${gov#go}" "$top_srcdir/tests/lib" > "$T/go-want" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from osv_semver import in_range, records
+out = set()
+for d in records(sys.argv[1]):
+    for a in d.get("affected", []):
+        p = a["package"]
+        if (p.get("ecosystem"), p.get("name")) == ("Go", "stdlib") and any(
+                r["type"] == "SEMVER" and in_range(sys.argv[2], r["events"])
+                for r in a.get("ranges", [])):
+            out.add(d["id"])
 for i in sorted(out):
     print(i)
 PY

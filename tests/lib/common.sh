@@ -263,6 +263,50 @@ NGX_PROXY='proxy_pass http://reg;
       proxy_request_buffering off;
       proxy_buffering off;
       proxy_read_timeout 900;'
+# test_tls: a private CA ($T/ca.crt) and a server certificate it signed
+# for 127.0.0.1 and localhost ($T/srv.crt, $T/srv.key).
+test_tls() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=portcullis-test-ca \
+	    -keyout "$T/ca.key" -out "$T/ca.crt" >/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$T/srv.key" \
+	    -out "$T/srv.csr" >/dev/null 2>&1
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext"
+	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+	    -days 2 -extfile "$T/srv.ext" -out "$T/srv.crt" >/dev/null 2>&1
+}
+
+# start_https_static DIR -> NP: nginx serving DIR over https with
+# test_tls's certificate; its access log ("uri status" lines) is
+# $T/nginx/access.log.
+start_https_static() {
+	mkdir -p "$T/nginx"
+	# nginx workers drop root: let them read the test directory.
+	chmod 755 "$T"
+	chmod -R a+rX "$1"
+	NP=$(free_port)
+	cat > "$T/nginx.conf" <<-NGX
+	worker_processes 1;
+	pid $T/nginx/nginx.pid;
+	error_log $T/nginx/error.log warn;
+	events { worker_connections 64; }
+	http {
+	  log_format st '\$request_uri \$status';
+	  access_log $T/nginx/access.log st;
+	  client_body_temp_path $T/nginx/body;
+	  proxy_temp_path $T/nginx/proxy;
+	  server {
+	    listen 127.0.0.1:$NP ssl;
+	    ssl_certificate $T/srv.crt;
+	    ssl_certificate_key $T/srv.key;
+	    root $1;
+	  }
+	}
+	NGX
+	nginx -c "$T/nginx.conf" -g 'daemon off;' 2>"$T/nginx.log" &
+	PIDS="$PIDS $!"
+	wait_http "https://127.0.0.1:$NP/" -k || bail "nginx did not start"
+}
+
 start_nginx() {
 	NG_PORT=$(free_port)
 	mkdir -p "$T/nginx"
