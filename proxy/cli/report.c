@@ -45,13 +45,25 @@ report_cyclonedx(json_t *scan)
 {
 	json_t		*bom, *comps = json_array(), *vulns = json_array();
 	json_t		*os = json_object_get(scan, "os"), *p, *v;
+	json_t		*seen = json_object();
 	char		 purl[600];
 	size_t		 i, j;
 
+	/*
+	 * One component per package URL (a bom-ref is unique): the same
+	 * package seen at several paths (a lockfile and node_modules) is
+	 * one component with each place in evidence.occurrences.
+	 */
 	json_array_foreach(json_object_get(scan, "packages"), i, p) {
-		json_t *c;
+		json_t *c, *at = json_pack("{s:O}", "location",
+		    json_object_get(p, "path"));
 
 		report_purl(p, os, purl, sizeof(purl));
+		if ((c = json_object_get(seen, purl)) != NULL) {
+			json_array_append_new(json_object_get(json_object_get(c,
+			    "evidence"), "occurrences"), at);
+			continue;
+		}
 		c = json_pack("{s:s, s:s, s:O, s:O, s:s}", "type", "library",
 		    "bom-ref", purl, "name", json_object_get(p, "name"),
 		    "version", json_object_get(p, "version"), "purl", purl);
@@ -60,8 +72,15 @@ report_cyclonedx(json_t *scan)
 			json_object_set_new(c, "properties", json_pack(
 			    "[{s:s, s:O}]", "name", "portcullis:os-package",
 			    "value", json_object_get(p, "os_owner")));
+		if (c != NULL) {
+			json_object_set_new(c, "evidence", json_pack(
+			    "{s:[o]}", "occurrences", at));
+			json_object_set(seen, purl, c);
+		} else
+			json_decref(at);
 		json_array_append_new(comps, c);
 	}
+	json_decref(seen);
 	json_array_foreach(json_object_get(scan, "vulnerabilities"), i, v) {
 		const char *sev = json_string_value(json_object_get(v,
 		    "severity"));

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/mkimage.sh"
 need tar gzip python3
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 9
+tap_plan 10
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -71,6 +71,17 @@ echo "$out" | grep -q '"paths":\["srv/app/node_modules/lodash/package.json","srv
     echo "$out" | grep -q '"high":1,' &&
     ok "with both paths, counted once in the summary" ||
     { not_ok "with both paths, counted once in the summary"; echo "$out" | grep -o '"paths":[^]]*]' | head -3 | sed 's/^/# /'; }
+
+scan -f cyclonedx oci:"$T/imgboth":v1 > "$T/both.cdx"
+python3 - "$T/both.cdx" <<'PY' && ok "CycloneDX: every bom-ref unique, lodash one component at both places" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+refs = [c["bom-ref"] for c in d["components"]]
+lo = [c for c in d["components"] if c["name"] == "lodash"]
+where = sorted(o["location"] for o in lo[0]["evidence"]["occurrences"]) if len(lo) == 1 else []
+sys.exit(not (len(refs) == len(set(refs)) and where == ["srv/app/node_modules/lodash/package.json", "srv/app/package-lock.json"]))
+PY
+    not_ok "CycloneDX: every bom-ref unique, lodash one component at both places"
 
 # npm's hidden copy inside node_modules is not read a second time.
 mkdir -p "$T/hidden/srv/app/node_modules"
