@@ -84,7 +84,7 @@ lifecycle_csv(const char *os)
 		/* debian.csv: eol-lts; ubuntu.csv: eol-server. */
 		lifecycle_field(line, 6, eolcol, sizeof(eolcol));
 		if (strcmp(os, "debian") == 0)
-			snprintf(r->eol_lts, sizeof(r->eol_lts), "%s", eolcol);
+			snprintf(r->eol_lts, sizeof(r->eol_lts), "%.10s", eolcol);
 		lc.nrel++;
 	}
 	fclose(f);
@@ -123,7 +123,7 @@ lifecycle_list(const char *file, int release)
 		if (release != 0) {
 			r->last = strdup((tok = strtok_r(NULL, " \t", &save)) ?
 			    tok : "");
-			snprintf(r->date, sizeof(r->date), "%s",
+			snprintf(r->date, sizeof(r->date), "%.10s",
 			    (tok = strtok_r(NULL, " \t", &save)) ? tok : "");
 		} else
 			r->last = strdup("");
