@@ -45,6 +45,7 @@ finding_kind_name(enum finding_kind k)
 	case FINDING_MISCONFIG: return "misconfiguration";
 	case FINDING_LIMIT: return "limit";
 	case FINDING_ERROR: return "error";
+	case FINDING_NOTE: return "note";
 	}
 	return "?";
 }

@@ -11,7 +11,14 @@ enum finding_kind {
 	FINDING_SECRET = 0,
 	FINDING_MISCONFIG,
 	FINDING_LIMIT,
-	FINDING_ERROR
+	FINDING_ERROR,
+	/*
+	 * Stored in cached layer results: append, never renumber.
+	 * A secret shown, never a reason to refuse: a documented example
+	 * key, or one inside a file an OS package installed (distribution
+	 * content, such as gnutls' built-in test keys).
+	 */
+	FINDING_NOTE
 };
 
 struct finding {

@@ -242,6 +242,9 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	    imagescan_findings(&all, FINDING_SECRET, -1));
 	json_object_set_new(out, "misconfigurations",
 	    imagescan_findings(&all, FINDING_MISCONFIG, -1));
+	/* Shown, never a reason to refuse (see FINDING_NOTE). */
+	json_object_set_new(out, "notes",
+	    imagescan_findings(&all, FINDING_NOTE, -1));
 	/* What the scan could not see: limits hit, unreadable databases. */
 	json_object_set_new(out, "limits",
 	    imagescan_findings(&all, FINDING_LIMIT, FINDING_ERROR));

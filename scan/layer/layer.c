@@ -726,6 +726,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	/* Language packages that came with an OS package say which. */
 	if (owned_mark(c.owned, &r->pkgs) == -1)
 		rv = -1;
+	owned_notes(c.owned, &r->findings);
 	if (!c.source_failed) {
 		ssize_t n;
 

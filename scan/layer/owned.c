@@ -1,4 +1,5 @@
 #include "scan/layer/owned.h"
+#include "scan/catalog/finding.h"
 #include "scan/catalog/pkg.h"
 
 #include <stdint.h>
@@ -214,4 +215,24 @@ owned_mark(const struct owned *o, struct pkglist *l)
 			return -1;
 	}
 	return 0;
+}
+
+void
+owned_notes(const struct owned *o, struct findings *f)
+{
+	const char	*owner;
+	char		 d[300];
+	size_t		 i;
+
+	for (i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		if (x->kind != FINDING_SECRET ||
+		    (owner = owned_find(o, x->path)) == NULL)
+			continue;
+		x->kind = FINDING_NOTE;
+		snprintf(d, sizeof(d), "in a file of the OS package %.60s: %.100s",
+		    owner, x->detail);
+		snprintf(x->detail, sizeof(x->detail), "%.199s", d);
+	}
 }

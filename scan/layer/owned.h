@@ -36,5 +36,13 @@ int		 owned_add_apk(struct owned *, const char *buf, size_t len);
 const char	*owned_find(const struct owned *, const char *path);
 /* Set the owner of each language package of l found here. 0 or -1. */
 int		 owned_mark(const struct owned *, struct pkglist *l);
+struct findings;
+/*
+ * Secrets inside files an OS package installed are distribution
+ * content (gnutls carries its self-test keys): made notes, saying which
+ * package. A package the image's author built and installed the same
+ * way is taken for one too: the note still shows it.
+ */
+void		 owned_notes(const struct owned *, struct findings *);
 
 #endif

@@ -6,38 +6,80 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 enum secrets_charset {
 	CS_UPPER_DIGIT,		/* [A-Z0-9] */
 	CS_ALNUM,		/* [A-Za-z0-9] */
 	CS_ALNUM_US,		/* [A-Za-z0-9_] */
 	CS_ALNUM_US_DASH,	/* [A-Za-z0-9_-] */
-	CS_KEYLINE		/* rest of a PEM BEGIN line */
+	CS_KEYLINE,		/* rest of a PEM BEGIN line */
+	CS_BASE64,		/* [A-Za-z0-9+/] */
+	CS_BASE64_PAD,		/* [A-Za-z0-9+/=] */
+	CS_TOKEN,		/* [A-Za-z0-9_.-] */
+	CS_PATH			/* [A-Za-z0-9/] */
+};
+
+/* How what follows an anchor is read. */
+enum secrets_kind {
+	SK_TOKEN,		/* the value follows the anchor at once */
+	SK_KV,			/* a key: separators (= : quotes), then the value */
+	SK_URLPASS,		/* "://" after a database scheme: user:password@ */
+	SK_DOCKERAUTH,		/* a key, then base64 of "user:password" */
+	SK_JWT			/* header.payload.signature, base64url */
+};
+
+/* The schemes of URLs whose password opens a database or a broker. */
+static const char *const secrets_db_schemes[] = {
+	"postgres", "postgresql", "mysql", "mongodb", "mongodb+srv", "redis",
+	"rediss", "amqp", "amqps"
 };
 
 static const struct secrets_rule {
 	const char		*rule;
 	const char		*anchor;
+	enum secrets_kind	 kind;
 	enum secrets_charset	 cs;
-	size_t			 min, max;	/* length after the anchor */
+	size_t			 min, max;	/* length of the value */
 } secrets_rules[] = {	/* rules whose anchors share two first bytes: adjacent */
 	/* A BEGIN line is short; bounded so a match fits SECRETS_CARRY. */
-	{ "private-key", "-----BEGIN ", CS_KEYLINE, 0, 200 },
-	{ "aws-access-key-id", "AKIA", CS_UPPER_DIGIT, 16, 16 },
-	{ "aws-access-key-id", "ASIA", CS_UPPER_DIGIT, 16, 16 },
-	{ "github-token", "ghp_", CS_ALNUM, 36, 36 },
-	{ "github-token", "gho_", CS_ALNUM, 36, 36 },
-	{ "github-token", "ghu_", CS_ALNUM, 36, 36 },
-	{ "github-token", "ghs_", CS_ALNUM, 36, 36 },
-	{ "github-token", "ghr_", CS_ALNUM, 36, 36 },
-	{ "github-fine-grained-token", "github_pat_", CS_ALNUM_US, 82, 82 },
-	{ "gitlab-token", "glpat-", CS_ALNUM_US_DASH, 20, 20 },
-	{ "slack-token", "xoxb-", CS_ALNUM_US_DASH, 10, 200 },
-	{ "slack-token", "xoxp-", CS_ALNUM_US_DASH, 10, 200 },
-	{ "slack-token", "xoxa-", CS_ALNUM_US_DASH, 10, 200 },
-	{ "stripe-secret-key", "sk_live_", CS_ALNUM, 24, 99 },
-	{ "google-api-key", "AIza", CS_ALNUM_US_DASH, 35, 35 },
-	{ "npm-token", "npm_", CS_ALNUM, 36, 36 },
+	{ "private-key", "-----BEGIN ", SK_TOKEN, CS_KEYLINE, 0, 200 },
+	{ "aws-access-key-id", "AKIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16 },
+	{ "aws-access-key-id", "ASIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16 },
+	{ "aws-secret-access-key", "AWS_SECRET_ACCESS_KEY", SK_KV, CS_BASE64,
+	    40, 40 },
+	{ "aws-secret-access-key", "aws_secret_access_key", SK_KV, CS_BASE64,
+	    40, 40 },
+	{ "azure-storage-account-key", ";AccountKey=", SK_TOKEN,
+	    CS_BASE64_PAD, 86, 88 },
+	{ "github-token", "ghp_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "github-token", "gho_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "github-token", "ghu_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "github-token", "ghs_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "github-token", "ghr_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "github-fine-grained-token", "github_pat_", SK_TOKEN, CS_ALNUM_US,
+	    82, 82 },
+	{ "gitlab-token", "glpat-", SK_TOKEN, CS_ALNUM_US_DASH, 20, 20 },
+	{ "slack-token", "xoxb-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
+	{ "slack-token", "xoxp-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
+	{ "slack-token", "xoxa-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
+	{ "slack-webhook-url", "slack.com/services/T", SK_TOKEN, CS_PATH, 30,
+	    100 },
+	{ "stripe-secret-key", "sk_live_", SK_TOKEN, CS_ALNUM, 24, 99 },
+	{ "google-api-key", "AIza", SK_TOKEN, CS_ALNUM_US_DASH, 35, 35 },
+	{ "npm-token", "npm_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	{ "npm-auth-token", ":_authToken=", SK_TOKEN, CS_TOKEN, 20, 200 },
+	{ "docker-config-auth", "\"auth\"", SK_DOCKERAUTH, CS_BASE64_PAD,
+	    8, 400 },
+	/* Found from their middle, then read back to their start. */
+	{ "jwt", ".eyJ", SK_JWT, CS_TOKEN, 0, 0 },
+	{ "database-url-password", "://", SK_URLPASS, CS_TOKEN, 0, 0 },
+};
+
+/* AWS's documented example keys: reported, as such, never blocking. */
+static const char *const secrets_examples[] = {
+	"AKIAIOSFODNN7EXAMPLE",
+	"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 };
 
 static int
@@ -49,6 +91,11 @@ secrets_in(enum secrets_charset cs, unsigned char c)
 	case CS_ALNUM_US: return isalnum(c) || c == '_';
 	case CS_ALNUM_US_DASH: return isalnum(c) || c == '_' || c == '-';
 	case CS_KEYLINE: return c != '\n' && c != '\0';
+	case CS_BASE64: return isalnum(c) || c == '+' || c == '/';
+	case CS_BASE64_PAD: return isalnum(c) || c == '+' || c == '/' ||
+	    c == '=';
+	case CS_TOKEN: return isalnum(c) || c == '_' || c == '.' || c == '-';
+	case CS_PATH: return isalnum(c) || c == '/';
 	}
 	return 0;
 }
@@ -103,40 +150,201 @@ secrets_init(void)
 	}
 }
 
+/* Is the value at v (n bytes) one of AWS's documented example keys? */
+static int
+secrets_example(const char *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(secrets_examples) / sizeof(*secrets_examples);
+	    i++)
+		if (strlen(secrets_examples[i]) == n &&
+		    memcmp(secrets_examples[i], v, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Bytes of cs from buf[at], at most max (0: no bound). */
+static size_t
+secrets_span(enum secrets_charset cs, const char *buf, size_t len, size_t at,
+    size_t max)
+{
+	size_t	end = at;
+
+	while (end < len && secrets_in(cs, (unsigned char)buf[end]) &&
+	    (max == 0 || end - at < max))
+		end++;
+	return end - at;
+}
+
+/* After a key: up to 8 bytes of quotes and blanks around one = or :. */
+static size_t
+secrets_separator(const char *buf, size_t len, size_t at)
+{
+	size_t	i;
+	int	seen = 0;
+
+	for (i = at; i < len && i - at < 8; i++) {
+		if (buf[i] == '=' || buf[i] == ':') {
+			if (seen++)
+				return 0;
+		} else if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '"' &&
+		    buf[i] != '\'')
+			break;
+	}
+	return seen ? i - at : 0;
+}
+
+/* Does base64 text (n bytes) decode to "user:password"? */
+static int
+secrets_userpass_b64(const char *b, size_t n)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned		 acc = 0, bits = 0;
+	size_t			 i, user = 0;
+	const char		*p;
+	unsigned char		 c;
+
+	for (i = 0; i < n && b[i] != '='; i++) {
+		if ((p = strchr(al, b[i])) == NULL)
+			return 0;
+		acc = acc << 6 | (unsigned)(p - al);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			c = (unsigned char)(acc >> bits);
+			if (c == ':')
+				return user > 0;
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			user++;
+		}
+	}
+	return 0;
+}
+
+/* "user:password@" at buf[at]: the password's span, or 0 (a placeholder too). */
+static size_t
+secrets_userinfo(const char *buf, size_t len, size_t at, size_t *pass)
+{
+	static const char *const placeholders[] = { "password", "pass",
+	    "passwd", "secret", "changeme", "xxx", "xxxx", "****", "...",
+	    "pwd", "user", "username" };
+	size_t	u, p, i;
+
+	for (u = at; u < len && u - at < 64 && buf[u] != ':' &&
+	    buf[u] != '@' && buf[u] != '/' && !isspace((unsigned char)buf[u]);
+	    u++)
+		;
+	if (u == at || u >= len || buf[u] != ':')
+		return 0;
+	for (p = u + 1; p < len && p - u - 1 < 128 && buf[p] != '@' &&
+	    buf[p] != '/' && !isspace((unsigned char)buf[p]) && buf[p] != '"' &&
+	    buf[p] != '\''; p++)
+		;
+	if (p == u + 1 || p >= len || buf[p] != '@')
+		return 0;
+	/* Templates and documentation: ${DB_PASSWORD}, <password>, "password". */
+	if (buf[u + 1] == '$' || buf[u + 1] == '<' || buf[u + 1] == '%' ||
+	    buf[u + 1] == '{')
+		return 0;
+	for (i = 0; i < sizeof(placeholders) / sizeof(*placeholders); i++)
+		if (strlen(placeholders[i]) == p - u - 1 &&
+		    strncasecmp(placeholders[i], buf + u + 1, p - u - 1) == 0)
+			return 0;
+	*pass = u + 1;
+	return p - u - 1;
+}
+
 /* The anchor of sr is at buf[start]: a secret if what follows fits. */
 static int
 secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
     size_t start, const char *path, struct findings *out, size_t *lpos,
     unsigned *line)
 {
-	size_t		 al = strlen(sr->anchor), end = start + al, n;
-	const char	*hit = buf + start;
+	size_t		 al = strlen(sr->anchor), v = start + al, n = 0, sep;
+	size_t		 h, pl, sg;
+	const char	*rule = sr->rule;
+	enum finding_kind kind = FINDING_SECRET;
 	char		 red[96];
 
-	/* Must start a token: no word character before it. */
-	if (start > 0 && (isalnum((unsigned char)buf[start - 1]) ||
+	/* A word anchor must start a token: no word character before it. */
+	if ((isalnum((unsigned char)sr->anchor[0]) || sr->anchor[0] == '_') &&
+	    start > 0 && (isalnum((unsigned char)buf[start - 1]) ||
 	    buf[start - 1] == '_'))
 		return 0;
-	while (end < len && secrets_in(sr->cs, (unsigned char)buf[end]) &&
-	    (sr->max == 0 || end - start - al < sr->max))
-		end++;
-	n = end - start - al;
-	if (sr->cs == CS_KEYLINE) {
-		/* "-----BEGIN ... PRIVATE KEY-----" */
-		if (n < 16 || memmem(hit, end - start, "PRIVATE KEY-----",
-		    16) == NULL)
+	switch (sr->kind) {
+	case SK_TOKEN:
+		n = secrets_span(sr->cs, buf, len, v, sr->max);
+		if (sr->cs == CS_KEYLINE) {
+			/* "-----BEGIN ... PRIVATE KEY-----" */
+			if (n < 16 || memmem(buf + start, al + n,
+			    "PRIVATE KEY-----", 16) == NULL)
+				return 0;
+			snprintf(red, sizeof(red), "%.*s", (int)(al + n < 60 ?
+			    al + n : 60), buf + start);
+			goto found;
+		}
+		break;
+	case SK_KV:
+	case SK_DOCKERAUTH:
+		if ((sep = secrets_separator(buf, len, v)) == 0)
 			return 0;
-		snprintf(red, sizeof(red), "%.*s",
-		    (int)(end - start < 60 ? end - start : 60), hit);
-	} else {
-		if (n < sr->min)
+		v += sep;
+		n = secrets_span(sr->cs, buf, len, v, sr->max);
+		if (sr->kind == SK_DOCKERAUTH && (n < sr->min ||
+		    !secrets_userpass_b64(buf + v, n)))
 			return 0;
-		/* Too long: part of something bigger. */
-		if (end < len && secrets_in(sr->cs, (unsigned char)buf[end]))
+		break;
+	case SK_URLPASS:
+		/* A database scheme before "://", starting a token. */
+		for (h = 0; h < sizeof(secrets_db_schemes) /
+		    sizeof(*secrets_db_schemes); h++) {
+			sg = strlen(secrets_db_schemes[h]);
+			if (start >= sg && memcmp(buf + start - sg,
+			    secrets_db_schemes[h], sg) == 0 && (start == sg ||
+			    !isalnum((unsigned char)buf[start - sg - 1])))
+				break;
+		}
+		if (h == sizeof(secrets_db_schemes) /
+		    sizeof(*secrets_db_schemes))
 			return 0;
-		secrets_redact(hit, end - start, red, sizeof(red));
+		/* The password, redacted; the scheme names what it opens. */
+		if ((n = secrets_userinfo(buf, len, v, &pl)) == 0)
+			return 0;
+		secrets_redact(buf + pl, n, red, sizeof(red));
+		goto found;
+	case SK_JWT:
+		/* eyJ<header>.eyJ<payload>.<signature>: the header is behind. */
+		for (h = start; h > 0 && start - h < 100 &&
+		    secrets_in(CS_ALNUM_US_DASH, (unsigned char)buf[h - 1]); h--)
+			;
+		if (start - h < 10 || memcmp(buf + h, "eyJ", 3) != 0)
+			return 0;
+		/* Bounded so a whole token fits SECRETS_CARRY (longer: missed). */
+		pl = secrets_span(CS_ALNUM_US_DASH, buf, len, v, 280);
+		if (pl < 10 || v + pl >= len || buf[v + pl] != '.')
+			return 0;
+		sg = secrets_span(CS_ALNUM_US_DASH, buf, len, v + pl + 1, 100);
+		if (sg < 16)
+			return 0;
+		secrets_redact(buf + h, v + pl + 1 + sg - h, red, sizeof(red));
+		start = h;
+		goto found;
 	}
-	return findings_add(out, FINDING_SECRET, sr->rule, path,
+	if (n < sr->min)
+		return 0;
+	/* Too long: part of something bigger. */
+	if (v + n < len && secrets_in(sr->cs, (unsigned char)buf[v + n]))
+		return 0;
+	/* Documented examples open nothing: shown, as notes. */
+	if (secrets_example(buf + v - (sr->kind == SK_TOKEN ? al : 0),
+	    n + (sr->kind == SK_TOKEN ? al : 0)))
+		kind = FINDING_NOTE;
+	secrets_redact(buf + (sr->kind == SK_TOKEN ? start : v), sr->kind ==
+	    SK_TOKEN ? al + n : n, red, sizeof(red));
+ found:
+	return findings_add(out, kind, rule, path,
 	    secrets_line(buf, start, lpos, line), red);
 }
 
@@ -172,9 +380,12 @@ secrets_window(const char *buf, size_t len, size_t from, size_t to,
 			const struct secrets_rule *sr = &secrets_rules[r];
 			size_t al = secrets_alen[r];
 
-			if (len - i >= al && memcmp(buf + i, sr->anchor,
-			    al) == 0 && secrets_match(sr, buf, len, i, path,
-			    out, &lpos, &line) == -1)
+			/* A third byte first: common pairs cost little. */
+			if (len - i < al || buf[i + 2] != sr->anchor[2] ||
+			    memcmp(buf + i, sr->anchor, al) != 0)
+				continue;
+			if (secrets_match(sr, buf, len, i, path, out, &lpos,
+			    &line) == -1)
 				return -1;
 		}
 	}
@@ -209,7 +420,7 @@ secrets_stream_drop(struct secrets_stream *ss, size_t n)
 int
 secrets_stream_feed(struct secrets_stream *ss, const void *data, size_t n)
 {
-	size_t	upto;
+	size_t	upto, drop;
 
 	if (n == 0)
 		return 0;
@@ -233,10 +444,14 @@ secrets_stream_feed(struct secrets_stream *ss, const void *data, size_t n)
 	 * where what follows them is known; they are looked at once.
 	 */
 	upto = ss->len - SECRETS_CARRY;
-	if (secrets_window(ss->win, ss->len, 0, upto, ss->prev, ss->path,
-	    ss->out, ss->line) == -1)
+	if (secrets_window(ss->win, ss->len, ss->seen, upto, ss->prev,
+	    ss->path, ss->out, ss->line) == -1)
 		return -1;
-	secrets_stream_drop(ss, upto);
+	/* Keep SECRETS_BACK bytes of what was looked at: some rules read back. */
+	drop = upto > SECRETS_BACK ? upto - SECRETS_BACK : 0;
+	if (drop > 0)
+		secrets_stream_drop(ss, drop);
+	ss->seen = upto - drop;
 	return 0;
 }
 
@@ -246,8 +461,8 @@ secrets_stream_end(struct secrets_stream *ss)
 	int	rv = 0;
 
 	if (ss->len > 0)
-		rv = secrets_window(ss->win, ss->len, 0, ss->len, ss->prev,
-		    ss->path, ss->out, ss->line);
+		rv = secrets_window(ss->win, ss->len, ss->seen, ss->len,
+		    ss->prev, ss->path, ss->out, ss->line);
 	secrets_stream_abort(ss);
 	return rv;
 }

@@ -23,12 +23,15 @@
 
 /* Longer than any match a rule can make. */
 #define SECRETS_CARRY	512
+/* Kept of what was looked at: rules found by their middle read back. */
+#define SECRETS_BACK	128
 
 struct secrets_stream {
 	char		*win;		/* carry + the newest piece */
 	size_t		 len, cap;
 	unsigned	 line;		/* line number at win[0] */
 	unsigned char	 prev;		/* the byte before win[0]; 0: none */
+	size_t		 seen;		/* win[0, seen) looked at (kept to read back) */
 	const char	*path;
 	struct findings	*out;
 };

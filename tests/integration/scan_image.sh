@@ -10,7 +10,7 @@
 need tar gzip zstd openssl
 [ -f /var/lib/dpkg/status ] && [ -f /etc/os-release ] || skip_all "not a dpkg system"
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 25
+tap_plan 26
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -23,8 +23,11 @@ cp /var/lib/dpkg/status "$T/os/var/lib/dpkg/status"
 cp /etc/os-release "$T/os/etc/os-release"
 npm_module "$T/app/app" lodash 4.17.20
 openssl genrsa -out "$T/app/app/deploy.key" 2048 >/dev/null 2>&1
-printf '[default]\n# AWS documentation example key id\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n' \
-    > "$T/app/app/credentials"
+# A key id in AWS's shape (line 3), and AWS's documented example (line 5).
+kid=AKIA$(head -c 64 /dev/urandom | tr -dc 'A-Z2-7' | head -c 16)
+[ ${#kid} = 20 ] || kid=AKIAZ7QXKJ3L2M4N5P6Q
+printf '[default]\n# a deploy key\naws_access_key_id = %s\n# the example from AWS documentation\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n' \
+    "$kid" > "$T/app/app/credentials"
 touch "$T/del/app/node_modules/.wh.lodash"
 
 MKIMAGE_CONFIG='"User":"","Env":["PATH=/usr/bin","DB_PASSWORD=hunter2"]' \
@@ -65,6 +68,9 @@ expect_eq "a whiteout in a later layer removes the npm package" 0 \
 expect_eq "with it the lodash advisory" 0 "$(echo "$out2" | jq_count GHSA-35jh)"
 echo "$out2" | grep -q '"rule": "root-user"' && not_ok "User 1000 is not root" || ok "User 1000 is not root"
 
+echo "$out" | tr -d ' \n' | grep -q '"notes":\[{"kind":"note","rule":"aws-access-key-id","path":"app/credentials","line":5' &&
+    ok "AWS's documented example key is a note, not a secret" ||
+    not_ok "AWS's documented example key is a note, not a secret"
 sarif=$(scan -f sarif oci:"$T/img":v1 | tr -d ' \n')
 echo "$sarif" | grep -q '"version":"2.1.0"' &&
     echo "$sarif" | grep -q '"ruleId":"GHSA-35jh-r3h4-6jhm","level":"error"' &&
