@@ -8,6 +8,27 @@
 #include <strings.h>
 #include <yaml.h>
 
+/*
+ * Image misconfiguration rules (scan/image/imgconfig.c and imagescan.c
+ * find them): an id each, documented in docs/config.md.
+ */
+const char *const policy_misconfigs[] = {
+	"root-user", "secret-in-env", "no-healthcheck", "ssh-port-exposed",
+	"remote-add", "apt-recommends", "latest-base", "sudo-installed",
+	"ssh-server-installed", NULL
+};
+
+int
+policy_misconfig_blocks(const struct policy_rule *r, const char *rule)
+{
+	int	i;
+
+	for (i = 0; rule != NULL && policy_misconfigs[i] != NULL; i++)
+		if (strcmp(policy_misconfigs[i], rule) == 0)
+			return (r->misconfig >> i) & 1;
+	return 0;
+}
+
 void
 policy_default(struct policy *p)
 {
@@ -203,25 +224,28 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 	} else if (!strcmp(k, "misconfig")) {
 		if (v->type != YAML_SEQUENCE_NODE) {
 			policy_err(err, errlen, "%s:%lu: misconfig is a list of "
-			    "rules (root-user, secret-in-env)", name, line);
+			    "rule ids (root-user, secret-in-env, ...)", name,
+			    line);
 			return -1;
 		}
-		r->block_root = r->block_secret_env = 0;
+		r->misconfig = 0;
 		for (it = v->data.sequence.items.start;
 		    it < v->data.sequence.items.top; it++) {
 			const char *rule = policy_scalar(
 			    yaml_document_get_node(doc, *it));
+			int i;
 
-			if (rule != NULL && !strcmp(rule, "root-user"))
-				r->block_root = 1;
-			else if (rule != NULL && !strcmp(rule, "secret-in-env"))
-				r->block_secret_env = 1;
-			else {
+			for (i = 0; rule != NULL && policy_misconfigs[i] != NULL;
+			    i++)
+				if (strcmp(policy_misconfigs[i], rule) == 0)
+					break;
+			if (rule == NULL || policy_misconfigs[i] == NULL) {
 				policy_err(err, errlen, "%s:%lu: unknown "
-				    "misconfig rule \"%s\"", name, line,
-				    rule ? rule : "?");
+				    "misconfig rule \"%s\" (see docs/config.md)",
+				    name, line, rule ? rule : "?");
 				return -1;
 			}
+			r->misconfig |= 1u << i;
 		}
 	} else {
 		policy_err(err, errlen, "%s:%lu: unknown policy key \"%s\"",

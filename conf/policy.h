@@ -39,8 +39,8 @@ struct policy_rule {
 	enum policy_eol		eol;
 	int			fixable_only;	/* only findings with a fix count */
 	int			block_secrets;
-	int			block_root;	/* misconfig rule root-user */
-	int			block_secret_env; /* misconfig rule secret-in-env */
+	/* Misconfiguration rules that block: bit i is policy_misconfigs[i]. */
+	unsigned		misconfig;
 	enum policy_unknown	unknown;
 	/*
 	 * Allowed base images (globs over the image's
@@ -99,5 +99,10 @@ int		policy_expired_between(const struct policy *, time_t from,
 int		policy_allowed(const struct policy *, const char *id, time_t now);
 /* "critical" -> 4 ... "low" -> 1, "none" -> 0; -1 if unknown. */
 int		policy_severity_rank(const char *);
+/* The misconfiguration rules a policy may name, NULL-terminated. */
+extern const char *const policy_misconfigs[];
+/* Does rule r block misconfiguration rule (an id above)? */
+int		policy_misconfig_blocks(const struct policy_rule *,
+		    const char *rule);
 
 #endif

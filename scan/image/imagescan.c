@@ -213,6 +213,30 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 			    vulns, seen, counts);
 		}
 	}
+	/* What the installed packages say of the image. */
+	for (i = 0; i < view.npkgs; i++) {
+		const struct pkg *p = view.pkgs[i];
+
+		if (p->type != PKG_DPKG && p->type != PKG_APK &&
+		    p->type != PKG_RPM)
+			continue;
+		if ((strcmp(p->name, "sudo") == 0 && findings_add(&all,
+		    FINDING_MISCONFIG, "sudo-installed", p->path, 0,
+		    "sudo is installed: a container needs no privilege "
+		    "escalation inside it") == -1) ||
+		    ((strcmp(p->name, "openssh-server") == 0 ||
+		    strcmp(p->name, "dropbear") == 0) && findings_add(&all,
+		    FINDING_MISCONFIG, "ssh-server-installed", p->path, 0,
+		    "an SSH server is installed: containers are reached with "
+		    "exec, and a daemon is more to patch and to expose") ==
+		    -1)) {
+			/* Out of memory: no half a document. */
+			json_decref(out);
+			out = NULL;
+			image_view_free(&view);
+			goto done;
+		}
+	}
 	for (i = 0; i < all.n; i++)
 		if (all.v[i].kind == FINDING_SECRET)
 			nsec++;

@@ -31,6 +31,80 @@ imgconfig_secret_name(const char *name, size_t n)
 	return 0;
 }
 
+/* A RUN line of the history that installs with apt without --no-install-recommends. */
+static int
+imgconfig_apt_recommends(const char *cb)
+{
+	const char	*p;
+
+	for (p = cb; (p = strstr(p, "apt")) != NULL; p++)
+		if ((strncmp(p, "apt-get install", 15) == 0 ||
+		    strncmp(p, "apt install", 11) == 0) &&
+		    strstr(p, "--no-install-recommends") == NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * What a built image's config and history tell (the image checks of
+ * the CIS Docker Benchmark that a config can show, and the best-known
+ * scanner's Dockerfile checks that a history still shows).
+ */
+static int
+imgconfig_checks(json_t *root, json_t *cfg, struct findings *out)
+{
+	json_t		*hc = json_object_get(cfg, "Healthcheck"), *h;
+	const char	*base = json_string_value(json_object_get(json_object_get(
+			    cfg, "Labels"), "org.opencontainers.image.base.name"));
+	const char	*test0 = json_string_value(json_array_get(
+			    json_object_get(hc, "Test"), 0));
+	const char	*slash;
+	size_t		 i;
+	int		 rv = 0, remote = 0, apt = 0;
+
+	if (hc == NULL || (test0 != NULL && strcmp(test0, "NONE") == 0))
+		rv |= findings_add(out, FINDING_MISCONFIG, "no-healthcheck",
+		    "config", 0, "no HEALTHCHECK: the runtime cannot tell a "
+		    "hung container from a healthy one");
+	if (json_object_get(json_object_get(cfg, "ExposedPorts"), "22/tcp"))
+		rv |= findings_add(out, FINDING_MISCONFIG, "ssh-port-exposed",
+		    "config", 0, "port 22 is exposed: containers are reached "
+		    "with exec, not ssh");
+	json_array_foreach(json_object_get(root, "history"), i, h) {
+		const char *cb = json_string_value(json_object_get(h,
+		    "created_by"));
+
+		if (cb == NULL)
+			continue;
+		if (!remote && (strstr(cb, "ADD http://") != NULL ||
+		    strstr(cb, "ADD https://") != NULL)) {
+			remote = 1;
+			rv |= findings_add(out, FINDING_MISCONFIG, "remote-add",
+			    "config:history", 0, "ADD of a remote URL: "
+			    "unverified content; fetch it with a checksum, or "
+			    "COPY it");
+		}
+		if (!apt && imgconfig_apt_recommends(cb)) {
+			apt = 1;
+			rv |= findings_add(out, FINDING_MISCONFIG,
+			    "apt-recommends", "config:history", 0, "apt-get "
+			    "install without --no-install-recommends: more "
+			    "packages, more to patch");
+		}
+	}
+	/* A base named by a moving tag: "latest", or none at all. */
+	slash = base ? strrchr(base, '/') : NULL;
+	if (base != NULL && strchr(base, '@') == NULL &&
+	    (strchr(slash ? slash : base, ':') == NULL ||
+	    (strlen(base) > 7 && strcmp(base + strlen(base) - 7, ":latest") ==
+	    0)))
+		rv |= findings_add(out, FINDING_MISCONFIG, "latest-base",
+		    "config", 0, "the base image is named by a moving tag "
+		    "(latest): the build is not reproducible; pin a version "
+		    "or a digest");
+	return rv ? -1 : 0;
+}
+
 int
 imgconfig_scan(const char *json, size_t len, struct findings *out)
 {
@@ -77,6 +151,8 @@ imgconfig_scan(const char *json, size_t len, struct findings *out)
 		    "config", 0, msg) == -1)
 			rv = -1;
 	}
+	if (imgconfig_checks(root, cfg, out) == -1)
+		rv = -1;
 	/* Tokens pasted into RUN lines end up in the history. */
 	hist = json_object_get(root, "history");
 	json_array_foreach(hist, i, h) {

@@ -170,9 +170,7 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 	json_array_foreach(json_object_get(scan, "misconfigurations"), i, x) {
 		const char *rule = json_string_value(json_object_get(x, "rule"));
 
-		if (rule == NULL || !((r->block_root &&
-		    !strcmp(rule, "root-user")) || (r->block_secret_env &&
-		    !strcmp(rule, "secret-in-env"))))
+		if (!policy_misconfig_blocks(r, rule))
 			continue;
 		v->misconfigs++;
 		verdict_append(other, sizeof(other), "%s%s%s%s",

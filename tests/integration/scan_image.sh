@@ -10,7 +10,7 @@
 need tar gzip zstd openssl
 [ -f /var/lib/dpkg/status ] && [ -f /etc/os-release ] || skip_all "not a dpkg system"
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 26
+tap_plan 27
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -71,6 +71,15 @@ echo "$out2" | grep -q '"rule": "root-user"' && not_ok "User 1000 is not root" |
 echo "$out" | tr -d ' \n' | grep -q '"notes":\[{"kind":"note","rule":"aws-access-key-id","path":"app/credentials","line":5' &&
     ok "AWS's documented example key is a note, not a secret" ||
     not_ok "AWS's documented example key is a note, not a secret"
+# Packages that make an image easier to get into: sudo, an SSH server.
+mkdir -p "$T/ssh/var/lib/dpkg"
+printf 'Package: sudo\nStatus: install ok installed\nVersion: 1.9.13p3-1+deb12u1\nArchitecture: amd64\n\nPackage: openssh-server\nSource: openssh\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u3\nArchitecture: amd64\n\n' \
+    > "$T/ssh/var/lib/dpkg/status"
+mkimage "$T/img-ssh" v1 "$T/ssh"
+r=$(scan -f json oci:"$T/img-ssh":v1 | tr -d ' \n')
+case "$r" in *'"rule":"sudo-installed","path":"var/lib/dpkg/status"'*'"rule":"ssh-server-installed","path":"var/lib/dpkg/status"'*)
+	ok "sudo and an SSH server installed are misconfigurations";;
+*) not_ok "sudo and an SSH server installed are misconfigurations"; echo "$r" | grep -o '"misconfigurations":\[[^]]*\]' | cut -c1-300 | sed 's/^/# /';; esac
 sarif=$(scan -f sarif oci:"$T/img":v1 | tr -d ' \n')
 echo "$sarif" | grep -q '"version":"2.1.0"' &&
     echo "$sarif" | grep -q '"ruleId":"GHSA-35jh-r3h4-6jhm","level":"error"' &&
