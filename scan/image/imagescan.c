@@ -104,10 +104,16 @@ imagescan_type(const char *name, int *ok)
 	return PKG_DPKG;
 }
 
-int
-imagescan_rematch(json_t *doc, struct store *st, int flags)
+/*
+ * Match a document's packages against the store (st NULL: none), into
+ * its "vulnerabilities" and the severity counts of its "summary": one
+ * piece for a new document and for one re-matched on new data. 0, or
+ * -1 when it has no packages or summary.
+ */
+static int
+imagescan_fill(json_t *doc, struct store *st, int flags)
 {
-	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen, *lc;
+	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen;
 	char	 ecos[4][64];
 	size_t	 i;
 	int	 necos = 0, counts[5] = { 0 }, k;
@@ -123,7 +129,8 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 		    json_object_get(os, "version_id")), ecos, 4);
 	vulns = json_array();
 	seen = json_object();
-	json_array_foreach(json_object_get(doc, "packages"), i, p) {
+	json_array_foreach(st != NULL ? json_object_get(doc, "packages") :
+	    NULL, i, p) {
 		int			 ok, e, ne;
 		enum pkg_type		 t = imagescan_type(json_string_value(
 					    json_object_get(p, "type")), &ok);
@@ -150,13 +157,23 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 	}
 	json_decref(seen);
 	json_object_set_new(doc, "vulnerabilities", vulns);
+	for (k = 0; k < 5; k++)
+		json_object_set_new(sum, keys[k], json_integer(counts[k]));
+	return 0;
+}
+
+int
+imagescan_rematch(json_t *doc, struct store *st, int flags)
+{
+	json_t	*os = json_object_get(doc, "os"), *lc;
+
+	if (imagescan_fill(doc, st, flags) == -1)
+		return -1;
 	/* The distributions' dates may have changed with the data too. */
 	if (json_is_object(os) && (lc = lifecycle_of(json_string_value(
 	    json_object_get(os, "id")), json_string_value(json_object_get(os,
 	    "version_id")), json_object_get(doc, "packages"))) != NULL)
 		json_object_set_new(doc, "lifecycle", lc);
-	for (k = 0; k < 5; k++)
-		json_object_set_new(sum, keys[k], json_integer(counts[k]));
 	return 0;
 }
 
@@ -167,10 +184,9 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 {
 	struct image_view	 view;
 	struct findings		 all = { NULL, 0, 0 };
-	json_t			*out = NULL, *pkgs, *vulns, *seen = NULL, *lc;
-	char			 ecos[4][64];
+	json_t			*out = NULL, *pkgs, *lc;
 	size_t			 i, j;
-	int			 necos = 0, counts[5] = { 0 }, nsec = 0;
+	int			 nsec = 0;
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < layers[i]->findings.n; j++) {
@@ -185,17 +201,10 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		imgconfig_scan(config, clen, &all);
 	if (image_assemble(layers, n, &view) == -1)
 		goto done;
-	if (view.os != NULL)
-		necos = vulnmatch_os_ecosystems(view.os->id,
-		    view.os->version_id, ecos, 4);
 	out = json_object();
 	pkgs = json_array();
-	vulns = json_array();
-	seen = json_object();
 	for (i = 0; i < view.npkgs; i++) {
 		const struct pkg *p = view.pkgs[i];
-		const char	*eco = pkg_type_ecosystem(p->type);
-		int		 e, ne = eco ? 1 : necos;
 
 		json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:s?, "
 		    "s:s, s:s*, s:s*, s:s*}", "type", pkg_type_name(p->type),
@@ -203,15 +212,6 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		    "path", p->path, "source_version", p->source_version,
 		    "os_owner", p->owner, "confidence", p->guessed ? "low" :
 		    NULL));
-		if (p->owner != NULL && !(flags & IMAGESCAN_OS_OWNED))
-			ne = 0;
-		for (e = 0; st != NULL && e < ne; e++) {
-			struct vulnmatch_pkg q = { p->name, p->version,
-			    p->source, p->source_version };
-
-			imagescan_match(st, eco ? eco : ecos[e], &q, p->path,
-			    vulns, seen, counts);
-		}
 	}
 	/* What the installed packages say of the image. */
 	for (i = 0; i < view.npkgs; i++) {
@@ -261,7 +261,8 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	if (view.os != NULL && (lc = lifecycle_of(view.os->id,
 	    view.os->version_id, pkgs)) != NULL)
 		json_object_set_new(out, "lifecycle", lc);
-	json_object_set_new(out, "vulnerabilities", vulns);
+	/* Matched below, from the document itself (imagescan_fill). */
+	json_object_set_new(out, "vulnerabilities", json_array());
 	json_object_set_new(out, "secrets",
 	    imagescan_findings(&all, FINDING_SECRET, -1));
 	json_object_set_new(out, "misconfigurations",
@@ -274,12 +275,11 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	    imagescan_findings(&all, FINDING_LIMIT, FINDING_ERROR));
 	json_object_set_new(out, "summary", json_pack("{s:i, s:i, s:i, s:i, "
 	    "s:i, s:i, s:i, s:i}", "packages", (int)view.npkgs, "critical",
-	    counts[4], "high", counts[3], "medium", counts[2], "low",
-	    counts[1], "unknown", counts[0], "secrets", nsec, "unscanned",
-	    (int)json_array_size(json_object_get(out, "limits"))));
+	    0, "high", 0, "medium", 0, "low", 0, "unknown", 0, "secrets", nsec,
+	    "unscanned", (int)json_array_size(json_object_get(out, "limits"))));
 	image_view_free(&view);
+	imagescan_fill(out, st, flags);
  done:
-	json_decref(seen);
 	findings_free(&all);
 	return out;
 }
