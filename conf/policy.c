@@ -78,6 +78,18 @@ policy_scalar(yaml_node_t *n)
 	    (const char *)n->data.scalar.value : NULL;
 }
 
+/* The index of v among words (case aside), or -1. */
+static int
+policy_word(const char *v, const char *const words[])
+{
+	int	i;
+
+	for (i = 0; v != NULL && words[i] != NULL; i++)
+		if (strcasecmp(v, words[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int
 policy_bool(const char *v, int *out)
 {
@@ -151,23 +163,20 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			return -1;
 		}
 	} else if (!strcmp(k, "eol")) {
-		if (s != NULL && !strcasecmp(s, "warn"))
-			r->eol = POLICY_EOL_WARN;
-		else if (s != NULL && !strcasecmp(s, "block"))
-			r->eol = POLICY_EOL_BLOCK;
-		else if (s != NULL && !strcasecmp(s, "off"))
-			r->eol = POLICY_EOL_OFF;
-		else {
+		/* In the order of enum policy_eol. */
+		static const char *const w[] = { "warn", "block", "off", NULL };
+		int i = policy_word(s, w);
+
+		if (i == -1) {
 			policy_err(err, errlen, "%s:%lu: eol must be block, warn "
 			    "or off", name, line);
 			return -1;
 		}
+		r->eol = (enum policy_eol)i;
 	} else if (!strcmp(k, "stale_data")) {
-		if (s != NULL && !strcasecmp(s, "warn"))
-			r->stale_block = 0;
-		else if (s != NULL && !strcasecmp(s, "block"))
-			r->stale_block = 1;
-		else {
+		static const char *const w[] = { "warn", "block", NULL };
+
+		if ((r->stale_block = policy_word(s, w)) == -1) {
 			policy_err(err, errlen, "%s:%lu: stale_data must be warn "
 			    "or block", name, line);
 			return -1;
@@ -188,17 +197,17 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			return -1;
 		}
 	} else if (!strcmp(k, "unknown_images")) {
-		if (s != NULL && !strcasecmp(s, "allow"))
-			r->unknown = POLICY_UNKNOWN_ALLOW;
-		else if (s != NULL && !strcasecmp(s, "block"))
-			r->unknown = POLICY_UNKNOWN_BLOCK;
-		else if (s != NULL && !strcasecmp(s, "scan"))
-			r->unknown = POLICY_UNKNOWN_SCAN;
-		else {
+		/* In the order of enum policy_unknown. */
+		static const char *const w[] = { "allow", "block", "scan",
+		    NULL };
+		int i = policy_word(s, w);
+
+		if (i == -1) {
 			policy_err(err, errlen, "%s:%lu: unknown_images must "
 			    "be allow, block or scan", name, line);
 			return -1;
 		}
+		r->unknown = (enum policy_unknown)i;
 	} else if (!strcmp(k, "allowed_bases")) {
 		if (v->type != YAML_SEQUENCE_NODE) {
 			policy_err(err, errlen, "%s:%lu: allowed_bases is a list "

@@ -225,7 +225,6 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
     time_t now, char *msg, size_t len)
 {
 	const struct policy_rule *r = policy_rule_for(&g->conf->policy, repo);
-	static time_t	 logged;
 	char		 feed[80];
 	long long	 age;
 
@@ -244,8 +243,8 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 			    " (%llds ago)", age);
 		return GATE_DENY;
 	}
-	if (now - logged >= 60) {
-		logged = now;
+	if (now - g->stale_logged >= 60) {
+		g->stale_logged = now;
 		log_warnx("advisory feed %s is stale (%lld s; policy "
 		    "max_data_age %llu s): pulls are judged on old data",
 		    feed, age, r->max_data_age);

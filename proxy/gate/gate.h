@@ -87,6 +87,7 @@ struct gate {
 	struct gate_failure	 failed[GATE_FAILED_MAX];	/* a ring */
 	unsigned		 failed_next;
 	time_t			 store_failed_at; /* last write refused; 0 */
+	time_t			 stale_logged;	/* last "feed is stale" line */
 	/* An upload's scan result was stored (hold_uploads_done). */
 	void			(*layers_done)(struct gate *);
 };
