@@ -199,7 +199,8 @@ cmd_db(int argc, char **argv)
 		arr = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, cmd_db_finding(&f[i]));
-		if ((out = json_dumps(arr, JSON_INDENT(2))) != NULL) {
+		if ((out = json_dumps(arr, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(10))) != NULL) {
 			printf("%s\n", out);
 			free(out);
 			rv = 0;

@@ -526,7 +526,8 @@ cmd_scan(int argc, char **argv)
 		json_object_set_new(out, "scanned_at",
 		    json_integer((json_int_t)time(NULL)));
 		json_object_set_new(out, "data_version", json_string(ver));
-		if ((doc = json_dumps(out, JSON_COMPACT)) == NULL)
+		if ((doc = json_dumps(out, JSON_COMPACT |
+		    JSON_REAL_PRECISION(10))) == NULL)
 			goto done;
 		for (i = 0; i < (size_t)im.ndigests; i++)
 			if (imagedoc_put(st, im.digests[i], doc,
@@ -544,7 +545,8 @@ cmd_scan(int argc, char **argv)
 
 		if (doc == NULL)
 			goto done;
-		json_dumpf(doc, stdout, JSON_INDENT(2));
+		json_dumpf(doc, stdout, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(10));
 		printf("\n");
 		json_decref(doc);
 	} else {

@@ -6,6 +6,24 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * CycloneDX's rating method for where a finding's severity came from:
+ * a CVSS vector of either version, or anything else (a database's own
+ * word, another record's rating).
+ */
+static const char *
+report_method(json_t *finding)
+{
+	const char *src = json_string_value(json_object_get(finding,
+	    "severity_source"));
+
+	if (src != NULL && strcmp(src, "cvss_v4") == 0)
+		return "CVSSv4";
+	if (src != NULL && strcmp(src, "cvss_v3") == 0)
+		return "CVSSv31";
+	return "other";
+}
+
 /* Package URL (purl-spec) for a scanned package. */
 static void
 report_purl(json_t *pkg, json_t *os, char *buf, size_t len)
@@ -104,7 +122,7 @@ report_cyclonedx(json_t *scan)
 		    "id", json_object_get(v, "id"),
 		    "source", "name", json_object_get(v, "ecosystem"),
 		    "ratings", "severity", lower, "score",
-		    json_object_get(v, "score"), "method", "CVSSv31",
+		    json_object_get(v, "score"), "method", report_method(v),
 		    "affects", "ref", ref,
 		    "description", json_object_get(v, "summary")));
 	}

@@ -127,7 +127,8 @@ status_body(json_t *ann, json_t *doc, const struct verdict *v,
 		status_own_repository(doc, repo);
 	reply = json_pack("{s:o, s:o}", "annotations", ann, "report",
 	    doc ? doc : json_null());
-	body = reply ? json_dumps(reply, JSON_INDENT(2)) : NULL;
+	body = reply ? json_dumps(reply, JSON_INDENT(2) |
+	    JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(reply);
 	if (body == NULL)
 		return NULL;
@@ -354,7 +355,8 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			/* The challenge line is out; finish with the body. */
 			json_t *e = json_pack("{s:[{s:s, s:s}]}", "errors",
 			    "code", "UNAUTHORIZED", "message", msg);
-			char *eb = e ? json_dumps(e, JSON_COMPACT) : NULL;
+			char *eb = e ? json_dumps(e, JSON_COMPACT |
+			    JSON_REAL_PRECISION(10)) : NULL;
 
 			json_decref(e);
 			if (eb == NULL || evbuffer_add_printf(out,

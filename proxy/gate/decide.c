@@ -122,7 +122,8 @@ decide_base_by_layers(struct gate *g, struct store *st, json_t *doc,
 		json_object_set_new(whole, "base_by_layers", json_string(base));
 		doc = whole;
 	}
-	if ((out = json_dumps(doc, JSON_COMPACT)) != NULL)
+	if ((out = json_dumps(doc, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) != NULL)
 		imagedoc_put(st, digest, out, doc);
  done:
 	json_decref(whole);

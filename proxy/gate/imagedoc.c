@@ -17,7 +17,7 @@ imagedoc_cut(json_t *doc, size_t of)
 		return NULL;
 	json_object_del(cut, "packages");
 	json_object_set_new(cut, "verdict_copy_of", json_integer((json_int_t)of));
-	text = json_dumps(cut, JSON_COMPACT);
+	text = json_dumps(cut, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(cut);
 	return text;
 }

@@ -25,7 +25,8 @@ record_pending_doc(const char *repo, json_t *manifest)
 {
 	json_t	*rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
 		    repo, "manifest", manifest);
-	char	*doc = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+	char	*doc = rec ? json_dumps(rec, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10)) : NULL;
 
 	json_decref(rec);
 	return doc;
@@ -357,7 +358,8 @@ record_flip(struct gate *g, const char *digest, const char *repo,
 	    repo ? repo : "", "before", before->deny ? "deny" : "allow",
 	    "after", after->deny ? "deny" : "allow", "reasons",
 	    after->message, "cause", cause);
-	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
+	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) != NULL) {
 		notify_webhooks(g, ev);
 		free(ev);
 	}
@@ -392,7 +394,8 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 			g->stats.images_rematched++;
 			record_changed(g, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));
-			if ((doc = json_dumps(j, JSON_COMPACT)) != NULL) {
+			if ((doc = json_dumps(j, JSON_COMPACT |
+			    JSON_REAL_PRECISION(10))) != NULL) {
 				imagedoc_put(st, digest, doc, j);
 				free(rec);
 				json_decref(j);
@@ -415,7 +418,8 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 		/* An index (multi-arch): judged through its children. */
 		out = record_index(g, man, error);
 		if (out != NULL)
-			doc = json_dumps(out, JSON_COMPACT);
+			doc = json_dumps(out, JSON_COMPACT |
+			    JSON_REAL_PRECISION(10));
 		goto done;
 	}
 	if ((out = record_build(st, man, digest, record_scan_flags(g),
@@ -435,7 +439,8 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 	json_object_set_new(out, "scanned_at", json_integer(time(NULL)));
 	json_object_set_new(out, "data_version", json_string(ver));
 	json_object_set(out, "repository", json_object_get(j, "repository"));
-	if ((doc = json_dumps(out, JSON_COMPACT)) != NULL &&
+	if ((doc = json_dumps(out, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) != NULL &&
 	    imagedoc_put(st, digest, doc, out) == STORE_OK)
 		g->stats.images_recorded++;
  done:

@@ -46,7 +46,8 @@ ocierr_reply(struct evbuffer *out, int status, const char *code,
 		if (json_object_set(err, "detail", detail) == -1)
 			goto done;
 	}
-	if ((body = json_dumps(root, JSON_COMPACT)) == NULL)
+	if ((body = json_dumps(root, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) == NULL)
 		goto done;
 	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: application/json; charset=utf-8\r\n"

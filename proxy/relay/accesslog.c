@@ -110,7 +110,8 @@ accesslog_write(FILE *f, const struct accesslog_entry *e)
 	    "local", e->local,
 	    "decision", e->decision,
 	    "reason", e->reason);
-	if (j != NULL && (line = json_dumps(j, JSON_COMPACT)) != NULL) {
+	if (j != NULL && (line = json_dumps(j, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) != NULL) {
 		fprintf(f, "%s\n", line);
 		fflush(f);
 		free(line);

@@ -43,14 +43,23 @@ osv_severity(json_t *rec, json_t *aff, double *score, const char **vector,
 	json_array_foreach(sev, i, e) {
 		const char	*type = json_string_value(json_object_get(e, "type"));
 		const char	*vec = json_string_value(json_object_get(e, "score"));
+		const char	*kind;
 		double		 sc;
 
-		if (type == NULL || vec == NULL || strcmp(type, "CVSS_V3") != 0)
+		if (type == NULL || vec == NULL)
 			continue;
-		if ((sc = cvss3_score(vec)) > *score) {
+		if (strcmp(type, "CVSS_V3") == 0) {
+			sc = cvss3_score(vec);
+			kind = "cvss_v3";
+		} else if (strcmp(type, "CVSS_V4") == 0) {
+			sc = cvss4_score(vec);
+			kind = "cvss_v4";
+		} else
+			continue;
+		if (sc > *score) {
 			*score = sc;
 			*vector = vec;
-			*source = "cvss_v3";
+			*source = kind;
 		}
 	}
 	if (*score >= 0)
@@ -223,8 +232,8 @@ osv_import_json(struct store *st, json_t *rec, const char *name,
 		    "severity_source", source,
 		    "ranges", json_object_get(aff, "ranges"),
 		    "versions", json_object_get(aff, "versions"));
-		if (row == NULL || (out = json_dumps(row, JSON_COMPACT)) ==
-		    NULL) {
+		if (row == NULL || (out = json_dumps(row, JSON_COMPACT |
+		    JSON_REAL_PRECISION(10))) == NULL) {
 			rv = -1;
 			goto done;
 		}

@@ -54,7 +54,8 @@ secdb_put(struct store *st, const char *eco, const char *repo,
 	row = json_pack("{s:s, s:O, s:s, s:s, s:f, s:O, s:s}", "id", id,
 	    "aliases", aliases, "summary", "", "severity", "UNKNOWN", "score",
 	    0.0, "ranges", ranges, "source", "alpine-secdb");
-	if (row == NULL || (out = json_dumps(row, JSON_COMPACT)) == NULL) {
+	if (row == NULL || (out = json_dumps(row, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) == NULL) {
 		json_decref(row);
 		return -1;
 	}

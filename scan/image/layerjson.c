@@ -9,7 +9,8 @@ char *
 layerjson_config_dump(const char *config, size_t len)
 {
 	json_t	*w = json_pack("{s:s%}", "config", config, len);
-	char	*doc = w ? json_dumps(w, JSON_COMPACT) : NULL;
+	char	*doc = w ? json_dumps(w, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10)) : NULL;
 
 	json_decref(w);
 	return doc;
@@ -47,7 +48,7 @@ layerjson_dump(const struct layer_result *r)
 	    "pkgs", pk, "dbs", db, "whiteouts", wh, "findings", fi, "os",
 	    "found", r->os.found, "id", r->os.id, "version_id",
 	    r->os.version_id, "pretty", r->os.pretty, "path", r->os_path);
-	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(j);
 	return s;
 }

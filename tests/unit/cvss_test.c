@@ -1,14 +1,18 @@
 /*
  * CVSS v3 base scores against the scores NVD publishes for the same
- * vectors.
+ * vectors; v4.0 scores against FIRST's calculator (the same values
+ * ae-cvss-calculator gives; db_cvss4.sh compares 10,000 more).
  */
 #include "scan/advisory/cvss.h"
 #include "tests/tap.h"
 
+#include <string.h>
+
 static void
 score(const char *vec, double want, const char *what)
 {
-	double got = cvss3_score(vec);
+	double got = strncmp(vec, "CVSS:4.0/", 9) == 0 ? cvss4_score(vec) :
+	    cvss3_score(vec);
 
 	ok(got > want - 0.001 && got < want + 0.001, "%s: %.1f (got %.1f)",
 	    what, want, got);
@@ -41,6 +45,26 @@ main(void)
 	    "unknown value refused");
 	ok(cvss3_score("CVSS:3.1/AV:N") < 0, "incomplete vector refused");
 	ok(cvss3_score(NULL) < 0, "NULL refused");
+	score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+	    10.0, "v4: the worst MacroVector");
+	score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N",
+	    6.9, "v4: low impact everywhere");
+	score("CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+	    7.3, "v4: RUSTSEC-2025-0149 (below)");
+	score("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:N/VI:H/VA:L/SC:H/SI:H/SA:H",
+	    8.3, "v4: subsequent-system impact");
+	score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:L/VA:N/SC:N/SI:N/SA:N/E:P",
+	    5.5, "v4: threat metric E:P lowers the score");
+	score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+	    0.0, "v4: no impact scores 0");
+	ok(cvss4_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/"
+	    "SI:S/SA:H") < 0, "v4: S is only a modified value (MSI), not SI's");
+	ok(cvss4_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/"
+	    "SI:H") < 0, "v4: incomplete vector refused");
+	ok(cvss4_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/"
+	    "SI:H/SA:H/") < 0, "v4: trailing slash refused");
+	ok(cvss4_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H") < 0,
+	    "v4 scorer refuses a v3 vector");
 	is_str(cvss_severity_name(cvss_severity_of(9.0)), "CRITICAL", "9.0");
 	is_str(cvss_severity_name(cvss_severity_of(8.9)), "HIGH", "8.9");
 	is_str(cvss_severity_name(cvss_severity_of(4.0)), "MEDIUM", "4.0");
