@@ -92,6 +92,7 @@ catalog_gobin(const struct gobin *g, const char *path, struct pkglist *out)
 	size_t			 n, off;
 	const char		*mod, *end, *line;
 	char			 ver[64], name[512], version[128];
+	int			 listed = 0;	/* last line: a dep, added */
 
 	if (g->state <= 0 || g->have < 32 - GOBIN_MAGIC_LEN)
 		return 0;
@@ -140,14 +141,25 @@ catalog_gobin(const struct gobin *g, const char *path, struct pkglist *out)
 		name[pl] = '\0';
 		memcpy(version, mv, vlen);
 		version[vlen] = '\0';
-		if (strcmp(version, "(devel)") == 0)
-			continue;
-		/* "=>" replaces the dep just listed. */
-		if (kl == 2 && out->n > 0 &&
-		    out->v[out->n - 1].type == PKG_GO &&
-		    strcmp(out->v[out->n - 1].path, path) == 0) {
+		/* "=>" replaces the dep just listed, and only that. */
+		if (kl == 2) {
 			struct pkg *last = &out->v[out->n - 1];
-			char *nn = strdup(name), *nv = strdup(version);
+			char *nn, *nv;
+
+			/*
+			 * Replaced by a local directory: the code is not the
+			 * version the dep line names, and it has none of its
+			 * own to match (trivy lists the directory, versionless).
+			 */
+			if (!listed)
+				continue;
+			listed = 0;
+			if (strcmp(version, "(devel)") == 0) {
+				pkglist_drop_last(out);
+				continue;
+			}
+			nn = strdup(name);
+			nv = strdup(version);
 
 			if (nn == NULL || nv == NULL) {
 				free(nn);
@@ -160,9 +172,14 @@ catalog_gobin(const struct gobin *g, const char *path, struct pkglist *out)
 			last->version = nv;
 			continue;
 		}
+		listed = 0;
+		if (strcmp(version, "(devel)") == 0)
+			continue;
 		if (pkglist_add(out, PKG_GO, name, version, NULL, NULL,
 		    path) == -1)
 			return -1;
+		listed = kl == 3 && !memcmp(kind, "dep", 3) &&
+		    out->n > 0 && !strcmp(out->v[out->n - 1].name, name);
 	}
 	return 0;
 }

@@ -48,19 +48,31 @@ pkglist_add(struct pkglist *l, enum pkg_type t, const char *name,
 	return 0;
 }
 
+static void
+pkg_clear(struct pkg *p)
+{
+	free(p->name);
+	free(p->version);
+	free(p->source);
+	free(p->source_version);
+	free(p->path);
+	free(p->owner);
+}
+
+void
+pkglist_drop_last(struct pkglist *l)
+{
+	if (l->n > 0)
+		pkg_clear(&l->v[--l->n]);
+}
+
 void
 pkglist_free(struct pkglist *l)
 {
 	size_t	i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].name);
-		free(l->v[i].version);
-		free(l->v[i].source);
-		free(l->v[i].source_version);
-		free(l->v[i].path);
-		free(l->v[i].owner);
-	}
+	for (i = 0; i < l->n; i++)
+		pkg_clear(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

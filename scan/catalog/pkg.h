@@ -43,6 +43,8 @@ struct pkglist {
 int		 pkglist_add(struct pkglist *, enum pkg_type, const char *name,
 		    const char *version, const char *source,
 		    const char *source_version, const char *path);
+/* Forget the package added last (a Go module replaced by local code). */
+void		 pkglist_drop_last(struct pkglist *);
 void		 pkglist_free(struct pkglist *);
 const char	*pkg_type_name(enum pkg_type);
 /* Language ecosystems' OSV names; NULL for OS packages (see vulnmatch). */
