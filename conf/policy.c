@@ -181,6 +181,39 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 			    "or block", name, line);
 			return -1;
 		}
+	} else if (!strcmp(k, "enforce")) {
+		static const char *const w[] = { "pull", "push", NULL };
+		int pull = 0;
+
+		if (v->type != YAML_SEQUENCE_NODE)
+			goto badenforce;
+		r->enforce_push = 0;
+		for (it = v->data.sequence.items.start;
+		    it < v->data.sequence.items.top; it++) {
+			switch (policy_word(policy_scalar(
+			    yaml_document_get_node(doc, *it)), w)) {
+			case 0:
+				pull = 1;
+				break;
+			case 1:
+				r->enforce_push = 1;
+				break;
+			default:
+				goto badenforce;
+			}
+		}
+		/* Pushes behind the proxy's back exist: pulls stay judged. */
+		if (!pull)
+			goto badenforce;
+	} else if (!strcmp(k, "push_timeout")) {
+		static const char *const w[] = { "refuse",
+		    "accept-and-gate-pull", NULL };
+
+		if ((r->push_accept_late = policy_word(s, w)) == -1) {
+			policy_err(err, errlen, "%s:%lu: push_timeout must be "
+			    "refuse or accept-and-gate-pull", name, line);
+			return -1;
+		}
 	} else if (!strcmp(k, "require_signature")) {
 		if (s == NULL || policy_bool(s, &r->require_signature) == -1)
 			goto notbool;
@@ -265,6 +298,10 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
  notbool:
 	policy_err(err, errlen, "%s:%lu: policy %s must be true or false",
 	    name, line, k);
+	return -1;
+ badenforce:
+	policy_err(err, errlen, "%s:%lu: enforce is [pull] or [push, pull] "
+	    "(pulls are always judged)", name, line);
 	return -1;
 }
 

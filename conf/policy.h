@@ -56,6 +56,15 @@ struct policy_rule {
 	 * archive, a store error) blocks: "unscanned-content" findings.
 	 */
 	int			block_incomplete;
+	/*
+	 * Where the policy is enforced: pulls always; with enforce_push a
+	 * manifest PUT is judged before the registry sees it, and an image
+	 * that fails never lands. push_accept_late: a push whose layers'
+	 * scans outlast scanner.wait goes through, judged at pull instead
+	 * of refused (push_timeout: accept-and-gate-pull).
+	 */
+	int			enforce_push;
+	int			push_accept_late;
 };
 
 struct policy_allow {

@@ -3,6 +3,7 @@
 #include "proxy/endpoint/status.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/hold.h"
+#include "proxy/gate/pushgate.h"
 #include "proxy/gate/reload.h"
 #include "proxy/gate/tap.h"
 #include "proxy/gate/workers.h"
@@ -28,11 +29,12 @@ serve_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
-/* A held session ended: the gate's hold or an endpoint's reply. */
+/* A held session ended: the gate's hold (pull or push) or an endpoint's reply. */
 static void
 serve_gone(void *arg, struct session *s)
 {
 	hold_gone(arg, s);
+	pushgate_gone(arg, s);
 	endpoint_gone(arg, s);
 }
 
@@ -53,6 +55,8 @@ cmd_serve(struct conf *c)
 	struct relay_hooks	 hooks = {
 		.tap = tap_open,
 		.decide = hold_decide,
+		.admit_wanted = pushgate_wanted,
+		.admit = pushgate_admit,
 		.gone = serve_gone,
 		.local = endpoint_reply,
 	};

@@ -1,6 +1,7 @@
 #include "proxy/endpoint/metrics.h"
 #include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
+#include "proxy/gate/pushgate.h"
 #include "proxy/relay/relay.h"
 #include "proxy/relay/session.h"
 #include "proxy/relay/server.h"
@@ -18,6 +19,7 @@ metrics_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	server_metrics(session_server(s), body);
 	gate_metrics(g, body);
 	feeds_metrics(g->feeds, body);
+	pushgate_metrics(g, body);
 	session_set_status(s, 200);
 	if (evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain; version=0.0.4\r\n"

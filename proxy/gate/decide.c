@@ -258,7 +258,7 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 
 enum gate_decision
 decide_manifest(struct gate *g, const char *repo, const char *digest,
-    const char *authorization, char *msg, size_t len)
+    const char *authorization, char *msg, size_t len, struct verdict *why)
 {
 	struct verdict		 v;
 	struct store		*st = gate_store(g);
@@ -267,6 +267,8 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	time_t			 now = time(NULL);
 	int			 error, deny, large;
 
+	if (why != NULL)
+		memset(why, 0, sizeof(*why));
 	/* Stale data first: a cached verdict is no fresher. */
 	if (decide_stale(g, repo, digest, now, msg, len) == GATE_DENY)
 		return GATE_DENY;
@@ -321,6 +323,8 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	decide_base_by_layers(g, st, scan, repo, digest);
 	verdict_eval(scan, &g->conf->policy, repo, now, &v);
 	json_decref(scan);
+	if (why != NULL)
+		*why = v;
 	/* A huge image's document is freed whole: give it back now. */
 	if (large)
 		malloc_trim(0);

@@ -21,10 +21,13 @@ enum gate_decision {
 /*
  * msg receives the user-facing reason for a deny. authorization: the
  * puller's (NULL: none), for reading back what a pushed image lacks.
+ * why (NULL: not wanted) receives the policy's verdict when one was
+ * evaluated (zeroed otherwise: a cached or an unscanned decision).
  */
+struct verdict;
 enum gate_decision decide_manifest(struct gate *, const char *repository,
 		    const char *digest, const char *authorization, char *msg,
-		    size_t len);
+		    size_t len, struct verdict *why);
 /*
  * The decision for an image with no scan result (store_error: the store
  * could not be read), without counting it as a pull. msg as above.

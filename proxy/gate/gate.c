@@ -180,6 +180,7 @@ gate_new(struct event_base *base, struct evdns_base *dns, struct conf *conf)
 	TAILQ_INIT(&g->scanjobs);
 	TAILQ_INIT(&g->notifies);
 	TAILQ_INIT(&g->holds);
+	TAILQ_INIT(&g->pushholds);
 	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
 	if ((g->gatecache = gatecache_new(4096)) == NULL ||
 	    (g->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==

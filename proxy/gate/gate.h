@@ -29,6 +29,7 @@ struct upload;
 struct notify;
 struct scanjob;
 struct hold;
+struct pushhold;
 struct journal;
 struct feeds;
 
@@ -49,6 +50,9 @@ struct gate_stats {
 	uint64_t	blobs_denied;		/* blob GETs refused */
 	uint64_t	denied_unrecorded;	/* pushed, never recorded */
 	uint64_t	stale_data;		/* pulls decided on stale data */
+	uint64_t	pushes_judged;		/* manifest PUTs the push gate let by */
+	uint64_t	pushes_late;		/* ... unjudged: push_timeout accept */
+	uint64_t	pushes_refused[8];	/* ... refused, by pushgate reason */
 };
 
 /*
@@ -80,6 +84,7 @@ struct gate {
 	TAILQ_HEAD(, scanjob)	 scanjobs;	/* images the proxy pulls to scan */
 	unsigned		 nscanjobs;
 	TAILQ_HEAD(, hold)	 holds;		/* pulls waiting for a decision */
+	TAILQ_HEAD(, pushhold)	 pushholds;	/* pushes waiting for one */
 	struct monitor		*monitor;	/* re-evaluation on new data */
 	struct gatecache	*gatecache;	/* decisions already made */
 	struct feed_budget	*spill_budget;	/* disk for lagging scans */

@@ -118,7 +118,7 @@ hold_decide(void *arg, struct session *s, char *msg, size_t len)
 		return decide_blob(g, r->name, r->ref, msg, len) == GATE_ALLOW ?
 		    RELAY_ALLOW : RELAY_DENY;
 	d = decide_manifest(g, r->name, dg, session_request_header(s,
-	    "Authorization"), msg, len);
+	    "Authorization"), msg, len, NULL);
 	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
 		if (hold_start(g, s, dg, d, err, sizeof(err)) == 0)
 			return RELAY_HOLD;
@@ -145,7 +145,7 @@ hold_release(struct hold *h, const char *why)
 	enum gate_decision	 d;
 
 	d = decide_manifest(g, r->name, dg, session_request_header(s,
-	    "Authorization"), msg, sizeof(msg));
+	    "Authorization"), msg, sizeof(msg), NULL);
 	if (why == NULL && d == GATE_WAIT)
 		return;		/* another of its layers is still scanning */
 	if (why == NULL && d == GATE_SIGN && h->kind != GATE_SIGN) {

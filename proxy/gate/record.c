@@ -464,15 +464,19 @@ record_verdict_doc(struct gate *g, const char *digest, int *error)
 	return record_scan_doc(g, digest, error);
 }
 
-/* Is any layer of this pending manifest (depth: index nesting) in flight? */
+/*
+ * Is any layer of this pending manifest (depth: index nesting) in
+ * flight? The first such layer's digest into first (NULL: not wanted).
+ */
 static int
 record_in_flight_at(struct gate *g, struct store *st, const char *digest,
-    int depth)
+    int depth, char *first, size_t firstlen)
 {
-	char	*rec = NULL;
-	json_t	*j, *man, *d;
-	size_t	 i;
-	int	 busy = 0;
+	char		*rec = NULL;
+	json_t		*j, *man, *d;
+	const char	*ld;
+	size_t		 i;
+	int		 busy = 0;
 
 	if (depth > 2 || store_digest_get(st, STORE_IMAGES, digest, &rec) !=
 	    STORE_OK)
@@ -481,17 +485,20 @@ record_in_flight_at(struct gate *g, struct store *st, const char *digest,
 	free(rec);
 	man = json_object_get(j, "manifest");
 	if (json_is_true(json_object_get(j, "pending"))) {
-		json_array_foreach(json_object_get(man, "layers"), i, d)
-			if (json_is_string(json_object_get(d, "digest")) &&
-			    upload_scanning(g, json_string_value(
-			    json_object_get(d, "digest"))))
+		json_array_foreach(json_object_get(man, "layers"), i, d) {
+			ld = json_string_value(json_object_get(d, "digest"));
+			if (!busy && ld != NULL && upload_scanning(g, ld)) {
 				busy = 1;
+				if (first != NULL)
+					snprintf(first, firstlen, "%s", ld);
+			}
+		}
 		json_array_foreach(json_object_get(man, "manifests"), i, d)
 			if (!busy && json_is_string(json_object_get(d,
 			    "digest")))
 				busy = record_in_flight_at(g, st,
 				    json_string_value(json_object_get(d,
-				    "digest")), depth + 1);
+				    "digest")), depth + 1, first, firstlen);
 	}
 	json_decref(j);
 	return busy;
@@ -500,11 +507,18 @@ record_in_flight_at(struct gate *g, struct store *st, const char *digest,
 int
 record_in_flight(struct gate *g, const char *digest)
 {
+	return record_in_flight_layer(g, digest, NULL, 0);
+}
+
+int
+record_in_flight_layer(struct gate *g, const char *digest, char *first,
+    size_t firstlen)
+{
 	struct store	*st = gate_store(g);
 
 	if (st == NULL || digest == NULL || TAILQ_EMPTY(&g->uploads))
 		return 0;
-	return record_in_flight_at(g, st, digest, 0);
+	return record_in_flight_at(g, st, digest, 0, first, firstlen);
 }
 
 struct record_base {

@@ -72,6 +72,9 @@ void	 record_rescanned(struct gate *, const char *digest,
  * scanned: 1, else 0.
  */
 int	 record_in_flight(struct gate *, const char *digest);
+/* The same, with the first such layer's digest into first. */
+int	 record_in_flight_layer(struct gate *, const char *digest,
+	    char *first, size_t firstlen);
 /*
  * The base image an image is built on, told by its layers: the recorded
  * image, in a repository matching one of rule's allowed bases, whose

@@ -26,12 +26,8 @@ accesslog_close(FILE *f)
 		fclose(f);
 }
 
-/*
- * Who made the request, for the audit trail: the user of Basic
- * credentials, or the "sub" a bearer token claims. Informational only:
- * the registry, not the proxy, checks them. Escaped; "" when unknown.
- */
-static void
+/* Informational only: the registry, not the proxy, checks them. */
+void
 accesslog_user(const char *auth, char *out, size_t len)
 {
 	const char	*p, *e;

@@ -32,6 +32,12 @@ struct accesslog_entry {
 /* path "-" is stdout. NULL on error (logged). */
 FILE	*accesslog_open(const char *path);
 void	 accesslog_close(FILE *);
+/*
+ * Who made a request, for the audit trail: the user of Basic
+ * credentials, or the "sub" a bearer token claims. Escaped; "" when
+ * unknown.
+ */
+void	 accesslog_user(const char *authorization, char *out, size_t len);
 /* The line for one request; nothing when f is NULL. */
 void	 accesslog_write(FILE *f, const struct accesslog_entry *);
 

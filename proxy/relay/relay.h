@@ -8,6 +8,9 @@
  * - a decision on a manifest or blob the registry is about to hand out:
  *   pass it, refuse it with a message, or hold it until
  *   session_release();
+ * - a decision on a request before any of it goes upstream (a manifest
+ *   PUT under the push gate): send it, refuse it, or hold it until
+ *   session_admit_release();
  * - replies to the proxy's own endpoints (/metrics, the status query).
  * A hook left NULL means: relay as is. What a hook may read of a
  * session, and how it hands a decision back, is in session.h.
@@ -57,7 +60,23 @@ struct relay_hooks {
 	 */
 	enum relay_decision (*decide)(void *arg, struct session *, char *msg,
 		    size_t len);
-	/* A held session (decision or local reply) went away first. */
+	/*
+	 * A request head was routed: 1 if the whole request is to be
+	 * judged before the registry sees any of it (a manifest PUT under
+	 * the push gate). Its body is then kept (bounded by
+	 * limits.max_manifest_bytes; larger is refused with 413) and
+	 * handed to admit once complete.
+	 */
+	int	(*admit_wanted)(void *arg, struct session *);
+	/*
+	 * RELAY_ALLOW: send the request upstream, whole; RELAY_DENY: answer
+	 * 403 DENIED with msg (of len), the registry never hearing of it;
+	 * RELAY_HOLD: decided later with session_admit_release(). body is
+	 * only read.
+	 */
+	enum relay_decision (*admit)(void *arg, struct session *,
+		    struct evbuffer *body, char *msg, size_t len);
+	/* A held session (decision, admit or local reply) went away first. */
 	void	(*gone)(void *arg, struct session *);
 	/*
 	 * Reply to a request for the proxy's own endpoint (route kinds

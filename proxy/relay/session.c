@@ -51,6 +51,15 @@ struct session {
 	int			 status_query;	/* our HEAD checks the caller's access */
 	const char		*decision;	/* hooks: "allow", "deny", NULL */
 	int			 held;		/* response held for a decision */
+	/*
+	 * A request the gate judges before the registry sees any of it
+	 * (a manifest PUT under the push gate): its body is kept here,
+	 * bounded by limits.max_manifest_bytes, and nothing goes upstream
+	 * until the admit hook lets it (admit_held: the answer comes later).
+	 */
+	int			 admit;
+	int			 admit_held;
+	struct evbuffer		*admit_body;
 	int			 res_head_held;	/* its head's last byte unparsed */
 	char			 deny_reason[800];
 	int			 client_keepalive;
@@ -144,6 +153,11 @@ static void	session_parse_upstream(struct session *);
 static void	session_txn_done(struct session *);
 static void	session_lowat(struct bufferevent *, uint64_t, int *);
 static void	session_tap_close(struct session *, int);
+static void	session_admit_clear(struct session *);
+static int	session_admit_begin(struct session *, http_parser *);
+static int	session_admit_add(struct session *, const void *, size_t);
+static void	session_admit_run(struct session *);
+static int	session_body_follows(struct session *, http_parser *);
 
 static void
 session_kill(struct session *s, const char *reason)
@@ -319,6 +333,7 @@ creq_begin(http_parser *p)
 	s->status_query = 0;
 	s->decision = NULL;
 	s->deny_reason[0] = '\0';
+	session_admit_clear(s);
 	session_tap_close(s, 0);
 	s->status = 0;
 	s->req_body_bytes = s->res_body_bytes = 0;
@@ -636,6 +651,8 @@ creq_headers_done(http_parser *p)
 		    "the status endpoint answers GET without a body");
 		return -1;
 	}
+	if (s->route.kind != ROUTE_STATUS && session_admit_begin(s, p) != 0)
+		return s->dead || s->closing ? -1 : session_body_follows(s, p);
 	if (session_ensure_upstream(s) == -1) {
 		session_reply_error(s, 502, "UNAVAILABLE",
 		    "cannot connect to the upstream registry");
@@ -654,6 +671,13 @@ creq_headers_done(http_parser *p)
 		return -1;
 	}
 	session_tap_open(s);
+	return session_body_follows(s, p);
+}
+
+/* What on_headers_complete returns once the body is to be read. */
+static int
+session_body_follows(struct session *s, http_parser *p)
+{
 	if (!(p->flags & F_CHUNKED) && p->content_length > 0 &&
 	    p->content_length != ULLONG_MAX) {
 		s->req_raw_left = p->content_length;
@@ -671,6 +695,10 @@ creq_body(http_parser *p, const char *at, size_t len)
 
 	s->req_body_bytes += len;
 	s->srv->stats.bytes_from_client += len;
+	if (s->admit) {
+		session_tap_body(s, at, len);
+		return session_admit_add(s, at, len);
+	}
 	if (s->local || s->ubev == NULL)
 		return 0;	/* nothing to relay it to */
 	session_tap_body(s, at, len);
@@ -712,6 +740,150 @@ session_local_reply(struct session *s)
 	}
 }
 
+/* ---- requests judged before the registry sees them ---- */
+
+static void
+session_admit_clear(struct session *s)
+{
+	if (s->admit_body != NULL)
+		evbuffer_free(s->admit_body);
+	s->admit_body = NULL;
+	s->admit = s->admit_held = 0;
+}
+
+/*
+ * Does the admit hook want this request's body before anything of it
+ * goes upstream? 0: relay as usual; 1: the body is being kept; -1: the
+ * request was answered (too large to keep, out of memory).
+ */
+static int
+session_admit_begin(struct session *s, http_parser *p)
+{
+	const struct relay_hooks *h = s->srv->hooks;
+
+	if (h == NULL || h->admit_wanted == NULL || !h->admit_wanted(h->arg, s))
+		return 0;
+	if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
+	    p->content_length > s->srv->conf->limits.max_manifest_bytes) {
+		session_reply_error(s, 413, "SIZE_INVALID", "manifest larger "
+		    "than the proxy's limits.max_manifest_bytes; it cannot be "
+		    "judged, so it is not pushed");
+		return -1;
+	}
+	if ((s->admit_body = evbuffer_new()) == NULL) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	s->admit = 1;
+	/*
+	 * Nothing is sent upstream until the decision: a connection kept
+	 * from the last request would sit idle meanwhile, and time out.
+	 */
+	session_drop_upstream(s);
+	session_tap_open(s);
+	return 1;
+}
+
+/* Body bytes of a kept request (chunked or parsed). 0, or -1: answered. */
+static int
+session_admit_add(struct session *s, const void *data, size_t len)
+{
+	if (evbuffer_get_length(s->admit_body) + len >
+	    s->srv->conf->limits.max_manifest_bytes) {
+		session_reply_error(s, 413, "SIZE_INVALID", "manifest larger "
+		    "than the proxy's limits.max_manifest_bytes; it cannot be "
+		    "judged, so it is not pushed");
+		return -1;
+	}
+	if (evbuffer_add(s->admit_body, data, len) == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Carry out the decision on a kept request: send it upstream whole, or
+ * answer 403 DENIED without the registry hearing of it.
+ */
+static void
+session_admit_apply(struct session *s, enum relay_decision d,
+    const char *msg)
+{
+	struct evbuffer	*out;
+	size_t		 len = evbuffer_get_length(s->admit_body);
+
+	s->admit = s->admit_held = 0;
+	if (d == RELAY_DENY) {
+		s->decision = "deny";
+		snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
+		s->status = 403;
+		s->res_started = 1;
+		log_info("session %llu: refused the push to %s: %s",
+		    (unsigned long long)s->id, s->route.name, msg);
+		if (ocierr_reply(bufferevent_get_output(s->cbev), 403, "DENIED",
+		    msg, NULL, session_local_close(s)) == -1) {
+			session_kill(s, "out of memory");
+			return;
+		}
+		session_tap_close(s, 403);
+		session_admit_clear(s);
+		session_txn_done(s);
+		return;
+	}
+	s->decision = "allow";
+	if (session_ensure_upstream(s) == -1) {
+		session_admit_clear(s);
+		session_reply_error(s, 502, "UNAVAILABLE",
+		    "cannot connect to the upstream registry");
+		return;
+	}
+	http_parser_pause(&s->up, 0);
+	out = bufferevent_get_output(s->ubev);
+	if (session_forward_request_head(s) == -1 ||
+	    (s->req_chunked && len > 0 &&
+	    evbuffer_add_printf(out, "%zx\r\n", len) == -1) ||
+	    evbuffer_add_buffer(out, s->admit_body) == -1 ||
+	    (s->req_chunked && evbuffer_add(out, len > 0 ? "\r\n0\r\n\r\n" :
+	    "0\r\n\r\n", len > 0 ? 7 : 5) == -1)) {
+		session_kill(s, "out of memory");
+		return;
+	}
+	session_admit_clear(s);
+}
+
+/* The whole body of a kept request is here: ask the hook. */
+static void
+session_admit_run(struct session *s)
+{
+	const struct relay_hooks *h = s->srv->hooks;
+	char			 msg[sizeof(s->deny_reason)];
+	enum relay_decision	 d;
+
+	msg[0] = '\0';
+	d = h->admit(h->arg, s, s->admit_body, msg, sizeof(msg));
+	if (d == RELAY_HOLD) {
+		s->admit_held = 1;
+		return;
+	}
+	session_admit_apply(s, d, msg);
+}
+
+void
+session_admit_release(struct session *s, enum relay_decision d,
+    const char *msg)
+{
+	if (!s->admit_held)
+		return;
+	session_enter(s);
+	if (!s->dead) {
+		session_admit_apply(s, d, msg);
+		/* A refusal ends the exchange: go on with the next request. */
+		session_parse_client(s);
+	}
+	session_leave(s);
+}
+
 static int
 creq_done(http_parser *p)
 {
@@ -723,7 +895,9 @@ creq_done(http_parser *p)
 		return 0;
 	}
 	s->req_complete = 1;
-	if (s->local) {
+	if (s->admit)
+		session_admit_run(s);
+	else if (s->local) {
 		session_local_reply(s);
 		session_txn_done(s);
 	} else if (s->req_chunked && s->ubev != NULL &&
@@ -1034,6 +1208,25 @@ session_parse_client(struct session *s)
 		}
 		if (evbuffer_get_length(in) == 0)
 			break;
+		if (s->req_raw_left > 0 && s->admit) {
+			n = evbuffer_get_length(in);
+			if (n > s->req_raw_left)
+				n = (size_t)s->req_raw_left;
+			session_tap_evbuffer(s, in, n);
+			if (evbuffer_remove_buffer(in, s->admit_body, n) !=
+			    (int)n) {
+				session_kill(s, "out of memory");
+				break;
+			}
+			s->req_raw_left -= n;
+			s->req_body_bytes += n;
+			s->srv->stats.bytes_from_client += n;
+			if (s->req_raw_left == 0) {
+				s->req_complete = 1;
+				session_admit_run(s);
+			}
+			continue;
+		}
 		if (s->req_raw_left > 0) {
 			n = evbuffer_get_length(in);
 			session_tap_evbuffer(s, in, n < s->req_raw_left ? n :
@@ -1792,8 +1985,10 @@ session_free(struct session *s, const char *reason)
 	session_tap_close(s, 0);
 	if (s->head_timer != NULL)
 		event_free(s->head_timer);
-	if (s->held && s->srv->hooks != NULL && s->srv->hooks->gone != NULL)
+	if ((s->held || s->admit_held) && s->srv->hooks != NULL &&
+	    s->srv->hooks->gone != NULL)
 		s->srv->hooks->gone(s->srv->hooks->arg, s);
+	session_admit_clear(s);
 	splice_free(s->splice);
 	TAILQ_REMOVE(&s->srv->sessions, s, entry);
 	if (s->ubev != NULL)

@@ -57,6 +57,9 @@ int		 session_reply_closes(struct session *);
 /* A held response is decided: relay it, or refuse it with msg. */
 void		 session_release(struct session *, enum relay_decision,
 		    const char *msg);
+/* A held request (admit hook) is decided: send it on, or refuse it. */
+void		 session_admit_release(struct session *, enum relay_decision,
+		    const char *msg);
 /*
  * A local reply the hook said would come later (it returned 1): reply
  * (moved from) is the whole response; the session goes on.
