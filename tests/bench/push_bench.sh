@@ -5,8 +5,12 @@
 # direct, nginx-proxied (a plain streaming proxy: the floor for any
 # proxy on this machine) and scanning-proxy pushes, in an order that
 # turns each round; the proxy scans
-# every layer as it streams through. Then times cache-hit manifest GETs (a judged image) through
-# the proxy, through nginx as a plain proxy and direct, alternating.
+# every layer as it streams through. A second proxy enforces the push
+# gate (policy.enforce: [push, pull]): its manifest PUT waits for the
+# layer's scan and is judged before the registry sees it; its cost is
+# set against how long the first proxy's scan trails its push. Then
+# times cache-hit manifest GETs (a judged image) through the proxy,
+# through nginx as a plain proxy and direct, alternating.
 #   sh tests/bench/push_bench.sh [DIR] [ROUNDS]
 # PORTCULLIS_B=/other/build/portcullis pushes through a second build too,
 # in the same rounds, and reports this build against it.
@@ -54,7 +58,11 @@ start_registry reg
 PX_POLICY="policy:
   severity: none
   secrets: false"
-SIDES="d n p"
+SIDES="d n p g"
+PX_STATE=$T/pxg-state PX_LOG_LEVEL=warn start_proxy pxg "$REG_URL" "$PX_POLICY
+  enforce: [push, pull]"
+PXG_PORT=$PX_PORT
+PXG_PID=$PX_PID
 if [ -n "${PORTCULLIS_B:-}" ]; then
 	# dash keeps assignments made before a function call: set, then restore.
 	PORTCULLIS_A=$PORTCULLIS
@@ -100,8 +108,14 @@ push_one() {
 		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
 		    "oci:$T/imgp$2:v1" "docker://127.0.0.1:$PX_PORT/proxied/r$2:v1" >> "$T/p"
 		echo $(($(cpu_ticks "$PX_PID") - c0)) >> "$T/cp"
-		# The scan finishes before anything else is timed.
-		scanned_wait $((2 * ($2 + 1))) ;;
+		# The scan finishes before anything else is timed; how long
+		# it trailed the push is what the push gate must wait for.
+		s=$(date +%s.%N)
+		scanned_wait $((2 * ($2 + 1)))
+		awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }' >> "$T/lag" ;;
+	g)	timeit skopeo --insecure-policy copy --dest-tls-verify=false \
+		    "oci:$T/imgg$2:v1" "docker://127.0.0.1:$PXG_PORT/gated/r$2:v1" >> "$T/g"
+		scanned_wait $((2 * ($2 + 1))) "$PXG_PORT" ;;
 	b)	c0=$(cpu_ticks "$PXB_PID")
 		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
 		    "oci:$T/imgb$2:v1" "docker://127.0.0.1:$PXB_PORT/proxied/r$2:v1" >> "$T/b"
@@ -111,11 +125,13 @@ push_one() {
 }
 NG_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
 : > "$T/d"; : > "$T/p"; : > "$T/n"; : > "$T/cn"; : > "$T/cp"; : > "$T/b"; : > "$T/cb"
+: > "$T/g"; : > "$T/lag"
 i=0
 while [ $i -lt "$ROUNDS" ]; do
 	bench_image "$T/img$i" v1 "round $i $$"
 	bench_image "$T/imgn$i" v1 "round $i $$ nginx"
 	bench_image "$T/imgp$i" v1 "round $i $$ proxied"
+	bench_image "$T/imgg$i" v1 "round $i $$ gated"
 	[ -z "${PXB_PORT:-}" ] || bench_image "$T/imgb$i" v1 "round $i $$ proxied b"
 	# The order turns each round: a push right after another may meet
 	# the registry still writing the last one back, and no side should
@@ -124,7 +140,7 @@ while [ $i -lt "$ROUNDS" ]; do
 	k=0
 	while [ $k -lt $((i % $#)) ]; do first=$1; shift; set -- "$@" "$first"; k=$((k + 1)); done
 	for k in "$@"; do push_one "$k" "$i"; done
-	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i" "$T/imgb$i"
+	rm -rf "$T/img$i" "$T/imgn$i" "$T/imgp$i" "$T/imgb$i" "$T/imgg$i"
 	i=$((i + 1))
 done
 td=$(best < "$T/d"); tp=$(best < "$T/p")
@@ -157,6 +173,9 @@ echo "# per round (s): direct $(tr '\n' ' ' < "$T/d")| nginx $(tr '\n' ' ' < "$T
 echo "push time nginx/direct: $(ratio "$tn" "$td")x best, $(ratio "$mn" "$md")x median (the floor for any proxy here)"
 echo "push time proxy/direct: $(ratio "$tp" "$td")x best, $(ratio "$mp" "$md")x median (target <= 1.10)"
 echo "push time per round: nginx/direct $(paired "$T/n" "$T/d" | xargs printf %.3f)x, proxy/direct $(paired "$T/p" "$T/d" | xargs printf %.3f)x, proxy/nginx $(paired "$T/p" "$T/n" | xargs printf %.3f)x (medians of same-round ratios)"
+refused=$(curl -sf "http://127.0.0.1:$PXG_PORT/metrics" | grep -c '^portcullis_pushes_refused_total{.*} [1-9]')
+echo "# push gate [push, pull]: per round (s) $(tr '\n' ' ' < "$T/g")| the [pull] proxy's scan trailed its push by (s) $(tr '\n' ' ' < "$T/lag")($refused refusal reasons counted)"
+echo "push time per round: gate [push, pull]/[pull] $(paired "$T/g" "$T/p" | xargs printf %.3f)x, gate/direct $(paired "$T/g" "$T/d" | xargs printf %.3f)x (medians of same-round ratios); the gate's extra $(paste "$T/g" "$T/p" | awk '{ print $1 - $2 }' | median | xargs printf %.2f) s vs the [pull] scan's trail $(median < "$T/lag" | xargs printf %.2f) s (medians)"
 echo "relay CPU per push: portcullis event loop $(median < "$T/cp" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s, nginx worker $(median < "$T/cn" | awk -v h="$hz" '{ printf "%.2f", $1 / h }') s (medians)"
 echo "judged manifest GET latency portcullis/nginx: $(ratio "$lp" "$ln")x (${lp} ms vs ${ln} ms, best of 3 x 4000 GETs, 4 keep-alive clients; direct ${ld} ms)"
 if [ -n "${PXB_PORT:-}" ]; then
