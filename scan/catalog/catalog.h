@@ -22,7 +22,8 @@ enum catalog_kind {
 	/* Stored in cached layer results: append, never renumber. */
 	CATALOG_NPMLOCK,	/* package-lock.json, npm-shrinkwrap.json */
 	CATALOG_RPM,		/* rpmdb.sqlite */
-	CATALOG_CARGO		/* Cargo.lock */
+	CATALOG_CARGO,		/* Cargo.lock */
+	CATALOG_RUSTBIN		/* an ELF built with cargo auditable */
 };
 
 /* Streaming search for a Go binary's build information. */
@@ -76,6 +77,12 @@ int	catalog_python(const char *buf, size_t len, const char *path,
 int	catalog_cargo(const char *buf, size_t len, const char *path,
 	    struct pkglist *);
 int	catalog_jar(const char *buf, size_t len, const char *path,
+	    struct pkglist *out, struct findings *errs);
+/*
+ * A Rust binary's .dep-v0 section (zlib-compressed JSON): the crates.io
+ * crates linked in. Not that document: an error finding in errs.
+ */
+int	catalog_rustbin(const void *buf, size_t len, const char *path,
 	    struct pkglist *out, struct findings *errs);
 int	catalog_osrelease(const char *buf, size_t len, struct osrelease *);
 

@@ -1,6 +1,7 @@
 #include "scan/layer/layer.h"
 #include "scan/layer/owned.h"
 #include "scan/layer/secrets.h"
+#include "scan/catalog/elfsec.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -24,6 +25,9 @@ struct layer_ctx {
 	char				*buf;	/* current file's bytes */
 	size_t				 cap;
 	struct gobin			*gobin;	/* build-info search, ELF only */
+	struct elfsec			*elfsec; /* a Rust binary's .dep-v0 */
+	/* The second pass: the section of this file to keep, or NULL. */
+	const struct layer_link		*capture;
 	time_t				 start;
 	int				 source_failed;	/* read() said -1 */
 	struct owned			*owned;	/* OS packages' files */
@@ -183,6 +187,7 @@ layer_catalog(struct layer_ctx *c, enum catalog_kind k, const char *path,
 		snprintf(r->os_path, sizeof(r->os_path), "%.63s", path);
 		return 0;
 	case CATALOG_GOBIN:
+	case CATALOG_RUSTBIN:	/* binaries: read as they stream, not kept */
 	case CATALOG_NONE:
 		break;
 	}
@@ -230,6 +235,7 @@ layer_block(struct layer_entry *en, const void *blk, size_t len, la_int64_t off)
 			c->gobin->state = 0;
 		if (c->gobin->state >= 0)
 			gobin_feed(c->gobin, blk, len);
+		elfsec_feed(c->elfsec, blk, len, (uint64_t)off);
 	}
 	if (en->kept < en->keep) {
 		size_t take = len < en->keep - en->kept ? len :
@@ -317,6 +323,11 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
 	if (en.gobin) {
 		gobin_reset(c->gobin);
 		c->gobin->state = -1;	/* until the file shows an ELF header */
+		if (c->capture == NULL)
+			elfsec_reset(c->elfsec, ".dep-v0");
+		else
+			elfsec_capture(c->elfsec, c->capture->off,
+			    c->capture->len);
 	}
 	if ((r = archive_read_data_block(a, &blk, &len, &off)) == ARCHIVE_EOF)
 		return 0;
@@ -480,6 +491,59 @@ layer_linked_db(struct layer_result *r, struct archive_entry *e,
 	    path, 0, msg);
 }
 
+/*
+ * A Rust binary's .dep-v0 section at [off, off + len): cataloged when
+ * its bytes were kept (after linking, a section added at the end; or
+ * the second pass's capture); otherwise noted for a second pass, which
+ * reads just that range, and said meanwhile, so that a binary is never
+ * taken as seen before it is.
+ */
+static int
+layer_rustbin(struct layer_ctx *c, const char *path, uint64_t off,
+    uint64_t len)
+{
+	struct layer_result	*r = c->r;
+	struct layer_link	*nl, *l;
+	const void		*bytes = elfsec_bytes(c->elfsec, off, len);
+	char			 msg[300];
+
+	if (bytes != NULL)
+		return layer_add_db(r, path, CATALOG_RUSTBIN) == -1 ? -1 :
+		    catalog_rustbin(bytes, (size_t)len, path, &r->pkgs,
+		    &r->findings);
+	if (len > sizeof(c->elfsec->buf)) {
+		snprintf(msg, sizeof(msg), "a Rust binary's dependency list "
+		    "(.dep-v0) of %llu bytes, over the %zu read: not read",
+		    (unsigned long long)len, sizeof(c->elfsec->buf));
+		return findings_add(&r->findings, FINDING_LIMIT,
+		    "max-db-file", path, 0, msg);
+	}
+	if (c->follow != NULL)
+		/* The second pass asked for it, and it was not there. */
+		return findings_add(&r->findings, FINDING_ERROR,
+		    "unreadable-package-db", path, 0, "a Rust binary whose "
+		    "dependency list changed when the layer was read again");
+	if ((nl = reallocarray(r->links, r->nlinks + 1, sizeof(*nl))) == NULL)
+		return -1;
+	r->links = nl;
+	l = &r->links[r->nlinks];
+	memset(l, 0, sizeof(*l));
+	l->kind = CATALOG_RUSTBIN;
+	l->off = off;
+	l->len = len;
+	if ((l->path = strdup(path)) == NULL)
+		return -1;
+	if ((l->target = strdup(path)) == NULL) {
+		free(l->path);
+		return -1;
+	}
+	r->nlinks++;
+	return findings_add(&r->findings, FINDING_LIMIT, "rust-deps-unread",
+	    path, 0, "a Rust binary whose dependency list (cargo auditable's "
+	    ".dep-v0) is only found at the end of the file: it is read when "
+	    "the layer is read again");
+}
+
 /* The second pass's links whose target is path: the first, or -1. */
 static ssize_t
 layer_follow_find(struct layer_ctx *c, const char *path, size_t from)
@@ -501,6 +565,8 @@ layer_follow_read(struct layer_ctx *c, size_t i, size_t len, int trunc)
 	char			 msg[300];
 
 	c->followed[i] = 1;
+	if (l->kind == CATALOG_RUSTBIN)
+		return layer_rustbin(c, l->path, l->off, l->len);
 	if (trunc) {
 		snprintf(msg, sizeof(msg), "package database (through a link) "
 		    "larger than %llu bytes: only the start was read",
@@ -522,6 +588,14 @@ layer_follow_end(struct layer_ctx *c)
 	for (i = 0; i < c->nfollow; i++) {
 		if (c->followed[i])
 			continue;
+		if (c->follow[i].kind == CATALOG_RUSTBIN) {
+			if (findings_add(&c->r->findings, FINDING_ERROR,
+			    "unreadable-package-db", c->follow[i].path, 0,
+			    "a Rust binary whose dependency list was not "
+			    "there when the layer was read again") == -1)
+				return -1;
+			continue;
+		}
 		snprintf(msg, sizeof(msg), "a package database that is a %s "
 		    "link to %.200s, which is not a file in this layer (in "
 		    "another layer, or nowhere): its packages were not read",
@@ -619,9 +693,13 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		lk = depth == 0 ? layer_follow_find(c, path, 0) : -1;
+		/* A Rust binary's section: that range, not the whole file. */
+		c->capture = lk >= 0 && c->follow[lk].kind == CATALOG_RUSTBIN ?
+		    &c->follow[lk] : NULL;
 		dlist = depth == 0 && owned_is_dpkg_list(path);
-		n = layer_read_entry(c, a, path, k != CATALOG_NONE || lk >= 0 ||
-		    dlist ? (size_t)c->lim->max_db_file : 0, depth, &trunc);
+		n = layer_read_entry(c, a, path, k != CATALOG_NONE || (lk >= 0 &&
+		    c->capture == NULL) || dlist ? (size_t)c->lim->max_db_file :
+		    0, depth, &trunc);
 		if (n == -2) {
 			snprintf(msg, sizeof(msg), "more than %llu bytes "
 			    "uncompressed; the rest was not scanned",
@@ -660,6 +738,13 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		if (depth == 0 && c->gobin->state > 0) {
 			if (layer_add_db(r, path, CATALOG_GOBIN) == -1 ||
 			    catalog_gobin(c->gobin, path, &r->pkgs) == -1)
+				return -1;
+		}
+		if (depth == 0 && c->capture == NULL) {
+			uint64_t	so, sl;
+
+			if (elfsec_find(c->elfsec, &so, &sl) &&
+			    layer_rustbin(c, path, so, sl) == -1)
 				return -1;
 		}
 	}
@@ -707,6 +792,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	if ((nlinks > 0 && (c.followed = calloc(nlinks, 1)) == NULL) ||
 	    (c.owned = owned_new()) == NULL ||
 	    (c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
+	    (c.elfsec = malloc(sizeof(*c.elfsec))) == NULL ||
 	    (c.md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(c.md, EVP_sha256(), NULL) != 1 ||
 	    (a = archive_read_new()) == NULL)
@@ -757,6 +843,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 		archive_read_free(a);
 	free(c.buf);
 	free(c.gobin);
+	free(c.elfsec);
 	free(c.followed);
 	owned_free(c.owned);
 	return rv;

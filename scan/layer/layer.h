@@ -26,7 +26,7 @@
  * layer results remember the version that made them (0: before there
  * was one), so a proxy can rescan images judged from older results.
  */
-#define LAYER_SCANNER_VERSION	3
+#define LAYER_SCANNER_VERSION	4
 
 struct layer_limits {
 	uint64_t	max_uncompressed;	/* bytes of tar */
@@ -43,15 +43,18 @@ struct layer_db {
 };
 
 /*
- * A package database that is a link (hard, or symbolic) inside the
- * layer, and the file in the layer it names: a second pass over the
- * layer reads that file as the database.
+ * What a second pass over the layer reads: a package database that is
+ * a link (hard, or symbolic) inside the layer, and the file it names,
+ * read as the database; or a Rust binary (CATALOG_RUSTBIN, target its
+ * own path) whose dependency section the first pass found only at the
+ * end of the file, read from [off, off + len).
  */
 struct layer_link {
 	char			*path;		/* the database's own path */
 	char			*target;	/* normalised; NULL: outside */
 	enum catalog_kind	 kind;
 	int			 hard;
+	uint64_t		 off, len;	/* CATALOG_RUSTBIN's section */
 };
 
 struct layer_result {

@@ -12,7 +12,7 @@ CF="-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I$top"
 SRC_SCAN="$top/scan/version/version.c $top/scan/version/version_dpkg.c $top/scan/version/version_rpm.c
     $top/scan/version/version_maven.c $top/scan/version/version_gem.c
     $top/scan/version/version_apk.c $top/scan/version/version_semver.c $top/scan/version/version_pep440.c"
-SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/osv.c $top/scan/advisory/vulnmatch.c
+SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/cvss4.c $top/scan/advisory/osv.c $top/scan/advisory/vulnmatch.c
     $top/scan/advisory/secdb.c $top/scan/advisory/yamljson.c
     $top/store/db.c $top/conf/log.c"
 n=0
@@ -37,11 +37,11 @@ build_run fuzz_version "$SRC_SCAN" "" "$top/tests/fuzz/seeds/version/*"
 build_run fuzz_osv "$SRC_OSV" "-llmdb -ljansson -larchive -lyaml -lm" "$top/tests/fuzz/seeds/osv/*"
 SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/scan/catalog/catalog_apk.c
     $top/scan/catalog/catalog_npm.c $top/scan/catalog/catalog_npmlock.c $top/scan/catalog/catalog_python.c
-    $top/scan/catalog/catalog_cargo.c
+    $top/scan/catalog/catalog_cargo.c $top/scan/catalog/catalog_rustbin.c $top/scan/catalog/elfsec.c
     $top/scan/catalog/catalog_rpm.c $top/scan/catalog/osrelease.c $top/scan/catalog/pkg.c $top/scan/catalog/finding.c
     $top/conf/log.c"
-build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3" "$top/tests/fuzz/seeds/catalog/*"
+build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3 -lz" "$top/tests/fuzz/seeds/catalog/*"
 build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "" "$top/tests/fuzz/seeds/secrets/*"
 SRC_LAYER="$SRC_CATALOG $top/scan/catalog/catalog_gobin.c $top/scan/catalog/catalog_jar.c
     $top/scan/layer/layer.c $top/scan/layer/secrets.c $top/scan/layer/owned.c"
-build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3" "$top/tests/fuzz/seeds/layer/*"
+build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz" "$top/tests/fuzz/seeds/layer/*"
