@@ -9,13 +9,14 @@
 #include <yaml.h>
 
 /*
- * Image misconfiguration rules (scan/image/imgconfig.c and imagescan.c
- * find them): an id each, documented in docs/config.md.
+ * Image misconfiguration rules (scan/image/imgconfig.c, imagescan.c and
+ * scan/layer/fscheck.c find them): an id each, documented in docs/config.md.
  */
 const char *const policy_misconfigs[] = {
 	"root-user", "secret-in-env", "no-healthcheck", "ssh-port-exposed",
 	"remote-add", "apt-recommends", "latest-base", "sudo-installed",
-	"ssh-server-installed", NULL
+	"ssh-server-installed", "setuid-file", "world-writable",
+	"package-cache", NULL
 };
 
 int

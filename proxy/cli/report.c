@@ -1,4 +1,5 @@
 #include "proxy/cli/report.h"
+#include "scan/catalog/ruleinfo.h"
 #include "config.h"
 
 #include <jansson.h>
@@ -159,6 +160,45 @@ report_result(const char *rule, const char *level, const char *text,
 	    uri && *uri ? uri : "image", "region", region);
 }
 
+/* SARIF's 0-10 "security-severity" for a severity name (GitHub's bands). */
+static const char *
+report_security_severity(const char *sev)
+{
+	if (sev == NULL)
+		return "5.0";
+	if (!strcmp(sev, "CRITICAL"))
+		return "9.5";
+	if (!strcmp(sev, "HIGH"))
+		return "8.0";
+	if (!strcmp(sev, "MEDIUM"))
+		return "5.5";
+	return "2.0";
+}
+
+/*
+ * A secret, misconfiguration or limit rule's SARIF descriptor: its
+ * title, what to do (help), default level and security-severity from
+ * scan/catalog/ruleinfo.c; an unknown one (a newer scanner's, read
+ * from the store) by its id alone.
+ */
+static json_t *
+report_rule(const char *id)
+{
+	const struct ruleinfo	*r = ruleinfo_find(id);
+
+	if (r == NULL)
+		return json_pack("{s:s, s:{s:s}}", "id", id,
+		    "shortDescription", "text", id);
+	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, "
+	    "s:{s:s, s:[s, s]}}", "id", r->id, "name", r->title,
+	    "shortDescription", "text", r->title, "help", "text", r->remedy,
+	    "defaultConfiguration", "level", !strcmp(r->severity, "LOW") ?
+	    "note" : !strcmp(r->kind, "secret") ? "error" : "warning",
+	    "properties", "security-severity",
+	    report_security_severity(r->severity), "tags", "security",
+	    r->kind);
+}
+
 json_t *
 report_sarif(json_t *scan)
 {
@@ -187,10 +227,14 @@ report_sarif(json_t *scan)
 			snprintf(text + l, sizeof(text) - l, "; fixed in %s",
 			    fixed);
 		}
-		json_object_set_new(rules, id, json_pack("{s:s, s:{s:s}}",
-		    "id", id, "shortDescription", "text",
+		json_object_set_new(rules, id, json_pack("{s:s, s:{s:s}, "
+		    "s:{s:s, s:[s, s]}}", "id", id, "shortDescription", "text",
 		    json_string_value(json_object_get(v, "summary")) ?
-		    json_string_value(json_object_get(v, "summary")) : id));
+		    json_string_value(json_object_get(v, "summary")) : id,
+		    "properties", "security-severity",
+		    report_security_severity(json_string_value(
+		    json_object_get(v, "severity"))), "tags", "security",
+		    "vulnerability"));
 		json_array_append_new(results, report_result(id,
 		    report_level(json_string_value(json_object_get(v,
 		    "severity"))), text, json_string_value(json_object_get(v,
@@ -201,9 +245,7 @@ report_sarif(json_t *scan)
 			const char *rule = json_string_value(json_object_get(v,
 			    "rule"));
 
-			json_object_set_new(rules, rule, json_pack("{s:s, "
-			    "s:{s:s}}", "id", rule, "shortDescription", "text",
-			    rule));
+			json_object_set_new(rules, rule, report_rule(rule));
 			json_array_append_new(results, report_result(rule,
 			    k == 0 ? "error" : "warning",
 			    json_string_value(json_object_get(v, "detail")),

@@ -169,12 +169,16 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		}
 	json_array_foreach(json_object_get(scan, "misconfigurations"), i, x) {
 		const char *rule = json_string_value(json_object_get(x, "rule"));
+		const char *path = json_string_value(json_object_get(x, "path"));
+		int	    file = path != NULL && *path && strcmp(path, "config");
 
 		if (!policy_misconfig_blocks(r, rule))
 			continue;
+		/* A file's finding names the file; the config's, the rule. */
 		v->misconfigs++;
 		verdict_append(other, sizeof(other), "%s%s%s%s",
-		    *other ? "; " : "", rule, "", "");
+		    *other ? "; " : "", rule, file ? " in " : "", file ? path :
+		    "");
 	}
 	/*
 	 * What the scan did not read to its end (the document's "limits":

@@ -1,6 +1,7 @@
 #include "scan/layer/layer.h"
 #include "scan/layer/owned.h"
 #include "scan/layer/secrets.h"
+#include "scan/layer/fscheck.h"
 #include "scan/catalog/elfsec.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -31,6 +32,7 @@ struct layer_ctx {
 	time_t				 start;
 	int				 source_failed;	/* read() said -1 */
 	struct owned			*owned;	/* OS packages' files */
+	struct fscheck			*fs;	/* modes, shadow, caches */
 	const struct layer_link		*follow;	/* second pass */
 	size_t				 nfollow;
 	unsigned char			*followed;	/* per link: found */
@@ -628,7 +630,7 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		const char	*name = archive_entry_pathname(e), *base;
 		enum catalog_kind k = CATALOG_NONE;
 		ssize_t		 n, lk;
-		int		 trunc, dlist;
+		int		 trunc, dlist, fsc;
 
 		if (++r->entries > c->lim->max_entries) {
 			snprintf(msg, sizeof(msg), "more than %llu entries; the "
@@ -679,8 +681,12 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 				return -1;
 			continue;
 		}
-		if (depth == 0)
+		if (depth == 0) {
 			k = catalog_kind_of(path);
+			if (fscheck_entry(c->fs, path, archive_entry_mode(e),
+			    archive_entry_size(e), &r->findings) == -1)
+				return -1;
+		}
 		if (k != CATALOG_NONE && k != CATALOG_GOBIN &&
 		    (archive_entry_hardlink(e) != NULL ||
 		    archive_entry_filetype(e) == AE_IFLNK)) {
@@ -697,9 +703,10 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		c->capture = lk >= 0 && c->follow[lk].kind == CATALOG_RUSTBIN ?
 		    &c->follow[lk] : NULL;
 		dlist = depth == 0 && owned_is_dpkg_list(path);
+		fsc = depth == 0 && fscheck_wants(path);
 		n = layer_read_entry(c, a, path, k != CATALOG_NONE || (lk >= 0 &&
-		    c->capture == NULL) || dlist ? (size_t)c->lim->max_db_file :
-		    0, depth, &trunc);
+		    c->capture == NULL) || dlist || fsc ?
+		    (size_t)c->lim->max_db_file : 0, depth, &trunc);
 		if (n == -2) {
 			snprintf(msg, sizeof(msg), "more than %llu bytes "
 			    "uncompressed; the rest was not scanned",
@@ -730,6 +737,9 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		}
 		if (dlist && owned_add_dpkg_list(c->owned, path, c->buf,
 		    (size_t)n) == -1)
+			return -1;
+		if (fsc && fscheck_content(path, c->buf, (size_t)n,
+		    &r->findings) == -1)
 			return -1;
 		for (; lk >= 0; lk = layer_follow_find(c, path, (size_t)lk + 1))
 			if (layer_follow_read(c, (size_t)lk, (size_t)n,
@@ -791,6 +801,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	c.nfollow = nlinks;
 	if ((nlinks > 0 && (c.followed = calloc(nlinks, 1)) == NULL) ||
 	    (c.owned = owned_new()) == NULL ||
+	    (c.fs = fscheck_new()) == NULL ||
 	    (c.gobin = malloc(sizeof(*c.gobin))) == NULL ||
 	    (c.elfsec = malloc(sizeof(*c.elfsec))) == NULL ||
 	    (c.md = EVP_MD_CTX_new()) == NULL ||
@@ -808,6 +819,8 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	} else
 		rv = layer_walk(&c, a, 0, NULL);
 	if (c.follow != NULL && layer_follow_end(&c) == -1)
+		rv = -1;
+	if (fscheck_end(c.fs, &r->findings) == -1)
 		rv = -1;
 	/* Language packages that came with an OS package say which. */
 	if (owned_mark(c.owned, &r->pkgs) == -1)
@@ -846,6 +859,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	free(c.elfsec);
 	free(c.followed);
 	owned_free(c.owned);
+	fscheck_free(c.fs);
 	return rv;
 }
 

@@ -132,6 +132,12 @@ secrets_line(const char *buf, size_t off, size_t *pos, unsigned *line)
  * first rule with that pair, plus one.
  */
 #define SECRETS_NRULES	(sizeof(secrets_rules) / sizeof(secrets_rules[0]))
+
+const char *
+secrets_rule_id(size_t i)
+{
+	return i < SECRETS_NRULES ? secrets_rules[i].rule : NULL;
+}
 static uint8_t		secrets_pairs[65536];
 static size_t		secrets_alen[SECRETS_NRULES];
 static pthread_once_t	secrets_once = PTHREAD_ONCE_INIT;

@@ -36,6 +36,8 @@ struct secrets_stream {
 	struct findings	*out;
 };
 
+/* The id of rule i (for the reports' rule lists), NULL past the last. */
+const char *secrets_rule_id(size_t i);
 /* Start a file; path is borrowed until secrets_stream_end. */
 void	secrets_stream_begin(struct secrets_stream *, const char *path,
 	    struct findings *out);

@@ -15,7 +15,7 @@
 need docker-registry skopeo curl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 13
+tap_plan 14
 
 mkdir -p "$T/px-state"
 "$PORTCULLIS" db import -s "$T/px-state" "$CORPUS/alpine/secdb" >/dev/null 2>"$T/import.log" ||
@@ -64,6 +64,13 @@ for x in sorted({(v["package"], v["id"]) for v in d["report"]["vulnerabilities"]
 done
 expect_eq "no secret finding in any of the three real images" "0 0 0" \
     "$(for v in 3.20.3 3.14.10 3.12.12; do python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["report"]["secrets"]))' "$T/status-$v.json"; done | paste -sd' ')"
+# The misconfiguration checks on real images: exactly the documented
+# ones (the images were pushed with a config naming no HEALTHCHECK; no
+# setuid file outside busybox' base set, nothing world-writable, no
+# cache, no password hash).
+expect_eq "misconfigurations of the three real images: no-healthcheck only" \
+    "no-healthcheck:config no-healthcheck:config no-healthcheck:config" \
+    "$(for v in 3.20.3 3.14.10 3.12.12; do python3 -c 'import json,sys; print(",".join(f["rule"] + ":" + f["path"] for f in json.load(open(sys.argv[1]))["report"]["misconfigurations"]))' "$T/status-$v.json"; done | paste -sd' ')"
 expect_eq "and what the corpus README says for 3.20.3" "libcrypto3 CVE-2024-9143|libssl3 CVE-2024-9143" \
     "$(paste -sd'|' "$T/ours-3.20.3")"
 expect_eq "and for 3.12.12" "zlib CVE-2022-37434" "$(cat "$T/ours-3.12.12")"

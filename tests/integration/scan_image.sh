@@ -10,7 +10,7 @@
 need tar gzip zstd openssl
 [ -f /var/lib/dpkg/status ] && [ -f /etc/os-release ] || skip_all "not a dpkg system"
 command -v npm >/dev/null 2>&1 || skip_all "npm not installed"
-tap_plan 27
+tap_plan 28
 
 S="$T/state"
 "$PORTCULLIS" db import -s "$S" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 ||
@@ -87,6 +87,16 @@ echo "$sarif" | grep -q '"version":"2.1.0"' &&
     echo "$sarif" | grep -q '"uri":"app/credentials"},"region":{"startLine":3}' &&
     ok "SARIF 2.1.0: the advisory and the secret with locations" ||
     { not_ok "SARIF 2.1.0: the advisory and the secret with locations"; echo "$sarif" | head -c 600 | sed 's/^/# /'; }
+# Every rule a result names is described: title, remedy, severity.
+scan -f sarif oci:"$T/img":v1 | python3 -c 'import json, sys
+run = json.load(sys.stdin)["runs"][0]
+rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+used = {r["ruleId"] for r in run["results"]}
+bad = [u for u in used if u not in rules or "security-severity" not in rules[u].get("properties", {})]
+k = rules.get("aws-access-key-id") or rules.get("private-key") or {}
+sys.exit(1 if bad or not k.get("help", {}).get("text") or not k.get("name") else 0)' &&
+    ok "SARIF: each result's rule has metadata (a secret rule: name, help, security-severity)" ||
+    not_ok "SARIF: each result's rule has metadata"
 cdx=$(scan -f cyclonedx oci:"$T/img":v1 | tr -d ' \n')
 echo "$cdx" | grep -q '"bomFormat":"CycloneDX","specVersion":"1.5"' &&
     echo "$cdx" | grep -q '"purl":"pkg:npm/lodash@4.17.20"' &&

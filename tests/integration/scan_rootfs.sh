@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need debootstrap dpkg-query tar gzip
-tap_plan 6
+tap_plan 7
 
 CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
 ROOTTGZ=$CACHE/bookworm-minbase.tar.gz
@@ -64,3 +64,14 @@ d = json.load(open(sys.argv[1]))
 sys.exit(not (d["secrets"] == [] and all(n["rule"] == "private-key" and "OS package" in n["detail"] for n in d["notes"])))' "$T/scan.json" &&
     ok "no secret findings in a real Debian root ($(grep -c '"kind": "note"' "$T/scan.json") notes in OS package files)" ||
     not_ok "no secret findings in a real Debian root"
+# The layer and config checks on a real debootstrap root: exactly the
+# documented findings. debootstrap leaves apt's downloaded .debs and its
+# package lists (the official debian images remove them); its setuid
+# programs are the base system's own; /etc/shadow has no hash.
+python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(f["rule"] + ":" + f["path"] for f in d["misconfigurations"]))
+print(" ".join(f["rule"] for f in d["secrets"]))' "$T/scan.json" > "$T/mis"
+expect_eq "misconfigurations of a debootstrap bookworm: apt's cache and lists, no healthcheck; no secret" \
+    "package-cache:var/cache/apt/archives/ package-cache:var/lib/apt/lists/ no-healthcheck:config" \
+    "$(cat "$T/mis")"

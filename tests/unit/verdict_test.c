@@ -125,7 +125,7 @@ main(void)
 	ok(load("policy:\n  allowlist:\n    - id: X\n      expires: soon\n",
 	    err) == NULL && strstr(err, "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ") != NULL,
 	    "bad expiry date rejected");
-	ok(load("policy:\n  misconfig: [world-writable]\n", err) == NULL,
+	ok(load("policy:\n  misconfig: [no-such-rule]\n", err) == NULL,
 	    "unknown misconfig rule rejected");
 	ok(load("policy:\n  colour: blue\n", err) == NULL &&
 	    strstr(err, "unknown policy key") != NULL, "unknown key rejected");

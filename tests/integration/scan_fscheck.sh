@@ -1,0 +1,76 @@
+#!/bin/sh
+# The layer's own files: an image with a setuid helper, a world-writable
+# file and directory, an account with a real SHA-512 password hash
+# (openssl passwd -6) and apt's and pip's caches left behind gives
+# exactly those findings, each at its path; the same image cleaned
+# gives none of them (a sticky /tmp, the base system's setuid passwd and
+# a locked /etc/shadow are no finding). The hash blocks by default (it
+# is a credential); the others only when policy.misconfig names them.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need openssl python3 docker-registry skopeo curl
+tap_plan 7
+
+deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
+for side in bad good; do
+	r=$T/$side
+	mkdir -p "$r/usr/bin" "$r/usr/local/bin" "$r/srv" "$r/tmp" "$r/etc" \
+	    "$r/var/cache/apt/archives/partial"
+	cp /bin/true "$r/usr/bin/passwd" && chmod 4755 "$r/usr/bin/passwd"
+	chmod 1777 "$r/tmp"
+	: > "$r/var/cache/apt/archives/lock"
+	if [ "$side" = bad ]; then
+		cp /bin/true "$r/usr/local/bin/helper" && chmod 4755 "$r/usr/local/bin/helper"
+		mkdir -p "$r/srv/shared" && chmod 777 "$r/srv/shared"
+		echo data > "$r/srv/data.txt" && chmod 666 "$r/srv/data.txt"
+		hash=$(openssl passwd -6 -salt portcullis s3cret)
+		printf 'root:*:20000:0:99999:7:::\napp:%s:20000:0:99999:7:::\n' "$hash" > "$r/etc/shadow"
+		if [ -n "$deb" ]; then cp "$deb" "$r/var/cache/apt/archives/"; else
+			head -c 4096 /dev/urandom > "$r/var/cache/apt/archives/x.deb"; fi
+		mkdir -p "$r/root/.cache/pip/http/a"
+		head -c 2048 /dev/urandom > "$r/root/.cache/pip/http/a/b"
+	else
+		printf 'root:*:20000:0:99999:7:::\napp:!:20000:0:99999:7:::\n' > "$r/etc/shadow"
+	fi
+	chmod 640 "$r/etc/shadow"
+	MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-$side" v1 "$r"
+	"$PORTCULLIS" scan -s "$T/none" -f json "oci:$T/img-$side:v1" > "$T/$side.json" 2>/dev/null
+	# every layer-check finding as "rule path"
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+ids = {"setuid-file", "world-writable", "package-cache", "shadow-password-hash"}
+for f in d["misconfigurations"] + d["secrets"]:
+    if f["rule"] in ids:
+        print(f["rule"], f["path"])' "$T/$side.json" | sort > "$T/$side.found"
+done
+
+expect_eq "the planted image: each problem at its path" \
+"package-cache root/.cache/pip/
+package-cache var/cache/apt/archives/
+setuid-file usr/local/bin/helper
+shadow-password-hash etc/shadow
+world-writable srv/data.txt
+world-writable srv/shared" "$(cat "$T/bad.found")"
+expect_eq "the cleaned image: none" "" "$(cat "$T/good.found")"
+tr -d ' \n' < "$T/bad.json" | grep -q '"rule":"shadow-password-hash","path":"etc/shadow","line":2,"detail":"1accountwithapasswordhash(app)' &&
+    ! grep -q 'portcullis\$' "$T/bad.json" &&
+    ok "the hash is named by its account and line, never copied" ||
+    { not_ok "the hash is named by its account and line, never copied"; grep -o '"shadow[^}]*' "$T/bad.json" | sed 's/^/# /'; }
+
+# The hash is a secret; setuid-file blocks when the policy names it.
+"$PORTCULLIS" scan -s "$T/none" -x "oci:$T/img-bad:v1" >/dev/null 2>&1
+expect_eq "scan -x fails on the hash, a secret (exit 1)" 1 $?
+"$PORTCULLIS" scan -s "$T/none" -x "oci:$T/img-good:v1" >/dev/null 2>&1
+expect_eq "and passes the cleaned image (exit 0)" 0 $?
+start_registry reg
+start_proxy px "$REG_URL" "policy:
+  secrets: false
+  misconfig: [setuid-file]"
+P="127.0.0.1:$PX_PORT"
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img-bad:v1" "docker://$P/team/fs:v1" \
+    >"$T/push.log" 2>&1 || { sed 's/^/# /' "$T/push.log"; bail "push"; }
+wait_metric "$P" portcullis_layers_scanned_total 2 >/dev/null
+body=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$P/v2/team/fs/manifests/v1")
+case "$body" in *DENIED*setuid-file*usr/local/bin/helper*) ok "misconfig: [setuid-file] refuses the pull, naming the file";;
+*) not_ok "misconfig: [setuid-file] refuses the pull, naming the file"; echo "# $body" | cut -c1-300;; esac
+stop_proxy px
