@@ -148,16 +148,7 @@ for b in "$T"/slowimg/blobs/sha256/*; do
 	    "$loc${sep}digest=sha256:$h" >/dev/null || bail "direct blob upload"
 done
 man="$T/slowimg/blobs/sha256/${MKIMAGE_DIGEST#sha256:}"
-# (nginx applies limit_rate only to a buffered response.)
-NGX_EXTRA='location ~ ^/v2/.+/blobs/sha256: {
-      limit_rate 256k;
-      proxy_pass http://reg;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_buffering on;
-      proxy_max_temp_file_size 0;
-    }'
+NGX_EXTRA=$(ngx_slow_blobs 256k)
 start_nginx "$REG_PORT"
 put_manifest() {
 	curl -s -o "$T/put.out" -w '%{http_code}' -X PUT \

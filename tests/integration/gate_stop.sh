@@ -29,17 +29,8 @@ stop_timed() {
 }
 
 start_registry reg
-# Blob reads crawl; everything else goes at full speed. (nginx applies
-# limit_rate only to a buffered response.)
-NGX_EXTRA='location ~ ^/v2/.+/blobs/sha256: {
-      limit_rate 64k;
-      proxy_pass http://reg;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_buffering on;
-      proxy_max_temp_file_size 0;
-    }'
+# Blob reads crawl; everything else goes at full speed.
+NGX_EXTRA=$(ngx_slow_blobs 64k)
 start_nginx "$REG_PORT"
 SLOW="http://127.0.0.1:$NG_PORT"
 

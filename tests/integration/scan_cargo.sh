@@ -8,6 +8,7 @@
 # versions.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
+. "$top_srcdir/tests/lib/cargoapp.sh"
 need cargo python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -f "$CORPUS/osv/rustsec-osv.zip" ] || skip_all "../shared/corpus not found"
@@ -16,19 +17,7 @@ CORPUS=$top_srcdir/../shared/corpus
 python3 -c 'import tomllib' 2>/dev/null || skip_all "python3 without tomllib"
 tap_plan 4
 
-mkdir -p "$T/l/srv/app/src" "$T/l/srv/app/.cargo"
-cat > "$T/l/srv/app/Cargo.toml" <<'TOML'
-[package]
-name = "app"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-regex = "1"
-TOML
-echo 'fn main() {}' > "$T/l/srv/app/src/main.rs"
-printf '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "/usr/share/cargo/registry"\n' \
-    > "$T/l/srv/app/.cargo/config.toml"
+cargo_regex_app "$T/l/srv/app"
 (cd "$T/l/srv/app" && CARGO_HOME="$T/cargo" cargo generate-lockfile --offline) >"$T/cargo.log" 2>&1 ||
     skip_all "cargo could not resolve regex offline: $(tail -n 1 "$T/cargo.log")"
 mkimage "$T/img" v1 "$T/l"

@@ -14,25 +14,14 @@
 # blob. A corrupt section is reported, not taken.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
+. "$top_srcdir/tests/lib/cargoapp.sh"
 need cargo objcopy readelf python3 docker-registry skopeo curl
 ls -d /usr/share/cargo/registry/regex-* >/dev/null 2>&1 ||
     skip_all "Debian's regex crate (librust-regex+default-dev) not installed"
 tap_plan 8
 
 app=$T/app
-mkdir -p "$app/src" "$app/.cargo"
-cat > "$app/Cargo.toml" <<'TOML'
-[package]
-name = "app"
-version = "0.1.0"
-edition = "2021"
-
-[dependencies]
-regex = "1"
-TOML
-printf 'fn main() {\n    let r = regex::Regex::new("a+").unwrap();\n    println!("{}", r.is_match("aa"));\n}\n' > "$app/src/main.rs"
-printf '[source.crates-io]\nreplace-with = "debian"\n[source.debian]\ndirectory = "/usr/share/cargo/registry"\n' \
-    > "$app/.cargo/config.toml"
+cargo_regex_app "$app"
 export CARGO_HOME="$T/cargo"
 (cd "$app" && cargo metadata --offline --format-version 1) > "$T/meta.json" 2>"$T/cargo.log" ||
     skip_all "cargo could not resolve regex offline: $(tail -n 1 "$T/cargo.log")"

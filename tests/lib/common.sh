@@ -263,6 +263,19 @@ NGX_PROXY='proxy_pass http://reg;
       proxy_request_buffering off;
       proxy_buffering off;
       proxy_read_timeout 900;'
+# ngx_slow_blobs RATE: an NGX_EXTRA block in which blob reads crawl at
+# RATE (nginx's limit_rate applies only to a buffered response).
+ngx_slow_blobs() {
+	printf 'location ~ ^/v2/.+/blobs/sha256: {
+      limit_rate %s;
+      proxy_pass http://reg;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_buffering on;
+      proxy_max_temp_file_size 0;
+    }' "$1"
+}
 # test_tls: a private CA ($T/ca.crt) and a server certificate it signed
 # for 127.0.0.1 and localhost ($T/srv.crt, $T/srv.key).
 test_tls() {
