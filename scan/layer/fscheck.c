@@ -132,6 +132,9 @@ fscheck_entry(struct fscheck *f, const char *path, mode_t mode, int64_t size,
 	return 0;
 }
 
+static int	fscheck_shadow(const char *, const char *, size_t,
+		    struct findings *);
+
 static int
 fscheck_plain(char ch)
 {
@@ -139,10 +142,58 @@ fscheck_plain(char ch)
 	    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
 }
 
+/* Is path's last component name? */
+static int
+fscheck_named(const char *path, const char *name)
+{
+	const char	*b = strrchr(path, '/');
+
+	return strcmp(b ? b + 1 : path, name) == 0;
+}
+
 int
 fscheck_wants(const char *path)
 {
-	return strcmp(path, "etc/shadow") == 0;
+	return strcmp(path, "etc/shadow") == 0 || fscheck_named(path,
+	    ".pypirc");
+}
+
+/*
+ * .pypirc: a "password = ..." line that is not a template and not a
+ * PyPI token (those are pypi-token, wherever they are). Keyed on the
+ * file, not searched for everywhere: "password" is common in text.
+ */
+static int
+fscheck_pypirc(const char *path, const char *buf, size_t len,
+    struct findings *out)
+{
+	const char	*p = buf, *end = buf + len, *nl, *eol, *v;
+	unsigned	 line = 0;
+	char		 msg[160];
+
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		eol = nl ? nl : end;
+		line++;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (eol - p < 8 || strncmp(p, "password", 8) != 0)
+			continue;
+		for (v = p + 8; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		if (v == eol || (*v != '=' && *v != ':'))
+			continue;
+		for (v++; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		if (eol - v < 6 || *v == '$' || *v == '<' || *v == '%' ||
+		    strncmp(v, "pypi-", 5) == 0)
+			continue;
+		snprintf(msg, sizeof(msg), "a password of %d characters for a "
+		    "package index (.pypirc)", (int)(eol - v));
+		return findings_add(out, FINDING_SECRET, "pypirc-password", path,
+		    line, msg);
+	}
+	return 0;
 }
 
 /*
@@ -153,6 +204,15 @@ fscheck_wants(const char *path)
  */
 int
 fscheck_content(const char *path, const char *buf, size_t len,
+    struct findings *out)
+{
+	if (fscheck_named(path, ".pypirc"))
+		return fscheck_pypirc(path, buf, len, out);
+	return fscheck_shadow(path, buf, len, out);
+}
+
+static int
+fscheck_shadow(const char *path, const char *buf, size_t len,
     struct findings *out)
 {
 	char		 users[120] = "", msg[200];

@@ -1,12 +1,13 @@
 /*
  * Checks of the layer's files themselves, from their tar headers (and,
- * for /etc/shadow, its content) as they stream past: setuid and setgid
+ * for /etc/shadow and .pypirc, their content) as they stream past: setuid and setgid
  * files outside the few a base system needs, world-writable files and
  * directories outside the temporary ones, password hashes in
- * /etc/shadow, and package-manager caches left behind. Each is a
+ * /etc/shadow, a .pypirc password, and package-manager caches left
+ * behind. Each is a
  * finding of the layer (CIS Docker Benchmark 4.8 and the best-known
- * scanners' image checks); only the password hash, a credential, is a
- * secret and blocks by default.
+ * scanners' image checks); only the password hash and the .pypirc
+ * password, credentials, are secrets and block by default.
  */
 #ifndef SCAN_LAYER_FSCHECK_H
 #define SCAN_LAYER_FSCHECK_H

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 enum secrets_charset {
 	CS_UPPER_DIGIT,		/* [A-Z0-9] */
@@ -17,7 +18,22 @@ enum secrets_charset {
 	CS_BASE64,		/* [A-Za-z0-9+/] */
 	CS_BASE64_PAD,		/* [A-Za-z0-9+/=] */
 	CS_TOKEN,		/* [A-Za-z0-9_.-] */
-	CS_PATH			/* [A-Za-z0-9/] */
+	CS_PATH,		/* [A-Za-z0-9/] */
+	CS_HEX,			/* [0-9a-f] */
+	CS_TOKEN_PATH,		/* [A-Za-z0-9_.-/] */
+	CS_BECH32		/* [0-9A-Z] less 1, B, I, O (age keys) */
+};
+
+/* A check a value must pass beyond its shape. */
+enum secrets_check {
+	SC_NONE,
+	/*
+	 * GitHub's and npm's tokens end in 6 base62 characters, a CRC-32
+	 * of the 30 before: a value that fails it is an example or a
+	 * mangled token, reported as a note, never blocking.
+	 */
+	SC_CRC62,
+	SC_PEM64		/* base64 of a PEM block: starts "LS0t" */
 };
 
 /* How what follows an anchor is read. */
@@ -27,6 +43,14 @@ enum secrets_kind {
 	SK_URLPASS,		/* "://" after a database scheme: user:password@ */
 	SK_DOCKERAUTH,		/* a key, then base64 of "user:password" */
 	SK_JWT			/* header.payload.signature, base64url */
+};
+
+/*
+ * Files whose http(s) URLs with a password are credentials: git's
+ * store helper, pip's index, PyPI's upload configuration.
+ */
+static const char *const secrets_cred_files[] = {
+	".git-credentials", "pip.conf", ".pypirc"
 };
 
 /* The schemes of URLs whose password opens a database or a broker. */
@@ -41,39 +65,97 @@ static const struct secrets_rule {
 	enum secrets_kind	 kind;
 	enum secrets_charset	 cs;
 	size_t			 min, max;	/* length of the value */
+	enum secrets_check	 check;
+	/*
+	 * What must stand right before the anchor (NULL: nothing). A
+	 * token whose prefix starts with a pair of letters common in text
+	 * ("do", "sh", "li", "ru") is anchored on a rarer part of it, so
+	 * the scan stops at fewer places; the rest is read back.
+	 */
+	const char		*before;
 } secrets_rules[] = {	/* rules whose anchors share two first bytes: adjacent */
 	/* A BEGIN line is short; bounded so a match fits SECRETS_CARRY. */
-	{ "private-key", "-----BEGIN ", SK_TOKEN, CS_KEYLINE, 0, 200 },
-	{ "aws-access-key-id", "AKIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16 },
-	{ "aws-access-key-id", "ASIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16 },
+	{ "private-key", "-----BEGIN ", SK_TOKEN, CS_KEYLINE, 0, 200, SC_NONE, NULL },
+	{ "aws-access-key-id", "AKIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16,
+	    SC_NONE, NULL },
+	{ "aws-access-key-id", "ASIA", SK_TOKEN, CS_UPPER_DIGIT, 16, 16,
+	    SC_NONE, NULL },
 	{ "aws-secret-access-key", "AWS_SECRET_ACCESS_KEY", SK_KV, CS_BASE64,
-	    40, 40 },
+	    40, 40, SC_NONE, NULL },
 	{ "aws-secret-access-key", "aws_secret_access_key", SK_KV, CS_BASE64,
-	    40, 40 },
+	    40, 40, SC_NONE, NULL },
 	{ "azure-storage-account-key", ";AccountKey=", SK_TOKEN,
-	    CS_BASE64_PAD, 86, 88 },
-	{ "github-token", "ghp_", SK_TOKEN, CS_ALNUM, 36, 36 },
-	{ "github-token", "gho_", SK_TOKEN, CS_ALNUM, 36, 36 },
-	{ "github-token", "ghu_", SK_TOKEN, CS_ALNUM, 36, 36 },
-	{ "github-token", "ghs_", SK_TOKEN, CS_ALNUM, 36, 36 },
-	{ "github-token", "ghr_", SK_TOKEN, CS_ALNUM, 36, 36 },
+	    CS_BASE64_PAD, 86, 88, SC_NONE, NULL },
+	{ "github-token", "ghp_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
+	{ "github-token", "gho_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
+	{ "github-token", "ghu_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
+	{ "github-token", "ghs_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
+	{ "github-token", "ghr_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
 	{ "github-fine-grained-token", "github_pat_", SK_TOKEN, CS_ALNUM_US,
-	    82, 82 },
-	{ "gitlab-token", "glpat-", SK_TOKEN, CS_ALNUM_US_DASH, 20, 20 },
-	{ "slack-token", "xoxb-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
-	{ "slack-token", "xoxp-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
-	{ "slack-token", "xoxa-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200 },
+	    82, 82, SC_NONE, NULL },
+	{ "gitlab-token", "lpat-", SK_TOKEN, CS_ALNUM_US_DASH, 20, 20,
+	    SC_NONE, "g" },
+	{ "gitlab-token", "lptt-", SK_TOKEN, CS_HEX, 40, 40, SC_NONE, "g" },
+	{ "gitlab-token", "lrt-", SK_TOKEN, CS_ALNUM_US_DASH, 20, 20,
+	    SC_NONE, "g" },
+	{ "gitlab-token", "gldt-", SK_TOKEN, CS_ALNUM_US_DASH, 20, 20,
+	    SC_NONE, NULL },
+	{ "grafana-token", "glsa_", SK_TOKEN, CS_ALNUM_US, 41, 41, SC_NONE, NULL },
+	{ "slack-token", "xoxb-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200,
+	    SC_NONE, NULL },
+	{ "slack-token", "xoxp-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200,
+	    SC_NONE, NULL },
+	{ "slack-token", "xoxa-", SK_TOKEN, CS_ALNUM_US_DASH, 10, 200,
+	    SC_NONE, NULL },
 	{ "slack-webhook-url", "slack.com/services/T", SK_TOKEN, CS_PATH, 30,
-	    100 },
-	{ "stripe-secret-key", "sk_live_", SK_TOKEN, CS_ALNUM, 24, 99 },
-	{ "google-api-key", "AIza", SK_TOKEN, CS_ALNUM_US_DASH, 35, 35 },
-	{ "npm-token", "npm_", SK_TOKEN, CS_ALNUM, 36, 36 },
-	{ "npm-auth-token", ":_authToken=", SK_TOKEN, CS_TOKEN, 20, 200 },
+	    100, SC_NONE, NULL },
+	{ "stripe-secret-key", "sk_live_", SK_TOKEN, CS_ALNUM, 24, 99,
+	    SC_NONE, NULL },
+	{ "anthropic-api-key", "sk-ant-api03-", SK_TOKEN, CS_ALNUM_US_DASH,
+	    90, 110, SC_NONE, NULL },
+	{ "stripe-secret-key", "rk_live_", SK_TOKEN, CS_ALNUM, 24, 99,
+	    SC_NONE, NULL },
+	{ "google-api-key", "AIza", SK_TOKEN, CS_ALNUM_US_DASH, 35, 35,
+	    SC_NONE, NULL },
+	{ "npm-token", "npm_", SK_TOKEN, CS_ALNUM, 36, 36, SC_CRC62, NULL },
+	{ "npm-auth-token", ":_authToken=", SK_TOKEN, CS_TOKEN, 20, 200,
+	    SC_NONE, NULL },
+	/* "pypi-" + base64 of the macaroon's "\x02\x01\x08pypi.org". */
+	{ "pypi-token", "i-AgEIcHlwaS5vcmc", SK_TOKEN, CS_ALNUM_US_DASH,
+	    50, 300, SC_NONE, "pyp" },
+	{ "rubygems-api-key", "ygems_", SK_TOKEN, CS_HEX, 48, 48, SC_NONE, "rub" },
+	{ "age-secret-key", "AGE-SECRET-KEY-1", SK_TOKEN, CS_BECH32, 58, 58,
+	    SC_NONE, NULL },
+	{ "putty-private-key", "PuTTY-User-Key-File-", SK_TOKEN, CS_TOKEN, 1,
+	    3, SC_NONE, NULL },
+	{ "vault-token", "hvs.", SK_TOKEN, CS_ALNUM_US_DASH, 90, 120, SC_NONE, NULL },
+	{ "doppler-token", "dp.pt.", SK_TOKEN, CS_ALNUM, 43, 43, SC_NONE, NULL },
+	{ "digitalocean-token", "p_v1_", SK_TOKEN, CS_HEX, 64, 64, SC_NONE, "do" },
+	{ "databricks-token", "dapi", SK_TOKEN, CS_HEX, 32, 32, SC_NONE, NULL },
+	{ "shopify-token", "hpat_", SK_TOKEN, CS_HEX, 32, 32, SC_NONE, "s" },
+	{ "shopify-token", "hpss_", SK_TOKEN, CS_HEX, 32, 32, SC_NONE, "s" },
+	{ "shopify-token", "hpca_", SK_TOKEN, CS_HEX, 32, 32, SC_NONE, "s" },
+	{ "linear-api-key", "n_api_", SK_TOKEN, CS_ALNUM, 40, 40, SC_NONE, "li" },
+	{ "newrelic-user-key", "NRAK-", SK_TOKEN, CS_UPPER_DIGIT, 27, 27,
+	    SC_NONE, NULL },
+	{ "postman-api-key", "PMAK-", SK_TOKEN, CS_ALNUM_US_DASH, 59, 59,
+	    SC_NONE, NULL },
+	{ "sendgrid-api-key", "SG.", SK_TOKEN, CS_TOKEN, 66, 66, SC_NONE, NULL },
+	{ "discord-webhook-url", "/api/webhooks/", SK_TOKEN,
+	    CS_TOKEN_PATH, 70, 120, SC_NONE, "discord.com" },
+	{ "teams-webhook-url", "/webhookb2/", SK_TOKEN,
+	    CS_TOKEN_PATH, 36, 300, SC_NONE, "webhook.office.com" },
+	/* kubeconfig: a client key, base64 of a PEM block ("LS0t" is "---"). */
+	{ "kubeconfig-client-key", "-key-data", SK_KV, CS_BASE64_PAD,
+	    100, 0, SC_PEM64, "client" },
+	/* A GCP service account's key file names its key by id. */
+	{ "gcp-service-account-key", "_key_id\"", SK_KV, CS_HEX,
+	    40, 40, SC_NONE, "\"private" },
 	{ "docker-config-auth", "\"auth\"", SK_DOCKERAUTH, CS_BASE64_PAD,
-	    8, 400 },
+	    8, 400, SC_NONE, NULL },
 	/* Found from their middle, then read back to their start. */
-	{ "jwt", ".eyJ", SK_JWT, CS_TOKEN, 0, 0 },
-	{ "database-url-password", "://", SK_URLPASS, CS_TOKEN, 0, 0 },
+	{ "jwt", ".eyJ", SK_JWT, CS_TOKEN, 0, 0, SC_NONE, NULL },
+	{ "database-url-password", "://", SK_URLPASS, CS_TOKEN, 0, 0, SC_NONE, NULL },
 };
 
 /* AWS's documented example keys: reported, as such, never blocking. */
@@ -96,6 +178,11 @@ secrets_in(enum secrets_charset cs, unsigned char c)
 	    c == '=';
 	case CS_TOKEN: return isalnum(c) || c == '_' || c == '.' || c == '-';
 	case CS_PATH: return isalnum(c) || c == '/';
+	case CS_HEX: return isdigit(c) || (c >= 'a' && c <= 'f');
+	case CS_TOKEN_PATH: return isalnum(c) || c == '_' || c == '.' ||
+	    c == '-' || c == '/';
+	case CS_BECH32: return (isupper(c) || isdigit(c)) && c != '1' &&
+	    c != 'B' && c != 'I' && c != 'O';
 	}
 	return 0;
 }
@@ -138,6 +225,7 @@ secrets_rule_id(size_t i)
 {
 	return i < SECRETS_NRULES ? secrets_rules[i].rule : NULL;
 }
+
 static uint8_t		secrets_pairs[65536];
 static size_t		secrets_alen[SECRETS_NRULES];
 static pthread_once_t	secrets_once = PTHREAD_ONCE_INIT;
@@ -262,6 +350,43 @@ secrets_userinfo(const char *buf, size_t len, size_t at, size_t *pass)
 	return p - u - 1;
 }
 
+/*
+ * GitHub's and npm's checksum: the last 6 of the 36 characters are
+ * CRC-32 of the 30 before, in base62 over 0-9A-Za-z, zero-padded.
+ */
+static int
+secrets_crc62(const char *v, size_t n)
+{
+	static const char	 al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz";
+	char			 want[7];
+	unsigned long		 crc;
+	int			 i;
+
+	if (n != 36)
+		return 0;
+	crc = crc32(0L, (const Bytef *)v, 30);
+	for (i = 5; i >= 0; i--) {
+		want[i] = al[crc % 62];
+		crc /= 62;
+	}
+	return memcmp(want, v + 30, 6) == 0;
+}
+
+/* Is path's last component one of names? */
+static int
+secrets_basename_is(const char *path, const char *const names[], size_t n)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 i;
+
+	b = b ? b + 1 : path;
+	for (i = 0; i < n; i++)
+		if (strcmp(b, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The anchor of sr is at buf[start]: a secret if what follows fits. */
 static int
 secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
@@ -272,10 +397,20 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 	size_t		 h, pl, sg;
 	const char	*rule = sr->rule;
 	enum finding_kind kind = FINDING_SECRET;
-	char		 red[96];
+	char		 red[160];
+	const char	*first = sr->before ? sr->before : sr->anchor;
 
+	/* The part of the token before its anchor, read back. */
+	if (sr->before != NULL) {
+		size_t bl = strlen(sr->before);
+
+		if (start < bl || memcmp(buf + start - bl, sr->before, bl) != 0)
+			return 0;
+		start -= bl;
+		al += bl;
+	}
 	/* A word anchor must start a token: no word character before it. */
-	if ((isalnum((unsigned char)sr->anchor[0]) || sr->anchor[0] == '_') &&
+	if ((isalnum((unsigned char)first[0]) || first[0] == '_') &&
 	    start > 0 && (isalnum((unsigned char)buf[start - 1]) ||
 	    buf[start - 1] == '_'))
 		return 0;
@@ -284,8 +419,10 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 		n = secrets_span(sr->cs, buf, len, v, sr->max);
 		if (sr->cs == CS_KEYLINE) {
 			/* "-----BEGIN ... PRIVATE KEY-----" */
-			if (n < 16 || memmem(buf + start, al + n,
-			    "PRIVATE KEY-----", 16) == NULL)
+			if (n < 16 || (memmem(buf + start, al + n,
+			    "PRIVATE KEY-----", 16) == NULL &&
+			    memmem(buf + start, al + n,
+			    "PGP PRIVATE KEY BLOCK-----", 26) == NULL))
 				return 0;
 			snprintf(red, sizeof(red), "%.*s", (int)(al + n < 60 ?
 			    al + n : 60), buf + start);
@@ -312,9 +449,18 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 			    !isalnum((unsigned char)buf[start - sg - 1])))
 				break;
 		}
+		/* http(s) only in the files that keep such URLs. */
 		if (h == sizeof(secrets_db_schemes) /
-		    sizeof(*secrets_db_schemes))
-			return 0;
+		    sizeof(*secrets_db_schemes)) {
+			if (!secrets_basename_is(path, secrets_cred_files,
+			    sizeof(secrets_cred_files) /
+			    sizeof(*secrets_cred_files)) ||
+			    !((start >= 5 && memcmp(buf + start - 5, "https",
+			    5) == 0) || (start >= 4 && memcmp(buf + start - 4,
+			    "http", 4) == 0)))
+				return 0;
+			rule = "url-password";
+		}
 		/* The password, redacted; the scheme names what it opens. */
 		if ((n = secrets_userinfo(buf, len, v, &pl)) == 0)
 			return 0;
@@ -343,12 +489,19 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 	/* Too long: part of something bigger. */
 	if (v + n < len && secrets_in(sr->cs, (unsigned char)buf[v + n]))
 		return 0;
+	if (sr->check == SC_PEM64 && (n < 4 || memcmp(buf + v, "LS0t", 4)))
+		return 0;
 	/* Documented examples open nothing: shown, as notes. */
 	if (secrets_example(buf + v - (sr->kind == SK_TOKEN ? al : 0),
 	    n + (sr->kind == SK_TOKEN ? al : 0)))
 		kind = FINDING_NOTE;
 	secrets_redact(buf + (sr->kind == SK_TOKEN ? start : v), sr->kind ==
 	    SK_TOKEN ? al + n : n, red, sizeof(red));
+	if (sr->check == SC_CRC62 && !secrets_crc62(buf + v, n)) {
+		kind = FINDING_NOTE;
+		snprintf(red + strlen(red), sizeof(red) - strlen(red), " (its "
+		    "checksum does not match: an example or a mangled token)");
+	}
  found:
 	return findings_add(out, kind, rule, path,
 	    secrets_line(buf, start, lpos, line), red);

@@ -18,28 +18,14 @@ CORPUS=$top_srcdir/../shared/corpus
 . "$top_srcdir/tests/lib/trivy.sh"
 trivy_get "${1:-}"
 
-CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
-mkdir -p "$CACHE" 2>/dev/null || CACHE=$T
-LANGTGZ=$CACHE/bookworm-langs.tar.gz
-if [ ! -s "$LANGTGZ" ]; then
-	debootstrap --variant=minbase \
-	    --include=python3-requests,python3-yaml,nodejs,node-lodash,libcommons-logging-java,liblog4j2-java \
-	    bookworm "$T/deb" >"$T/debootstrap.log" 2>&1 || bail "debootstrap failed"
-	tar --numeric-owner -C "$T/deb" -czf "$LANGTGZ.tmp" . && mv "$LANGTGZ.tmp" "$LANGTGZ"
-	rm -rf "$T/deb"
-fi
+bookworm_langs_tgz || bail "debootstrap failed"
 
 # compare NAME TARBALL: trivy on the unpacked root, portcullis on the image.
 compare() {
 	name=$1; tgz=$2
-	mkdir -p "$T/root-$name" "$T/img-$name/blobs/sha256"
+	mkdir -p "$T/root-$name"
 	tar --numeric-owner -xzf "$tgz" -C "$T/root-$name" 2>/dev/null
-	printf '{"imageLayoutVersion":"1.0.0"}' > "$T/img-$name/oci-layout"
-	lh=$(sha256sum "$tgz" | cut -d' ' -f1)
-	cp "$tgz" "$T/img-$name/blobs/sha256/$lh"
-	mkimage_finish "$T/img-$name" v1 \
-	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$lh\",\"size\":$(stat -c %s "$tgz")}" \
-	    "\"sha256:0\"" '"User":"nobody"'
+	mkimage_tgz "$T/img-$name" v1 "$tgz"
 	"$TRIVY" rootfs --quiet --list-all-pkgs --skip-db-update --scanners vuln \
 	    --output "$T/trivy-$name.cdx" "$T/root-$name" >/dev/null 2>&1
 	"$PORTCULLIS" scan -s "$T/nostate" -f json "oci:$T/img-$name:v1" > "$T/pc-$name.json" 2>/dev/null

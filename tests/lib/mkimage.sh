@@ -120,3 +120,30 @@ mkimage_blobs() {
 	done
 	mkimage_finish "$dir" "$tag" "$layers" "$diffids" "${MKIMAGE_CONFIG:-}"
 }
+
+# bookworm_langs_tgz -> LANGTGZ: a debootstrap bookworm root with Debian's
+# python3-requests, python3-yaml, nodejs, node-lodash and two Java
+# libraries, as a gzip'd tar (the layer), cached between runs.
+bookworm_langs_tgz() {
+	cache=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
+	mkdir -p "$cache" 2>/dev/null || cache=$T
+	[ -w "$cache" ] || cache=$T
+	LANGTGZ=$cache/bookworm-langs.tar.gz
+	[ -s "$LANGTGZ" ] && return 0
+	debootstrap --variant=minbase \
+	    --include=python3-requests,python3-yaml,nodejs,node-lodash,libcommons-logging-java,liblog4j2-java \
+	    bookworm "$T/langs" >"$T/debootstrap-langs.log" 2>&1 || return 1
+	tar --numeric-owner -C "$T/langs" -czf "$LANGTGZ.tmp" . && mv "$LANGTGZ.tmp" "$LANGTGZ"
+	rm -rf "$T/langs"
+}
+
+# mkimage_tgz DIR TAG TARBALL: an image whose one layer is TARBALL as is.
+mkimage_tgz() {
+	mkdir -p "$1/blobs/sha256"
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
+	h=$(sha256sum "$3" | cut -d' ' -f1)
+	cp "$3" "$1/blobs/sha256/$h"
+	mkimage_finish "$1" "$2" \
+	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$(stat -c %s "$3")}" \
+	    '"sha256:0"' '"User":"nobody"'
+}

@@ -102,6 +102,22 @@ main(void)
 	    "an account name that is not plain text is not copied: %s",
 	    f.n ? f.v[0].detail : "");
 	findings_free(&f);
+	ok(fscheck_wants("root/.pypirc") && fscheck_wants(".pypirc"),
+	    ".pypirc's content is read");
+	shadow = "[distutils]\nindex-servers = internal\n[internal]\n"
+	    "repository = https://pypi.example.com\nusername = alice\n"
+	    "password = Xk3pQ9zLm2\n";
+	fscheck_content("root/.pypirc", shadow, strlen(shadow), &f);
+	is_str(rules(&f), "pypirc-password:root/.pypirc", "a .pypirc password "
+	    "is a secret");
+	ok(f.n == 1 && f.v[0].kind == FINDING_SECRET && f.v[0].line == 6 &&
+	    strstr(f.v[0].detail, "Xk3p") == NULL, "at its line, the value "
+	    "not copied: %s", f.n ? f.v[0].detail : "");
+	findings_free(&f);
+	shadow = "[pypi]\npassword = pypi-AgEIcHlwaS5vcmcXXXX\n"
+	    "password: ${TWINE_PASSWORD}\n";
+	fscheck_content("root/.pypirc", shadow, strlen(shadow), &f);
+	is_str(rules(&f), "", "a token (its own rule) and a template are not");
 	fscheck_free(fs);
 	return done_testing();
 }

@@ -1,8 +1,8 @@
 /*
  * Every rule the scanner can report has its metadata (title, severity,
  * remedy) for SARIF: each secret rule of scan/layer/secrets.c, each
- * misconfiguration the policy can name, the file checks, and the scan
- * limits; and nothing in the table is a rule nobody reports.
+ * misconfiguration the policy can name, the file checks, the scan
+ * limits and the rule ids a rule reports under another name; and nothing in the table is a rule nobody reports.
  */
 #include "scan/catalog/ruleinfo.h"
 #include "scan/layer/secrets.h"
@@ -15,7 +15,8 @@ static const char *const limits[] = {
 	"config-invalid", "corrupt", "unreadable", "max-uncompressed",
 	"max-entries", "max-seconds", "max-depth", "max-db-file", "max-entry",
 	"linked-package-db", "rust-deps-unread", "unreadable-package-db",
-	"unreadable-archive", "path-traversal", "shadow-password-hash", NULL
+	"unreadable-archive", "path-traversal", "shadow-password-hash",
+	"url-password", "pypirc-password", NULL
 };
 
 static int

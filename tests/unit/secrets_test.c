@@ -4,7 +4,12 @@
  * size, so a secret cut by a piece's edge is found once): AWS secret
  * keys and AWS's documented example (its own rule, never blocking),
  * Azure storage keys, Slack webhooks, npm tokens in .npmrc, Docker's
- * config.json auth, database URLs with a password, JWTs.
+ * config.json auth, database URLs with a password, JWTs; GitHub and npm
+ * tokens whose checksum holds (made by the base62-token npm package)
+ * and one whose does not; registry, CI, cloud and chat tokens in their
+ * vendors' shapes, credential files (.pypirc, .git-credentials,
+ * pip.conf, kubeconfig, a GCP service-account key, PGP, PuTTY and age
+ * keys).
  */
 #include "scan/layer/secrets.h"
 #include "tests/tap.h"
@@ -107,6 +112,156 @@ main(void)
 	    "a JWT (found by its middle, read back to its start)");
 	check("app/config.js", "eyJhbGciOiJIUzI1NiJ9 and .eyJ alone\n", "",
 	    "pieces of a JWT are not one");
+	check("root/.config/gh/hosts.yml",
+	    "oauth_token: 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\n",
+	    "github-token",
+	    "a GitHub token whose CRC-32 checks (made by base62-token, npm)");
+	check("docs/example.md",
+	    "GITHUB_TOKEN=ghp_5zxaXCUJd7biGMKak4EDuRQHC8qBAm36BU7A\n",
+	    "github-token(note)",
+	    "one whose checksum fails is a note");
+	check("root/.npmrc",
+	    "//registry.npmjs.org/:_authToken=npm_nN7ARJHT4JhGMwwyoZEKi"
+	    "xwfSc2i7N0Yi8xF\n",
+	    "npm-auth-token,npm-token",
+	    "a granular npm token (checksum checked)");
+	check("root/.pypirc",
+	    "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5v"
+	    "cmcU89K1D5a0HECbLMQsNcCGctd76LCNUH1lS-2wLfKkaVE_tNMO66iv9b"
+	    "4_b8p6k-csDZVefZO9jDOmlpFbYfogYtGEwbEFonsIX0eZ776Hehdz2GXn"
+	    "Bo1nKo6\n",
+	    "pypi-token",
+	    "a PyPI token in .pypirc");
+	check("root/.git-credentials",
+	    "https://alice:Tq8vX2pLk9@git.example.com\n",
+	    "url-password",
+	    "a .git-credentials entry");
+	check("etc/pip.conf",
+	    "[global]\nindex-url = https://alice:Tq8vX2pLk9@pypi.exampl"
+	    "e.com/simple\n",
+	    "url-password",
+	    "a pip.conf index with a password");
+	check("usr/share/doc/x/README",
+	    "clone https://alice:Tq8vX2pLk9@git.example.com\n",
+	    "",
+	    "an https URL with a password elsewhere is not");
+	check("app/.env",
+	    "GITLAB=glpat-Bj1zpi4i4zBGozlxQF0l\n",
+	    "gitlab-token",
+	    "a GitLab personal token");
+	check("root/.config/age/key.txt",
+	    "# created\nAGE-SECRET-KEY-1UFV2ZML85MZHYFW9Z67N4X6Z4PC7RTL"
+	    "T5GEXF00GPTF4K2S4AGFK2FYYQ9\n",
+	    "age-secret-key",
+	    "an age secret key");
+	check("root/key.asc",
+	    "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQdGBF...\n",
+	    "private-key",
+	    "a PGP private key block");
+	check("root/key.asc",
+	    "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
+	    "",
+	    "a PGP public key is not");
+	check("root/.ssh/id.ppk",
+	    "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n",
+	    "putty-private-key",
+	    "a PuTTY private key");
+	check("root/.kube/config",
+	    "users:\n- name: admin\n  user:\n    client-key-data: LS0tL"
+	    "S1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQogVup4q6tKkdeWJLKM107"
+	    "lNdZx98dX7kbfueXaEj7bUIDd+3wslT+1/Tnek1JhSEhi3rzATTUC+097l"
+	    "jWH1MbCqlj0BPzEdSBHhrwEgHJVwFd+JgG7T29UxT/==\n",
+	    "kubeconfig-client-key",
+	    "a kubeconfig client key");
+	check("root/.kube/config",
+	    "    client-key-data: QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQ"
+	    "UFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUF"
+	    "BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQ"
+	    "UFBQUFB\n",
+	    "",
+	    "client-key-data that is no PEM is not");
+	check("app/sa.json",
+	    "{\n  \"type\": \"service_account\",\n  \"private_key_id\":"
+	    " \"f2c799e2f8bf19ecd25e31b6e720554fd8803212\",\n",
+	    "gcp-service-account-key",
+	    "a GCP service-account key file");
+	check("app/.env",
+	    "SENDGRID=SG.TDVT6lgmbf7xUsP0P9gjcl.pDSA3lxl7kettuA1fToZ0Hp"
+	    "XyT4V3cSykBX0hB0RfZS\n",
+	    "sendgrid-api-key",
+	    "a SendGrid key");
+	check("app/.env",
+	    "VAULT_TOKEN=hvs.cs1EPvZhWfZ5esavyL0dgpaqOkM5s2K0ksfMHM4OjH"
+	    "WN9cpoQZI5LBIb8azk1tCR0nIbOvV1LUBuzfkJacmIynp--TcaiG1\n",
+	    "vault-token",
+	    "a HashiCorp Vault token");
+	check("app/.env",
+	    "DOPPLER_TOKEN=dp.pt.3hvAMEy7pMmtkoQllyV9w9ejbPnWj7WZOAfSq8"
+	    "806s4\n",
+	    "doppler-token",
+	    "a Doppler token");
+	check("app/.env",
+	    "DO=dop_v1_daac6a7e00b0edd2477051587bf1f47afdba79d0d06d4064"
+	    "0367c80e1a9aa771\n",
+	    "digitalocean-token",
+	    "a DigitalOcean token");
+	check("app/.env",
+	    "DATABRICKS=dapi948ab372f1978c491bc06b2aabd97362\n",
+	    "databricks-token",
+	    "a Databricks token");
+	check("app/.env",
+	    "SHOPIFY=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\n",
+	    "shopify-token",
+	    "a Shopify token");
+	check("app/.env",
+	    "LINEAR=lin_api_JklvSwONzW9VLAI3pItATjwTg8AyFwjypB7KZ0BK\n",
+	    "linear-api-key",
+	    "a Linear key");
+	check("app/.env",
+	    "NEWRELIC=NRAK-LM19EY80GA7P3UW3E9LSFGXV6RD\n",
+	    "newrelic-user-key",
+	    "a New Relic user key");
+	check("app/.env",
+	    "POSTMAN=PMAK-6d38d7a2de7b8bae27a072e9-b5b2caf443bc961a985b"
+	    "994ddc0899ebf9\n",
+	    "postman-api-key",
+	    "a Postman key");
+	check("root/.gem/credentials",
+	    "---\n:rubygems_api_key: rubygems_aa91e5fbd602af081ffbc79ca"
+	    "c8a8626b9530d9fbb66d5c9\n",
+	    "rubygems-api-key",
+	    "a RubyGems key in .gem/credentials");
+	check("app/.env",
+	    "ANTHROPIC_API_KEY=sk-ant-api03-kN_y5hNF4hXhpQjyzW55o7pdlSS"
+	    "Jo_HlF3Bt-gfKcvaumxXYrUntkbjegb7Xb4Va5BpoBeYIivaMIkUbagzAr"
+	    "E36G4WK6AA\n",
+	    "anthropic-api-key",
+	    "an Anthropic key");
+	check("app/.env",
+	    "GRAFANA=glsa_tG7TalpH0uCQqRq2PJQiyHggFDSAkxHp_c528b5fe\n",
+	    "grafana-token",
+	    "a Grafana service-account token");
+	check("srv/notify.sh",
+	    "curl https://discord.com/api/webhooks/048592757703044537/m"
+	    "Ue5SqKBjCh99sRbriMm7NfP-LAAOoSCcEFc2IzyBVQ4tF4wuKSxyp1Q8RV"
+	    "0TOw5j59l\n",
+	    "discord-webhook-url",
+	    "a Discord webhook");
+	check("srv/notify.sh",
+	    "curl https://acme.webhook.office.com/webhookb2/a1b2c3d4-11"
+	    "11-2222-3333-444455556666@b1b2c3d4-1111-2222-3333-44445555"
+	    "6666/IncomingWebhook/9643862e13709d40f139cd804b692a3d/c1b2"
+	    "c3d4-1111-2222-3333-444455556666\n",
+	    "teams-webhook-url",
+	    "a Microsoft Teams webhook");
+	check("app/.env",
+	    "STRIPE=rk_live_3IJVcqjC0uLBCOzBxY4QuRBzlsXKSOoFOmmtHxrD\n",
+	    "stripe-secret-key",
+	    "a Stripe restricted key");
+	check("app/.env",
+	    "X=dapi948ab372f1978c491bc06b2aabd9736\nY=glpat-short\n",
+	    "",
+	    "too short is no token");
 	/* Far into a file: the read-back keeps working past the first pieces. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big + 3000, jwt, strlen(jwt));
