@@ -16,7 +16,7 @@ const char *const policy_misconfigs[] = {
 	"root-user", "secret-in-env", "no-healthcheck", "ssh-port-exposed",
 	"remote-add", "apt-recommends", "latest-base", "sudo-installed",
 	"ssh-server-installed", "setuid-file", "world-writable",
-	"package-cache", NULL
+	"package-cache", "distroless-shell", NULL
 };
 
 int

@@ -177,6 +177,66 @@ imagescan_rematch(json_t *doc, struct store *st, int flags)
 	return 0;
 }
 
+/* Does the image call itself distroless (a label, or its declared base)? */
+static int
+imagescan_distroless(const char *config, size_t clen)
+{
+	json_t		*cfg, *v;
+	const char	*k;
+	int		 yes = 0;
+
+	if (config == NULL || (cfg = json_loadb(config, clen, 0, NULL)) == NULL)
+		return 0;
+	json_object_foreach(json_object_get(json_object_get(cfg, "config"),
+	    "Labels"), k, v)
+		if (strcasestr(k, "distroless") != NULL || (json_is_string(v) &&
+		    strcasestr(json_string_value(v), "distroless") != NULL))
+			yes = 1;
+	json_decref(cfg);
+	return yes;
+}
+
+/*
+ * An image that calls itself distroless and still installs a shell or a
+ * package manager: what an attacker in the container would want, and
+ * what the label promised away. The packages named. 0 or -1.
+ */
+static int
+imagescan_minimal_tools(const struct image_view *view, const char *config,
+    size_t clen, struct findings *all)
+{
+	static const char *const tools[] = { "bash", "dash", "busybox", "zsh",
+	    "mksh", "apt", "dpkg", "apk-tools", "rpm", "dnf", "microdnf",
+	    "yum", NULL };
+	char		 found[160] = "", msg[200];
+	const char	*path = NULL;
+	size_t		 i, t;
+
+	if (!imagescan_distroless(config, clen))
+		return 0;
+	for (i = 0; i < view->npkgs; i++) {
+		const struct pkg *p = view->pkgs[i];
+
+		if (p->type != PKG_DPKG && p->type != PKG_APK &&
+		    p->type != PKG_RPM)
+			continue;
+		for (t = 0; tools[t] != NULL; t++)
+			if (strcmp(p->name, tools[t]) == 0 && strlen(found) +
+			    strlen(p->name) + 3 < sizeof(found)) {
+				snprintf(found + strlen(found), sizeof(found) -
+				    strlen(found), "%s%s", found[0] ? ", " : "",
+				    p->name);
+				path = p->path;
+			}
+	}
+	if (path == NULL)
+		return 0;
+	snprintf(msg, sizeof(msg), "labelled distroless, yet it installs %s: "
+	    "a shell or package manager is what an intruder needs", found);
+	return findings_add(all, FINDING_MISCONFIG, "distroless-shell", path, 0,
+	    msg);
+}
+
 json_t *
 imagescan_report(struct layer_result *const *layers, size_t n,
     const char *config, size_t clen, struct store *st, const char *source,
@@ -214,6 +274,12 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		    NULL));
 	}
 	/* What the installed packages say of the image. */
+	if (imagescan_minimal_tools(&view, config, clen, &all) == -1) {
+		json_decref(out);
+		out = NULL;
+		image_view_free(&view);
+		goto done;
+	}
 	for (i = 0; i < view.npkgs; i++) {
 		const struct pkg *p = view.pkgs[i];
 

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need openssl python3 docker-registry skopeo curl
-tap_plan 7
+tap_plan 8
 
 deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
 for side in bad good; do
@@ -56,6 +56,19 @@ tr -d ' \n' < "$T/bad.json" | grep -q '"rule":"shadow-password-hash","path":"etc
     ! grep -q 'portcullis\$' "$T/bad.json" &&
     ok "the hash is named by its account and line, never copied" ||
     { not_ok "the hash is named by its account and line, never copied"; grep -o '"shadow[^}]*' "$T/bad.json" | sed 's/^/# /'; }
+
+# An image labelled distroless that installs a shell and apt anyway.
+mkdir -p "$T/dl/var/lib/dpkg"
+printf 'Package: dash\nStatus: install ok installed\nVersion: 0.5.12-2\nArchitecture: amd64\n\nPackage: apt\nStatus: install ok installed\nVersion: 2.6.1\nArchitecture: amd64\n\nPackage: tzdata\nStatus: install ok installed\nVersion: 2024a-0+deb12u1\nArchitecture: all\n' \
+    > "$T/dl/var/lib/dpkg/status"
+MKIMAGE_CONFIG='"User":"app","Labels":{"org.opencontainers.image.base.name":"gcr.io/distroless/base-debian12"}' \
+    mkimage "$T/img-dl" v1 "$T/dl"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-nodl" v1 "$T/dl"
+dl() { "$PORTCULLIS" scan -s "$T/none" -f json "oci:$T/$1:v1" 2>/dev/null | python3 -c 'import json, sys
+print(" ".join(f["detail"] for f in json.load(sys.stdin)["misconfigurations"] if f["rule"] == "distroless-shell"))'; }
+expect_eq "distroless by label, with dash and apt: distroless-shell naming them; unlabelled: none" \
+    "labelled distroless, yet it installs dash, apt: a shell or package manager is what an intruder needs|" \
+    "$(dl img-dl)|$(dl img-nodl)"
 
 # The hash is a secret; setuid-file blocks when the policy names it.
 "$PORTCULLIS" scan -s "$T/none" -x "oci:$T/img-bad:v1" >/dev/null 2>&1
