@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <yaml.h>
 
 enum conf_type {
@@ -74,6 +75,15 @@ conf_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Online cores, at least 2 (one scan may wait on its read-back). */
+static size_t
+conf_cores(void)
+{
+	long	n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 2 ? 2 : (size_t)n;
+}
+
 struct conf *
 conf_new(void)
 {
@@ -108,7 +118,12 @@ conf_new(void)
 	c->timeouts.header = 30;
 	c->scanner.wait = 120;
 	c->scanner.max_jobs = 4;
-	c->scanner.max_uploads = 64;
+	/*
+	 * Scanning is CPU-bound: more live scans than cores only add
+	 * memory (a buffer, a decompressor and a thread each). Uploads past
+	 * it are relayed untouched and read back when a scanner is free.
+	 */
+	c->scanner.max_uploads = conf_cores();
 	c->scanner.spill_max = 8ULL << 30;
 	c->scanner.upload_buffer = 4ULL << 20;
 	/* As scan/layer/layer.c's layer_limits_default. */

@@ -113,6 +113,11 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_gate_unscanned_total %llu\n"
 	    "# TYPE portcullis_gate_cache_hits_total counter\n"
 	    "portcullis_gate_cache_hits_total %llu\n"
+	    "# TYPE portcullis_gate_decide_cpu_seconds_total counter\n"
+	    "portcullis_gate_decide_cpu_seconds_total{cached=\"true\"} %.6f\n"
+	    "portcullis_gate_decide_cpu_seconds_total{cached=\"false\"} %.6f\n"
+	    "# TYPE portcullis_gate_decided_uncached_total counter\n"
+	    "portcullis_gate_decided_uncached_total %llu\n"
 	    "# TYPE portcullis_layers_scanned_total counter\n"
 	    "portcullis_layers_scanned_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
@@ -149,6 +154,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->denied,
 	    (unsigned long long)st->unknown,
 	    (unsigned long long)st->cached,
+	    (double)st->cpu_cached_ns / 1e9, (double)st->cpu_other_ns / 1e9,
+	    (unsigned long long)st->decided_other,
 	    (unsigned long long)st->layers_scanned, g->nuploads,
 	    g->ndeferred, (unsigned long long)st->uploads_deferred,
 	    (unsigned long long)st->store_errors,

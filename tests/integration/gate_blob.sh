@@ -13,7 +13,7 @@ tap_plan 15
 
 mkdir -p "$T/base/etc" "$T/tok/root" "$T/ok/srv"
 echo "shared base layer" > "$T/base/etc/motd"
-printf 'GITHUB_TOKEN=ghp_x7Kq2Lm9Pw4Rt8Vz3Nb6Cd1Fg5Hj0Sa2Yu7E\n' > "$T/tok/root/.env"
+printf 'GITHUB_TOKEN=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\n' > "$T/tok/root/.env"
 echo fine > "$T/ok/srv/readme"
 MKIMAGE_CONFIG='"User":"app","Labels":{"i":"bad"}' mkimage "$T/bad" v1 "$T/base" "$T/tok"
 MKIMAGE_CONFIG='"User":"app","Labels":{"i":"good"}' mkimage "$T/good" v1 "$T/base" "$T/ok"

@@ -9,7 +9,7 @@ miss: a GitHub token (a made-up value in GitHub's documented shape),
 or a package database. KIND says how it is hidden."""
 import bz2, gzip, io, lzma, sys, tarfile, zipfile
 
-TOKEN = b"GITHUB_TOKEN=ghp_" + b"x7Kq2Lm9Pw4Rt8Vz3Nb6Cd1Fg5Hj0Sa2Yu7E" + b"\n"
+TOKEN = b"GITHUB_TOKEN=ghp_" + b"x7Kq2Lm9Pw4Rt8Vz3Nb6Cd1Fg5Hj0S4DgU3c" + b"\n"
 STATUS_PKG = (b"Package: nginx\nStatus: install ok installed\n"
               b"Version: 1.2.1-2.2+wheezy2\nArchitecture: amd64\n\n")
 

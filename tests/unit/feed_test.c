@@ -274,7 +274,7 @@ main(void)
 	memset(buf, 'x', sizeof(buf));
 	for (n = 0; n < 4; n++)
 		feed_push(f, buf, sizeof(buf));
-	feed_push(f, "\nghp_0123456789abcdefghijABCDEFGHIJ012345\n", 42);
+	feed_push(f, "\n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\n", 42);
 	feed_finish(f);
 	wait_done(&res);
 	feed_join(f);

@@ -1,0 +1,55 @@
+#!/bin/sh
+# The proxy's peak memory (VmHWM) under concurrent blob pushes: C
+# clients at once each PUT a gzip'd tar layer of MIB MiB (random, so it
+# does not compress) through a fresh proxy; every upload is scanned,
+# live or read back once a scanner is free. Reported for each C, with
+# the baseline of the same proxy idle.
+#   sh tests/bench/upload_rss_bench.sh [MIB] [C...]   (default 64; 1 10 50)
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+: "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
+. "$top_srcdir/tests/lib/common.sh"
+need docker-registry curl
+MIB=${1:-64}
+[ $# -gt 0 ] && shift
+LEVELS=${*:-1 10 50}
+
+mkdir -p "$T/l"
+head -c $((MIB << 20)) /dev/urandom > "$T/l/blob.bin"
+tar -C "$T/l" -cf - . | gzip -1 > "$T/layer.tgz"
+rm -rf "$T/l"
+DG=sha256:$(sha256sum "$T/layer.tgz" | cut -d' ' -f1)
+start_registry reg
+# hwm PID -> peak RSS in MiB
+hwm() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+put() { # put N: one monolithic upload to repository rN
+	loc=$(curl -s -D - -o /dev/null -X POST "http://$P/v2/rss/r$1/blobs/uploads/" | tr -d '\r' |
+	    sed -n 's/^[Ll]ocation: //p')
+	case "$loc" in http*) ;; *) loc="http://$P$loc";; esac
+	case "$loc" in *\?*) sep='&';; *) sep='?';; esac
+	curl -s -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$T/layer.tgz" "$loc${sep}digest=$DG"
+}
+echo "# layer: $MIB MiB of random data, gzip'd; scanner.max_uploads default ($(nproc) here)"
+for c in $LEVELS; do
+	PX_STATE=$T/state-$c PX_LOG_LEVEL=warn start_proxy "px$c" "$REG_URL" "policy:
+  severity: none"
+	P="127.0.0.1:$PX_PORT"
+	idle=$(hwm "$PX_PID")
+	t0=$(date +%s.%N)
+	i=0
+	while [ $i -lt "$c" ]; do put "$i" & i=$((i + 1)); done
+	wait_pids=$(jobs -p); for j in $wait_pids; do wait "$j"; done
+	t1=$(date +%s.%N)
+	# Each upload is scanned; a deferred one after a read-back.
+	w=0
+	while [ $w -lt 6000 ]; do
+		n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
+		[ "${n:-0}" -ge "$c" ] && break
+		sleep 0.1
+		w=$((w + 1))
+	done
+	t2=$(date +%s.%N)
+	def=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_uploads_deferred_total //p')
+	echo "concurrent uploads $c: peak RSS $(hwm "$PX_PID") MiB (idle $idle MiB); $n of $c scanned, $def read back later; pushes took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, scans done $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s after"
+	stop_proxy "px$c" >/dev/null
+done
