@@ -5,6 +5,7 @@
 # live or read back once a scanner is free. Reported for each C, with
 # the baseline of the same proxy idle.
 #   sh tests/bench/upload_rss_bench.sh [MIB] [C...]   (default 64; 1 10 50)
+# MAX_UPLOADS=N sets scanner.max_uploads (default: the proxy's own).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
 . "$top_srcdir/tests/lib/common.sh"
@@ -29,10 +30,12 @@ put() { # put N: one monolithic upload to repository rN
 	curl -s -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
 	    --data-binary "@$T/layer.tgz" "$loc${sep}digest=$DG"
 }
-echo "# layer: $MIB MiB of random data, gzip'd; scanner.max_uploads default ($(nproc) here)"
+echo "# layer: $MIB MiB of random data, gzip'd; scanner.max_uploads ${MAX_UPLOADS:-default: the cores, $(nproc) here}"
 for c in $LEVELS; do
 	PX_STATE=$T/state-$c PX_LOG_LEVEL=warn start_proxy "px$c" "$REG_URL" "policy:
-  severity: none"
+  severity: none
+${MAX_UPLOADS:+scanner:
+  max_uploads: $MAX_UPLOADS}"
 	P="127.0.0.1:$PX_PORT"
 	idle=$(hwm "$PX_PID")
 	t0=$(date +%s.%N)
