@@ -40,8 +40,9 @@ ${MAX_UPLOADS:+scanner:
 	idle=$(hwm "$PX_PID")
 	t0=$(date +%s.%N)
 	i=0
-	while [ $i -lt "$c" ]; do put "$i" & i=$((i + 1)); done
-	wait_pids=$(jobs -p); for j in $wait_pids; do wait "$j"; done
+	pids=""
+	while [ $i -lt "$c" ]; do put "$i" & pids="$pids $!"; i=$((i + 1)); done
+	for j in $pids; do wait "$j"; done
 	t1=$(date +%s.%N)
 	# Each upload is scanned; a deferred one after a read-back.
 	w=0
