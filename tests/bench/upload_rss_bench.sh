@@ -45,13 +45,7 @@ ${MAX_UPLOADS:+scanner:
 	for j in $pids; do wait "$j"; done
 	t1=$(date +%s.%N)
 	# Each upload is scanned; a deferred one after a read-back.
-	w=0
-	while [ $w -lt 6000 ]; do
-		n=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_layers_scanned_total //p')
-		[ "${n:-0}" -ge "$c" ] && break
-		sleep 0.1
-		w=$((w + 1))
-	done
+	n=$(wait_metric "$P" portcullis_layers_scanned_total "$c" 6000)
 	t2=$(date +%s.%N)
 	def=$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_uploads_deferred_total //p')
 	echo "concurrent uploads $c: peak RSS $(hwm "$PX_PID") MiB (idle $idle MiB); $n of $c scanned, $def read back later; pushes took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, scans done $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s after"

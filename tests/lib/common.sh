@@ -209,12 +209,12 @@ peak_rss() {
 	echo "$pk"
 }
 
-# wait_metric ADDR NAME MIN: until the proxy's /metrics shows NAME >= MIN
-# (5 s at most); prints the last value seen.
+# wait_metric ADDR NAME MIN [TENTHS]: until the proxy's /metrics shows NAME >=
+# MIN (TENTHS tenths of a second at most, 50); prints the last value seen.
 wait_metric() {
 	i=0
 	v=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt "${4:-50}" ]; do
 		v=$(curl -sf "http://$1/metrics" | sed -n "s/^$2 //p")
 		[ "${v:-0}" -ge "$3" ] && break
 		sleep 0.1
