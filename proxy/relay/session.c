@@ -412,15 +412,19 @@ creq_value(http_parser *p, const char *at, size_t len)
 	return session_head_piece(s, httpmsg_add_value(&s->req, at, len));
 }
 
-/* Client-supplied headers that would change how upstream builds URLs. */
+/*
+ * Client-supplied headers that would change how upstream builds URLs;
+ * and Expect on a request whose body the proxy already holds whole
+ * (arg non-NULL): it has had its 100 Continue from the proxy.
+ */
 static int
 session_skip_request_header(const char *name, void *arg)
 {
-	(void)arg;
 	return strcasecmp(name, "X-Forwarded-Host") == 0 ||
 	    strcasecmp(name, "X-Forwarded-Proto") == 0 ||
 	    strcasecmp(name, "Forwarded") == 0 ||
-	    strcasecmp(name, "X-Forwarded-For") == 0;
+	    strcasecmp(name, "X-Forwarded-For") == 0 ||
+	    (arg != NULL && strcasecmp(name, "Expect") == 0);
 }
 
 /*
@@ -490,7 +494,7 @@ session_forward_request_head(struct session *s)
 	    http_method_str(s->cp.method), s->req.url,
 	    s->srv->conf->upstream.hostport) == -1 ||
 	    httpmsg_write_headers(&s->req, out, session_skip_request_header,
-	    NULL) == -1 ||
+	    s->admit_body) == -1 ||
 	    evbuffer_add_printf(out, "X-Forwarded-For: %s%s%s\r\n",
 	    xff ? xff : "", xff ? ", " : "", s->peer) == -1)
 		return -1;
@@ -760,6 +764,7 @@ static int
 session_admit_begin(struct session *s, http_parser *p)
 {
 	const struct relay_hooks *h = s->srv->hooks;
+	const char		*e;
 
 	if (h == NULL || h->admit_wanted == NULL || !h->admit_wanted(h->arg, s))
 		return 0;
@@ -780,6 +785,18 @@ session_admit_begin(struct session *s, http_parser *p)
 	 * from the last request would sit idle meanwhile, and time out.
 	 */
 	session_drop_upstream(s);
+	/*
+	 * A client waiting for "100 Continue" before its body would wait
+	 * for a registry that has not heard of it yet: the proxy, which
+	 * wants the body, says continue itself.
+	 */
+	if ((e = httpmsg_get(&s->req, "Expect")) != NULL &&
+	    strcasecmp(e, "100-continue") == 0 &&
+	    evbuffer_add_printf(bufferevent_get_output(s->cbev),
+	    "HTTP/1.1 100 Continue\r\n\r\n") == -1) {
+		session_kill(s, "out of memory");
+		return -1;
+	}
 	session_tap_open(s);
 	return 1;
 }

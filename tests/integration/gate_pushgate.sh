@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo podman curl npm openssl nginx python3
-tap_plan 32
+tap_plan 33
 
 osv_state
 npm_module "$T/app/app" lodash 4.17.20
@@ -90,6 +90,16 @@ check "skopeo pushes the clean image" \
 expect_eq "the registry has team/clean:v1" 200 "$(in_registry team/clean v1)"
 check "and it pulls through the proxy" \
     $SK copy --src-tls-verify=false "docker://$P/team/clean:v1" "oci:$T/out:v1"
+
+# A client that waits for 100 Continue gets it from the proxy, which
+# holds the body before the registry hears of the request.
+cm=$(sed -n 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' "$T/clean/index.json")
+t0=$(date +%s)
+code=$(curl -s -o /dev/null -w '%{http_code}' --expect100-timeout 30 -X PUT \
+    -H 'Expect: 100-continue' -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$T/clean/blobs/sha256/${cm#sha256:}" "http://$P/v2/team/clean/manifests/v2")
+expect_eq "a PUT with Expect: 100-continue is judged and taken at once, not after curl's 30 s" \
+    "201 fast" "$code $( [ $(( $(date +%s) - t0 )) -lt 10 ] && echo fast || echo slow)"
 
 # 4. Two platforms, arm64 carrying lodash: the push stops at it.
 if $SK copy --all --dest-tls-verify=false "oci:$T/multi:all" "docker://$P/team/multi:v1" >"$T/push3.out" 2>&1; then
