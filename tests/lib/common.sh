@@ -62,6 +62,15 @@ check() {
 		sed 's/^/# /' "$T/check.out" | tail -n 20
 	fi
 }
+# refused "description" OUT PATTERN "what it says" CMD...: CMD (a client)
+# must fail, and what it printed (kept in OUT) must match PATTERN.
+refused() {
+	rf_desc=$1; rf_out=$2; rf_pat=$3; rf_says=$4
+	shift 4
+	if "$@" >"$rf_out" 2>&1; then not_ok "$rf_desc"; else ok "$rf_desc"; fi
+	grep -q "$rf_pat" "$rf_out" && ok "$rf_says" ||
+	    { not_ok "$rf_says"; tail -n 3 "$rf_out" | sed 's/^/# /'; }
+}
 # expect_eq "description" expected actual
 expect_eq() {
 	if [ "$2" = "$3" ]; then
