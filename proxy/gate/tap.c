@@ -1,6 +1,7 @@
 #include "proxy/gate/tap.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/journal.h"
+#include "proxy/gate/pushgate.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/upload.h"
 #include "proxy/http/route.h"
@@ -37,6 +38,13 @@ struct tap_manifest {
 	uint64_t		 want;		/* Content-Length; 0: chunked */
 	uint64_t		 seen;
 	int			 slot;		/* journal slot, or -1 */
+	/*
+	 * The push gate held this PUT (it asks at the same moment the tap
+	 * opens) and recorded the manifest before letting it through: a
+	 * 201 needs no second record, which would put back the pending
+	 * document in place of the one judged.
+	 */
+	int			 gated;
 };
 
 static void
@@ -134,7 +142,8 @@ tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 		if ((t->seen += len) == t->want)
 			tap_manifest_journal(t);
 	}
-	if (t->over)
+	/* Gated, it was recorded from the relay's own copy: none kept here. */
+	if (t->over || t->gated)
 		return 0;
 	if (evbuffer_get_length(t->body) + len >
 	    t->base.g->conf->limits.max_manifest_bytes)
@@ -165,7 +174,9 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 				    "Docker-Content-Digest") : NULL;
 	int			 rv = -1;
 
-	if (status == 201 && dg != NULL && complete && !t->over)
+	if (status == 201 && t->gated && dg != NULL)
+		rv = 0;
+	else if (status == 201 && dg != NULL && complete && !t->over)
 		rv = record_manifest(t->base.g, session_route(t->base.s)->name,
 		    dg, t->body, session_request_header(t->base.s,
 		    "Authorization"));
@@ -244,6 +255,7 @@ tap_manifest(struct gate *g, struct session *s)
 	    g, s)) == NULL)
 		return NULL;
 	t->slot = -1;
+	t->gated = pushgate_wanted(g, s);
 	if ((cl = session_request_header(s, "Content-Length")) != NULL)
 		t->want = strtoull(cl, NULL, 10);
 	if ((t->body = evbuffer_new()) == NULL ||
