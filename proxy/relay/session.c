@@ -755,6 +755,15 @@ session_admit_clear(struct session *s)
 	s->admit = s->admit_held = 0;
 }
 
+/* A kept body past the bound: refused, never forwarded unjudged. */
+static void
+session_admit_too_large(struct session *s)
+{
+	session_reply_error(s, 413, "SIZE_INVALID", "manifest larger than the "
+	    "proxy's limits.max_manifest_bytes; it cannot be judged, so it "
+	    "is not pushed");
+}
+
 /*
  * Does the admit hook want this request's body before anything of it
  * goes upstream? 0: relay as usual; 1: the body is being kept; -1: the
@@ -770,9 +779,7 @@ session_admit_begin(struct session *s, http_parser *p)
 		return 0;
 	if (!(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
 	    p->content_length > s->srv->conf->limits.max_manifest_bytes) {
-		session_reply_error(s, 413, "SIZE_INVALID", "manifest larger "
-		    "than the proxy's limits.max_manifest_bytes; it cannot be "
-		    "judged, so it is not pushed");
+		session_admit_too_large(s);
 		return -1;
 	}
 	if ((s->admit_body = evbuffer_new()) == NULL) {
@@ -807,9 +814,7 @@ session_admit_add(struct session *s, const void *data, size_t len)
 {
 	if (evbuffer_get_length(s->admit_body) + len >
 	    s->srv->conf->limits.max_manifest_bytes) {
-		session_reply_error(s, 413, "SIZE_INVALID", "manifest larger "
-		    "than the proxy's limits.max_manifest_bytes; it cannot be "
-		    "judged, so it is not pushed");
+		session_admit_too_large(s);
 		return -1;
 	}
 	if (evbuffer_add(s->admit_body, data, len) == -1) {

@@ -236,6 +236,17 @@ cvss4_distance(const struct cvss4_max *mx, const int *have, int n)
 	return 0;
 }
 
+/*
+ * One EQ's part of the mean (8.2 step 1): the score gap to the next
+ * lower MacroVector times how far into its depth this vector lies.
+ */
+static double
+cvss4_part(double value, double next, const struct cvss4_max *mx,
+    const int *have, int n, int depth)
+{
+	return fabs(value - next) * cvss4_distance(mx, have, n) / (depth + 1);
+}
+
 double
 cvss4_score(const char *vec)
 {
@@ -291,17 +302,13 @@ cvss4_score(const char *vec)
 	h4[0] = r[C4_SC]; h4[1] = r[C4_SI]; h4[2] = r[C4_SA];
 
 	if (eq1 < 2) {
-		next = MV(eq1 + 1, eq2, eq3, eq6, eq4, eq5) / 10.0;
-		mean += fabs(value - next) *
-		    cvss4_distance(&cvss4_eq1[eq1], h1, 3) /
-		    (cvss4_depth1[eq1] + 1);
+		mean += cvss4_part(value, MV(eq1 + 1, eq2, eq3, eq6, eq4, eq5) /
+		    10.0, &cvss4_eq1[eq1], h1, 3, cvss4_depth1[eq1]);
 		lower++;
 	}
 	if (eq2 < 1) {
-		next = MV(eq1, eq2 + 1, eq3, eq6, eq4, eq5) / 10.0;
-		mean += fabs(value - next) *
-		    cvss4_distance(&cvss4_eq2[eq2], h2, 2) /
-		    (cvss4_depth2[eq2] + 1);
+		mean += cvss4_part(value, MV(eq1, eq2 + 1, eq3, eq6, eq4, eq5) /
+		    10.0, &cvss4_eq2[eq2], h2, 2, cvss4_depth2[eq2]);
 		lower++;
 	}
 	/* EQ3 and EQ6 move together: 00 -> 01 or 10 (the higher), 01 ->
@@ -314,16 +321,13 @@ cvss4_score(const char *vec)
 			next = MV(eq1, eq2, eq3, 1, eq4, eq5) / 10.0;
 		else
 			next = MV(eq1, eq2, eq3 + 1, eq6, eq4, eq5) / 10.0;
-		mean += fabs(value - next) *
-		    cvss4_distance(&cvss4_eq36[eq3][eq6], h36, 6) /
-		    (cvss4_depth36[eq3][eq6] + 1);
+		mean += cvss4_part(value, next, &cvss4_eq36[eq3][eq6], h36, 6,
+		    cvss4_depth36[eq3][eq6]);
 		lower++;
 	}
 	if (eq4 < 2) {
-		next = MV(eq1, eq2, eq3, eq6, eq4 + 1, eq5) / 10.0;
-		mean += fabs(value - next) *
-		    cvss4_distance(&cvss4_eq4[eq4], h4, 3) /
-		    (cvss4_depth4[eq4] + 1);
+		mean += cvss4_part(value, MV(eq1, eq2, eq3, eq6, eq4 + 1, eq5) /
+		    10.0, &cvss4_eq4[eq4], h4, 3, cvss4_depth4[eq4]);
 		lower++;
 	}
 	/* EQ5 has one metric, so its distance is always 0: it only

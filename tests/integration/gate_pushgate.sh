@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo podman curl npm openssl nginx python3
-tap_plan 33
+tap_plan 34
 
 osv_state
 npm_module "$T/app/app" lodash 4.17.20
@@ -92,6 +92,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --expect100-timeout 30 -X PUT \
     --data-binary "@$T/clean/blobs/sha256/${cm#sha256:}" "http://$P/v2/team/clean/manifests/v2")
 expect_eq "a PUT with Expect: 100-continue is judged and taken at once, not after curl's 30 s" \
     "201 fast" "$code $( [ $(( $(date +%s) - t0 )) -lt 10 ] && echo fast || echo slow)"
+
+# A manifest larger than the proxy keeps (limits.max_manifest_bytes,
+# 4 MiB) cannot be judged: refused, never forwarded.
+head -c 4194400 /dev/zero | tr '\0' ' ' > "$T/huge.json"
+code=$(curl -s -o "$T/huge.out" -w '%{http_code}' -X PUT \
+    -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$T/huge.json" "http://$P/v2/team/huge/manifests/v1")
+expect_eq "a manifest over limits.max_manifest_bytes is refused (413 SIZE_INVALID), the registry has none" \
+    "413 SIZE_INVALID 404" "$code $(grep -o SIZE_INVALID "$T/huge.out") $(in_registry team/huge v1)"
 
 # 4. Two platforms, arm64 carrying lodash: the push stops at it.
 if $SK copy --all --dest-tls-verify=false "oci:$T/multi:all" "docker://$P/team/multi:v1" >"$T/push3.out" 2>&1; then
