@@ -40,6 +40,7 @@ static const struct conf_key {
 	{ "limits.max_manifest_bytes", CONF_SIZE, offsetof(struct conf, limits.max_manifest_bytes) },
 	{ "limits.splice_min",	CONF_SIZE, offsetof(struct conf, limits.splice_min) },
 	{ "limits.max_connections_per_ip", CONF_SIZE, offsetof(struct conf, limits.max_connections_per_ip) },
+	{ "limits.socket_buffer", CONF_SIZE, offsetof(struct conf, limits.socket_buffer) },
 	{ "timeouts.connect",	CONF_SECONDS, offsetof(struct conf, timeouts.connect) },
 	{ "timeouts.idle",	CONF_SECONDS, offsetof(struct conf, timeouts.idle) },
 	{ "timeouts.io",	CONF_SECONDS, offsetof(struct conf, timeouts.io) },
@@ -630,6 +631,13 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 	    c->limits.high_watermark == 0) {
 		conf_err(err, errlen, "%s: limits.low_watermark must be below "
 		    "limits.high_watermark", name);
+		return -1;
+	}
+	if (c->limits.socket_buffer != 0 &&
+	    (c->limits.socket_buffer < 4096 ||
+	    c->limits.socket_buffer > (64ULL << 20))) {
+		conf_err(err, errlen, "%s: limits.socket_buffer must be 0 (the "
+		    "kernel's) or 4k to 64M", name);
 		return -1;
 	}
 	if (c->limits.max_header_bytes < 1024) {

@@ -35,6 +35,7 @@ struct conf_limits {
 	uint64_t	 max_manifest_bytes;
 	uint64_t	 splice_min;	/* raw bodies moved in-kernel; 0: never */
 	uint64_t	 max_connections_per_ip; /* 0: no cap */
+	uint64_t	 socket_buffer;	/* SO_SNDBUF/SO_RCVBUF; 0: kernel's */
 };
 
 struct conf_timeouts {

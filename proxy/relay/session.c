@@ -14,6 +14,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <http_parser.h>
 #include <stdio.h>
 #include <sys/queue.h>
@@ -73,6 +75,12 @@ struct session {
 	uint64_t		 res_raw_left;
 	struct splice		*splice;	/* a raw body moving in-kernel */
 	int			 splice_response; /* ... upstream to client */
+	/*
+	 * A body that could move in-kernel but for bytes still queued
+	 * for its destination: its source is paused until they are
+	 * written (SPLICE_DRAIN_REQUEST/RESPONSE), then the splice starts.
+	 */
+	int			 splice_drain;
 	int			 clowat;	/* SO_RCVLOWAT set on client */
 	int			 ulowat;	/* and on upstream */
 	uint64_t		 req_body_bytes;
@@ -95,6 +103,8 @@ struct session {
 };
 
 #define SESSION_LOWAT	(64 * 1024)
+#define SPLICE_DRAIN_REQUEST	1
+#define SPLICE_DRAIN_RESPONSE	2
 #define SESSION_SLURP	(256 * 1024)
 
 static int	creq_begin(http_parser *);
@@ -215,10 +225,11 @@ session_drop_upstream(struct session *s)
 	s->upstream_ready = 0;
 	s->ulowat = 1;
 	s->throttled_upstream = 0;
-	if (s->throttled_client) {
+	if (s->throttled_client || s->splice_drain == SPLICE_DRAIN_REQUEST) {
 		s->throttled_client = 0;
 		bufferevent_enable(s->cbev, EV_READ);
 	}
+	s->splice_drain = 0;
 }
 
 /* Stop reading, send what is queued, then free. */
@@ -436,11 +447,18 @@ static void
 session_tune(struct server *srv, struct bufferevent *bev)
 {
 	size_t	step = 256 * 1024;
+	int	sz = (int)srv->conf->limits.socket_buffer;
+	int	fd = bufferevent_getfd(bev);
 
 	if (step > srv->conf->limits.high_watermark)
 		step = (size_t)srv->conf->limits.high_watermark;
 	bufferevent_set_max_single_read(bev, step);
 	bufferevent_set_max_single_write(bev, step);
+	/* A fixed size turns the kernel's autotuning off for this socket. */
+	if (sz > 0 && fd != -1 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)) == -1))
+		log_debug("socket buffer of %d bytes: %s", sz, strerror(errno));
 }
 
 static int
@@ -583,7 +601,7 @@ session_tap_resume(struct session *s)
 {
 	session_enter(s);
 	s->throttled_feed = 0;
-	if (!s->throttled_client && !s->closing && !s->dead)
+	if (!s->throttled_client && !s->splice_drain && !s->closing && !s->dead)
 		bufferevent_enable(s->cbev, EV_READ);
 	session_parse_client(s);
 	session_leave(s);
@@ -1066,18 +1084,63 @@ session_move(struct session *s, struct evbuffer *in, struct bufferevent *dst,
  * enough to pay for the pipe.
  */
 static int
-session_splice_ok(struct session *s, struct bufferevent *src,
+session_splice_fits(struct session *s, struct bufferevent *src,
     struct bufferevent *dst, uint64_t left)
 {
 	uint64_t	min = s->srv->conf->limits.splice_min;
 
 	return s->splice == NULL && !s->dead && !s->closing && min > 0 &&
 	    left >= min && src != NULL && dst != NULL &&
-	    evbuffer_get_length(bufferevent_get_input(src)) == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(dst)) == 0 &&
 	    bufferevent_openssl_get_ssl(src) == NULL &&
 	    bufferevent_openssl_get_ssl(dst) == NULL &&
 	    bufferevent_getfd(src) != -1 && bufferevent_getfd(dst) != -1;
+}
+
+static int
+session_splice_ok(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left)
+{
+	return session_splice_fits(s, src, dst, left) &&
+	    evbuffer_get_length(bufferevent_get_input(src)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(dst)) == 0;
+}
+
+/*
+ * A body that could move in-kernel but for bytes queued on dst: stop
+ * reading src until dst's queue is written out (its write callback then
+ * fires at empty), so the splice starts instead of every later read
+ * joining the queue. Without this a destination that is slower than
+ * the source never shows an empty queue and the whole body goes
+ * through user space. 1 src paused (or already), 0 not needed.
+ */
+static int
+session_splice_drain(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, uint64_t left, int which)
+{
+	if (getenv("NODRAIN")) return 0;
+	if (s->splice_drain != 0)
+		return 1;
+	if (!session_splice_fits(s, src, dst, left) ||
+	    evbuffer_get_length(bufferevent_get_output(dst)) == 0)
+		return 0;
+	s->splice_drain = which;
+	bufferevent_disable(src, EV_READ);
+	bufferevent_setwatermark(dst, EV_WRITE, 0, 0);
+	return 1;
+}
+
+/* dst's queue is out: back to normal watermarks; 1 if a drain ended. */
+static int
+session_splice_drained(struct session *s, struct bufferevent *src,
+    struct bufferevent *dst, int which)
+{
+	if (s->splice_drain != which)
+		return 0;
+	s->splice_drain = 0;
+	bufferevent_setwatermark(dst, EV_WRITE,
+	    s->srv->conf->limits.low_watermark, 0);
+	bufferevent_enable(src, EV_READ);
+	return 1;
 }
 
 /*
@@ -1144,12 +1207,19 @@ session_splice_request_cb(void *arg, size_t moved, uint64_t left,
 	session_leave(s);
 }
 
+/* Can the rest of a request body go without a look by the proxy? */
+static int
+session_splice_request_free(struct session *s)
+{
+	return !s->throttled_feed && !s->throttled_client && !s->admit &&
+	    (s->tap == NULL || !s->tap->ops->wants(s->tap));
+}
+
 /* The rest of a request body needs no look by the proxy: splice it. */
 static int
 session_splice_request(struct session *s)
 {
-	if (s->throttled_feed || s->throttled_client ||
-	    (s->tap != NULL && s->tap->ops->wants(s->tap)))
+	if (!session_splice_request_free(s))
 		return 0;
 	return session_splice_begin(s, s->cbev, s->ubev, s->req_raw_left,
 	    session_splice_request_cb, 0);
@@ -1194,10 +1264,16 @@ session_splice_response_cb(void *arg, size_t moved, uint64_t left,
 }
 
 static int
+session_splice_response_free(struct session *s)
+{
+	return !s->res_discard && !s->res_head_held && !s->held &&
+	    !s->throttled_upstream;
+}
+
+static int
 session_splice_response(struct session *s)
 {
-	if (s->res_discard || s->res_head_held || s->held ||
-	    s->throttled_upstream)
+	if (!session_splice_response_free(s))
 		return 0;
 	return session_splice_begin(s, s->ubev, s->cbev, s->res_raw_left,
 	    session_splice_response_cb, 1);
@@ -1228,8 +1304,15 @@ session_parse_client(struct session *s)
 			bufferevent_disable(s->cbev, EV_READ);
 			break;
 		}
-		if (evbuffer_get_length(in) == 0)
+		if (s->req_raw_left > 0 && session_splice_request_free(s) &&
+		    session_splice_drain(s, s->cbev, s->ubev, s->req_raw_left,
+		    SPLICE_DRAIN_REQUEST))
+			break;		/* upstream's queue goes out first */
+		if (evbuffer_get_length(in) == 0) {
+			if (s->req_raw_left > 0)
+				(void)session_splice_request(s);
 			break;
+		}
 		if (s->req_raw_left > 0 && s->admit) {
 			n = evbuffer_get_length(in);
 			if (n > s->req_raw_left)
@@ -1708,8 +1791,16 @@ session_parse_upstream(struct session *s)
 		if (s->splice != NULL && s->splice_response)
 			break;		/* the body moves in-kernel */
 		in = bufferevent_get_input(s->ubev);
-		if (evbuffer_get_length(in) == 0)
+		if (s->in_txn && s->res_raw_left > 0 &&
+		    session_splice_response_free(s) &&
+		    session_splice_drain(s, s->ubev, s->cbev, s->res_raw_left,
+		    SPLICE_DRAIN_RESPONSE))
+			break;		/* the client's queue goes out first */
+		if (evbuffer_get_length(in) == 0) {
+			if (s->in_txn && s->res_raw_left > 0)
+				(void)session_splice_response(s);
 			break;
+		}
 		if (!s->in_txn) {
 			/* Bytes with no request: the connection is unusable. */
 			session_drop_upstream(s);
@@ -1816,6 +1907,9 @@ session_client_write_cb(struct bufferevent *bev, void *arg)
 	if (s->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			session_kill(s, s->close_reason);
+	} else if (s->ubev != NULL && session_splice_drained(s, s->ubev,
+	    s->cbev, SPLICE_DRAIN_RESPONSE)) {
+		session_parse_upstream(s);
 	} else if (s->throttled_upstream && s->ubev != NULL) {
 		s->throttled_upstream = 0;
 		bufferevent_enable(s->ubev, EV_READ);
@@ -1882,7 +1976,9 @@ session_upstream_write_cb(struct bufferevent *bev, void *arg)
 
 	session_enter(s);
 
-	if (s->throttled_client) {
+	if (session_splice_drained(s, s->cbev, s->ubev, SPLICE_DRAIN_REQUEST)) {
+		session_parse_client(s);
+	} else if (s->throttled_client) {
 		s->throttled_client = 0;
 		if (!s->throttled_feed)
 			bufferevent_enable(s->cbev, EV_READ);

@@ -4,12 +4,17 @@
 # a slow client (backpressure), /metrics, and upstream down.
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 25
+tap_plan 28
 
 start_registry reg
+# scanner.upload_buffer 16k: the scanner falls behind the 64 MiB upload
+# below at once, however fast the registry takes it, so all but the
+# head it keeps (1 MiB) is relayed in-kernel and read back afterwards.
 start_proxy px "$REG_URL" "limits:
   high_watermark: 256k
-  low_watermark: 64k"
+  low_watermark: 64k
+scanner:
+  upload_buffer: 16k"
 P="127.0.0.1:$PX_PORT"
 
 out=$(curl -sv "http://$P/v2/" "http://$P/v2/" 2>&1)
@@ -68,14 +73,15 @@ check "registry holds the chunked blob with the right digest" \
 metric() { curl -sf "http://$1/metrics" | sed -n "s/^$2 //p"; }
 head -c 67108864 /dev/urandom > "$T/big"
 dbig="sha256:$(sha256sum "$T/big" | cut -d' ' -f1)"
+sp0=$(metric "$P" portcullis_bytes_spliced_total)
 loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" | tr -d '\r' |
     sed -n 's/^[Ll]ocation: //p')
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/big" \
     -H 'Content-Type: application/octet-stream' "$loc&digest=$dbig")
 expect_eq "64 MiB monolithic upload" 201 "$code"
 sp=$(metric "$P" portcullis_bytes_spliced_total)
-check "the upload moved in-kernel past the scanner's look ($sp bytes)" \
-    [ "${sp:-0}" -ge 60000000 ]
+check "the upload moved in-kernel past the scanner's look ($((sp - sp0)) bytes)" \
+    [ $((sp - sp0)) -ge 60000000 ]
 # slow_get ADDR LABEL: the 64 MiB blob by a 16 MB/s client; it arrives
 # whole and the proxy's RSS stays flat.
 slow_get() {
@@ -101,6 +107,38 @@ curl -s -o /dev/null --limit-rate 4M --max-time 1 -X PUT --data-binary @"$T/big"
     sed -n 's/^[Ll]ocation: //p')&digest=$dbig"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$P/v2/")
 expect_eq "a body cut off in-kernel: the proxy still answers" 200 "$code"
+
+# A registry that takes the body more slowly than the client sends it
+# (3 MB/s, as a busy disk makes it), with small kernel buffers
+# (limits.socket_buffer) so that they cannot hide it: from the first
+# reads on, the proxy's queue for the registry is never empty after a
+# read. Once the scanner has had the head it keeps (1 MiB), the proxy
+# must write that queue out and move the rest in-kernel, not queue every
+# later read: all but the head, one read and one queue (256k each).
+head -c 6291456 /dev/urandom > "$T/b6"
+d6="sha256:$(sha256sum "$T/b6" | cut -d' ' -f1)"
+SR_PORT=$(free_port)
+python3 "$top_srcdir/tests/lib/slowrelay.py" "$SR_PORT" "$REG_PORT" 3000000 > "$T/slow.out" 2>&1 &
+PIDS="$PIDS $!"
+i=0; while [ $i -lt 100 ] && ! grep -q ready "$T/slow.out"; do sleep 0.05; i=$((i + 1)); done
+start_proxy px4 "http://127.0.0.1:$SR_PORT" "limits:
+  high_watermark: 256k
+  low_watermark: 64k
+  socket_buffer: 64k
+scanner:
+  upload_buffer: 16k"
+P4="127.0.0.1:$PX_PORT"
+loc=$(curl -sf -X POST -D - -o /dev/null "http://$P4/v2/up/slow/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/b6" \
+    -H 'Content-Type: application/octet-stream' "$loc&digest=$d6")
+expect_eq "6 MiB upload to a slow registry" 201 "$code"
+sp4=$(metric "$P4" portcullis_bytes_spliced_total)
+check "a slow registry: the rest moved in-kernel once the scanner let go ($sp4 bytes)" \
+    [ "${sp4:-0}" -ge $((6291456 - 1048576 - 2 * 262144)) ]
+check "a slow registry: the blob arrived intact" \
+    sh -c "curl -sf '$REG_URL/v2/up/slow/blobs/$d6' | cmp - '$T/b6'"
+stop_proxy px4
 
 # The same slow download relayed through memory (limits.splice_min: 0):
 # watermark backpressure throttles the upstream instead.

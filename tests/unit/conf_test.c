@@ -112,6 +112,8 @@ main(void)
 	fails("upstream:\n  url: http://x\nlimits:\n  high_watermark: 1k\n"
 	    "  low_watermark: 2k\n", "low_watermark must be below",
 	    "inverted watermarks rejected");
+	fails("upstream:\n  url: http://x\nlimits:\n  socket_buffer: 1k\n",
+	    "limits.socket_buffer must be 0", "tiny socket buffer rejected");
 	fails("upstream:\n  url: http://x\nupstream:\n  verify: no\n",
 	    "test.yaml:3: duplicate key \"upstream\"", "duplicate key rejected");
 	fails("listen: 1.2.3.4:5000\n", "upstream.url is required",
