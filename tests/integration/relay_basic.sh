@@ -4,7 +4,7 @@
 # a slow client (backpressure), /metrics, and upstream down.
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 28
+tap_plan 29
 
 start_registry reg
 # scanner.upload_buffer 16k: the scanner falls behind the 64 MiB upload
