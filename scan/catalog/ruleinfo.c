@@ -90,6 +90,16 @@ const struct ruleinfo ruleinfo_all[] = {
 	{ "kubeconfig-client-key", S, "CRITICAL",
 	    "Kubernetes client key in a kubeconfig",
 	    "Revoke the client certificate; mount kubeconfig at run time." },
+	{ "kubeconfig-token", S, "CRITICAL",
+	    "Kubernetes bearer or auth-provider token in a kubeconfig",
+	    "Revoke the token (delete its secret or bootstrap token); "
+	    "mount kubeconfig at run time." },
+	{ "env-file-secret", S, "HIGH",
+	    "Random-looking value of a credential variable in a .env file",
+	    "Rotate the credential; pass it as an environment variable or "
+	    "a secret at run time, keep .env files out of the image." },
+	{ "netrc-password", S, "HIGH", "Password in a .netrc",
+	    "Change the password; pass credentials at run time." },
 	{ "gcp-service-account-key", S, "CRITICAL",
 	    "GCP service-account key file",
 	    "Delete the key in IAM; use workload identity." },

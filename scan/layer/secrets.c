@@ -1,6 +1,7 @@
 #include "scan/layer/secrets.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -220,11 +221,6 @@ secrets_line(const char *buf, size_t off, size_t *pos, unsigned *line)
  */
 #define SECRETS_NRULES	(sizeof(secrets_rules) / sizeof(secrets_rules[0]))
 
-const char *
-secrets_rule_id(size_t i)
-{
-	return i < SECRETS_NRULES ? secrets_rules[i].rule : NULL;
-}
 
 static uint8_t		secrets_pairs[65536];
 static size_t		secrets_alen[SECRETS_NRULES];
@@ -508,6 +504,269 @@ secrets_match(const struct secrets_rule *sr, const char *buf, size_t len,
 }
 
 /*
+ * Is path a kubeconfig? ~/.kube/config, a file called kubeconfig or
+ * *.kubeconfig, kubeadm's .conf files right under /etc/kubernetes.
+ */
+static int
+secrets_kubeconfig(const char *path)
+{
+	const char	*b = strrchr(path, '/');
+	size_t		 n = strlen(path);
+
+	b = b ? b + 1 : path;
+	return strcmp(b, "kubeconfig") == 0 ||
+	    (n >= 11 && strcmp(path + n - 11, ".kubeconfig") == 0) ||
+	    (n >= 12 && strcmp(path + n - 12, ".kube/config") == 0) ||
+	    (strncmp(path, "etc/kubernetes/", 15) == 0 &&
+	    strchr(path + 15, '/') == NULL && n >= 20 &&
+	    strcmp(path + n - 5, ".conf") == 0);
+}
+
+/* Is path a netrc (ftp, curl, git and pip read ~/.netrc)? */
+static int
+secrets_netrc(const char *path)
+{
+	static const char *const names[] = { ".netrc", "_netrc" };
+
+	return secrets_basename_is(path, names, 2);
+}
+
+/*
+ * Keys that are everywhere in text ("token:", "password") but are
+ * credentials in a few kinds of file: not anchors of the main table,
+ * looked for only in those files, which are small. A key must start a
+ * word; the value follows blanks (and quotes, for YAML).
+ */
+static const struct secrets_keyed {
+	const char	*rule;
+	int		(*file)(const char *);
+	const char	*key;
+	size_t		 min;		/* value length */
+	int		 yaml;		/* quotes allowed around the value */
+} secrets_keyed[] = {
+	/*
+	 * A user's bearer token, an auth provider's access-token,
+	 * refresh-token or id-token; a JWT value is the jwt rule's.
+	 */
+	{ "kubeconfig-token", secrets_kubeconfig, "token:", 16, 1 },
+	/* "machine host login user password secret", any layout. */
+	{ "netrc-password", secrets_netrc, "password", 1, 0 },
+};
+
+#define SECRETS_NKEYED	(sizeof(secrets_keyed) / sizeof(secrets_keyed[0]))
+
+/* Every rule id: the anchored ones, the keyed ones, the .env one. */
+const char *
+secrets_rule_id(size_t i)
+{
+	if (i < SECRETS_NRULES)
+		return secrets_rules[i].rule;
+	if (i < SECRETS_NRULES + SECRETS_NKEYED)
+		return secrets_keyed[i - SECRETS_NRULES].rule;
+	if (i == SECRETS_NRULES + SECRETS_NKEYED)
+		return "env-file-secret";
+	return NULL;
+}
+
+/*
+ * Is path a dotenv file (.env, .env.production, .env.local), and not
+ * one of the templates projects ship (.env.example, .sample, .template,
+ * .dist, .defaults)?
+ */
+static int
+secrets_dotenv(const char *path)
+{
+	static const char *const tmpl[] = { ".example", ".sample",
+	    ".template", ".dist", ".defaults", ".tmpl" };
+	const char	*b = strrchr(path, '/');
+	size_t		 i, n;
+
+	b = b ? b + 1 : path;
+	if (strncmp(b, ".env", 4) != 0 || (b[4] != '\0' && b[4] != '.'))
+		return 0;
+	n = strlen(b);
+	for (i = 0; i < sizeof(tmpl) / sizeof(*tmpl); i++)
+		if (n >= strlen(tmpl[i]) &&
+		    strcmp(b + n - strlen(tmpl[i]), tmpl[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* Shannon entropy of v (n bytes), in bits per character. */
+static double
+secrets_entropy(const char *v, size_t n)
+{
+	unsigned	count[256] = { 0 };
+	double		 h = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		count[(unsigned char)v[i]]++;
+	for (i = 0; i < 256; i++)
+		if (count[i] > 0) {
+			double p = (double)count[i] / (double)n;
+
+			h -= p * log2(p);
+		}
+	return h;
+}
+
+/* Does a variable's name say it holds a credential? */
+static int
+secrets_credname(const char *name, size_t n)
+{
+	static const char *const words[] = { "KEY", "SECRET", "TOKEN",
+	    "PASSWORD", "PASSWD", "PWD", "PASS", "CREDENTIALS", "AUTH" };
+	size_t	i, wl, k;
+
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		wl = strlen(words[i]);
+		/* As the name's last word: API_KEY, DB_PASS, githubToken. */
+		if (n >= wl && strncasecmp(name + n - wl, words[i], wl) == 0 &&
+		    (n == wl || !isalpha((unsigned char)name[n - wl - 1]) ||
+		    (isupper((unsigned char)name[n - wl]) &&
+		    islower((unsigned char)name[n - wl - 1]))))
+			return 1;
+		/* Or inside it as a word: SECRET_KEY_BASE, TOKEN_SIGNING. */
+		for (k = 0; k + wl < n; k++)
+			if (strncasecmp(name + k, words[i], wl) == 0 &&
+			    (k == 0 || name[k - 1] == '_') && name[k + wl] == '_')
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Does an anchored rule match in a line (buf[from, len))? 1, 0, or -1
+ * out of memory.
+ */
+static int
+secrets_known(const char *buf, size_t len, size_t from, const char *path)
+{
+	struct findings	 f = { NULL, 0, 0 };
+	size_t		 i, r, lpos = 0;
+	unsigned	 first, line = 1;
+	int		 rv = 0;
+
+	for (i = from; i + 1 < len && rv == 0; i++) {
+		if ((first = secrets_pairs[(unsigned char)buf[i] |
+		    (unsigned)(unsigned char)buf[i + 1] << 8]) == 0)
+			continue;
+		for (r = first - 1; r < SECRETS_NRULES &&
+		    secrets_rules[r].anchor[0] == buf[i] &&
+		    secrets_rules[r].anchor[1] == buf[i + 1]; r++) {
+			if (len - i < secrets_alen[r] || memcmp(buf + i,
+			    secrets_rules[r].anchor, secrets_alen[r]) != 0)
+				continue;
+			if (secrets_match(&secrets_rules[r], buf, len, i, path,
+			    &f, &lpos, &line) == -1) {
+				rv = -1;
+				break;
+			}
+		}
+		if (rv == 0 && f.n > 0)
+			rv = 1;
+	}
+	findings_free(&f);
+	return rv;
+}
+
+/*
+ * NAME=value lines of a dotenv file whose name says credential and
+ * whose value looks random: 8 or more characters, 3.5 bits of entropy
+ * per character or more (gitleaks' bar for keys with no fixed shape),
+ * so placeholders ("changeme", "your-api-key-here") stay quiet. A value
+ * another rule knows (a JWT, a vendor's token) is left to that rule.
+ */
+static int
+secrets_dotenv_scan(const char *buf, size_t len, size_t from, size_t to,
+    const char *path, struct findings *out, unsigned line)
+{
+	size_t		 at = from, ls, eq, v, n, lpos = 0;
+	const char	*nl;
+	unsigned	 ln;
+	int		 known;
+	char		 red[160];
+
+	/* Lines starting in [from, to): the first one may start before. */
+	while (at > 0 && at < to && buf[at - 1] != '\n')
+		at++;
+	while (at < to) {
+		ls = at;
+		nl = memchr(buf + at, '\n', len - at);
+		at = nl ? (size_t)(nl - buf) + 1 : len;
+		if (nl == NULL && len - ls > SECRETS_CARRY)
+			break;		/* no line end in sight */
+		if (len - ls >= 7 && memcmp(buf + ls, "export ", 7) == 0)
+			ls += 7;
+		for (eq = ls; eq < at && (isalnum((unsigned char)buf[eq]) ||
+		    buf[eq] == '_'); eq++)
+			;
+		if (eq == ls || eq >= at || buf[eq] != '=' ||
+		    !secrets_credname(buf + ls, eq - ls))
+			continue;
+		v = eq + 1;
+		if (v < at && (buf[v] == '"' || buf[v] == '\''))
+			v++;
+		for (n = 0; v + n < at && n < 400 && buf[v + n] != '"' &&
+		    buf[v + n] != '\'' && !isspace((unsigned char)buf[v + n]);
+		    n++)
+			;
+		if (n < 8 || buf[v] == '$' || buf[v] == '<' || buf[v] == '{' ||
+		    secrets_entropy(buf + v, n) < 3.5)
+			continue;
+		if ((known = secrets_known(buf, v + n, ls, path)) == -1)
+			return -1;
+		if (known)
+			continue;
+		ln = secrets_line(buf, ls, &lpos, &line);
+		secrets_redact(buf + v, n, red, sizeof(red));
+		if (findings_add(out, FINDING_SECRET, "env-file-secret", path,
+		    ln, red) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+secrets_keyed_scan(const struct secrets_keyed *k, const char *buf,
+    size_t len, size_t from, size_t to, const char *path,
+    struct findings *out, unsigned line)
+{
+	const char	*p;
+	size_t		 kl = strlen(k->key), at = from, v, n, lpos = 0;
+	char		 red[160];
+
+	while (at < to && (p = memmem(buf + at, len - at, k->key, kl)) !=
+	    NULL && (size_t)(p - buf) < to) {
+		at = (size_t)(p - buf) + kl;
+		if (p > buf && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		for (v = at; v < len && v - at < 8 && (buf[v] == ' ' ||
+		    buf[v] == '\t' || (k->yaml && (buf[v] == '"' ||
+		    buf[v] == '\''))); v++)
+			;
+		if (v == at && !k->yaml)
+			continue;	/* "passwords": another word */
+		if (k->yaml)
+			n = secrets_span(CS_TOKEN, buf, len, v, 400);
+		else
+			for (n = 0; v + n < len && n < 400 &&
+			    !isspace((unsigned char)buf[v + n]); n++)
+				;
+		if (n < k->min || (n >= 3 && memcmp(buf + v, "eyJ", 3) == 0) ||
+		    buf[v] == '$' || buf[v] == '<' || buf[v] == '{')
+			continue;
+		secrets_redact(buf + v, n, red, sizeof(red));
+		if (findings_add(out, FINDING_SECRET, k->rule, path,
+		    secrets_line(buf, (size_t)(p - buf), &lpos, &line),
+		    red) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Look for anchors at buf[from, to) of a window of len bytes; matches
  * may read up to len. line is the line number at buf[0].
  */
@@ -518,11 +777,19 @@ secrets_window(const char *buf, size_t len, size_t from, size_t to,
 {
 	const unsigned char	*u = (const unsigned char *)buf;
 	size_t			 i, r, lpos = 0;
-	unsigned		 first;
+	unsigned		 first, line0 = line;
 
 	pthread_once(&secrets_once, secrets_init);
 	if (len < 2)
 		return 0;	/* an anchor is two bytes at least */
+	for (i = 0; i < SECRETS_NKEYED; i++)
+		if (secrets_keyed[i].file(path) && secrets_keyed_scan(
+		    &secrets_keyed[i], buf, len, from, to, path, out,
+		    line0) == -1)
+			return -1;
+	if (secrets_dotenv(path) && secrets_dotenv_scan(buf, len, from, to,
+	    path, out, line0) == -1)
+		return -1;
 	if (to > len - 1)
 		to = len - 1;
 	for (i = from; i < to; i++) {

@@ -3,7 +3,8 @@
 # keys made here by openssl and ssh-keygen, vendor-shaped tokens (the
 # GitHub one with a valid checksum, made by the base62-token npm
 # package), dotfiles (.aws/credentials, .npmrc, .docker/config.json,
-# .pypirc, .git-credentials, pip.conf, .kube/config, .env), a GCP
+# .pypirc, .git-credentials, pip.conf, .kube/config with a client key
+# and a bearer token, .netrc, .env), a GCP
 # service-account key file, and a credential in the image config's ENV.
 # Every planted item is found, at its file, and nothing else is.
 . "$top_srcdir/tests/lib/common.sh"

@@ -21,6 +21,8 @@ gcp-service-account-key app/service-account.json
 github-token app/settings.py
 jwt app/.env
 kubeconfig-client-key root/.kube/config
+kubeconfig-token root/.kube/config
+netrc-password root/.netrc
 npm-auth-token root/.npmrc
 private-key app/ec.pem
 private-key root/.ssh/id_ed25519

@@ -28,7 +28,12 @@ open(r + "/etc/pip.conf", "w").write(
 key = open(r + "/app/ec.pem").read()
 open(r + "/root/.kube/config", "w").write(
     "apiVersion: v1\nusers:\n- name: admin\n  user:\n    client-key-data: %s\n"
-    % base64.b64encode(key.encode()).decode())
+    "- name: deploy\n  user:\n    token: %s.%s\n"
+    % (base64.b64encode(key.encode()).decode(),
+       pick(string.ascii_lowercase + string.digits, 6),
+       pick(string.ascii_lowercase + string.digits, 16)))
+open(r + "/root/.netrc", "w").write(
+    "machine ftp.example.com\n  login ci\n  password %s\n" % pick(A, 16))
 open(r + "/app/service-account.json", "w").write(json.dumps({
     "type": "service_account", "project_id": "demo",
     "private_key_id": pick(H, 40), "client_email": "x@demo.iam.gserviceaccount.com"},

@@ -8,8 +8,9 @@
  * tokens whose checksum holds (made by the base62-token npm package)
  * and one whose does not; registry, CI, cloud and chat tokens in their
  * vendors' shapes, credential files (.pypirc, .git-credentials,
- * pip.conf, kubeconfig, a GCP service-account key, PGP, PuTTY and age
- * keys).
+ * pip.conf, kubeconfig client keys and tokens, .netrc, a GCP
+ * service-account key, PGP, PuTTY and age keys); credential variables
+ * in dotenv files judged by their values' entropy.
  */
 #include "scan/layer/secrets.h"
 #include "tests/tap.h"
@@ -180,6 +181,62 @@ main(void)
 	    "UFBQUFB\n",
 	    "",
 	    "client-key-data that is no PEM is not");
+	check("root/.kube/config",
+	    "users:\n- name: deploy\n  user:\n    token: 07401b.f395accd"
+	    "246ae52d\n",
+	    "kubeconfig-token",
+	    "a kubeconfig bearer token (a kubeadm bootstrap token's shape)");
+	check("etc/kubernetes/admin.conf",
+	    "    auth-provider:\n      config:\n        access-token: 'ya29"
+	    ".a0AfH6SMBx3kLq9Zr8uTjW2vYpQ'\n",
+	    "kubeconfig-token",
+	    "an auth provider's access token in kubeadm's admin.conf");
+	check("root/.kube/config",
+	    "    token: ${KUBE_TOKEN}\n    tokenFile: /var/run/token\n",
+	    "",
+	    "a templated kubeconfig token is not");
+	check("app/config.yaml",
+	    "    token: 07401b.f395accd246ae52d\n",
+	    "",
+	    "token: outside a kubeconfig is not");
+	check("root/.netrc",
+	    "machine api.example.com\n  login alice\n  password Tq8vX2pLk9\n",
+	    "netrc-password",
+	    "a .netrc password");
+	check("root/.netrc",
+	    "machine api.example.com login alice password $NETRC_PASS\n",
+	    "",
+	    "a templated .netrc password is not");
+	check("usr/share/doc/ftp/README",
+	    "machine api.example.com login alice password Tq8vX2pLk9\n",
+	    "",
+	    "a netrc line outside a .netrc is not");
+	check("app/.env",
+	    "# settings\nexport API_KEY=\"q7Vx2Lm9Pw4Rt8Kz3Nb6\"\nDB_PASS=Xk2pQ9"
+	    "vL4mRt\nDEBUG=true\n",
+	    "env-file-secret,env-file-secret",
+	    "random-looking credentials in a .env");
+	check("app/.env.production",
+	    "SECRET_KEY_BASE=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b\n",
+	    "env-file-secret",
+	    "a credential name with the word inside it, in .env.production");
+	check("app/.env",
+	    "API_KEY=your-api-key-here\nPASSWORD=changeme\nTOKEN=${TOKEN}"
+	    "\nSESSION_ID=q7Vx2Lm9Pw4Rt8Kz3Nb6\nMONKEY=q7Vx2Lm9Pw4Rt8Kz3Nb6\n",
+	    "",
+	    "placeholders, templates and names that say nothing are not");
+	check("app/.env.example",
+	    "API_KEY=q7Vx2Lm9Pw4Rt8Kz3Nb6\n",
+	    "",
+	    "a .env.example template is not");
+	check("app/settings.ini",
+	    "API_KEY=q7Vx2Lm9Pw4Rt8Kz3Nb6\n",
+	    "",
+	    "the same line outside a dotenv file is not");
+	check("app/.env",
+	    "STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\n",
+	    "stripe-secret-key",
+	    "a vendor token in a .env is that vendor's rule only");
 	check("app/sa.json",
 	    "{\n  \"type\": \"service_account\",\n  \"private_key_id\":"
 	    " \"f2c799e2f8bf19ecd25e31b6e720554fd8803212\",\n",
