@@ -2,6 +2,7 @@
 #include "scan/layer/owned.h"
 #include "scan/layer/secrets.h"
 #include "scan/layer/fscheck.h"
+#include "scan/layer/inflate.h"
 #include "scan/catalog/elfsec.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -31,6 +32,10 @@ struct layer_ctx {
 	const struct layer_link		*capture;
 	time_t				 start;
 	int				 source_failed;	/* read() said -1 */
+	struct inflater			*inf;	/* a gzip layer's inflater */
+	const void			*pending; /* the first read's bytes */
+	ssize_t				 npending;
+	int				 has_pending;
 	struct owned			*owned;	/* OS packages' files */
 	struct fscheck			*fs;	/* modes, shadow, caches */
 	const struct layer_link		*follow;	/* second pass */
@@ -79,12 +84,34 @@ layer_limits_conf(struct layer_limits *l, const struct conf *c)
 	l->max_depth = c->scanner.max_depth;
 }
 
-/* libarchive pulls compressed bytes through here; we hash them. */
+/*
+ * libarchive pulls compressed bytes through here; we hash them. A gzip
+ * layer comes inflated already, from the inflater's thread, which
+ * hashes what it reads itself.
+ */
 static la_ssize_t
 layer_archive_read(struct archive *a, void *arg, const void **buf)
 {
 	struct layer_ctx	*c = arg;
-	ssize_t			 n = c->read(c->arg, buf);
+	ssize_t			 n;
+	int			 source;
+	const char		*why;
+
+	if (c->inf != NULL) {
+		if ((n = inflater_read(c->inf, buf)) < 0) {
+			why = inflater_error(c->inf, &source);
+			if (source)
+				c->source_failed = 1;
+			archive_set_error(a, source ? EIO : EINVAL, "%s", why);
+		}
+		return n;
+	}
+	if (c->has_pending) {
+		c->has_pending = 0;
+		*buf = c->pending;
+		n = c->npending;
+	} else
+		n = c->read(c->arg, buf);
 
 	if (n > 0) {
 		EVP_DigestUpdate(c->md, *buf, (size_t)n);
@@ -810,6 +837,18 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 		goto done;
 	layer_support(a);
 	c.start = time(NULL);
+	/*
+	 * The first bytes say gzip: inflate in a thread of its own, next
+	 * to the scan (libarchive then reads a plain tar). Anything else,
+	 * or no thread, goes to libarchive as it comes.
+	 */
+	c.npending = c.read(c.arg, &c.pending);
+	c.has_pending = 1;
+	if (c.npending >= 2 && ((const unsigned char *)c.pending)[0] == 0x1f &&
+	    ((const unsigned char *)c.pending)[1] == 0x8b &&
+	    (c.inf = inflater_start(c.read, c.arg, c.pending,
+	    (size_t)c.npending, c.md, &r->compressed_bytes)) != NULL)
+		c.has_pending = 0;
 	if (archive_read_open(a, &c, NULL, layer_archive_read, NULL) !=
 	    ARCHIVE_OK) {
 		findings_add(&r->findings, FINDING_ERROR, "corrupt", "", 0,
@@ -826,8 +865,19 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	if (owned_mark(c.owned, &r->pkgs) == -1)
 		rv = -1;
 	owned_notes(c.owned, &r->findings);
-	if (!c.source_failed) {
+	if (c.inf != NULL) {
+		/* It reads and hashes the rest itself. */
+		if (!inflater_finish(c.inf))
+			c.source_failed = 1;
+		r->complete = rv == 0 && !c.source_failed;
+	} else if (!c.source_failed) {
 		ssize_t n;
+
+		if (c.has_pending && c.npending > 0) {
+			EVP_DigestUpdate(c.md, c.pending, (size_t)c.npending);
+			r->compressed_bytes += (uint64_t)c.npending;
+		}
+		c.has_pending = 0;
 
 		/*
 		 * Read what libarchive did not need (tar padding, all of the
@@ -844,6 +894,8 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	}
 	archive_read_close(a);
  done:
+	/* Its thread hashes until it is joined. */
+	inflater_free(c.inf);
 	if (c.md != NULL && EVP_DigestFinal_ex(c.md, md, &mdlen) == 1) {
 		int o = snprintf(r->digest, sizeof(r->digest), "sha256:");
 

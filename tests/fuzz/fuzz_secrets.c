@@ -2,7 +2,9 @@
  * libFuzzer target: the secret matcher on arbitrary file contents.
  * Besides memory safety: every finding's line exists in the input, and
  * no finding's detail holds more than the first four characters of a
- * token (the redaction promise), except private-key header lines.
+ * token (the redaction promise), except private-key header lines. The
+ * first byte picks the file's name, so the rules that hold only in some
+ * files (kubeconfig, .netrc, .env, .pypirc, credential stores) run too.
  */
 #include "scan/layer/secrets.h"
 
@@ -13,11 +15,15 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const paths[] = { "f", "root/.kube/config",
+	    "root/.netrc", "app/.env", "root/.pypirc", "root/.git-credentials",
+	    "etc/kubernetes/admin.conf", "app/.env.production" };
 	struct findings	 out;
 	size_t		 i, lines = 1;
+	const char	*path = paths[size > 0 ? data[0] % 8 : 0];
 
 	memset(&out, 0, sizeof(out));
-	if (secrets_scan((const char *)data, size, "f", &out) == -1)
+	if (secrets_scan((const char *)data, size, path, &out) == -1)
 		abort();
 	for (i = 0; i < size; i++)
 		if (data[i] == '\n')

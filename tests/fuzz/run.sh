@@ -41,8 +41,8 @@ SRC_CATALOG="$top/scan/catalog/catalog.c $top/scan/catalog/catalog_dpkg.c $top/s
     $top/scan/catalog/catalog_rpm.c $top/scan/catalog/osrelease.c $top/scan/catalog/pkg.c $top/scan/catalog/finding.c
     $top/conf/log.c"
 build_run fuzz_catalog "$SRC_CATALOG" "-ljansson -lsqlite3 -lz" "$top/tests/fuzz/seeds/catalog/*"
-build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "-lz" "$top/tests/fuzz/seeds/secrets/*"
+build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "-lz -lm" "$top/tests/fuzz/seeds/secrets/*"
 SRC_LAYER="$SRC_CATALOG $top/scan/catalog/catalog_gobin.c $top/scan/catalog/catalog_jar.c
     $top/scan/layer/layer.c $top/scan/layer/secrets.c $top/scan/layer/owned.c
-    $top/scan/layer/fscheck.c"
-build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz" "$top/tests/fuzz/seeds/layer/*"
+    $top/scan/layer/fscheck.c $top/scan/layer/inflate.c"
+build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz -lm" "$top/tests/fuzz/seeds/layer/*"
