@@ -37,6 +37,13 @@ struct upload {
 	uint64_t		 fed;
 	char			*head;		/* first UPLOAD_HEAD bytes */
 	size_t			 headlen;
+	/*
+	 * Its first byte that is not blank is no '{': no JSON, so no
+	 * config. The head is let go at once: a layer upload then holds
+	 * no megabyte of its own, and may move in-kernel from there on.
+	 */
+	int			 notjson;
+	int			 sniffed;	/* that first byte was seen */
 	char			 digest[80];	/* the registry's, at commit */
 	int			 committed;
 	int			 aborted;
@@ -104,7 +111,8 @@ upload_is_config(struct upload *u)
 	json_t	*cfg;
 	int	 yes;
 
-	if (u->fed > UPLOAD_HEAD || u->headlen != u->fed || u->head == NULL ||
+	if (u->notjson || u->fed > UPLOAD_HEAD || u->headlen != u->fed ||
+	    u->head == NULL ||
 	    (cfg = json_loadb(u->head, u->headlen, 0, NULL)) == NULL)
 		return 0;
 	yes = json_is_object(cfg);
@@ -344,7 +352,8 @@ upload_start_deferred(struct gate *g)
 			return;
 		}
 		/* Its first bytes are kept: it may be a config. */
-		if (u->head == NULL && (u->head = malloc(UPLOAD_HEAD)) != NULL) {
+		if (!u->notjson && u->head == NULL &&
+		    (u->head = malloc(UPLOAD_HEAD)) != NULL) {
 			u->rbhead.buf = u->head;
 			u->rbhead.cap = UPLOAD_HEAD;
 		}
@@ -419,12 +428,35 @@ upload_for(struct gate *g, const char *repo, const char *uuid,
 	return u;
 }
 
+/* Does the blob start like JSON? Decided at its first byte not blank. */
+static void
+upload_sniff(struct upload *u, const unsigned char *b, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
+		    b[i] == '\n')
+			continue;
+		u->sniffed = 1;
+		if (b[i] != '{') {
+			u->notjson = 1;
+			free(u->head);
+			u->head = NULL;
+			u->headlen = 0;
+		}
+		return;
+	}
+}
+
 int
 upload_feed(struct upload *u, const void *buf, size_t len)
 {
 	if (u->aborted || u->committed)
 		return 0;
-	if (u->headlen < UPLOAD_HEAD) {
+	if (!u->sniffed)
+		upload_sniff(u, buf, len);
+	if (!u->notjson && u->headlen < UPLOAD_HEAD) {
 		size_t take = len < UPLOAD_HEAD - u->headlen ? len :
 		    UPLOAD_HEAD - u->headlen;
 
@@ -454,7 +486,7 @@ upload_wants_bytes(struct upload *u)
 	if (u->aborted || u->committed)
 		return 0;
 	/* The head decides whether a small blob is a config. */
-	return u->fed < UPLOAD_HEAD || (u->feed != NULL &&
+	return (!u->notjson && u->fed < UPLOAD_HEAD) || (u->feed != NULL &&
 	    feed_wants_bytes(u->feed));
 }
 

@@ -8,8 +8,8 @@ tap_plan 29
 
 start_registry reg
 # scanner.upload_buffer 16k: the scanner falls behind the 64 MiB upload
-# below at once, however fast the registry takes it, so all but the
-# head it keeps (1 MiB) is relayed in-kernel and read back afterwards.
+# below at once, however fast the registry takes it, so nearly all of it
+# is relayed in-kernel and read back afterwards.
 start_proxy px "$REG_URL" "limits:
   high_watermark: 256k
   low_watermark: 64k
@@ -112,10 +112,11 @@ expect_eq "a body cut off in-kernel: the proxy still answers" 200 "$code"
 # (3 MB/s, as a busy disk makes it), with small kernel buffers
 # (limits.socket_buffer) so that they cannot hide it: from the first
 # reads on, the proxy's queue for the registry is never empty after a
-# read. Once the scanner has had the head it keeps (1 MiB), the proxy
-# must write that queue out and move the rest in-kernel, not queue every
-# later read: all but the head, one read and one queue (256k each).
-head -c 6291456 /dev/urandom > "$T/b6"
+# read. The body starts with "{", so the proxy keeps its first MiB in
+# case it is an image config; once past that, the proxy must write the
+# queue out and move the rest in-kernel, not queue every later read:
+# all but that MiB, one read and one queue (256k each).
+{ printf '{'; head -c 6291455 /dev/urandom; } > "$T/b6"
 d6="sha256:$(sha256sum "$T/b6" | cut -d' ' -f1)"
 SR_PORT=$(free_port)
 python3 "$top_srcdir/tests/lib/slowrelay.py" "$SR_PORT" "$REG_PORT" 3000000 > "$T/slow.out" 2>&1 &
