@@ -1,7 +1,8 @@
 #!/bin/sh
 # Relay benchmark: the same registry reached directly, through nginx as a
-# plain streaming reverse proxy, and through portcullis, in one run.
-# Prints absolute numbers and ratios against nginx and direct.
+# plain streaming reverse proxy, through HAProxy with splice (when
+# installed: Debian's haproxy), and through portcullis, in one run.
+# Prints absolute numbers and ratios against nginx, HAProxy and direct.
 #
 #   sh tests/bench/relay_bench.sh [BLOB_MIB] [ROUNDS]
 #
@@ -33,6 +34,12 @@ if [ -n "${PORTCULLIS_B:-}" ]; then
 fi
 PX_LOG_LEVEL=warn start_proxy px "$REG_URL"
 start_nginx "$REG_PORT"
+if command -v haproxy >/dev/null 2>&1; then
+	start_haproxy "$REG_PORT"
+	TARGETS="direct nginx haproxy portcullis${PXB_PORT:+ portcullis_b}"
+else
+	echo "# haproxy not installed: no HAProxy baseline"
+fi
 
 # A real image for the manifest-latency measurement.
 mkdir -p "$T/l1"
@@ -70,6 +77,7 @@ best_min() { sort -g | head -n 1; }
 declare_target() { eval "URL_$1=$2"; }
 declare_target direct "http://127.0.0.1:$REG_PORT"
 declare_target nginx "http://127.0.0.1:$NG_PORT"
+[ -z "${HA_PORT:-}" ] || declare_target haproxy "http://127.0.0.1:$HA_PORT"
 declare_target portcullis "http://127.0.0.1:$PX_PORT"
 [ -z "${PXB_PORT:-}" ] || declare_target portcullis_b "http://127.0.0.1:$PXB_PORT"
 
@@ -126,6 +134,11 @@ for t in $TARGETS; do
 done
 echo "pull throughput portcullis/nginx:  $(ratio "$PULL_portcullis" "$PULL_nginx")x (target >= 0.95)"
 echo "pull throughput portcullis/direct: $(ratio "$PULL_portcullis" "$PULL_direct")x"
+if [ -n "${HA_PORT:-}" ]; then
+	echo "pull throughput portcullis/haproxy: $(ratio "$PULL_portcullis" "$PULL_haproxy")x (target >= 0.95)"
+	echo "push time portcullis/haproxy:       $(ratio "$PUSH_portcullis" "$PUSH_haproxy")x"
+	echo "manifest latency portcullis/haproxy: $(ratio "$LAT_portcullis" "$LAT_haproxy")x (lower is better)"
+fi
 echo "push throughput portcullis/nginx:  $(ratio "$PUSH_nginx" "$PUSH_portcullis")x (target >= 0.95)"
 echo "push time portcullis/direct:       $(ratio "$PUSH_portcullis" "$PUSH_direct")x"
 echo "manifest latency portcullis/nginx: $(ratio "$LAT_portcullis" "$LAT_nginx")x (lower is better)"

@@ -358,6 +358,34 @@ start_nginx() {
 	wait_http "http://127.0.0.1:$NG_PORT/v2/" || bail "nginx did not start"
 }
 
+# start_haproxy REG_PORT -> HA_PORT: HAProxy as a plain HTTP reverse
+# proxy to the registry, as one would deploy it for throughput: keep-alive
+# both ways, bodies streamed, splice(2) where the kernel can
+# (option splice-auto), one process.
+start_haproxy() {
+	HA_PORT=$(free_port)
+	cat > "$T/haproxy.cfg" <<-HAP
+	global
+	  nbthread 1
+	  maxconn 1024
+	defaults
+	  mode http
+	  option http-keep-alive
+	  option splice-auto
+	  timeout connect 10s
+	  timeout client 900s
+	  timeout server 900s
+	frontend fe
+	  bind 127.0.0.1:$HA_PORT
+	  default_backend reg
+	backend reg
+	  server r1 127.0.0.1:$1
+	HAP
+	haproxy -db -f "$T/haproxy.cfg" 2>"$T/haproxy.log" &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
+}
+
 # start_tokensrv -> TP, REALM: a token server (tests/tools/tokensrv) with
 # a fresh signing key, user alice:s3cret, issuer portcullis-issuer.
 # token_auth_yaml REALM_URL: the registry's auth: block trusting it.
