@@ -583,16 +583,22 @@ store_digest_size(struct store *st, enum store_digest_db which,
 	return store_digest_read(st, which, digest, NULL, size);
 }
 
-int
-store_digest_each(struct store *st, enum store_digest_db which,
-    const char *prefix, int (*cb)(const char *, const char *, void *),
-    void *arg)
+/*
+ * Records in key order: those starting with prefix, or (after != NULL)
+ * those after that key. cb: -1 error; with pieces, 1 stops (returned);
+ * anything else goes on.
+ */
+static int
+store_digest_walk(struct store *st, enum store_digest_db which,
+    const char *prefix, const char *after, int pieces,
+    int (*cb)(const char *, const char *, void *), void *arg)
 {
 	MDB_txn		*txn = NULL;
 	MDB_cursor	*cur = NULL;
 	MDB_val		 k, v;
 	char		*dk = NULL, *dv = NULL;
 	size_t		 pl = prefix ? strlen(prefix) : 0;
+	size_t		 al = after ? strlen(after) : 0;
 	int		 rc, op, ret = -1;
 
 	if (!store_digest_has(st, which))
@@ -604,15 +610,19 @@ store_digest_each(struct store *st, enum store_digest_db which,
 		goto done;
 	}
 	/* Keys sort bytewise: a prefix's keys are one run from its first. */
-	k.mv_size = pl;
-	k.mv_data = (void *)prefix;
-	for (op = pl ? MDB_SET_RANGE : MDB_FIRST; (rc = mdb_cursor_get(cur,
-	    &k, &v, op)) == 0; op = MDB_NEXT) {
+	k.mv_size = al ? al : pl;
+	k.mv_data = (void *)(al ? after : prefix);
+	for (op = al || pl ? MDB_SET_RANGE : MDB_FIRST; (rc = mdb_cursor_get(
+	    cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		if (pl > 0 && (k.mv_size < pl ||
 		    memcmp(k.mv_data, prefix, pl) != 0)) {
 			rc = MDB_NOTFOUND;	/* past the run */
 			break;
 		}
+		/* SET_RANGE lands on `after` itself when it is still there. */
+		if (al > 0 && op == MDB_SET_RANGE && k.mv_size == al &&
+		    memcmp(k.mv_data, after, al) == 0)
+			continue;
 		if ((dk = strndup(k.mv_data, k.mv_size)) == NULL ||
 		    (dv = strndup(v.mv_data, v.mv_size)) == NULL)
 			goto done;
@@ -622,6 +632,10 @@ store_digest_each(struct store *st, enum store_digest_db which,
 		dk = dv = NULL;
 		if (rc == -1)
 			goto done;
+		if (rc == 1 && pieces) {
+			ret = 1;
+			goto done;
+		}
 	}
 	ret = rc == MDB_NOTFOUND ? 0 : -1;
  done:
@@ -632,6 +646,22 @@ store_digest_each(struct store *st, enum store_digest_db which,
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	return ret;
+}
+
+int
+store_digest_each(struct store *st, enum store_digest_db which,
+    const char *prefix, int (*cb)(const char *, const char *, void *),
+    void *arg)
+{
+	return store_digest_walk(st, which, prefix, NULL, 0, cb, arg);
+}
+
+int
+store_digest_each_after(struct store *st, enum store_digest_db which,
+    const char *after, int (*cb)(const char *, const char *, void *),
+    void *arg)
+{
+	return store_digest_walk(st, which, NULL, after, 1, cb, arg);
 }
 
 int

@@ -89,6 +89,15 @@ int		 store_digest_each(struct store *, enum store_digest_db,
 		    const char *prefix,
 		    int (*cb)(const char *digest, const char *json, void *),
 		    void *arg);
+/*
+ * The same over every record from the first key after `after` (NULL:
+ * the first key), for a walk done a piece at a time: cb returns 1 to
+ * stop after its record. 1 stopped by cb, 0 at the end, -1 an error.
+ */
+int		 store_digest_each_after(struct store *,
+		    enum store_digest_db, const char *after,
+		    int (*cb)(const char *digest, const char *json, void *),
+		    void *arg);
 
 /*
  * Build something once per store: unless meta key says "1", walk db

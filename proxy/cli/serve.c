@@ -67,6 +67,13 @@ cmd_serve(struct conf *c)
 		fatalx("evthread_use_pthreads");
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	/*
+	 * Three priorities: everything at the middle one (libevent's
+	 * default), the monitor's sweep below it, so that its turns run
+	 * only when no request has an event waiting.
+	 */
+	if (event_base_priority_init(base, 3) == -1)
+		fatalx("event_base_priority_init");
 	if ((dns = evdns_base_new(base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (dns = evdns_base_new(base, 0)) == NULL)

@@ -149,7 +149,13 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "# TYPE portcullis_verdicts_changed_total counter\n"
 	    "portcullis_verdicts_changed_total %llu\n"
 	    "# TYPE portcullis_scans_running gauge\n"
-	    "portcullis_scans_running %u\n",
+	    "portcullis_scans_running %u\n"
+	    "# TYPE portcullis_monitor_sweep_seconds gauge\n"
+	    "portcullis_monitor_sweep_seconds %.6f\n"
+	    "# TYPE portcullis_monitor_sweep_images gauge\n"
+	    "portcullis_monitor_sweep_images %llu\n"
+	    "# TYPE portcullis_monitor_turn_seconds_max gauge\n"
+	    "portcullis_monitor_turn_seconds_max %.6f\n",
 	    (unsigned long long)st->allowed,
 	    (unsigned long long)st->denied,
 	    (unsigned long long)st->unknown,
@@ -168,7 +174,9 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->readback_failures,
 	    (unsigned long long)feed_budget_used(g->spill_budget),
 	    (unsigned long long)st->images_rematched,
-	    (unsigned long long)st->verdicts_changed, g->nscanjobs);
+	    (unsigned long long)st->verdicts_changed, g->nscanjobs,
+	    (double)st->sweep_us / 1e6, (unsigned long long)st->sweep_images,
+	    (double)st->sweep_turn_max_us / 1e6);
 }
 
 struct gate *

@@ -49,6 +49,14 @@ struct gate_stats {
 	uint64_t	images_recorded;	/* manifests judged at first pull */
 	uint64_t	images_rematched;	/* re-matched after new advisories */
 	uint64_t	verdicts_changed;	/* ... and allow/deny flipped */
+	/*
+	 * The monitor's last finished sweep: how long it took, and its
+	 * longest loop turn (a batch of images), what a pull waiting
+	 * behind it could lose; microseconds.
+	 */
+	uint64_t	sweep_us;
+	uint64_t	sweep_turn_max_us;
+	uint64_t	sweep_images;
 	uint64_t	uploads_deferred;	/* no scanner free: read back */
 	uint64_t	store_errors;		/* writes the store refused */
 	uint64_t	blobs_denied;		/* blob GETs refused */
@@ -81,6 +89,7 @@ struct gate {
 	time_t			 store_tried;
 	struct journal		*journal;	/* manifest pushes in flight */
 	struct feeds		*feeds;		/* advisory feeds; NULL: none */
+	struct matchmemo	*matchmemo;	/* while the monitor sweeps */
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
 	unsigned		 nuploads;	/* ... with a scanner */
 	unsigned		 ndeferred;	/* ... waiting for one */

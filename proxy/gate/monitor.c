@@ -3,6 +3,7 @@
 #include "proxy/gate/record.h"
 #include "proxy/gate/gate.h"
 #include "scan/image/verdict.h"
+#include "scan/image/matchmemo.h"
 #include "store/db.h"
 #include "conf/conf.h"
 #include "conf/policy.h"
@@ -14,8 +15,14 @@
 #include <string.h>
 #include <time.h>
 
-/* Images re-matched per loop turn. */
-#define MONITOR_BATCH	32
+/*
+ * A loop turn re-matches images for up to this long (and at least one),
+ * then yields: a request waits at most that long behind the sweep, and
+ * only when it arrived mid-turn (the sweep runs at a lower priority).
+ */
+#define MONITOR_TURN_US	2000
+/* What the sweep remembers of package matches, at most. */
+#define MONITOR_MEMO_BYTES	(32u << 20)
 
 struct monitor {
 	struct gate	*g;
@@ -40,7 +47,37 @@ struct monitor {
 	size_t		 nwas;
 	int		 sweeping;
 	time_t		 expiry_seen;	/* allowlist expiries checked up to */
+	uint64_t	 t0_us;		/* this sweep's start */
+	uint64_t	 turn_max_us;	/* ... and its longest turn so far */
+	uint64_t	 turn_t;	/* this turn's start */
+	/* The images are listed a turn at a time, from list_after on. */
+	int		 listing;
+	char		*list_after;
+	size_t		 listed, cap;
 };
+
+static uint64_t
+monitor_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A sweep is over: its time and longest turn, in the log and /metrics. */
+static void
+monitor_timed(struct monitor *m)
+{
+	uint64_t	us = monitor_now_us() - m->t0_us;
+
+	m->g->stats.sweep_us = us;
+	m->g->stats.sweep_turn_max_us = m->turn_max_us;
+	m->g->stats.sweep_images = m->ntodo;
+	log_info("monitor: the sweep of %zu images took %.1f s, its longest "
+	    "loop turn %.1f ms", m->ntodo, (double)us / 1e6,
+	    (double)m->turn_max_us / 1e3);
+}
 
 /* What the running policy sweep is about, for the log. */
 static const char *
@@ -81,32 +118,70 @@ monitor_was_push(struct monitor *m, struct policy *p, time_t at, int expiry)
 }
 
 /* Finished documents made with other data than now: to re-match. */
+/*
+ * Is the image record json one to re-evaluate? A finished record whose
+ * data version is not the current one (any finished one, for a policy
+ * sweep). Read without parsing the record, which for a registry's worth
+ * of images would hold the loop for seconds: the first "data_version"
+ * key that is no escaped text inside a string. A pending record (rare)
+ * is parsed to be sure.
+ */
+static int
+monitor_wanted(struct monitor *m, const char *json)
+{
+	static const char	 key[] = "\"data_version\":\"";
+	const char		*p = json;
+	size_t			 vl = strlen(m->version);
+	json_t			*j;
+	int			 yes;
+
+	if (json[0] != '{')
+		return 0;		/* an index entry, not a record */
+	if (strstr(json, "\"pending\":true") != NULL) {
+		j = json_loads(json, 0, NULL);
+		yes = json_is_string(json_object_get(j, "data_version")) &&
+		    !json_is_true(json_object_get(j, "pending")) &&
+		    (m->sweeping || strcmp(json_string_value(json_object_get(j,
+		    "data_version")), m->version) != 0);
+		json_decref(j);
+		return yes;
+	}
+	while ((p = strstr(p, key)) != NULL && p > json && p[-1] == '\\')
+		p += sizeof(key) - 1;
+	if (p == NULL)
+		return 0;		/* no data version: not judged yet */
+	if (m->sweeping)
+		return 1;
+	p += sizeof(key) - 1;
+	return !(strncmp(p, m->version, vl) == 0 && p[vl] == '"');
+}
+
+/* One record of the listing; 1 once this turn's time is up. */
 static int
 monitor_collect(const char *digest, const char *json, void *arg)
 {
 	struct monitor	*m = arg;
-	json_t		*j = json_loads(json, 0, NULL);
-	const char	*v = json_string_value(json_object_get(j,
-			    "data_version"));
 	char		**nt;
-	int		 rv = 0;
 
-	/* A policy sweep takes every finished one. */
-	if (v != NULL && (m->sweeping || strcmp(v, m->version) != 0) &&
-	    !json_is_true(json_object_get(j, "pending"))) {
-		if ((nt = reallocarray(m->todo, m->ntodo + 1,
-		    sizeof(*nt))) == NULL || (nt[m->ntodo] = strdup(digest)) ==
-		    NULL) {
-			if (nt != NULL)
-				m->todo = nt;
-			rv = -1;
-		} else {
+	free(m->list_after);
+	if ((m->list_after = strdup(digest)) == NULL)
+		return -1;
+	if (monitor_wanted(m, json)) {
+		if (m->ntodo == m->cap) {
+			if ((nt = reallocarray(m->todo, m->cap ? m->cap * 2 :
+			    1024, sizeof(*nt))) == NULL)
+				return -1;
 			m->todo = nt;
-			m->ntodo++;
+			m->cap = m->cap ? m->cap * 2 : 1024;
 		}
+		if ((m->todo[m->ntodo] = strdup(digest)) == NULL)
+			return -1;
+		m->ntodo++;
 	}
-	json_decref(j);
-	return rv;
+	if ((++m->listed & 63) == 0 &&
+	    monitor_now_us() - m->turn_t >= MONITOR_TURN_US)
+		return 1;
+	return 0;
 }
 
 static void
@@ -118,7 +193,65 @@ monitor_clear(struct monitor *m)
 		free(m->todo[i]);
 	free(m->todo);
 	m->todo = NULL;
-	m->ntodo = m->done = 0;
+	m->ntodo = m->done = m->cap = m->listed = 0;
+	m->listing = 0;
+	free(m->list_after);
+	m->list_after = NULL;
+	matchmemo_free(m->g->matchmemo);
+	m->g->matchmemo = NULL;
+}
+
+/* A sweep begins: its clock starts, and the listing of the images. */
+static void
+monitor_begin(struct monitor *m)
+{
+	struct timeval	now = { 0, 0 };
+
+	m->t0_us = monitor_now_us();
+	m->turn_max_us = 0;
+	m->listing = 1;
+	event_add(m->step, &now);
+}
+
+/*
+ * A turn of the listing. 1 more to list; 0 done, the matching next
+ * (or nothing to do: cleared); -1 the store could not be read (cleared).
+ */
+static int
+monitor_list_turn(struct monitor *m)
+{
+	struct store	*st = gate_store(m->g);
+	int		 rv;
+
+	if (st == NULL)
+		rv = -1;
+	else
+		rv = store_digest_each_after(st, STORE_IMAGES, m->list_after,
+		    monitor_collect, m);
+	if (rv == 1)
+		return 1;
+	m->listing = 0;
+	if (rv == -1) {
+		log_warnx("monitor: cannot list the recorded images");
+		if (m->sweeping)
+			m->sweeping = 0;	/* try again next tick */
+		else
+			m->version[0] = '\0';	/* the same */
+		monitor_clear(m);
+		return -1;
+	}
+	m->flips_before = m->g->stats.verdicts_changed;
+	if (m->sweeping)
+		log_info("monitor: %s: re-evaluating %zu images",
+		    monitor_sweep_name(m), m->ntodo);
+	else if (m->ntodo > 0) {
+		/* Images share their bases: each package is matched once. */
+		m->g->matchmemo = matchmemo_new(MONITOR_MEMO_BYTES);
+		log_info("monitor: advisory data changed to %s: re-evaluating "
+		    "%zu images", m->version, m->ntodo);
+	} else
+		monitor_clear(m);
+	return 0;
 }
 
 /* One judged image decided under the replaced policy and the new one. */
@@ -159,21 +292,35 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct monitor	*m = arg;
 	struct timeval	 now = { 0, 0 };
-	size_t		 end = m->done + MONITOR_BATCH;
 	char		*doc;
-	int		 error;
+	int		 error, rv;
+	uint64_t	 t = monitor_now_us(), el = 0;
 
-	if (end > m->ntodo)
-		end = m->ntodo;
-	for (; m->done < end; m->done++) {
-		if (m->sweeping) {
-			monitor_policy_one(m, m->todo[m->done]);
-			continue;
-		}
-		/* record_scan_doc re-matches, stores, logs, tells webhooks. */
-		doc = record_scan_doc(m->g, m->todo[m->done], &error);
-		free(doc);
+	m->turn_t = t;
+	if (m->listing) {
+		rv = monitor_list_turn(m);
+		el = monitor_now_us() - t;
+		if (el > m->turn_max_us)
+			m->turn_max_us = el;
+		if (rv == 0 && m->ntodo == 0 && !m->sweeping)
+			return;		/* nothing to re-evaluate */
+		if (rv >= 0)
+			event_add(m->step, &now);
+		return;
 	}
+	while (m->done < m->ntodo && el < MONITOR_TURN_US) {
+		if (m->sweeping)
+			monitor_policy_one(m, m->todo[m->done]);
+		else {
+			/* Re-matches, stores, logs, tells webhooks. */
+			doc = record_scan_doc(m->g, m->todo[m->done], &error);
+			free(doc);
+		}
+		m->done++;
+		el = monitor_now_us() - t;
+	}
+	if (el > m->turn_max_us)
+		m->turn_max_us = el;
 	if (m->done < m->ntodo) {
 		event_add(m->step, &now);
 		return;
@@ -185,32 +332,23 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 		    m->flips_before));
 		monitor_was_shift(m);
 		m->sweeping = 0;	/* the next tick takes the next one */
-	} else
+		monitor_timed(m);
+	} else {
+		monitor_timed(m);
 		log_info("monitor: advisory data %s: %zu images re-evaluated, "
 		    "%llu verdicts changed", m->version, m->ntodo,
 		    (unsigned long long)(m->g->stats.verdicts_changed -
 		    m->flips_before));
+	}
 	monitor_clear(m);
 }
 
 /* Every judged image, decided under the replaced policy and this one. */
 static void
-monitor_policy_sweep(struct monitor *m, struct store *st)
+monitor_policy_sweep(struct monitor *m)
 {
-	struct timeval	now = { 0, 0 };
-
 	m->sweeping = 1;
-	if (store_digest_each(st, STORE_IMAGES, NULL, monitor_collect, m) ==
-	    -1) {
-		log_warnx("monitor: cannot list the recorded images");
-		monitor_clear(m);
-		m->sweeping = 0;	/* try again next tick */
-		return;
-	}
-	m->flips_before = m->g->stats.verdicts_changed;
-	log_info("monitor: %s: re-evaluating %zu images",
-	    monitor_sweep_name(m), m->ntodo);
-	event_add(m->step, &now);
+	monitor_begin(m);
 }
 
 static void
@@ -220,7 +358,6 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	struct store	*st = gate_store(m->g);
 	struct policy	*p;
 	char		 ver[64] = "";
-	struct timeval	 now = { 0, 0 };
 	time_t		 t = time(NULL);
 
 	/*
@@ -243,27 +380,16 @@ monitor_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (t > m->expiry_seen)
 		m->expiry_seen = t;
-	if (st == NULL || m->ntodo > 0 || m->sweeping)
+	if (st == NULL || m->ntodo > 0 || m->sweeping || m->listing)
 		return;		/* no store yet, or a sweep still running */
 	if (store_meta_get(st, "data_version", ver, sizeof(ver)) != STORE_OK ||
 	    strcmp(ver, m->version) == 0) {
 		if (m->nwas > 0)
-			monitor_policy_sweep(m, st);
+			monitor_policy_sweep(m);
 		return;
 	}
 	memcpy(m->version, ver, sizeof(m->version));
-	if (store_digest_each(st, STORE_IMAGES, NULL, monitor_collect, m) == -1) {
-		log_warnx("monitor: cannot list the recorded images");
-		monitor_clear(m);
-		m->version[0] = '\0';	/* try again next tick */
-		return;
-	}
-	if (m->ntodo == 0)
-		return;
-	m->flips_before = m->g->stats.verdicts_changed;
-	log_info("monitor: advisory data changed to %s: re-evaluating %zu "
-	    "images", ver, m->ntodo);
-	event_add(m->step, &now);
+	monitor_begin(m);
 }
 
 int
@@ -294,6 +420,8 @@ monitor_start(struct gate *g)
 		free(m);
 		return -1;
 	}
+	/* Below the requests' priority, where the base has one (serve.c). */
+	(void)event_priority_set(m->step, 2);
 	g->monitor = m;
 	return 0;
 }

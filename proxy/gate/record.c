@@ -390,7 +390,8 @@ record_scan_doc(struct gate *g, const char *digest, int *error)
 		if (json_is_string(json_object_get(j, "data_version")) &&
 		    strcmp(json_string_value(json_object_get(j,
 		    "data_version")), ver) != 0 &&
-		    imagescan_rematch(j, st, record_scan_flags(g)) == 0) {
+		    imagescan_rematch(j, st, record_scan_flags(g),
+		    g->matchmemo, ver) == 0) {
 			g->stats.images_rematched++;
 			record_changed(g, digest, rec, j, "advisory-data");
 			json_object_set_new(j, "data_version", json_string(ver));

@@ -1,4 +1,5 @@
 #include "scan/image/imagescan.h"
+#include "scan/image/matchmemo.h"
 #include "scan/image/lifecycle.h"
 #include "scan/image/image.h"
 #include "scan/image/imgconfig.h"
@@ -54,14 +55,17 @@ imagescan_findings(const struct findings *f, enum finding_kind kind,
 static void
 imagescan_match(struct store *st, const char *eco,
     const struct vulnmatch_pkg *q, const char *path, json_t *vulns,
-    json_t *seen, int counts[5])
+    json_t *seen, int counts[5], struct matchmemo *memo, const char *ver)
 {
 	struct vulnmatch_finding	*f = NULL;
 	json_t				*v;
 	char				 key[1024];
 	int				 m, k;
 
-	m = vulnmatch_package(st, eco, q, &f);
+	/* A sweep asks the same of many images: the memo answers. */
+	if ((m = matchmemo_get(memo, ver, eco, q, &f)) < 0 &&
+	    (m = vulnmatch_package(st, eco, q, &f)) >= 0)
+		matchmemo_put(memo, ver, eco, q, f, m);
 	for (k = 0; k < m; k++) {
 		/* Not the ecosystem: Ubuntu:22.04 and Ubuntu:22.04:LTS agree. */
 		snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", q->name,
@@ -111,7 +115,8 @@ imagescan_type(const char *name, int *ok)
  * -1 when it has no packages or summary.
  */
 static int
-imagescan_fill(json_t *doc, struct store *st, int flags)
+imagescan_fill(json_t *doc, struct store *st, int flags,
+    struct matchmemo *memo, const char *ver)
 {
 	json_t	*os = json_object_get(doc, "os"), *p, *vulns, *sum, *seen;
 	char	 ecos[4][64];
@@ -153,7 +158,7 @@ imagescan_fill(json_t *doc, struct store *st, int flags)
 		for (e = 0; e < ne; e++)
 			imagescan_match(st, eco ? eco : ecos[e], &q,
 			    json_string_value(json_object_get(p, "path")),
-			    vulns, seen, counts);
+			    vulns, seen, counts, memo, ver);
 	}
 	json_decref(seen);
 	json_object_set_new(doc, "vulnerabilities", vulns);
@@ -163,11 +168,12 @@ imagescan_fill(json_t *doc, struct store *st, int flags)
 }
 
 int
-imagescan_rematch(json_t *doc, struct store *st, int flags)
+imagescan_rematch(json_t *doc, struct store *st, int flags,
+    struct matchmemo *memo, const char *ver)
 {
 	json_t	*os = json_object_get(doc, "os"), *lc;
 
-	if (imagescan_fill(doc, st, flags) == -1)
+	if (imagescan_fill(doc, st, flags, memo, ver) == -1)
 		return -1;
 	/* The distributions' dates may have changed with the data too. */
 	if (json_is_object(os) && (lc = lifecycle_of(json_string_value(
@@ -344,7 +350,7 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 	    0, "high", 0, "medium", 0, "low", 0, "unknown", 0, "secrets", nsec,
 	    "unscanned", (int)json_array_size(json_object_get(out, "limits"))));
 	image_view_free(&view);
-	imagescan_fill(out, st, flags);
+	imagescan_fill(out, st, flags, NULL, NULL);
  done:
 	findings_free(&all);
 	return out;

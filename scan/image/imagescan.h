@@ -33,10 +33,12 @@ struct json_t	*imagescan_report(struct layer_result *const *layers,
 /*
  * Match a document's recorded packages again against the store (new
  * advisory data): vulnerabilities and their counts are replaced, the
- * layers are not read again. 0 or -1.
+ * layers are not read again. memo (or NULL) remembers answers for data
+ * version ver across documents. 0 or -1.
  */
+struct matchmemo;
 int		 imagescan_rematch(struct json_t *doc, struct store *st,
-		    int flags);
+		    int flags, struct matchmemo *memo, const char *ver);
 /* "critical" 4 .. "low" 1, anything else 0. */
 int		 imagescan_sev_rank(const char *);
 

@@ -8,6 +8,22 @@
 
 #include <stdlib.h>
 
+struct walk {
+	char	seen[512];
+	int	n, stop;	/* stop after this many (0: never) */
+};
+
+static int
+walk_cb(const char *digest, const char *json, void *arg)
+{
+	struct walk	*w = arg;
+
+	(void)json;
+	strncat(w->seen, digest, sizeof(w->seen) - strlen(w->seen) - 2);
+	strcat(w->seen, ",");
+	return w->stop > 0 && ++w->n >= w->stop ? 1 : 0;
+}
+
 static int
 count_cb(const char *digest, const char *json, void *arg)
 {
@@ -74,6 +90,30 @@ main(void)
 	    &json), STORE_NOTFOUND, "and is gone");
 	is_int(store_digest_del(st, STORE_IMAGES, "base:sha256:b@sha256:img4"),
 	    STORE_NOTFOUND, "removing it again says so");
+	/* A walk a piece at a time, as the monitor lists images. */
+	{
+		struct walk w = { "", 0, 2 };
+		int rv;
+
+		rv = store_digest_each_after(st, STORE_IMAGES, NULL, walk_cb,
+		    &w);
+		ok(rv == 1 && !strcmp(w.seen, "base:sha256:a@sha256:img1,"
+		    "base:sha256:a@sha256:img2,"), "a walk stops where its "
+		    "callback says (%d: %s)", rv, w.seen);
+		w.seen[0] = '\0';
+		w.stop = 0;
+		rv = store_digest_each_after(st, STORE_IMAGES,
+		    "base:sha256:a@sha256:img2", walk_cb, &w);
+		ok(rv == 0 && !strcmp(w.seen, "base:sha256:ab@sha256:img3,"
+		    "sha256:img1,sha256:img2,"), "and goes on after the last "
+		    "key it saw, to the end (%d: %s)", rv, w.seen);
+		w.seen[0] = '\0';
+		rv = store_digest_each_after(st, STORE_IMAGES,
+		    "base:sha256:a@sha256:img2x", walk_cb, &w);
+		ok(rv == 0 && !strcmp(w.seen, "base:sha256:ab@sha256:img3,"
+		    "sha256:img1,sha256:img2,"), "after a key removed since, "
+		    "from the next one (%s)", w.seen);
+	}
 	ok(store_grow(st) == 0, "map grows between transactions");
 	store_close(rd);
 	store_close(st);
