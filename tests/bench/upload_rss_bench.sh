@@ -27,8 +27,9 @@ put() { # put N: one monolithic upload to repository rN
 	    sed -n 's/^[Ll]ocation: //p')
 	case "$loc" in http*) ;; *) loc="http://$P$loc";; esac
 	case "$loc" in *\?*) sep='&';; *) sep='?';; esac
+	# -T streams the file (--data-binary would read it all into memory).
 	curl -s -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
-	    --data-binary "@$T/layer.tgz" "$loc${sep}digest=$DG"
+	    -T "$T/layer.tgz" "$loc${sep}digest=$DG"
 }
 echo "# layer: $MIB MiB of random data, gzip'd; scanner.max_uploads ${MAX_UPLOADS:-default: the cores, $(nproc) here}"
 for c in $LEVELS; do
