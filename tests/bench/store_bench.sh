@@ -35,16 +35,8 @@ PX_STATE=$PXS PX_LOG_LEVEL=info start_proxy px "$REG_URL" "$CONF"
 P="127.0.0.1:$PX_PORT"
 H='Accept: application/vnd.oci.image.manifest.v1+json'
 
-tgz=$CORPUS/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz
 d=$T/img
-mkdir -p "$d/blobs/sha256"
-printf '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
-lh=$(sha256sum "$tgz" | cut -d' ' -f1)
-cp "$tgz" "$d/blobs/sha256/$lh"
-diff=$(gzip -dc "$tgz" | sha256sum | cut -d' ' -f1)
-mkimage_finish "$d" v1 \
-    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$lh\",\"size\":$(stat -c %s "$tgz")}" \
-    "\"sha256:$diff\"" '"User":"nobody"'
+mkimage_tgz "$d" v1 "$CORPUS/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" diff
 skopeo --insecure-policy copy --dest-tls-verify=false "oci:$d:v1" \
     "docker://$P/alpine/base:v1" >/dev/null 2>&1 || bail "push failed"
 dg=$(curl -sf -I -H "$H" "http://$P/v2/alpine/base/manifests/v1" | tr -d '\r' |

@@ -28,16 +28,7 @@ H='Accept: application/vnd.oci.image.manifest.v1+json'
 
 # image VERSION: the minirootfs tarball, as is, the image's one layer.
 image() {
-	tgz=$CORPUS/alpine/alpine-minirootfs-$1-x86_64.tar.gz
-	d=$T/img-$1
-	mkdir -p "$d/blobs/sha256"
-	printf '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
-	lh=$(sha256sum "$tgz" | cut -d' ' -f1)
-	cp "$tgz" "$d/blobs/sha256/$lh"
-	diff=$(gzip -dc "$tgz" | sha256sum | cut -d' ' -f1)
-	mkimage_finish "$d" v1 \
-	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$lh\",\"size\":$(stat -c %s "$tgz")}" \
-	    "\"sha256:$diff\"" '"User":"nobody"'
+	mkimage_tgz "$T/img-$1" v1 "$CORPUS/alpine/alpine-minirootfs-$1-x86_64.tar.gz" diff
 }
 
 for v in 3.20.3 3.14.10 3.12.12; do

@@ -71,14 +71,17 @@ check "registry holds the chunked blob with the right digest" \
 # A 64 MiB blob: the upload and then a download by a slow client move
 # in-kernel (splice), the pipe holding the sender back; memory stays flat.
 metric() { curl -sf "http://$1/metrics" | sed -n "s/^$2 //p"; }
+# put_blob ADDR REPO FILE DIGEST: a monolithic upload; prints the status.
+put_blob() {
+	loc=$(curl -sf -X POST -D - -o /dev/null "http://$1/v2/$2/blobs/uploads/" | tr -d '\r' |
+	    sed -n 's/^[Ll]ocation: //p')
+	curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$3" \
+	    -H 'Content-Type: application/octet-stream' "$loc&digest=$4"
+}
 head -c 67108864 /dev/urandom > "$T/big"
 dbig="sha256:$(sha256sum "$T/big" | cut -d' ' -f1)"
 sp0=$(metric "$P" portcullis_bytes_spliced_total)
-loc=$(curl -sf -X POST -D - -o /dev/null "http://$P/v2/up/test/blobs/uploads/" | tr -d '\r' |
-    sed -n 's/^[Ll]ocation: //p')
-code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/big" \
-    -H 'Content-Type: application/octet-stream' "$loc&digest=$dbig")
-expect_eq "64 MiB monolithic upload" 201 "$code"
+expect_eq "64 MiB monolithic upload" 201 "$(put_blob "$P" up/test "$T/big" "$dbig")"
 sp=$(metric "$P" portcullis_bytes_spliced_total)
 check "the upload moved in-kernel past the scanner's look ($((sp - sp0)) bytes)" \
     [ $((sp - sp0)) -ge 60000000 ]
@@ -129,11 +132,7 @@ start_proxy px4 "http://127.0.0.1:$SR_PORT" "limits:
 scanner:
   upload_buffer: 16k"
 P4="127.0.0.1:$PX_PORT"
-loc=$(curl -sf -X POST -D - -o /dev/null "http://$P4/v2/up/slow/blobs/uploads/" | tr -d '\r' |
-    sed -n 's/^[Ll]ocation: //p')
-code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T/b6" \
-    -H 'Content-Type: application/octet-stream' "$loc&digest=$d6")
-expect_eq "6 MiB upload to a slow registry" 201 "$code"
+expect_eq "6 MiB upload to a slow registry" 201 "$(put_blob "$P4" up/slow "$T/b6" "$d6")"
 sp4=$(metric "$P4" portcullis_bytes_spliced_total)
 check "a slow registry: the rest moved in-kernel once the scanner let go ($sp4 bytes)" \
     [ "${sp4:-0}" -ge $((6291456 - 1048576 - 2 * 262144)) ]

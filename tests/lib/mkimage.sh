@@ -137,13 +137,17 @@ bookworm_langs_tgz() {
 	rm -rf "$T/langs"
 }
 
-# mkimage_tgz DIR TAG TARBALL: an image whose one layer is TARBALL as is.
+# mkimage_tgz DIR TAG TARBALL [diff]: an image whose one layer is
+# TARBALL as is; with "diff", its config has the layer's true diff_id
+# (the tar's digest), as a real image's would.
 mkimage_tgz() {
 	mkdir -p "$1/blobs/sha256"
 	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
 	h=$(sha256sum "$3" | cut -d' ' -f1)
 	cp "$3" "$1/blobs/sha256/$h"
+	diffid=0
+	[ "${4:-}" != diff ] || diffid=$(gzip -dc "$3" | sha256sum | cut -d' ' -f1)
 	mkimage_finish "$1" "$2" \
 	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$(stat -c %s "$3")}" \
-	    '"sha256:0"' '"User":"nobody"'
+	    "\"sha256:$diffid\"" '"User":"nobody"'
 }
