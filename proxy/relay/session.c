@@ -15,7 +15,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <http_parser.h>
 #include <stdio.h>
 #include <sys/queue.h>
@@ -229,6 +228,10 @@ session_drop_upstream(struct session *s)
 		s->throttled_client = 0;
 		bufferevent_enable(s->cbev, EV_READ);
 	}
+	/* A response drain set the client's write mark to fire at empty. */
+	if (s->splice_drain == SPLICE_DRAIN_RESPONSE)
+		bufferevent_setwatermark(s->cbev, EV_WRITE,
+		    s->srv->conf->limits.low_watermark, 0);
 	s->splice_drain = 0;
 }
 
@@ -601,7 +604,8 @@ session_tap_resume(struct session *s)
 {
 	session_enter(s);
 	s->throttled_feed = 0;
-	if (!s->throttled_client && !s->splice_drain && !s->closing && !s->dead)
+	if (!s->throttled_client && s->splice_drain != SPLICE_DRAIN_REQUEST &&
+	    !s->closing && !s->dead)
 		bufferevent_enable(s->cbev, EV_READ);
 	session_parse_client(s);
 	session_leave(s);
@@ -1117,7 +1121,6 @@ static int
 session_splice_drain(struct session *s, struct bufferevent *src,
     struct bufferevent *dst, uint64_t left, int which)
 {
-	if (getenv("NODRAIN")) return 0;
 	if (s->splice_drain != 0)
 		return 1;
 	if (!session_splice_fits(s, src, dst, left) ||
