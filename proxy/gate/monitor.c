@@ -325,6 +325,7 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 		event_add(m->step, &now);
 		return;
 	}
+	monitor_timed(m);
 	if (m->sweeping) {
 		log_info("monitor: %s: %zu images re-evaluated, %llu verdicts "
 		    "changed", monitor_sweep_name(m), m->ntodo,
@@ -332,14 +333,11 @@ monitor_step_cb(evutil_socket_t fd, short ev, void *arg)
 		    m->flips_before));
 		monitor_was_shift(m);
 		m->sweeping = 0;	/* the next tick takes the next one */
-		monitor_timed(m);
-	} else {
-		monitor_timed(m);
+	} else
 		log_info("monitor: advisory data %s: %zu images re-evaluated, "
 		    "%llu verdicts changed", m->version, m->ntodo,
 		    (unsigned long long)(m->g->stats.verdicts_changed -
 		    m->flips_before));
-	}
 	monitor_clear(m);
 }
 

@@ -84,6 +84,14 @@ layer_limits_conf(struct layer_limits *l, const struct conf *c)
 	l->max_depth = c->scanner.max_depth;
 }
 
+/* Compressed bytes the scan read: into the digest and the count. */
+static void
+layer_hash(struct layer_ctx *c, const void *p, size_t n)
+{
+	EVP_DigestUpdate(c->md, p, n);
+	c->r->compressed_bytes += (uint64_t)n;
+}
+
 /*
  * libarchive pulls compressed bytes through here; we hash them. A gzip
  * layer comes inflated already, from the inflater's thread, which
@@ -113,10 +121,8 @@ layer_archive_read(struct archive *a, void *arg, const void **buf)
 	} else
 		n = c->read(c->arg, buf);
 
-	if (n > 0) {
-		EVP_DigestUpdate(c->md, *buf, (size_t)n);
-		c->r->compressed_bytes += (uint64_t)n;
-	}
+	if (n > 0)
+		layer_hash(c, *buf, (size_t)n);
 	if (n < 0) {
 		c->source_failed = 1;
 		archive_set_error(a, EIO, "layer source failed");
@@ -873,10 +879,8 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 	} else if (!c.source_failed) {
 		ssize_t n;
 
-		if (c.has_pending && c.npending > 0) {
-			EVP_DigestUpdate(c.md, c.pending, (size_t)c.npending);
-			r->compressed_bytes += (uint64_t)c.npending;
-		}
+		if (c.has_pending && c.npending > 0)
+			layer_hash(&c, c.pending, (size_t)c.npending);
 		c.has_pending = 0;
 
 		/*
@@ -884,10 +888,8 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 		 * rest after a limit, or after an error): the digest covers
 		 * the whole blob, so a result says which bytes it is about.
 		 */
-		while ((n = c.read(c.arg, &rest)) > 0) {
-			EVP_DigestUpdate(c.md, rest, (size_t)n);
-			r->compressed_bytes += (uint64_t)n;
-		}
+		while ((n = c.read(c.arg, &rest)) > 0)
+			layer_hash(&c, rest, (size_t)n);
 		r->complete = rv == 0 && n == 0;
 		if (n < 0)
 			c.source_failed = 1;

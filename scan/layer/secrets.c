@@ -637,6 +637,50 @@ secrets_credname(const char *name, size_t n)
 }
 
 /*
+ * The anchored rules at buf[from, to) of a window of len bytes; matches
+ * may read up to len. prev: the byte before buf[0] (0: none); line: the
+ * line number at buf[0].
+ */
+static int
+secrets_anchors(const char *buf, size_t len, size_t from, size_t to,
+    unsigned char prev, const char *path, struct findings *out,
+    unsigned line)
+{
+	const unsigned char	*u = (const unsigned char *)buf;
+	size_t			 i, r, lpos = 0;
+	unsigned		 first;
+
+	if (len < 2)
+		return 0;	/* an anchor is two bytes at least */
+	if (to > len - 1)
+		to = len - 1;
+	for (i = from; i < to; i++) {
+		if ((first = secrets_pairs[u[i] | (unsigned)u[i + 1] << 8]) ==
+		    0)
+			continue;
+		/* The token-start check needs the byte before buf[0]. */
+		if (i == 0 && prev != 0 && (isalnum(prev) || prev == '_'))
+			continue;
+		/* Rules sharing a first pair are next to each other. */
+		for (r = first - 1; r < SECRETS_NRULES &&
+		    secrets_rules[r].anchor[0] == buf[i] &&
+		    secrets_rules[r].anchor[1] == buf[i + 1]; r++) {
+			const struct secrets_rule *sr = &secrets_rules[r];
+			size_t al = secrets_alen[r];
+
+			/* A third byte first: common pairs cost little. */
+			if (len - i < al || buf[i + 2] != sr->anchor[2] ||
+			    memcmp(buf + i, sr->anchor, al) != 0)
+				continue;
+			if (secrets_match(sr, buf, len, i, path, out, &lpos,
+			    &line) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Does an anchored rule match in a line (buf[from, len))? 1, 0, or -1
  * out of memory.
  */
@@ -644,29 +688,11 @@ static int
 secrets_known(const char *buf, size_t len, size_t from, const char *path)
 {
 	struct findings	 f = { NULL, 0, 0 };
-	size_t		 i, r, lpos = 0;
-	unsigned	 first, line = 1;
-	int		 rv = 0;
+	int		 rv;
 
-	for (i = from; i + 1 < len && rv == 0; i++) {
-		if ((first = secrets_pairs[(unsigned char)buf[i] |
-		    (unsigned)(unsigned char)buf[i + 1] << 8]) == 0)
-			continue;
-		for (r = first - 1; r < SECRETS_NRULES &&
-		    secrets_rules[r].anchor[0] == buf[i] &&
-		    secrets_rules[r].anchor[1] == buf[i + 1]; r++) {
-			if (len - i < secrets_alen[r] || memcmp(buf + i,
-			    secrets_rules[r].anchor, secrets_alen[r]) != 0)
-				continue;
-			if (secrets_match(&secrets_rules[r], buf, len, i, path,
-			    &f, &lpos, &line) == -1) {
-				rv = -1;
-				break;
-			}
-		}
-		if (rv == 0 && f.n > 0)
-			rv = 1;
-	}
+	rv = secrets_anchors(buf, len, from, len, 0, path, &f, 1);
+	if (rv == 0 && f.n > 0)
+		rv = 1;
 	findings_free(&f);
 	return rv;
 }
@@ -775,9 +801,7 @@ secrets_window(const char *buf, size_t len, size_t from, size_t to,
     unsigned char prev, const char *path, struct findings *out,
     unsigned line)
 {
-	const unsigned char	*u = (const unsigned char *)buf;
-	size_t			 i, r, lpos = 0;
-	unsigned		 first, line0 = line;
+	size_t	i;
 
 	pthread_once(&secrets_once, secrets_init);
 	if (len < 2)
@@ -785,37 +809,12 @@ secrets_window(const char *buf, size_t len, size_t from, size_t to,
 	for (i = 0; i < SECRETS_NKEYED; i++)
 		if (secrets_keyed[i].file(path) && secrets_keyed_scan(
 		    &secrets_keyed[i], buf, len, from, to, path, out,
-		    line0) == -1)
+		    line) == -1)
 			return -1;
 	if (secrets_dotenv(path) && secrets_dotenv_scan(buf, len, from, to,
-	    path, out, line0) == -1)
+	    path, out, line) == -1)
 		return -1;
-	if (to > len - 1)
-		to = len - 1;
-	for (i = from; i < to; i++) {
-		if ((first = secrets_pairs[u[i] | (unsigned)u[i + 1] << 8]) ==
-		    0)
-			continue;
-		/* The token-start check needs the byte before buf[0]. */
-		if (i == 0 && prev != 0 && (isalnum(prev) || prev == '_'))
-			continue;
-		/* Rules sharing a first pair are next to each other. */
-		for (r = first - 1; r < SECRETS_NRULES &&
-		    secrets_rules[r].anchor[0] == buf[i] &&
-		    secrets_rules[r].anchor[1] == buf[i + 1]; r++) {
-			const struct secrets_rule *sr = &secrets_rules[r];
-			size_t al = secrets_alen[r];
-
-			/* A third byte first: common pairs cost little. */
-			if (len - i < al || buf[i + 2] != sr->anchor[2] ||
-			    memcmp(buf + i, sr->anchor, al) != 0)
-				continue;
-			if (secrets_match(sr, buf, len, i, path, out, &lpos,
-			    &line) == -1)
-				return -1;
-		}
-	}
-	return 0;
+	return secrets_anchors(buf, len, from, to, prev, path, out, line);
 }
 
 void
