@@ -59,6 +59,10 @@ static const struct conf_key {
 	{ "scanner.max_seconds", CONF_SECONDS, offsetof(struct conf, scanner.max_seconds) },
 	{ "scanner.max_depth",	CONF_SIZE, offsetof(struct conf, scanner.max_depth) },
 	{ "scanner.os_owned_language_packages", CONF_STR, offsetof(struct conf, scanner.os_owned) },
+	{ "fleet.key_file",	CONF_STR, offsetof(struct conf, fleet.key_file) },
+	{ "fleet.repository",	CONF_STR, offsetof(struct conf, fleet.repository) },
+	{ "fleet.instance",	CONF_STR, offsetof(struct conf, fleet.instance) },
+	{ "fleet.publish",	CONF_BOOL, offsetof(struct conf, fleet.publish) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -134,6 +138,7 @@ conf_new(void)
 	c->scanner.max_seconds = 600;
 	c->scanner.max_depth = 4;
 	c->monitor_interval = 30;
+	c->fleet.publish = 1;
 	return c;
 }
 
@@ -155,6 +160,9 @@ conf_free(struct conf *c)
 	free(c->scanner.password_file);
 	free(c->scanner.catch_up);
 	free(c->scanner.os_owned);
+	free(c->fleet.key_file);
+	free(c->fleet.repository);
+	free(c->fleet.instance);
 	free(c->tls.cert);
 	free(c->tls.key);
 	free(c->log_level);
@@ -615,6 +623,22 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 	return 0;
 }
 
+/* Lowercase path components of [a-z0-9._/-], as the spec's grammar. */
+static int
+conf_valid_repository(const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	if (n == 0 || n > 200 || s[0] == '/' || s[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == '-' || s[i] == '/'))
+			return 0;
+	return 1;
+}
+
 static int
 conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 {
@@ -686,6 +710,24 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 	    strcmp(c->scanner.catch_up, "disk") != 0) {
 		conf_err(err, errlen, "%s: scanner.catch_up must be registry "
 		    "or disk", name);
+		return -1;
+	}
+	if (c->fleet.key_file == NULL && (c->fleet.repository != NULL ||
+	    c->fleet.instance != NULL)) {
+		conf_err(err, errlen, "%s: fleet: needs fleet.key_file (the "
+		    "secret every instance signs and checks results with)",
+		    name);
+		return -1;
+	}
+	if (c->fleet.key_file != NULL && c->fleet.repository == NULL &&
+	    (c->fleet.repository = strdup("portcullis/results")) == NULL) {
+		conf_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if (c->fleet.repository != NULL && !conf_valid_repository(
+	    c->fleet.repository)) {
+		conf_err(err, errlen, "%s: fleet.repository \"%s\" is not a "
+		    "repository name", name, c->fleet.repository);
 		return -1;
 	}
 	if ((c->scanner.username == NULL) != (c->scanner.password_file ==

@@ -88,6 +88,17 @@ struct conf_feed {
 	uint64_t	 interval;	/* seconds between looks */
 };
 
+/*
+ * Several proxies in front of one registry share layer results through
+ * it (proxy/fleet/results.c). On when key_file is set.
+ */
+struct conf_fleet {
+	char		*key_file;	/* shared secret results are signed with */
+	char		*repository;	/* where results live */
+	char		*instance;	/* this proxy's name; NULL: the host's */
+	int		 publish;	/* publish this instance's results */
+};
+
 struct conf {
 	char			*path;		/* file it came from, or NULL */
 	char			*text;		/* its contents as loaded */
@@ -99,6 +110,7 @@ struct conf {
 	struct conf_limits	 limits;
 	struct conf_timeouts	 timeouts;
 	struct conf_scanner	 scanner;
+	struct conf_fleet	 fleet;
 	uint64_t		 monitor_interval; /* seconds; 0: off */
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */

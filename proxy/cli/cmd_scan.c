@@ -367,7 +367,7 @@ cmd_scan_registry(char *ref, const char *dir, const char *auth,
 		*pass++ = '\0';
 	if (regclient_init(&rc, base, plain, user, pass, ca_file) == -1)
 		goto done;
-	if (regpull_layout(&rc, repo, tag, dir, 0, err, sizeof(err)) == -1) {
+	if (regpull_layout(&rc, repo, tag, dir, 0, NULL, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", base, err);
 		goto done;
 	}

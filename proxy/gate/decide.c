@@ -28,6 +28,8 @@ enum gate_decision
 decide_unscanned(struct gate *g, const char *repo, const char *digest,
     int store_error, char *msg, size_t len)
 {
+	enum policy_unknown	unknown;
+
 	if (store_error) {
 		/* Cannot tell: fail closed, say why. */
 		snprintf(msg, len, "the scan store is unavailable; pulls are "
@@ -42,7 +44,15 @@ decide_unscanned(struct gate *g, const char *repo, const char *digest,
 		    "recorded are refused until it works again");
 		return GATE_DENY;
 	}
-	switch (policy_rule_for(&g->conf->policy, repo)->unknown) {
+	unknown = policy_rule_for(&g->conf->policy, repo)->unknown;
+	/*
+	 * In a fleet, "unknown here" may be "pushed through another
+	 * instance": never let by as unknown, judged from the fleet's
+	 * results (or scanned) first.
+	 */
+	if (g->results != NULL && unknown == POLICY_UNKNOWN_ALLOW)
+		unknown = POLICY_UNKNOWN_SCAN;
+	switch (unknown) {
 	case POLICY_UNKNOWN_BLOCK:
 		snprintf(msg, len, "%s@%s has not been scanned, and the "
 		    "policy for %s blocks unscanned images", repo,

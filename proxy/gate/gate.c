@@ -1,4 +1,5 @@
 #include "proxy/gate/gate.h"
+#include "proxy/fleet/results.h"
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/gatecache.h"
@@ -120,6 +121,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_gate_decided_uncached_total %llu\n"
 	    "# TYPE portcullis_layers_scanned_total counter\n"
 	    "portcullis_layers_scanned_total %llu\n"
+	    "# TYPE portcullis_layers_from_fleet_total counter\n"
+	    "portcullis_layers_from_fleet_total %llu\n"
 	    "# TYPE portcullis_uploads_scanning gauge\n"
 	    "portcullis_uploads_scanning %u\n"
 	    "# TYPE portcullis_uploads_deferred gauge\n"
@@ -162,7 +165,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->cached,
 	    (double)st->cpu_cached_ns / 1e9, (double)st->cpu_other_ns / 1e9,
 	    (unsigned long long)st->decided_other,
-	    (unsigned long long)st->layers_scanned, g->nuploads,
+	    (unsigned long long)st->layers_scanned,
+	    (unsigned long long)st->layers_from_fleet, g->nuploads,
 	    g->ndeferred, (unsigned long long)st->uploads_deferred,
 	    (unsigned long long)st->store_errors,
 	    (unsigned long long)st->blobs_denied,
@@ -177,6 +181,7 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->verdicts_changed, g->nscanjobs,
 	    (double)st->sweep_us / 1e6, (unsigned long long)st->sweep_images,
 	    (double)st->sweep_turn_max_us / 1e6);
+	results_metrics(g->results, out);
 }
 
 struct gate *

@@ -32,6 +32,7 @@ struct hold;
 struct pushhold;
 struct journal;
 struct feeds;
+struct results;
 
 struct gate_stats {
 	uint64_t	allowed;		/* pulls let through */
@@ -44,6 +45,7 @@ struct gate_stats {
 	uint64_t	decided_other;		/* ... how many of the rest */
 	uint64_t	scan_waits;		/* uploads paused for a scan */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
+	uint64_t	layers_from_fleet;	/* ... recorded from the fleet's */
 	uint64_t	readbacks;		/* lagging scans read back */
 	uint64_t	readback_failures;	/* ... whose bytes never came */
 	uint64_t	images_recorded;	/* manifests judged at first pull */
@@ -89,6 +91,7 @@ struct gate {
 	time_t			 store_tried;
 	struct journal		*journal;	/* manifest pushes in flight */
 	struct feeds		*feeds;		/* advisory feeds; NULL: none */
+	struct results		*results;	/* the fleet's; NULL: alone */
 	struct matchmemo	*matchmemo;	/* while the monitor sweeps */
 	TAILQ_HEAD(, upload)	 uploads;	/* being scanned */
 	unsigned		 nuploads;	/* ... with a scanner */

@@ -1,4 +1,5 @@
 #include "proxy/gate/scanjob.h"
+#include "proxy/fleet/results.h"
 #include "proxy/gate/cosign.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/registry/regclient.h"
@@ -29,6 +30,7 @@
 struct scanjob_put {
 	enum store_digest_db	 db;
 	char			*key, *val;
+	int			 publish;	/* a layer scanned here */
 };
 
 struct scanjob_waiter {
@@ -51,32 +53,72 @@ struct scanjob {
 	char			 err[512];
 	struct scanjob_put	*puts;
 	size_t			 nputs;
-	size_t			 nlayers;
+	size_t			 nlayers, nfromfleet;
+	/* Layer results the fleet had (db unused), and a client for it. */
+	struct scanjob_put	*fleet;
+	size_t			 nfleet;
+	struct regclient	*frc;
 	/* Loop only. */
 	struct scanjob_waiter	*w;
 	size_t			 nw;
 };
 
+/* Append key, val (taken) to a list. 0 or -1. */
 static int
-scanjob_put(struct scanjob *j, enum store_digest_db db, const char *key,
-    char *val)
+scanjob_list_add(struct scanjob_put **list, size_t *n,
+    enum store_digest_db db, const char *key, char *val)
 {
 	struct scanjob_put *np;
 
-	if (val == NULL || (np = reallocarray(j->puts, j->nputs + 1,
+	if (val == NULL || (np = reallocarray(*list, *n + 1,
 	    sizeof(*np))) == NULL) {
 		free(val);
 		return -1;
 	}
-	j->puts = np;
-	np[j->nputs].db = db;
-	np[j->nputs].val = val;
-	if ((np[j->nputs].key = strdup(key)) == NULL) {
+	*list = np;
+	memset(&np[*n], 0, sizeof(np[*n]));
+	np[*n].db = db;
+	np[*n].val = val;
+	if ((np[*n].key = strdup(key)) == NULL) {
 		free(val);
 		return -1;
 	}
-	j->nputs++;
+	(*n)++;
 	return 0;
+}
+
+static int
+scanjob_put(struct scanjob *j, enum store_digest_db db, const char *key,
+    char *val)
+{
+	return scanjob_list_add(&j->puts, &j->nputs, db, key, val);
+}
+
+/* The fleet's result for layer dg, or NULL. */
+static struct scanjob_put *
+scanjob_fleet_find(struct scanjob *j, const char *dg)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nfleet; i++)
+		if (strcmp(j->fleet[i].key, dg) == 0)
+			return &j->fleet[i];
+	return NULL;
+}
+
+/* regpull's question: is this layer's result to be had without it? */
+static int
+scanjob_have(void *arg, const char *dg)
+{
+	struct scanjob	*j = arg;
+	char		*doc;
+
+	if (scanjob_fleet_find(j, dg) != NULL)
+		return 1;
+	if (results_fetch(j->g->results, j->frc, dg, &doc) != 1)
+		return 0;
+	return scanjob_list_add(&j->fleet, &j->nfleet, STORE_LAYERS, dg,
+	    doc) == 0;
 }
 
 /* Scan one image manifest's layers and keep its config. 0 or -1. */
@@ -85,6 +127,7 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 {
 	struct layer_limits	 lim;
 	struct layer_result	 r;
+	struct scanjob_put	*fp;
 	json_t			*l;
 	const char		*dg;
 	char			 path[4096], *cfg, *doc;
@@ -99,6 +142,15 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 			return -1;
 		}
 		dg = json_string_value(json_object_get(l, "digest"));
+		if ((fp = scanjob_fleet_find(j, dg)) != NULL) {
+			/* Scanned by another instance: its result, as is. */
+			rv = scanjob_put(j, STORE_LAYERS, dg, fp->val);
+			fp->val = NULL;
+			if (rv == -1)
+				return -1;
+			j->nfromfleet++;
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
 		memset(&r, 0, sizeof(r));
 		rv = layer_scan_file(&r, &lim, path);
@@ -107,9 +159,11 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 		 * what the scan could not read is a finding in the result,
 		 * which the policy then judges as unscanned content.
 		 */
-		if (strcmp(r.digest, dg) == 0)
+		if (strcmp(r.digest, dg) == 0) {
 			rv = scanjob_put(j, STORE_LAYERS, dg, layerjson_dump(&r));
-		else {
+			if (rv == 0)
+				j->puts[j->nputs - 1].publish = 1;
+		} else {
 			snprintf(j->err, sizeof(j->err), "layer %.19s: %s", dg,
 			    r.findings.n ? r.findings.v[r.findings.n - 1].detail :
 			    "unreadable");
@@ -264,12 +318,14 @@ scanjob_thread(void *arg)
 {
 	struct scanjob	*j = arg;
 	struct conf	*c = j->g->conf;
-	struct regclient rc;
+	struct regclient rc, frc;
+	struct regpull_have have = { scanjob_have, j };
 	char		 dir[4200];
 	int		 made = 0;
 
 	j->rv = -1;
 	memset(&rc, 0, sizeof(rc));
+	memset(&frc, 0, sizeof(frc));
 	snprintf(dir, sizeof(dir), "%s/scan.XXXXXX", c->state_dir);
 	if (mkdtemp(dir) == NULL) {
 		snprintf(j->err, sizeof(j->err), "%.300s: %s", dir, strerror(errno));
@@ -279,10 +335,16 @@ scanjob_thread(void *arg)
 	if (regclient_upstream(&rc, c, 1, j->err, sizeof(j->err)) == -1)
 		goto done;
 	rc.cancel = &j->cancel;
+	/* The fleet's results are read with a client of their own scope. */
+	if (j->g->results != NULL && j->kind == SCANJOB_IMAGE &&
+	    regclient_upstream(&frc, c, 1, j->err, sizeof(j->err)) == 0) {
+		frc.cancel = &j->cancel;
+		j->frc = &frc;
+	}
 	if (j->kind == SCANJOB_SIGNATURE ?
 	    scanjob_signature(j, &rc, dir) == -1 :
-	    (regpull_layout(&rc, j->repo, j->digest, dir, 1, j->err,
-	    sizeof(j->err)) == -1 ||
+	    (regpull_layout(&rc, j->repo, j->digest, dir, 1,
+	    j->frc != NULL ? &have : NULL, j->err, sizeof(j->err)) == -1 ||
 	    scanjob_manifest(j, dir, j->digest, 0) == -1)) {
 		if (j->err[0] == '\0')
 			snprintf(j->err, sizeof(j->err), "out of memory");
@@ -291,6 +353,8 @@ scanjob_thread(void *arg)
 	j->rv = 0;
  done:
 	regclient_free(&rc);
+	regclient_free(&frc);
+	j->frc = NULL;
 	if (made)
 		tmpdir_remove(dir);
 	/* evthread is on: activating from this thread is safe. */
@@ -308,6 +372,11 @@ scanjob_free(struct scanjob *j)
 		free(j->puts[i].val);
 	}
 	free(j->puts);
+	for (i = 0; i < j->nfleet; i++) {
+		free(j->fleet[i].key);
+		free(j->fleet[i].val);
+	}
+	free(j->fleet);
 	free(j->w);
 	if (j->wake != NULL)
 		event_free(j->wake);
@@ -350,8 +419,14 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 		    j->digest);
 	else if (why == NULL) {
 		j->g->stats.layers_scanned += j->nlayers;
-		log_info("scan: %s@%s pulled and scanned (%zu layers)",
-		    j->repo, j->digest, j->nlayers);
+		j->g->stats.layers_from_fleet += j->nfromfleet;
+		log_info("scan: %s@%s pulled and scanned (%zu layers, %zu "
+		    "more from the fleet's results)", j->repo, j->digest,
+		    j->nlayers, j->nfromfleet);
+		for (i = 0; i < j->nputs; i++)
+			if (j->puts[i].publish)
+				results_publish(j->g->results, j->puts[i].key,
+				    j->puts[i].val);
 		if (old != NULL)
 			record_rescanned(j->g, j->digest, old);
 		/* A push it could not record once is recorded now. */

@@ -1,4 +1,5 @@
 #include "proxy/gate/upload.h"
+#include "proxy/fleet/results.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/readback.h"
 #include "scan/layer/feed.h"
@@ -47,6 +48,11 @@ struct upload {
 	char			 digest[80];	/* the registry's, at commit */
 	int			 committed;
 	int			 aborted;
+	/*
+	 * A read-back waiting for the fleet's result first (results.h):
+	 * no scanner is started for it until the answer is "none".
+	 */
+	int			 fleet_wait;
 	struct event		*wake;		/* activated by the threads */
 	upload_resume_cb	 resume;	/* a relay waits for the drain */
 	void			*waiter;
@@ -162,6 +168,10 @@ upload_store(struct upload *u)
 		log_info("upload %s: layer %s scanned and recorded (%zu "
 		    "packages)", u->uuid, u->digest,
 		    u->result ? u->result->pkgs.n : (size_t)0);
+		/* A layer's, not a config's: the fleet need not scan it. */
+		if (u->result != NULL && strcmp(u->result->digest,
+		    u->digest) == 0 && !upload_is_config(u))
+			results_publish(u->g->results, u->digest, doc);
 	} else
 		gate_store_failed(u->g, u->digest, "cannot record the layer");
 	free(doc);
@@ -343,7 +353,8 @@ upload_start_deferred(struct gate *g)
 	TAILQ_FOREACH(u, &g->uploads, entry) {
 		if (g->nuploads >= g->conf->scanner.max_uploads)
 			return;
-		if (u->feed != NULL || !u->committed || u->aborted)
+		if (u->feed != NULL || !u->committed || u->aborted ||
+		    u->fleet_wait)
 			continue;
 		if (upload_scanner(u) == -1) {
 			/* Tried again when the next scanner is free. */
@@ -584,6 +595,38 @@ upload_abort(struct upload *u)
 	upload_settled(u);
 }
 
+/*
+ * In the loop: the fleet's answer for a layer to be read back. Its
+ * result, checked and signed by an instance that scanned it, is
+ * recorded as this instance's own; without one, the read-back goes on.
+ */
+static void
+upload_fleet_cb(void *arg, char *doc)
+{
+	struct upload	*u = arg;
+	struct gate	*g = u->g;
+	struct store	*st;
+
+	u->fleet_wait = 0;
+	if (doc == NULL) {
+		upload_start_deferred(g);
+		return;
+	}
+	if ((st = gate_store(g)) != NULL && store_digest_put(st, STORE_LAYERS,
+	    u->digest, doc) == STORE_OK) {
+		g->stats.layers_from_fleet++;
+		log_info("upload %s: layer %s recorded from the fleet's "
+		    "result", u->uuid, u->digest);
+		upload_free(u);
+		if (g->layers_done != NULL)
+			g->layers_done(g);
+	} else {
+		/* Cannot keep it: scan it, as without a fleet. */
+		upload_start_deferred(g);
+	}
+	free(doc);
+}
+
 int
 upload_backfill(struct gate *g, const char *repo, const char *digest,
     const char *authorization)
@@ -599,6 +642,10 @@ upload_backfill(struct gate *g, const char *repo, const char *digest,
 	/* Never taken for a config: the head is not here. */
 	u->fed = UPLOAD_HEAD + 1;
 	g->stats.uploads_deferred++;
+	/* Another instance may have scanned it: ask the fleet first. */
+	if (g->results != NULL)
+		u->fleet_wait = results_lookup(g->results, digest,
+		    upload_fleet_cb, u) == 0;
 	upload_commit(u, digest, authorization);
 	return 0;
 }

@@ -107,8 +107,9 @@ fetch_short(struct fetch *f, struct evhttp_request *req)
 	unsigned long long	 want;
 	char			 got[64];
 
+	/* A HEAD's Content-Length is the GET's: no body follows. */
 	if (cl == NULL || f->failed || f->r->status == 304 ||
-	    f->r->status == 204)
+	    f->r->status == 204 || f->r->method == EVHTTP_REQ_HEAD)
 		return;
 	want = strtoull(cl, NULL, 10);
 	if (f->got < want) {
@@ -268,7 +269,23 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		evhttp_add_header(h, "If-None-Match", r->if_none_match);
 	if (r->if_modified_since != NULL && *r->if_modified_since != '\0')
 		evhttp_add_header(h, "If-Modified-Since", r->if_modified_since);
-	if (evhttp_make_request(conn, req, EVHTTP_REQ_GET, target) != 0) {
+	if (r->method != 0) {
+		char	clen[32];
+
+		snprintf(clen, sizeof(clen), "%zu", r->put_len);
+		evhttp_add_header(h, "Content-Length", clen);
+		if (r->put_type != NULL)
+			evhttp_add_header(h, "Content-Type", r->put_type);
+		if (r->put_len > 0 && evbuffer_add(
+		    evhttp_request_get_output_buffer(req), r->put_body,
+		    r->put_len) == -1) {
+			evhttp_request_free(req);
+			snprintf(err, errlen, "out of memory");
+			goto done;
+		}
+	}
+	if (evhttp_make_request(conn, req, r->method != 0 ?
+	    (enum evhttp_cmd_type)r->method : EVHTTP_REQ_GET, target) != 0) {
 		snprintf(err, errlen, "cannot send the request");
 		goto done;
 	}

@@ -22,6 +22,15 @@ struct fetch_req {
 	/* Conditional GET (a 304 answers "unchanged"); NULL: none. */
 	const char		*if_none_match;
 	const char		*if_modified_since;
+	/*
+	 * Another method than GET (EVHTTP_REQ_PUT, _POST; 0: GET) and
+	 * what it sends: put_body (put_len bytes, borrowed) as
+	 * put_type.
+	 */
+	int			 method;
+	const void		*put_body;
+	size_t			 put_len;
+	const char		*put_type;
 	unsigned long long	 max;		/* body bound */
 	FILE			*out;		/* NULL: body into body/bodylen */
 	/*
@@ -51,7 +60,7 @@ struct fetch_req {
 };
 
 /*
- * Send a GET and wait for the whole response. 0 when a response came
+ * Send the request and wait for the whole response. 0 when a response came
  * (any status: see status), -1 with a reason in err when none did, the
  * body broke a bound, or it ended short of its Content-Length. The
  * caller frees body.

@@ -263,12 +263,13 @@ regclient_resolve(char *url, size_t len, const char *loc)
 }
 
 /*
- * GET base + path: credentials, one challenge answered, redirects
- * followed. r carries accept/out/max/sha256 and gets the response.
+ * Send base + path (GET unless r->method says otherwise): credentials,
+ * one challenge answered, redirects followed. r carries
+ * accept/out/max/sha256 (and a body to send) and gets the response.
  * The caller checks r->status. 0 or -1.
  */
 static int
-regclient_get(struct regclient *rc, const char *path, struct fetch_req *r,
+regclient_send(struct regclient *rc, const char *path, struct fetch_req *r,
     char *err, size_t errlen)
 {
 	char	url[2400];
@@ -355,7 +356,7 @@ regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
 	r.accept = REGCLIENT_MANIFEST_TYPES;
 	r.max = max;
 	r.sha256 = 1;
-	if (regclient_get(rc, path, &r, err, errlen) == -1)
+	if (regclient_send(rc, path, &r, err, errlen) == -1)
 		goto fail;
 	if (r.status != 200) {
 		snprintf(err, errlen, "%s:%s: manifest: HTTP %d", repo, ref,
@@ -409,7 +410,7 @@ regclient_blob(struct regclient *rc, const char *repo, const char *digest,
 	}
 	r.max = max;
 	r.sha256 = 1;
-	if (regclient_get(rc, target, &r, err, errlen) == -1)
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
 		goto done;
 	if (r.status != 200)
 		snprintf(err, errlen, "%s: blob %.19s: HTTP %d", repo, digest,
@@ -478,7 +479,7 @@ regclient_blob_stream(struct regclient *rc, const char *repo,
 	r.max = ~0ULL;
 	r.sink = regclient_range_sink;
 	r.sink_arg = &rr;
-	if (regclient_get(rc, target, &r, err, errlen) == -1)
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
 		goto done;
 	if (r.status != 200 && r.status != 206)
 		snprintf(err, errlen, "%s: blob %.19s: HTTP %d", repo, digest,
@@ -488,6 +489,154 @@ regclient_blob_stream(struct regclient *rc, const char *repo,
 		    "bytes", repo, digest, offset);
 	else
 		rv = 0;
+ done:
+	free(r.body);
+	return rv;
+}
+
+int
+regclient_blob_mem(struct regclient *rc, const char *repo, const char *digest,
+    size_t max, char **body, size_t *len, char *err, size_t errlen)
+{
+	struct fetch_req	r;
+	char			target[1024];
+
+	memset(&r, 0, sizeof(r));
+	*body = NULL;
+	if (regclient_blob_path(repo, digest, target, sizeof(target), err,
+	    errlen) == -1)
+		return -1;
+	r.max = max;
+	r.sha256 = 1;
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
+		goto fail;
+	if (r.status != 200) {
+		snprintf(err, errlen, "%s: blob %.19s: HTTP %d", repo, digest,
+		    r.status);
+		goto fail;
+	}
+	if (strcmp(r.digest, digest) != 0) {
+		snprintf(err, errlen, "%s: blob %.19s has content %.19s", repo,
+		    digest, r.digest);
+		goto fail;
+	}
+	*body = r.body;
+	*len = r.bodylen;
+	return 0;
+ fail:
+	free(r.body);
+	return -1;
+}
+
+/*
+ * An upload's Location (absolute on the registry, or a path) as a path
+ * of rc with digest added to its query. 0 or -1.
+ */
+static int
+regclient_upload_target(const struct regclient *rc, const char *loc,
+    const char *digest, char *out, size_t outlen)
+{
+	size_t	n = strlen(rc->base);
+
+	if (strncmp(loc, rc->base, n) == 0 && loc[n] == '/')
+		loc += n;
+	if (loc[0] != '/' || (size_t)snprintf(out, outlen, "%s%sdigest=%s",
+	    loc, strchr(loc, '?') ? "&" : "?", digest) >= outlen)
+		return -1;
+	return 0;
+}
+
+int
+regclient_push_blob(struct regclient *rc, const char *repo,
+    const char *digest, const void *body, size_t len, char *err,
+    size_t errlen)
+{
+	struct fetch_req	r;
+	char			target[1024];
+	int			rv = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (regclient_blob_path(repo, digest, target, sizeof(target), err,
+	    errlen) == -1)
+		return -1;
+	/* Already there: done. */
+	r.method = EVHTTP_REQ_HEAD;
+	r.max = 4096;
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
+		goto done;
+	if (r.status == 200) {
+		rv = 0;
+		goto done;
+	}
+	/*
+	 * POST for a session, then one PUT of the whole blob: the
+	 * monolithic upload every registry has (docker-registry 2.8 takes
+	 * no body with the POST).
+	 */
+	free(r.body);
+	memset(&r, 0, sizeof(r));
+	snprintf(target, sizeof(target), "/v2/%s/blobs/uploads/", repo);
+	r.method = EVHTTP_REQ_POST;
+	r.max = 65536;
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
+		goto done;
+	if (r.status != 202 || regclient_upload_target(rc, r.location, digest,
+	    target, sizeof(target)) == -1) {
+		snprintf(err, errlen, "%s: upload of %.19s: HTTP %d%s", repo,
+		    digest, r.status, r.status == 202 ? " with no usable "
+		    "Location" : "");
+		goto done;
+	}
+	free(r.body);
+	memset(&r, 0, sizeof(r));
+	r.method = EVHTTP_REQ_PUT;
+	r.put_body = body;
+	r.put_len = len;
+	r.put_type = "application/octet-stream";
+	r.max = 65536;
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
+		goto done;
+	if (r.status != 201) {
+		snprintf(err, errlen, "%s: upload of %.19s: HTTP %d", repo,
+		    digest, r.status);
+		goto done;
+	}
+	rv = 0;
+ done:
+	free(r.body);
+	return rv;
+}
+
+int
+regclient_push_manifest(struct regclient *rc, const char *repo,
+    const char *ref, const char *type, const char *body, size_t len,
+    char *err, size_t errlen)
+{
+	struct fetch_req	r;
+	char			target[1024];
+	int			rv = -1;
+
+	memset(&r, 0, sizeof(r));
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !route_valid_tag(ref, strlen(ref))) {
+		snprintf(err, errlen, "not a valid repository and tag: "
+		    "%.100s:%.100s", repo, ref);
+		return -1;
+	}
+	snprintf(target, sizeof(target), "/v2/%s/manifests/%s", repo, ref);
+	r.method = EVHTTP_REQ_PUT;
+	r.put_body = body;
+	r.put_len = len;
+	r.put_type = type;
+	r.max = 65536;
+	if (regclient_send(rc, target, &r, err, errlen) == -1)
+		goto done;
+	if (r.status != 201) {
+		snprintf(err, errlen, "%s:%s: manifest: HTTP %d%s%.200s", repo,
+		    ref, r.status, r.body ? ": " : "", r.body ? r.body : "");
+		goto done;
+	}
+	rv = 0;
  done:
 	free(r.body);
 	return rv;

@@ -66,6 +66,21 @@ int	regclient_digest_ok(const char *digest);
 int	regclient_blob(struct regclient *, const char *repo,
 	    const char *digest, const char *path, unsigned long long max,
 	    char *err, size_t errlen);
+/* GET a blob into memory (at most max bytes), checked. 0 or -1 with err. */
+int	regclient_blob_mem(struct regclient *, const char *repo,
+	    const char *digest, size_t max, char **body, size_t *len,
+	    char *err, size_t errlen);
+/*
+ * Put a blob the registry does not have yet (len bytes whose sha256 is
+ * digest) in one request. 0 or -1 with err.
+ */
+int	regclient_push_blob(struct regclient *, const char *repo,
+	    const char *digest, const void *body, size_t len, char *err,
+	    size_t errlen);
+/* PUT a manifest of media type type under tag ref. 0 or -1 with err. */
+int	regclient_push_manifest(struct regclient *, const char *repo,
+	    const char *ref, const char *type, const char *body, size_t len,
+	    char *err, size_t errlen);
 /*
  * GET a blob from byte offset on (a Range request; a registry that
  * answers with the whole blob is skipped into), each piece handed to

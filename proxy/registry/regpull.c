@@ -77,8 +77,8 @@ regpull_blob(struct regclient *rc, const char *repo, const char *dir,
 /* A manifest by ref, stored; then what it leads to. */
 static int
 regpull_manifest(struct regclient *rc, const char *repo, const char *ref,
-    const char *dir, int all, int depth, char digest[72], json_t **mout,
-    char *err, size_t errlen)
+    const char *dir, int all, const struct regpull_have *have, int depth,
+    char digest[72], json_t **mout, char *err, size_t errlen)
 {
 	json_t	*m = NULL, *d;
 	char	*body = NULL, cdg[72];
@@ -107,16 +107,23 @@ regpull_manifest(struct regclient *rc, const char *repo, const char *ref,
 			if (!all && d != regpull_pick(m))
 				continue;
 			if (cd == NULL || regpull_manifest(rc, repo, cd, dir,
-			    all, depth + 1, cdg, NULL, err, errlen) == -1)
+			    all, have, depth + 1, cdg, NULL, err, errlen) == -1)
 				goto done;
 		}
 	} else {
 		if (regpull_blob(rc, repo, dir, json_object_get(m, "config"),
 		    err, errlen) == -1)
 			goto done;
-		json_array_foreach(json_object_get(m, "layers"), i, d)
+		json_array_foreach(json_object_get(m, "layers"), i, d) {
+			const char *ld = json_string_value(json_object_get(d,
+			    "digest"));
+
+			if (have != NULL && ld != NULL &&
+			    have->have(have->arg, ld))
+				continue;
 			if (regpull_blob(rc, repo, dir, d, err, errlen) == -1)
 				goto done;
+		}
 	}
 	rv = 0;
 	if (mout != NULL) {
@@ -131,7 +138,8 @@ regpull_manifest(struct regclient *rc, const char *repo, const char *ref,
 
 int
 regpull_layout(struct regclient *rc, const char *repo, const char *ref,
-    const char *dir, int all, char *err, size_t errlen)
+    const char *dir, int all, const struct regpull_have *have, char *err,
+    size_t errlen)
 {
 	json_t	*m = NULL, *index = NULL;
 	char	 path[4096], digest[72];
@@ -145,8 +153,8 @@ regpull_layout(struct regclient *rc, const char *repo, const char *ref,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
-	if (regpull_manifest(rc, repo, ref, dir, all, 0, digest, &m, err,
-	    errlen) == -1)
+	if (regpull_manifest(rc, repo, ref, dir, all, have, 0, digest, &m,
+	    err, errlen) == -1)
 		goto done;
 	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, digest + 7);
 	if (stat(path, &sb) == -1)

@@ -21,12 +21,22 @@ struct regclient;
 json_t	*regpull_pick(json_t *index);
 
 /*
+ * Layers the caller has a result for already: not downloaded when
+ * have(arg, digest) says 1. NULL: every layer is.
+ */
+struct regpull_have {
+	int	(*have)(void *arg, const char *digest);
+	void	*arg;
+};
+
+/*
  * repo:ref (a tag or a digest) into dir (existing, empty): index.json
  * names what ref resolved to, tagged "latest" if ref is a digest.
  * all: every platform of an index, else the one regpull_pick chooses.
  * 0 or -1 with err.
  */
 int	regpull_layout(struct regclient *, const char *repo, const char *ref,
-	    const char *dir, int all, char *err, size_t errlen);
+	    const char *dir, int all, const struct regpull_have *, char *err,
+	    size_t errlen);
 
 #endif

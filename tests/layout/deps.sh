@@ -11,7 +11,8 @@ import glob, os, re, sys
 
 top = sys.argv[1]
 # Each folder may include only folders after it in this order.
-ORDER = ["proxy/cli", "proxy/endpoint", "proxy/gate", "proxy/registry",
+ORDER = ["proxy/cli", "proxy/endpoint", "proxy/gate", "proxy/fleet",
+         "proxy/registry",
          "proxy/relay", "proxy/http", "proxy/sys",
          "scan/image", "scan/layer", "scan/catalog", "scan/advisory",
          "scan/version", "store", "conf"]

@@ -112,6 +112,26 @@ main(void)
 	fails("upstream:\n  url: http://x\nlimits:\n  high_watermark: 1k\n"
 	    "  low_watermark: 2k\n", "low_watermark must be below",
 	    "inverted watermarks rejected");
+	fails("upstream:\n  url: http://x\nfleet:\n  repository: a/b\n",
+	    "fleet: needs fleet.key_file", "a fleet without its key rejected");
+	fails("upstream:\n  url: http://x\nfleet:\n  key_file: /k\n"
+	    "  repository: A/B\n", "is not a repository name",
+	    "a fleet repository outside the name grammar rejected");
+	{
+		char		 ferr[256];
+		struct conf	*fc = load("upstream:\n  url: http://x\n"
+				    "fleet:\n  key_file: /k\n", ferr,
+				    sizeof(ferr));
+
+		ok(fc != NULL && fc->fleet.publish && strcmp(
+		    fc->fleet.repository, "portcullis/results") == 0,
+		    "fleet: a key file alone publishes to portcullis/results");
+		conf_free(fc);
+		fc = load("upstream:\n  url: http://x\n", ferr, sizeof(ferr));
+		ok(fc != NULL && fc->fleet.key_file == NULL &&
+		    fc->fleet.repository == NULL, "no fleet: section, no fleet");
+		conf_free(fc);
+	}
 	fails("upstream:\n  url: http://x\nlimits:\n  socket_buffer: 1k\n",
 	    "limits.socket_buffer must be 0", "tiny socket buffer rejected");
 	fails("upstream:\n  url: http://x\nupstream:\n  verify: no\n",

@@ -1,0 +1,252 @@
+#include "proxy/fleet/artifact.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static int
+artifact_sha256_ok(const char *d)
+{
+	size_t	i;
+
+	if (d == NULL || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
+		return 0;
+	for (i = 7; i < 71; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' &&
+		    d[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+artifact_tag(const char *digest, char *tag, size_t len)
+{
+	if (!artifact_sha256_ok(digest) || len < 72)
+		return -1;
+	snprintf(tag, len, "sha256-%s", digest + 7);
+	return 0;
+}
+
+int
+artifact_key_load(struct artifact_key *key, const char *path, char *err,
+    size_t errlen)
+{
+	FILE	*f;
+	size_t	 n;
+	int	 rv = -1;
+
+	memset(key, 0, sizeof(*key));
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "fleet.key_file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(key->k, 1, sizeof(key->k), f);
+	if (!feof(f)) {
+		snprintf(err, errlen, "fleet.key_file %s: longer than %d bytes",
+		    path, ARTIFACT_KEY_MAX - 1);
+		goto done;
+	}
+	while (n > 0 && (key->k[n - 1] == '\n' || key->k[n - 1] == '\r'))
+		n--;
+	if (n < ARTIFACT_KEY_MIN) {
+		snprintf(err, errlen, "fleet.key_file %s: shorter than %d "
+		    "bytes (e.g. openssl rand -hex 32)", path,
+		    ARTIFACT_KEY_MIN);
+		goto done;
+	}
+	key->len = n;
+	rv = 0;
+ done:
+	fclose(f);
+	if (rv == -1)
+		explicit_bzero(key, sizeof(*key));
+	return rv;
+}
+
+int
+artifact_gzip(const void *in, size_t len, unsigned char **out, size_t *outlen)
+{
+	z_stream	z;
+	uLong		cap;
+	int		rv = -1;
+
+	memset(&z, 0, sizeof(z));
+	*out = NULL;
+	/* windowBits 15 + 16: a gzip wrapper, as the media type says. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	cap = deflateBound(&z, (uLong)len) + 32;
+	if ((*out = malloc(cap)) == NULL)
+		goto done;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = *out;
+	z.avail_out = (uInt)cap;
+	if (len > UINT32_MAX || deflate(&z, Z_FINISH) != Z_STREAM_END)
+		goto done;
+	*outlen = z.total_out;
+	rv = 0;
+ done:
+	deflateEnd(&z);
+	if (rv == -1) {
+		free(*out);
+		*out = NULL;
+	}
+	return rv;
+}
+
+int
+artifact_gunzip(const void *in, size_t len, size_t max, char **out,
+    size_t *outlen)
+{
+	z_stream	 z;
+	size_t		 cap = max < 65536 ? max + 1 : 65536, n = 0;
+	char		*buf = NULL, *nb;
+	int		 zr = Z_OK, rv = -1;
+
+	memset(&z, 0, sizeof(z));
+	*out = NULL;
+	if (len > UINT32_MAX || inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	while (zr != Z_STREAM_END) {
+		if (n == cap || buf == NULL) {
+			if (buf != NULL && cap >= max + 1)
+				goto done;	/* past the bound */
+			if (buf != NULL)
+				cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				goto done;
+			buf = nb;
+		}
+		z.next_out = (Bytef *)buf + n;
+		z.avail_out = (uInt)(cap - n);
+		zr = inflate(&z, Z_NO_FLUSH);
+		n = cap - z.avail_out;
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			goto done;	/* corrupt, or ends short */
+		if (zr == Z_OK && z.avail_in == 0 && z.avail_out != 0)
+			goto done;	/* truncated */
+	}
+	if (n > max)
+		goto done;
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	buf = NULL;
+	rv = 0;
+ done:
+	inflateEnd(&z);
+	free(buf);
+	return rv;
+}
+
+/* What the MAC covers: every claim a reader acts on. */
+static void
+artifact_mac(const struct artifact_key *key, const char *layer,
+    const char *blob, size_t blobsize, int scanner, char hex[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned	mdlen = 0, i;
+	char		msg[256];
+	int		n;
+
+	n = snprintf(msg, sizeof(msg), "portcullis layer result v1\n%s\n%s\n"
+	    "%zu\n%d\n", layer, blob, blobsize, scanner);
+	HMAC(EVP_sha256(), key->k, (int)key->len, (unsigned char *)msg,
+	    (size_t)n, md, &mdlen);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+char *
+artifact_manifest(const struct artifact_key *key, const char *layer,
+    const char *blob, size_t blobsize, const char *instance, int scanner)
+{
+	json_t	*m;
+	char	 mac[65], ver[16], *s = NULL;
+
+	if (!artifact_sha256_ok(layer) || !artifact_sha256_ok(blob))
+		return NULL;
+	artifact_mac(key, layer, blob, blobsize, scanner, mac);
+	snprintf(ver, sizeof(ver), "%d", scanner);
+	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, "
+	    "s:[{s:s, s:s, s:I}], s:{s:s, s:s, s:s, s:s}}",
+	    "schemaVersion", 2, "mediaType", ARTIFACT_MANIFEST_TYPE,
+	    "artifactType", ARTIFACT_TYPE,
+	    "config", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
+	    ARTIFACT_EMPTY_DIGEST, "size", 2,
+	    "layers", "mediaType", ARTIFACT_BLOB_TYPE, "digest", blob, "size",
+	    (json_int_t)blobsize,
+	    "annotations", ARTIFACT_ANN_LAYER, layer, ARTIFACT_ANN_SCANNER,
+	    ver, ARTIFACT_ANN_MAC, mac, ARTIFACT_ANN_INSTANCE,
+	    instance ? instance : "");
+	if (m != NULL)
+		s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(m);
+	return s;
+}
+
+int
+artifact_check(const struct artifact_key *key, const char *manifest,
+    size_t len, const char *layer, int scanner, char blob[72],
+    size_t *blobsize, char *why, size_t whylen)
+{
+	json_t		*m, *ann, *l;
+	const char	*at, *dg, *lay, *ver, *mac;
+	char		 want[65];
+	json_int_t	 size;
+	int		 rv = 0;
+
+	if ((m = json_loadb(manifest, len, 0, NULL)) == NULL ||
+	    !json_is_object(m)) {
+		snprintf(why, whylen, "not JSON");
+		goto done;
+	}
+	ann = json_object_get(m, "annotations");
+	at = json_string_value(json_object_get(m, "artifactType"));
+	lay = json_string_value(json_object_get(ann, ARTIFACT_ANN_LAYER));
+	ver = json_string_value(json_object_get(ann, ARTIFACT_ANN_SCANNER));
+	mac = json_string_value(json_object_get(ann, ARTIFACT_ANN_MAC));
+	l = json_array_get(json_object_get(m, "layers"), 0);
+	dg = json_string_value(json_object_get(l, "digest"));
+	size = json_integer_value(json_object_get(l, "size"));
+	if (at == NULL || strcmp(at, ARTIFACT_TYPE) != 0 ||
+	    json_array_size(json_object_get(m, "layers")) != 1 ||
+	    !artifact_sha256_ok(dg) || size <= 0 || size >
+	    ARTIFACT_MAX_BLOB || lay == NULL || ver == NULL || mac == NULL) {
+		snprintf(why, whylen, "not a portcullis layer result");
+		goto done;
+	}
+	if (strcmp(lay, layer) != 0) {
+		snprintf(why, whylen, "a result for another layer (%.80s)", lay);
+		goto done;
+	}
+	if (atoi(ver) != scanner) {
+		snprintf(why, whylen, "made by scanner version %.10s, this is "
+		    "%d", ver, scanner);
+		goto done;
+	}
+	artifact_mac(key, layer, dg, (size_t)size, scanner, want);
+	if (strlen(mac) != 64 || CRYPTO_memcmp(mac, want, 64) != 0) {
+		snprintf(why, whylen, "its signature does not verify with "
+		    "fleet.key_file (forged, or another fleet's)");
+		goto done;
+	}
+	snprintf(blob, 72, "%s", dg);
+	*blobsize = (size_t)size;
+	rv = 1;
+ done:
+	json_decref(m);
+	return rv;
+}

@@ -1,0 +1,428 @@
+#include "proxy/fleet/results.h"
+#include "proxy/fleet/artifact.h"
+#include "proxy/registry/regclient.h"
+#include "scan/layer/layer.h"
+#include "conf/conf.h"
+#include "conf/log.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+/* Results waiting to be published; past either, new ones are dropped. */
+#define RESULTS_QUEUE_MAX	256
+#define RESULTS_QUEUE_BYTES	(64u << 20)
+
+struct results_job {
+	TAILQ_ENTRY(results_job) entry;
+	struct results		*r;
+	char			 digest[80];
+	char			*doc;	/* to publish, or the answer */
+	results_cb		 cb;
+	void			*arg;
+	struct event		*wake;
+};
+
+TAILQ_HEAD(results_jobs, results_job);
+
+struct results {
+	struct event_base	*base;
+	const struct conf	*conf;
+	struct artifact_key	 key;
+	char			 repo[256];
+	char			 instance[128];
+	int			 publish;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct results_jobs	 lookups;	/* queued */
+	struct results_jobs	 answered;	/* for the loop */
+	struct results_jobs	 publishes;	/* queued */
+	size_t			 npublish, publish_bytes;
+	int			 stop;		/* atomic */
+	pthread_t		 lthr, pthr;
+	int			 lstarted, pstarted;
+	int			 empty_pushed;	/* publisher thread only */
+	/* Atomic counters. */
+	unsigned long long	 published, publish_failures, dropped;
+	unsigned long long	 found, missing, rejected, failures;
+};
+
+static void
+results_job_free(struct results_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->wake != NULL)
+		event_free(j->wake);
+	free(j->doc);
+	free(j);
+}
+
+static void
+results_count(unsigned long long *c)
+{
+	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+int
+results_fetch(struct results *r, struct regclient *rc, const char *digest,
+    char **doc)
+{
+	char	 tag[80], mdg[72], blob[72], why[256], err[512];
+	char	*man = NULL, *gz = NULL, *out = NULL;
+	size_t	 mlen, gzlen, blobsize, outlen;
+	int	 rv = 0;
+
+	*doc = NULL;
+	if (artifact_tag(digest, tag, sizeof(tag)) == -1)
+		return 0;
+	if (regclient_manifest(rc, r->repo, tag, ARTIFACT_MAX_MANIFEST, &man,
+	    &mlen, mdg, err, sizeof(err)) == -1) {
+		if (rc->status == 404)
+			results_count(&r->missing);
+		else {
+			results_count(&r->failures);
+			log_warnx("fleet: %s: cannot look its result up: %s",
+			    digest, err);
+		}
+		goto done;
+	}
+	if (artifact_check(&r->key, man, mlen, digest, LAYER_SCANNER_VERSION,
+	    blob, &blobsize, why, sizeof(why)) != 1) {
+		/* Not one to trust: scanned here instead, and said. */
+		results_count(&r->rejected);
+		log_warnx("fleet: %s:%s not used: %s", r->repo, tag, why);
+		goto done;
+	}
+	if (regclient_blob_mem(rc, r->repo, blob, blobsize, &gz, &gzlen, err,
+	    sizeof(err)) == -1 || gzlen != blobsize ||
+	    artifact_gunzip(gz, gzlen, ARTIFACT_MAX_DOC, &out, &outlen) == -1) {
+		results_count(&r->failures);
+		log_warnx("fleet: %s: its result cannot be read: %s", digest,
+		    gz == NULL ? err : "not gzip, or larger than allowed");
+		goto done;
+	}
+	results_count(&r->found);
+	*doc = out;
+	out = NULL;
+	rv = 1;
+ done:
+	free(man);
+	free(gz);
+	free(out);
+	return rv;
+}
+
+/* The publisher's one job: blob, then the tag naming it. 0 or -1. */
+static int
+results_put(struct results *r, struct regclient *rc, struct results_job *j)
+{
+	unsigned char	*gz = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned	 mdlen = 0, i;
+	char		 blob[72], tag[80], err[512], *man = NULL;
+	size_t		 gzlen;
+	int		 rv = -1;
+
+	err[0] = '\0';
+	if (artifact_tag(j->digest, tag, sizeof(tag)) == -1 ||
+	    artifact_gzip(j->doc, strlen(j->doc), &gz, &gzlen) == -1 ||
+	    EVP_Digest(gz, gzlen, md, &mdlen, EVP_sha256(), NULL) != 1)
+		goto done;
+	memcpy(blob, "sha256:", 7);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(blob + 7 + 2 * i, 3, "%02x", md[i]);
+	if ((man = artifact_manifest(&r->key, j->digest, blob, gzlen,
+	    r->instance, LAYER_SCANNER_VERSION)) == NULL)
+		goto done;
+	if (!r->empty_pushed && regclient_push_blob(rc, r->repo,
+	    ARTIFACT_EMPTY_DIGEST, "{}", 2, err, sizeof(err)) == -1)
+		goto done;
+	r->empty_pushed = 1;
+	if (regclient_push_blob(rc, r->repo, blob, gz, gzlen, err,
+	    sizeof(err)) == -1 ||
+	    regclient_push_manifest(rc, r->repo, tag, ARTIFACT_MANIFEST_TYPE,
+	    man, strlen(man), err, sizeof(err)) == -1)
+		goto done;
+	rv = 0;
+ done:
+	if (rv == -1)
+		log_warnx("fleet: cannot publish the result of %s: %s",
+		    j->digest, err[0] ? err : "out of memory");
+	free(gz);
+	free(man);
+	return rv;
+}
+
+/* Both threads: take the next job of q, or NULL when stopping. */
+static struct results_job *
+results_next(struct results *r, struct results_jobs *q)
+{
+	struct results_job	*j;
+
+	pthread_mutex_lock(&r->mu);
+	while ((j = TAILQ_FIRST(q)) == NULL &&
+	    !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&r->cv, &r->mu);
+	if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		j = NULL;
+	else {
+		TAILQ_REMOVE(q, j, entry);
+		if (q == &r->publishes) {
+			r->npublish--;
+			r->publish_bytes -= strlen(j->doc);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return j;
+}
+
+static void *
+results_publisher(void *arg)
+{
+	struct results		*r = arg;
+	struct results_job	*j;
+	struct regclient	 rc;
+	char			 err[512];
+
+	while ((j = results_next(r, &r->publishes)) != NULL) {
+		if (regclient_upstream(&rc, r->conf, 1, err, sizeof(err)) ==
+		    -1) {
+			log_warnx("fleet: %s", err);
+			results_count(&r->publish_failures);
+		} else {
+			rc.cancel = &r->stop;
+			results_count(results_put(r, &rc, j) == 0 ?
+			    &r->published : &r->publish_failures);
+			regclient_free(&rc);
+		}
+		results_job_free(j);
+	}
+	return NULL;
+}
+
+static void *
+results_looker(void *arg)
+{
+	struct results		*r = arg;
+	struct results_job	*j;
+	struct regclient	 rc;
+	char			 err[512];
+
+	while ((j = results_next(r, &r->lookups)) != NULL) {
+		if (regclient_upstream(&rc, r->conf, 1, err, sizeof(err)) ==
+		    -1) {
+			log_warnx("fleet: %s", err);
+			results_count(&r->failures);
+		} else {
+			rc.cancel = &r->stop;
+			results_fetch(r, &rc, j->digest, &j->doc);
+			regclient_free(&rc);
+		}
+		pthread_mutex_lock(&r->mu);
+		TAILQ_INSERT_TAIL(&r->answered, j, entry);
+		pthread_mutex_unlock(&r->mu);
+		/* evthread is on: activating from this thread is safe. */
+		event_active(j->wake, EV_READ, 0);
+	}
+	return NULL;
+}
+
+/* In the loop: a look-up is answered. */
+static void
+results_answered_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct results_job	*j = arg;
+	struct results		*r = j->r;
+	char			*doc;
+
+	(void)fd;
+	(void)ev;
+	pthread_mutex_lock(&r->mu);
+	TAILQ_REMOVE(&r->answered, j, entry);
+	pthread_mutex_unlock(&r->mu);
+	doc = j->doc;
+	j->doc = NULL;
+	j->cb(j->arg, doc);
+	results_job_free(j);
+}
+
+struct results *
+results_new(struct event_base *base, const struct conf *c, char *err,
+    size_t errlen)
+{
+	struct results	*r;
+	char		 host[64];
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->base = base;
+	r->conf = c;
+	r->publish = c->fleet.publish;
+	TAILQ_INIT(&r->lookups);
+	TAILQ_INIT(&r->answered);
+	TAILQ_INIT(&r->publishes);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	snprintf(r->repo, sizeof(r->repo), "%s", c->fleet.repository);
+	if (c->fleet.instance != NULL)
+		snprintf(r->instance, sizeof(r->instance), "%s",
+		    c->fleet.instance);
+	else if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		snprintf(r->instance, sizeof(r->instance), "%s", host);
+	}
+	if (artifact_key_load(&r->key, c->fleet.key_file, err, errlen) == -1)
+		goto fail;
+	if (pthread_create(&r->lthr, NULL, results_looker, r) != 0)
+		goto nothread;
+	r->lstarted = 1;
+	if (r->publish) {
+		if (pthread_create(&r->pthr, NULL, results_publisher, r) != 0)
+			goto nothread;
+		r->pstarted = 1;
+	}
+	log_info("fleet: instance %s shares layer results through %s%s",
+	    r->instance, r->repo, r->publish ? "" : " (reads only)");
+	return r;
+ nothread:
+	snprintf(err, errlen, "fleet: cannot start a thread");
+ fail:
+	results_stop(r);
+	results_free(r);
+	return NULL;
+}
+
+void
+results_stop(struct results *r)
+{
+	struct results_jobs	*qs[3];
+	struct results_job	*j;
+	size_t			 i;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (r->lstarted)
+		pthread_join(r->lthr, NULL);
+	if (r->pstarted)
+		pthread_join(r->pthr, NULL);
+	r->lstarted = r->pstarted = 0;
+	qs[0] = &r->lookups;
+	qs[1] = &r->answered;
+	qs[2] = &r->publishes;
+	for (i = 0; i < 3; i++)
+		while ((j = TAILQ_FIRST(qs[i])) != NULL) {
+			TAILQ_REMOVE(qs[i], j, entry);
+			results_job_free(j);
+		}
+	r->npublish = r->publish_bytes = 0;
+}
+
+void
+results_free(struct results *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	explicit_bzero(&r->key, sizeof(r->key));
+	free(r);
+}
+
+int
+results_lookup(struct results *r, const char *digest, results_cb cb,
+    void *arg)
+{
+	struct results_job	*j;
+
+	if (r == NULL || !r->lstarted || strlen(digest) >= sizeof(j->digest) ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	j->r = r;
+	j->cb = cb;
+	j->arg = arg;
+	memcpy(j->digest, digest, strlen(digest) + 1);
+	if ((j->wake = event_new(r->base, -1, 0, results_answered_cb, j)) ==
+	    NULL) {
+		free(j);
+		return -1;
+	}
+	pthread_mutex_lock(&r->mu);
+	TAILQ_INSERT_TAIL(&r->lookups, j, entry);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+void
+results_publish(struct results *r, const char *digest, const char *doc)
+{
+	struct results_job	*j = NULL;
+	size_t			 len = strlen(doc);
+
+	if (r == NULL || !r->pstarted)
+		return;
+	pthread_mutex_lock(&r->mu);
+	if (r->npublish >= RESULTS_QUEUE_MAX || r->publish_bytes + len >
+	    RESULTS_QUEUE_BYTES || strlen(digest) >= sizeof(j->digest) ||
+	    (j = calloc(1, sizeof(*j))) == NULL || (j->doc = strdup(doc)) ==
+	    NULL) {
+		/* Another instance will scan it itself: correct, slower. */
+		pthread_mutex_unlock(&r->mu);
+		results_count(&r->dropped);
+		results_job_free(j);
+		return;
+	}
+	memcpy(j->digest, digest, strlen(digest) + 1);
+	TAILQ_INSERT_TAIL(&r->publishes, j, entry);
+	r->npublish++;
+	r->publish_bytes += len;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+results_metrics(struct results *r, struct evbuffer *out)
+{
+	static const struct {
+		const char	*name, *help;
+		size_t		 off;
+	} m[] = {
+		{ "published", "layer results this instance published to "
+		    "the fleet", offsetof(struct results, published) },
+		{ "publish_failures", "results the registry did not take",
+		    offsetof(struct results, publish_failures) },
+		{ "publish_dropped", "results not published: the queue "
+		    "was full", offsetof(struct results, dropped) },
+		{ "found", "layer results read from the fleet instead of "
+		    "scanning", offsetof(struct results, found) },
+		{ "missing", "look-ups the fleet had no result for",
+		    offsetof(struct results, missing) },
+		{ "rejected", "results not trusted (signature, scanner "
+		    "version)", offsetof(struct results, rejected) },
+		{ "lookup_failures", "look-ups the registry failed",
+		    offsetof(struct results, failures) },
+	};
+	size_t	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		evbuffer_add_printf(out, "# HELP portcullis_fleet_results_%s_"
+		    "total %s\n# TYPE portcullis_fleet_results_%s_total "
+		    "counter\nportcullis_fleet_results_%s_total %llu\n",
+		    m[i].name, m[i].help, m[i].name, m[i].name,
+		    __atomic_load_n((unsigned long long *)((char *)r +
+		    m[i].off), __ATOMIC_RELAXED));
+}
