@@ -420,9 +420,13 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 	else if (why == NULL) {
 		j->g->stats.layers_scanned += j->nlayers;
 		j->g->stats.layers_from_fleet += j->nfromfleet;
-		log_info("scan: %s@%s pulled and scanned (%zu layers, %zu "
-		    "more from the fleet's results)", j->repo, j->digest,
-		    j->nlayers, j->nfromfleet);
+		if (j->g->results == NULL)
+			log_info("scan: %s@%s pulled and scanned (%zu layers)",
+			    j->repo, j->digest, j->nlayers);
+		else
+			log_info("scan: %s@%s pulled and scanned (%zu layers; "
+			    "%zu more from the fleet's results)", j->repo,
+			    j->digest, j->nlayers, j->nfromfleet);
 		for (i = 0; i < j->nputs; i++)
 			if (j->puts[i].publish)
 				results_publish(j->g->results, j->puts[i].key,

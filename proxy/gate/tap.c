@@ -97,6 +97,8 @@ tap_upload_close(struct relay_tap *tap, int status, int complete)
 		    "Authorization"));
 	else if (!(method == HTTP_PATCH && status == 202 && complete))
 		upload_abort(t->u);
+	else
+		upload_paused(t->u);
 	upload_unwait(t->u, t);
 	free(t);
 }

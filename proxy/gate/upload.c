@@ -53,6 +53,13 @@ struct upload {
 	 * no scanner is started for it until the answer is "none".
 	 */
 	int			 fleet_wait;
+	/*
+	 * Paused: no request of it is running (upload_paused). Settled
+	 * by content: ended without a commit, recorded under the digest
+	 * of the bytes it saw.
+	 */
+	struct event		*idle;
+	int			 by_content;
 	struct event		*wake;		/* activated by the threads */
 	upload_resume_cb	 resume;	/* a relay waits for the drain */
 	void			*waiter;
@@ -104,6 +111,8 @@ upload_free(struct upload *u)
 	}
 	if (u->wake != NULL)
 		event_free(u->wake);
+	if (u->idle != NULL)
+		event_free(u->idle);
 	pthread_mutex_destroy(&u->mu);
 	layer_links_free(u->links, u->nlinks);
 	free(u->head);
@@ -135,6 +144,17 @@ upload_store(struct upload *u)
 
 	if (!u->committed || u->aborted)
 		return;
+	if (u->by_content) {
+		/*
+		 * No commit named it: what was seen names itself. Package
+		 * databases behind links need the committed blob read
+		 * again: left to whoever commits it.
+		 */
+		if (u->result == NULL || u->result->digest[0] == '\0' ||
+		    u->result->nlinks > 0)
+			return;
+		snprintf(u->digest, sizeof(u->digest), "%s", u->result->digest);
+	}
 	if (st == NULL) {
 		gate_store_failed(u->g, u->digest, "the store cannot be opened");
 		return;
@@ -150,6 +170,8 @@ upload_store(struct upload *u)
 	if (doc == NULL && u->result != NULL &&
 	    strcmp(u->result->digest, u->digest) == 0)
 		doc = layerjson_dump(u->result);
+	if (doc == NULL && u->by_content)
+		return;		/* nothing anyone will ask for */
 	if (doc == NULL) {
 		const char *why = u->rb_failed ? "the registry did not give "
 		    "the bytes the scan missed back" :
@@ -478,6 +500,8 @@ upload_feed(struct upload *u, const void *buf, size_t len)
 		memcpy(u->head + u->headlen, buf, take);
 		u->headlen += take;
 	}
+	if (u->idle != NULL)
+		evtimer_del(u->idle);
 	if (u->feed == NULL) {
 		u->fed += len;
 		return 0;	/* read back later: nothing to wait for */
@@ -577,6 +601,46 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 		feed_abort(u->feed);
 	}
 	upload_settled(u);
+}
+
+/* In the loop: nothing came after the last request. */
+static void
+upload_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct upload	*u = arg;
+
+	(void)fd;
+	(void)ev;
+	if (u->committed || u->aborted || u->waiter != NULL)
+		return;
+	if (u->feed == NULL || feed_dropped_from(u->feed) != UINT64_MAX) {
+		/* Not all seen by the scan: nothing true to keep. */
+		log_info("upload %s: no commit after %d s; its scan is "
+		    "dropped (a commit elsewhere is read back there)", u->uuid,
+		    UPLOAD_IDLE_SETTLE);
+		upload_abort(u);
+		return;
+	}
+	log_info("upload %s: no commit after %d s; its scan is kept under "
+	    "the digest of the %llu bytes it saw", u->uuid,
+	    UPLOAD_IDLE_SETTLE, (unsigned long long)u->fed);
+	u->by_content = 1;
+	u->committed = 1;
+	feed_finish(u->feed);
+	upload_settled(u);
+}
+
+void
+upload_paused(struct upload *u)
+{
+	struct timeval	tv = { UPLOAD_IDLE_SETTLE, 0 };
+
+	if (u->committed || u->aborted)
+		return;
+	if (u->idle == NULL && (u->idle = evtimer_new(u->g->base,
+	    upload_idle_cb, u)) == NULL)
+		return;		/* kept until the client or a shutdown ends it */
+	evtimer_add(u->idle, &tv);
 }
 
 void

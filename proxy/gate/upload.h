@@ -54,6 +54,16 @@ void		 upload_commit(struct upload *, const char *digest,
 /* The upload failed or its bytes are no longer trustworthy. */
 void		 upload_abort(struct upload *);
 /*
+ * A request of the upload ended (a PATCH the registry took): if no
+ * byte and no commit follows within UPLOAD_IDLE_SETTLE seconds (the
+ * PUT went to another proxy of a fleet, or the client gave up), its
+ * scan is ended and kept under the digest of what it saw: a result is
+ * true of any blob with those bytes, whoever commits it. The scanner
+ * is free again either way.
+ */
+void		 upload_paused(struct upload *);
+#define UPLOAD_IDLE_SETTLE	5
+/*
  * A blob the registry has but the proxy has no result for (mounted
  * from elsewhere, pushed behind its back, or its scan lost to a crash
  * or a store error): read it back whole from the registry, with

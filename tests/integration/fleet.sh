@@ -1,0 +1,187 @@
+#!/bin/sh
+# Three proxies behind HAProxy (round robin per request, so a push's
+# blob uploads, their commits and the manifest reach different
+# instances) in front of one docker-registry, sharing layer results
+# through the registry itself (fleet:, signed with one key file):
+#  - skopeo and podman push real Alpine images through the balancer;
+#    every instance gives the same answer for each: the two vulnerable
+#    ones refused naming their CVE, the clean one let by;
+#  - every layer's result is in the results repository, and instances
+#    judged layers from it instead of scanning them again;
+#  - a fourth proxy with another key publishes a result for a layer:
+#    the fleet does not trust it, scans the layer itself and refuses;
+#  - kill -9 of an instance in the middle of a push through the
+#    balancer: the image is never let by unjudged.
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/mkimage.sh"
+need docker-registry skopeo podman curl haproxy openssl python3
+CORPUS=$top_srcdir/../shared/corpus
+[ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
+tap_plan 26
+
+start_registry reg
+openssl rand -hex 32 > "$T/fleet.key"
+openssl rand -hex 32 > "$T/rogue.key"
+# fleet_proxy NAME KEY: an instance with the corpus secdb.
+fleet_proxy() {
+	mkdir -p "$T/$1-st"
+	"$PORTCULLIS" db import -s "$T/$1-st" "$CORPUS/alpine/secdb" >/dev/null 2>&1 ||
+	    bail "secdb import"
+	PX_STATE=$T/$1-st start_proxy "$1" "$REG_URL" "policy:
+  severity: high
+fleet:
+  key_file: $2
+  instance: $1"
+}
+fleet_proxy px1 "$T/fleet.key"; P1=$PX_PORT
+fleet_proxy px2 "$T/fleet.key"; P2=$PX_PORT
+fleet_proxy px3 "$T/fleet.key"; P3=$PX_PORT
+HA_PORT=$(free_port)
+cat > "$T/haproxy.cfg" <<HAP
+global
+  nbthread 1
+defaults
+  mode http
+  option http-keep-alive
+  timeout connect 10s
+  timeout client 300s
+  timeout server 300s
+frontend fe
+  bind 127.0.0.1:$HA_PORT
+  default_backend fleet
+backend fleet
+  balance roundrobin
+  option redispatch
+  retries 3
+  server px1 127.0.0.1:$P1 check inter 300ms fall 1
+  server px2 127.0.0.1:$P2 check inter 300ms fall 1
+  server px3 127.0.0.1:$P3 check inter 300ms fall 1
+HAP
+haproxy -db -f "$T/haproxy.cfg" 2>"$T/haproxy.log" &
+PIDS="$PIDS $!"
+wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
+B=127.0.0.1:$HA_PORT
+SK="skopeo --insecure-policy"
+PM="podman --root $T/pm-root --runroot $T/pm-run --storage-driver vfs"
+PM="$PM --cgroup-manager cgroupfs --events-backend none"
+metric() { curl -sf "http://127.0.0.1:$1/metrics" | sed -n "s/^$2 //p"; }
+fleet_sum() {
+	s=0
+	for p in $P1 $P2 $P3; do
+		v=$(metric "$p" "$1"); s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+# verdict PORT REPO: what skopeo is told for REPO:v1 through PORT
+verdict() {
+	out=$($SK inspect --tls-verify=false "docker://127.0.0.1:$1/$2:v1" 2>&1)
+	case "$out" in
+	*'"Digest"'*) echo allowed;;
+	*denied*) echo "$out" | grep -o 'CVE-[0-9-]*' | head -n 1 | sed 's/^/denied /';;
+	*) echo "other: $(echo "$out" | tail -n 1 | cut -c1-200)";;
+	esac
+}
+
+for v in 3.20.3 3.14.10 3.12.12; do
+	mkimage_tgz "$T/img-$v" v1 "$CORPUS/alpine/alpine-minirootfs-$v-x86_64.tar.gz" diff
+done
+ok_push=1
+for v in 3.20.3 3.14.10; do
+	$SK copy --dest-tls-verify=false "oci:$T/img-$v:v1" "docker://$B/alpine/$v:v1" \
+	    >"$T/push-$v.log" 2>&1 || { ok_push=0; sed 's/^/# /' "$T/push-$v.log"; }
+done
+check "skopeo pushes two images through the balancer" [ "$ok_push" = 1 ]
+# podman pushes what it holds: seeded straight into the registry.
+$SK copy --dest-tls-verify=false "oci:$T/img-3.12.12:v1" \
+    "docker://127.0.0.1:$REG_PORT/seed/alpine:v1" >/dev/null 2>&1 || bail "seeding failed"
+$PM pull -q --tls-verify=false "127.0.0.1:$REG_PORT/seed/alpine:v1" >"$T/pm.log" 2>&1 ||
+    sed 's/^/# /' "$T/pm.log"
+check "podman pushes the third through the balancer" \
+    $PM push --tls-verify=false "127.0.0.1:$REG_PORT/seed/alpine:v1" "$B/alpine/3.12.12:v1"
+
+# Every layer's result published before anyone judges (each by the
+# instance that scanned it, off the push's path; an upload whose
+# commit went elsewhere is settled after UPLOAD_IDLE_SETTLE seconds).
+layers=""
+for v in 3.20.3 3.14.10 3.12.12; do
+	# The layer as pushed (podman compresses it again).
+	h=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json' \
+	    "$REG_URL/v2/alpine/$v/manifests/v1" | python3 -c 'import json,sys
+print(json.load(sys.stdin)["layers"][0]["digest"][7:])')
+	layers="$layers $v=$h"
+done
+i=0
+while :; do
+	tags=$(curl -sf "$REG_URL/v2/portcullis/results/tags/list")
+	missing=""
+	for vh in $layers; do
+		case "$tags" in *"sha256-${vh#*=}"*) ;; *) missing="$missing ${vh%%=*}";; esac
+	done
+	[ -z "$missing" ] || [ $i -ge 200 ] && break
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "every layer's result is in the registry's results repository" "" "$missing"
+
+for p in $P1 $P2 $P3; do
+	expect_eq "alpine 3.20.3 through :$p" "denied CVE-2024-9143" "$(verdict "$p" alpine/3.20.3)"
+	expect_eq "alpine 3.12.12 through :$p" "denied CVE-2022-37434" "$(verdict "$p" alpine/3.12.12)"
+	expect_eq "alpine 3.14.10 through :$p" "allowed" "$(verdict "$p" alpine/3.14.10)"
+done
+check "podman pulls the clean image through the balancer" \
+    $PM pull --tls-verify=false "$B/alpine/3.14.10:v1"
+if out=$($PM pull --tls-verify=false "$B/alpine/3.20.3:v1" 2>&1); then
+	not_ok "podman is refused the vulnerable image through the balancer"
+else
+	case "$out" in *denied*CVE-2024-9143*) ok "podman is refused the vulnerable image through the balancer";;
+	*) not_ok "podman is refused the vulnerable image through the balancer"; echo "# $out" | tail -n 2;; esac
+fi
+ff=$(fleet_sum portcullis_layers_from_fleet_total)
+check "instances judged layers from the fleet's results, not by scanning them again ($ff)" [ "$ff" -ge 3 ]
+expect_eq "no result failed to publish or was rejected" "0 0" \
+    "$(fleet_sum portcullis_fleet_results_publish_failures_total) $(fleet_sum portcullis_fleet_results_rejected_total)"
+
+# A proxy with another key publishes its result for a new layer (the
+# 3.12.12 rootfs gzipped again): the fleet scans it itself.
+mkdir -p "$T/regz"
+gzip -dc "$CORPUS/alpine/alpine-minirootfs-3.12.12-x86_64.tar.gz" | gzip -1 > "$T/regz/rootfs.tar.gz"
+mkimage_tgz "$T/img-rogue" v1 "$T/regz/rootfs.tar.gz" diff
+fleet_proxy rogue "$T/rogue.key"; PR=$PX_PORT
+$SK copy --dest-tls-verify=false "oci:$T/img-rogue:v1" "docker://127.0.0.1:$PR/other/app:v1" \
+    >"$T/push-rogue.log" 2>&1 || bail "push through the rogue proxy: $(tail -n 1 "$T/push-rogue.log")"
+i=0
+while [ "$(metric "$PR" portcullis_fleet_results_published_total)" != 1 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "a result signed with another key is not trusted; the layer is scanned" \
+    "denied CVE-2022-37434" "$(verdict "$P1" other/app)"
+expect_eq "px1 counted the rejected result" 1 "$(metric "$P1" portcullis_fleet_results_rejected_total)"
+stop_proxy rogue
+
+# kill -9 of px2 while a push (the 3.20.3 layer and 48 MiB of noise)
+# goes through the balancer: complete or failed, never let by unjudged.
+mkdir -p "$T/noise"
+head -c 50331648 /dev/urandom > "$T/noise/noise.bin"
+cp "$CORPUS/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" "$T/base.tar.gz"
+mkdir -p "$T/rootfs" && tar -xzf "$T/base.tar.gz" -C "$T/rootfs" 2>/dev/null
+mkimage "$T/img-big" v1 "$T/rootfs" "$T/noise"
+$SK copy --dest-tls-verify=false "oci:$T/img-big:v1" "docker://$B/team/big:v1" >"$T/push-big.log" 2>&1 &
+push=$!
+sleep 0.4
+kill -9 "$PID_px2"
+wait "$push" 2>/dev/null && echo "# the push completed" || echo "# the push failed"
+for p in $P1 $P3; do
+	v=$(verdict "$p" team/big)
+	case "$v" in allowed) not_ok "after kill -9 mid-push, :$p does not let the image by ($v)";;
+	*) ok "after kill -9 mid-push, :$p does not let the image by ($v)";; esac
+done
+PID_px2=
+# The balancer has taken px2 out: the same push again completes, and
+# the two left judge it from what the fleet knows.
+sleep 1
+check "the push again through the balancer, one instance down" \
+    $SK copy --dest-tls-verify=false "oci:$T/img-big:v1" "docker://$B/team/big:v1"
+for p in $P1 $P3; do
+	expect_eq "then :$p refuses it" "denied CVE-2024-9143" "$(verdict "$p" team/big)"
+done
+stop_proxy px1
+stop_proxy px3
