@@ -9,6 +9,8 @@
 int
 endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 {
+	int	n;
+
 	switch (session_route(s)->kind) {
 	case ROUTE_METRICS:
 		return metrics_reply(arg, s, out);
@@ -18,8 +20,12 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 		break;
 	}
 	session_set_status(s, 404);
-	return ocierr_reply(out, 404, "UNSUPPORTED",
-	    "no such portcullis endpoint", NULL, session_reply_closes(s));
+	if ((n = ocierr_reply(out, 404, "UNSUPPORTED",
+	    "no such portcullis endpoint", NULL, session_reply_closes(s))) ==
+	    -1)
+		return -1;
+	session_set_response_bytes(s, (uint64_t)n);
+	return 0;
 }
 
 void

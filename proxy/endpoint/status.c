@@ -343,6 +343,7 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 
 	if (status != 200) {
 		char	msg[600];
+		int	n;
 
 		snprintf(msg, sizeof(msg), "the registry answered %d for "
 		    "%s:%s with your credentials", status, r->name,
@@ -369,11 +370,12 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			free(eb);
 			return 0;
 		}
-		if (ocierr_reply(out, status == 404 ? 404 : status ==
+		if ((n = ocierr_reply(out, status == 404 ? 404 : status ==
 		    403 ? 403 : 502, status == 404 ? "MANIFEST_UNKNOWN" :
 		    status == 403 ? "DENIED" : "UNAVAILABLE", msg, NULL,
-		    session_reply_closes(s)) == -1)
+		    session_reply_closes(s))) == -1)
 			goto fail;
+		session_set_response_bytes(s, (uint64_t)n);
 		session_set_status(s, status == 404 || status == 403 ? status :
 		    502);
 		return 0;

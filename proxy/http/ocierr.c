@@ -57,7 +57,7 @@ ocierr_reply(struct evbuffer *out, int status, const char *code,
 	    "\r\n%s\n", status, ocierr_reason(status), strlen(body) + 1,
 	    close ? "Connection: close\r\n" : "", body) == -1)
 		goto done;
-	rv = 0;
+	rv = (int)strlen(body) + 1;
  done:
 	if (rv == -1)
 		log_warnx("%s: cannot build %d %s reply", __func__, status,

@@ -14,7 +14,8 @@ struct json_t;
 /*
  * Append a complete HTTP/1.1 response (status line, headers, JSON body)
  * to out. detail may be NULL; it is borrowed. close adds
- * "Connection: close". Returns 0 or -1.
+ * "Connection: close". Returns the body's length (for the access log)
+ * or -1.
  */
 int	ocierr_reply(struct evbuffer *out, int status, const char *code,
 	    const char *message, struct json_t *detail, int close);

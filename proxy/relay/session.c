@@ -289,6 +289,8 @@ static void
 session_reply_error(struct session *s, int status, const char *code,
     const char *msg)
 {
+	int	n;
+
 	if (s->res_started) {
 		session_kill(s, msg);
 		return;
@@ -299,11 +301,20 @@ session_reply_error(struct session *s, int status, const char *code,
 		s->srv->stats.upstream_errors++;
 	else
 		s->srv->stats.client_errors++;
-	if (ocierr_reply(bufferevent_get_output(s->cbev), status, code, msg,
-	    NULL, 1) == -1) {
+	/* A HEAD is answered with the head alone. */
+	if (s->cp.method == HTTP_HEAD)
+		n = evbuffer_add_printf(bufferevent_get_output(s->cbev),
+		    "HTTP/1.1 %d %s\r\nDocker-Distribution-API-Version: "
+		    "registry/2.0\r\nContent-Length: 0\r\nConnection: close"
+		    "\r\n\r\n", status, ocierr_reason(status)) == -1 ? -1 : 0;
+	else
+		n = ocierr_reply(bufferevent_get_output(s->cbev), status, code,
+		    msg, NULL, 1);
+	if (n == -1) {
 		session_kill(s, "out of memory");
 		return;
 	}
+	s->res_body_bytes = (uint64_t)n;
 	if (s->in_txn)
 		session_access_log(s);
 	s->in_txn = 0;
@@ -654,10 +665,23 @@ creq_headers_done(http_parser *p)
 		    "invalid repository name");
 		return -1;
 	case ROUTE_EREF:
-		session_reply_error(s, 400, "TAG_INVALID",
-		    "invalid tag or manifest reference");
-		return -1;
 	case ROUTE_EDIGEST:
+		/*
+		 * A manifest that cannot exist, asked for: the spec's
+		 * 404, as for any manifest the registry does not have.
+		 */
+		if (s->route.kind == ROUTE_MANIFEST && (p->method == HTTP_GET ||
+		    p->method == HTTP_HEAD || p->method == HTTP_DELETE)) {
+			session_reply_error(s, 404, "MANIFEST_UNKNOWN",
+			    "manifest unknown: the reference is neither a "
+			    "valid tag nor a valid digest");
+			return -1;
+		}
+		if (e == ROUTE_EREF) {
+			session_reply_error(s, 400, "TAG_INVALID",
+			    "invalid tag or manifest reference");
+			return -1;
+		}
 		session_reply_error(s, 400, "DIGEST_INVALID",
 		    "invalid digest");
 		return -1;
@@ -855,6 +879,7 @@ session_admit_apply(struct session *s, enum relay_decision d,
     const char *msg)
 {
 	struct evbuffer	*out;
+	int		 n;
 	size_t		 len = evbuffer_get_length(s->admit_body);
 
 	s->admit = s->admit_held = 0;
@@ -865,11 +890,12 @@ session_admit_apply(struct session *s, enum relay_decision d,
 		s->res_started = 1;
 		log_info("session %llu: refused the push to %s: %s",
 		    (unsigned long long)s->id, s->route.name, msg);
-		if (ocierr_reply(bufferevent_get_output(s->cbev), 403, "DENIED",
-		    msg, NULL, session_local_close(s)) == -1) {
+		if ((n = ocierr_reply(bufferevent_get_output(s->cbev), 403,
+		    "DENIED", msg, NULL, session_local_close(s))) == -1) {
 			session_kill(s, "out of memory");
 			return;
 		}
+		s->res_body_bytes = (uint64_t)n;
 		session_tap_close(s, 403);
 		session_admit_clear(s);
 		session_txn_done(s);
@@ -1514,6 +1540,7 @@ session_decision_apply(struct session *s, http_parser *p,
     enum relay_decision d, const char *msg)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
+	int		 n;
 
 	if (d == RELAY_ALLOW) {
 		s->decision = "allow";
@@ -1531,9 +1558,11 @@ session_decision_apply(struct session *s, http_parser *p,
 		    "Content-Length: 0\r\n%s\r\n", session_local_close(s) ?
 		    "Connection: close\r\n" : "") == -1)
 			goto fail;
-	} else if (ocierr_reply(out, 403, "DENIED", msg, NULL,
-	    session_local_close(s)) == -1)
+	} else if ((n = ocierr_reply(out, 403, "DENIED", msg, NULL,
+	    session_local_close(s))) == -1)
 		goto fail;
+	else
+		s->res_body_bytes = (uint64_t)n;
 	/* Consume upstream's body by its own framing, sending nothing. */
 	if (s->cp.method == HTTP_HEAD)
 		return 1;

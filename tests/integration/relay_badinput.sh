@@ -3,7 +3,7 @@
 # nothing is lost, and the proxy stays up (and, under ASan, clean).
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 20
+tap_plan 26
 
 start_registry reg
 start_proxy px "$REG_URL" "limits:
@@ -56,6 +56,25 @@ expect_eq "HTTP/1.1 without Host: 400" 400 "$(echo "$r" | status)"
 
 r=$(printf 'PATCH /v2/a/blobs/uploads/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n' | raw)
 expect_eq "bad chunk size in an upload body: 400" 400 "$(echo "$r" | status)"
+
+# A manifest reference that cannot exist: GET, HEAD and DELETE get the
+# spec's 404 MANIFEST_UNKNOWN (a HEAD without a body); a PUT to it is a
+# client error, 400 TAG_INVALID.
+r=$(printf 'GET /v2/a/manifests/-bad HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "GET of a malformed reference: 404" 404 "$(echo "$r" | status)"
+check "... MANIFEST_UNKNOWN" sh -c "echo '$r' | grep -q MANIFEST_UNKNOWN"
+r=$(printf 'HEAD /v2/a/manifests/sha256:zz HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "HEAD of a malformed digest: 404, no body" "404 0" \
+    "$(echo "$r" | status) $(echo "$r" | tr -d '\r' | sed '1,/^$/d' | wc -c)"
+r=$(printf 'DELETE /v2/a/manifests/-bad HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
+expect_eq "DELETE of a malformed reference: 404" 404 "$(echo "$r" | status)"
+r=$(printf 'PUT /v2/a/manifests/-bad HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' | raw)
+expect_eq "PUT to a malformed tag: 400" 400 "$(echo "$r" | status)"
+# The access log counts the bytes of replies the proxy writes itself.
+sleep 0.2
+n=$(grep '"url":"/v2/a/manifests/-bad"' "$T/px-access.log" | grep '"method":"GET"' |
+    sed -n 's/.*"response_bytes":\([0-9]*\).*/\1/p' | head -n 1)
+check "the access log has the 404's body length ($n bytes)" [ "${n:-0}" -gt 50 ]
 
 r=$(printf 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
 expect_eq "CONNECT refused: 405" 405 "$(echo "$r" | status)"
