@@ -63,6 +63,7 @@ static const struct conf_key {
 	{ "fleet.repository",	CONF_STR, offsetof(struct conf, fleet.repository) },
 	{ "fleet.instance",	CONF_STR, offsetof(struct conf, fleet.instance) },
 	{ "fleet.publish",	CONF_BOOL, offsetof(struct conf, fleet.publish) },
+	{ "fleet.notify",	CONF_BOOL, offsetof(struct conf, fleet.notify) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -139,6 +140,7 @@ conf_new(void)
 	c->scanner.max_depth = 4;
 	c->monitor_interval = 30;
 	c->fleet.publish = 1;
+	c->fleet.notify = 1;
 	return c;
 }
 

@@ -97,6 +97,7 @@ struct conf_fleet {
 	char		*repository;	/* where results live */
 	char		*instance;	/* this proxy's name; NULL: the host's */
 	int		 publish;	/* publish this instance's results */
+	int		 notify;	/* this instance sends the webhooks */
 };
 
 struct conf {

@@ -9,8 +9,11 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct notify {
 	TAILQ_ENTRY(notify)		 entry;
@@ -62,10 +65,47 @@ notify_shutdown(struct gate *g)
 }
 
 void
+notify_event_id(const char *const *fields, size_t n, char id[65])
+{
+	EVP_MD_CTX	*md = EVP_MD_CTX_new();
+	unsigned char	 h[EVP_MAX_MD_SIZE];
+	unsigned	 hlen = 0, i;
+	size_t		 k;
+
+	id[0] = '\0';
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto done;
+	for (k = 0; k < n; k++)
+		if (EVP_DigestUpdate(md, fields[k] ? fields[k] : "",
+		    fields[k] ? strlen(fields[k]) : 0) != 1 ||
+		    EVP_DigestUpdate(md, "\n", 1) != 1)
+			goto done;
+	if (EVP_DigestFinal_ex(md, h, &hlen) != 1)
+		goto done;
+	for (i = 0; i < hlen && i < 32; i++)
+		snprintf(id + 2 * i, 3, "%02x", h[i]);
+ done:
+	EVP_MD_CTX_free(md);
+}
+
+void
+notify_instance(const struct gate *g, char *name, size_t len)
+{
+	if (g->conf->fleet.instance != NULL)
+		snprintf(name, len, "%s", g->conf->fleet.instance);
+	else if (gethostname(name, len) != 0)
+		snprintf(name, len, "?");
+	name[len - 1] = '\0';
+}
+
+void
 notify_webhooks(struct gate *g, const char *event)
 {
 	int	i;
 
+	/* In a fleet, the instances chosen to send do (one, or all). */
+	if (g->conf->fleet.key_file != NULL && !g->conf->fleet.notify)
+		return;
 	for (i = 0; i < g->conf->nwebhooks; i++) {
 		struct evhttp_uri	*uri = evhttp_uri_parse(g->conf->webhooks[i]);
 		struct evhttp_request	*req;

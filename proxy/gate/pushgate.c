@@ -101,7 +101,8 @@ pushgate_refused(struct gate *g, struct session *s, const char *digest,
     enum pushgate_reason why, const char *msg)
 {
 	const struct route	*r = session_route(s);
-	char			 user[128], *ev;
+	const char		*fields[6];
+	char			 user[128], *ev, id[65], inst[128];
 	json_t			*e;
 
 	g->stats.pushes_refused[why]++;
@@ -111,10 +112,18 @@ pushgate_refused(struct gate *g, struct session *s, const char *digest,
 	    digest, user[0] ? user : "anonymous", pushgate_reasons[why], msg);
 	if (g->conf->nwebhooks == 0)
 		return;
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
-	    "push-refused", "repository", r->name, "reference", r->ref,
-	    "digest", digest, "user", user, "reason", pushgate_reasons[why],
-	    "message", msg);
+	fields[0] = "push-refused";
+	fields[1] = r->name;
+	fields[2] = r->ref;
+	fields[3] = digest;
+	fields[4] = pushgate_reasons[why];
+	fields[5] = msg;
+	notify_event_id(fields, 6, id);
+	notify_instance(g, inst, sizeof(inst));
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "event", "push-refused", "repository", r->name, "reference",
+	    r->ref, "digest", digest, "user", user, "reason",
+	    pushgate_reasons[why], "message", msg, "instance", inst, "id", id);
 	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
 		notify_webhooks(g, ev);
 		free(ev);

@@ -342,8 +342,10 @@ record_flip(struct gate *g, const char *digest, const char *repo,
     const struct verdict *before, const struct verdict *after,
     const char *what, const char *cause)
 {
-	char	*ev;
-	json_t	*e;
+	struct store	*st;
+	const char	*fields[7];
+	char		*ev, ver[64], id[65], inst[128];
+	json_t		*e;
 
 	if (before->deny == after->deny)
 		return;
@@ -353,11 +355,24 @@ record_flip(struct gate *g, const char *digest, const char *repo,
 	    after->deny ? "deny" : "allow");
 	if (g->conf->nwebhooks == 0)
 		return;
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
-	    "verdict-changed", "digest", digest, "repository",
+	if ((st = gate_store(g)) == NULL || store_meta_get(st, "data_version",
+	    ver, sizeof(ver)) != STORE_OK)
+		ver[0] = '\0';
+	fields[0] = "verdict-changed";
+	fields[1] = digest;
+	fields[2] = repo ? repo : "";
+	fields[3] = before->deny ? "deny" : "allow";
+	fields[4] = after->deny ? "deny" : "allow";
+	fields[5] = cause;
+	fields[6] = ver;
+	notify_event_id(fields, 7, id);
+	notify_instance(g, inst, sizeof(inst));
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "event", "verdict-changed", "digest", digest, "repository",
 	    repo ? repo : "", "before", before->deny ? "deny" : "allow",
 	    "after", after->deny ? "deny" : "allow", "reasons",
-	    after->message, "cause", cause);
+	    after->message, "cause", cause, "data_version", ver, "instance",
+	    inst, "id", id);
 	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT |
 	    JSON_REAL_PRECISION(10))) != NULL) {
 		notify_webhooks(g, ev);

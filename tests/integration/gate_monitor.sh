@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo curl npm
-tap_plan 8
+tap_plan 9
 
 PXS="$T/state"
 PX_STATE=$PXS
@@ -49,6 +49,15 @@ grep -q '"event":"verdict-changed".*"repository":"team/app","before":"allow","af
     ok "the webhook was told team/app flipped to deny" ||
     { not_ok "the webhook was told team/app flipped to deny"; sed 's/^/# /' "$T/hooks.jsonl" 2>/dev/null; }
 expect_eq "and only about team/app" 1 "$(grep -c verdict-changed "$T/hooks.jsonl")"
+# Its id is what any instance seeing the same flip on the same data
+# computes: sha256 of event, digest, repository, before, after, cause
+# and data version, one per line.
+want=$(python3 -c 'import json,sys,hashlib
+e = json.loads(open(sys.argv[1]).readline())
+f = ["verdict-changed", e["digest"], "team/app", "allow", "deny", "advisory-data", e["data_version"]]
+print(hashlib.sha256("".join(x + "\n" for x in f).encode()).hexdigest(), e["id"])' "$T/hooks.jsonl" 2>&1)
+check "the event's id is the sha256 of what defines it ($want)" \
+    [ "${want%% *}" = "${want##* }" ]
 expect_eq "metrics count one changed verdict" 1 \
     "$(curl -sf "http://$P/metrics" | sed -n 's/^portcullis_verdicts_changed_total //p')"
 expect_eq "no layer was rescanned" "$scanned" \
