@@ -55,6 +55,7 @@ struct record_missing {
 	const char	*repo;
 	const char	*authorization;
 	int		 backfill;
+	const char	*config;	/* the manifest's config digest */
 	int		 n;
 	char		*first;
 	size_t		 firstlen;
@@ -76,7 +77,8 @@ record_missing_one(const char *dg, void *arg)
 		snprintf(m->first, m->firstlen, "%s", dg);
 	if (!m->backfill || gate_failed_recently(m->g, dg))
 		return 0;
-	if (upload_backfill(m->g, m->repo, dg, m->authorization) == -1)
+	if (upload_backfill(m->g, m->repo, dg, m->authorization,
+	    m->config != NULL && strcmp(m->config, dg) == 0) == -1)
 		log_warnx("record: cannot start reading %s back", dg);
 	return 0;
 }
@@ -103,8 +105,8 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	struct store		*st = gate_store(g);
 	size_t			 len = evbuffer_get_length(body);
 	struct record_forget	 f = { g, repo };
-	struct record_missing	 miss = { g, st, repo, authorization, 1, 0,
-				    NULL, 0 };
+	struct record_missing	 miss = { g, st, repo, authorization, 1,
+				    NULL, 0, NULL, 0 };
 	json_t			*m;
 	char			*doc = NULL;
 	int			 rv = -1;
@@ -143,6 +145,8 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	 * which may read what they just referenced. Until then the image
 	 * is pending, never unknown.
 	 */
+	miss.config = json_string_value(json_object_get(json_object_get(m,
+	    "config"), "digest"));
 	refindex_blobs(m, record_missing_one, &miss);
 	rv = 0;
  done:
@@ -158,7 +162,7 @@ record_missing(struct gate *g, const char *digest, const char *repo,
 	struct store		*st = gate_store(g);
 	/* Without credentials the read is anonymous: an open registry. */
 	struct record_missing	 miss = { g, st, repo, authorization,
-				    backfill, 0, first, firstlen };
+				    backfill, NULL, 0, first, firstlen };
 	char			*rec = NULL;
 	json_t			*j, *man;
 
@@ -168,6 +172,8 @@ record_missing(struct gate *g, const char *digest, const char *repo,
 	j = json_loads(rec, 0, NULL);
 	free(rec);
 	man = json_object_get(j, "manifest");
+	miss.config = json_string_value(json_object_get(json_object_get(man,
+	    "config"), "digest"));
 	if (json_is_true(json_object_get(j, "pending")) &&
 	    json_object_get(man, "layers") != NULL)
 		refindex_blobs(man, record_missing_one, &miss);

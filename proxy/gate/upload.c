@@ -693,7 +693,7 @@ upload_fleet_cb(void *arg, char *doc)
 
 int
 upload_backfill(struct gate *g, const char *repo, const char *digest,
-    const char *authorization)
+    const char *authorization, int config)
 {
 	struct upload	*u;
 	char		 uuid[160];
@@ -706,8 +706,11 @@ upload_backfill(struct gate *g, const char *repo, const char *digest,
 	/* Never taken for a config: the head is not here. */
 	u->fed = UPLOAD_HEAD + 1;
 	g->stats.uploads_deferred++;
-	/* Another instance may have scanned it: ask the fleet first. */
-	if (g->results != NULL)
+	/*
+	 * Another instance may have scanned it: ask the fleet first. A
+	 * config is read back at once: smaller than a look-up's answer.
+	 */
+	if (g->results != NULL && !config)
 		u->fleet_wait = results_lookup(g->results, digest,
 		    upload_fleet_cb, u) == 0;
 	upload_commit(u, digest, authorization);

@@ -68,10 +68,11 @@ void		 upload_paused(struct upload *);
  * from elsewhere, pushed behind its back, or its scan lost to a crash
  * or a store error): read it back whole from the registry, with
  * authorization (NULL: the scanner account), and scan it as an upload.
- * Nothing when it is being scanned already. 0 or -1.
+ * Nothing when it is being scanned already. A layer (config 0) is
+ * looked for among the fleet's results first. 0 or -1.
  */
 int		 upload_backfill(struct gate *, const char *repo,
-		    const char *digest, const char *authorization);
+		    const char *digest, const char *authorization, int config);
 /*
  * Is a blob with this digest accepted by the registry but still being
  * scanned (or waiting for a scanner)? Its result is not in the store yet.

@@ -120,7 +120,7 @@ start_registry() {
 	cat > "$T/$name.yml" <<YML
 version: 0.1
 log:
-  level: warn
+  level: ${REG_LOG_LEVEL:-warn}
 storage:
   filesystem:
     rootdirectory: $T/$name-data
