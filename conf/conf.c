@@ -452,6 +452,46 @@ conf_webhooks(struct conf *c, yaml_document_t *doc, yaml_node_t *v,
 	return 0;
 }
 
+/* Lowercase path components of [a-z0-9._/-], as the spec's grammar. */
+static int
+conf_valid_repository(const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	if (n == 0 || n > 200 || s[0] == '/' || s[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+		    s[i] == '-' || s[i] == '/'))
+			return 0;
+	return 1;
+}
+
+/*
+ * "oci://REPOSITORY:TAG": advisory data `portcullis db push` put in the
+ * registry the proxy fronts. 1 if url is one.
+ */
+static int
+conf_oci_ref(const char *url)
+{
+	const char	*r, *colon;
+	char		 repo[256];
+	size_t		 tl;
+
+	if (strncmp(url, "oci://", 6) != 0)
+		return 0;
+	r = url + 6;
+	if ((colon = strrchr(r, ':')) == NULL || colon == r ||
+	    (size_t)(colon - r) >= sizeof(repo))
+		return 0;
+	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - r), r);
+	tl = strlen(colon + 1);
+	return conf_valid_repository(repo) && tl > 0 && tl <= 128 &&
+	    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+	    "UVWXYZ0123456789_.-") == tl && colon[1] != '.' && colon[1] != '-';
+}
+
 /* One feed: name, url or path, interval, ca_file. */
 static int
 conf_feed(struct conf_feed *f, yaml_document_t *doc, yaml_node_t *n,
@@ -508,9 +548,11 @@ conf_feed(struct conf_feed *f, yaml_document_t *doc, yaml_node_t *n,
 	if (f->name == NULL || strlen(f->name) > 64 ||
 	    strspn(f->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
 	    strlen(f->name) || (f->url == NULL) == (f->path == NULL) ||
-	    (f->url != NULL && strncmp(f->url, "https://", 8) != 0)) {
+	    (f->url != NULL && strncmp(f->url, "https://", 8) != 0 &&
+	    !conf_oci_ref(f->url))) {
 		conf_err(err, errlen, "%s:%lu: a feed needs a name (a-z, 0-9, "
-		    "-_.) and either an https:// url or a path", name, line);
+		    "-_.) and either an https:// or oci://REPOSITORY:TAG url, or "
+		    "a path", name, line);
 		return -1;
 	}
 	return 0;
@@ -623,22 +665,6 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 		}
 	}
 	return 0;
-}
-
-/* Lowercase path components of [a-z0-9._/-], as the spec's grammar. */
-static int
-conf_valid_repository(const char *s)
-{
-	size_t	i, n = strlen(s);
-
-	if (n == 0 || n > 200 || s[0] == '/' || s[n - 1] == '/')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
-		    s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
-		    s[i] == '-' || s[i] == '/'))
-			return 0;
-	return 1;
 }
 
 static int

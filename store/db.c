@@ -684,3 +684,121 @@ store_build_once(struct store *st, const char *meta, enum store_digest_db db,
 	}
 	return 0;
 }
+
+#define STORE_SEV_PREFIX	"sev:"
+
+static MDB_dbi
+store_part_dbi(struct store *st, enum store_adv_part part)
+{
+	switch (part) {
+	case STORE_PART_ADV:
+		return st->adv;
+	case STORE_PART_IDS:
+		return st->ids;
+	case STORE_PART_SEV:
+		break;
+	}
+	return st->meta;
+}
+
+int
+store_adv_dump(struct store *st, int (*cb)(enum store_adv_part, const void *,
+    size_t, const void *, size_t, void *), void *arg)
+{
+	static const enum store_adv_part parts[] = { STORE_PART_ADV,
+	    STORE_PART_IDS, STORE_PART_SEV };
+	MDB_txn		*txn = NULL;
+	MDB_cursor	*cur = NULL;
+	MDB_val		 k, v;
+	size_t		 i, pl = strlen(STORE_SEV_PREFIX);
+	int		 rc, op, rv = -1;
+
+	if ((rc = store_begin_read(st, &txn)) != 0) {
+		store_warn("begin read", rc);
+		return -1;
+	}
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if ((rc = mdb_cursor_open(txn, store_part_dbi(st, parts[i]),
+		    &cur)) != 0) {
+			store_warn("cursor", rc);
+			goto done;
+		}
+		op = MDB_FIRST;
+		if (parts[i] == STORE_PART_SEV) {
+			k.mv_size = pl;
+			k.mv_data = (void *)STORE_SEV_PREFIX;
+			op = MDB_SET_RANGE;
+		}
+		while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+			op = MDB_NEXT;
+			if (parts[i] == STORE_PART_SEV && (k.mv_size < pl ||
+			    memcmp(k.mv_data, STORE_SEV_PREFIX, pl) != 0))
+				break;
+			if (cb(parts[i], k.mv_data, k.mv_size, v.mv_data,
+			    v.mv_size, arg) == -1)
+				goto done;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			store_warn("dump", rc);
+			goto done;
+		}
+		mdb_cursor_close(cur);
+		cur = NULL;
+	}
+	rv = 0;
+ done:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rv;
+}
+
+enum store_status
+store_adv_clear(struct store *st)
+{
+	MDB_cursor		*cur = NULL;
+	MDB_val			 k = { strlen(STORE_SEV_PREFIX),
+				    (void *)STORE_SEV_PREFIX }, v;
+	size_t			 pl = strlen(STORE_SEV_PREFIX);
+	enum store_status	 s;
+	int			 rc;
+
+	if (st->wtxn == NULL)
+		return STORE_ERROR;
+	if ((s = store_rc("adv drop", mdb_drop(st->wtxn, st->adv, 0))) !=
+	    STORE_OK || (s = store_rc("ids drop", mdb_drop(st->wtxn, st->ids,
+	    0))) != STORE_OK)
+		return s;
+	if ((s = store_rc("cursor", mdb_cursor_open(st->wtxn, st->meta,
+	    &cur))) != STORE_OK)
+		return s;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= pl && memcmp(k.mv_data,
+	    STORE_SEV_PREFIX, pl) == 0) {
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+		if (rc == MDB_NOTFOUND || rc == EINVAL)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK :
+	    store_rc("meta clear", rc);
+}
+
+enum store_status
+store_adv_raw_put(struct store *st, enum store_adv_part part, const void *key,
+    size_t klen, const void *val, size_t vlen)
+{
+	MDB_val	k = { klen, (void *)key }, v = { vlen, (void *)val };
+	size_t	pl = strlen(STORE_SEV_PREFIX);
+
+	if (st->wtxn == NULL || klen == 0 || klen > STORE_KEY_MAX)
+		return STORE_ERROR;
+	/* A copy's severities cannot overwrite this store's other meta. */
+	if (part == STORE_PART_SEV && (klen < pl || memcmp(key,
+	    STORE_SEV_PREFIX, pl) != 0))
+		return STORE_ERROR;
+	return store_rc("copy put", mdb_put(st->wtxn, store_part_dbi(st, part),
+	    &k, &v, 0));
+}

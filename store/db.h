@@ -110,6 +110,28 @@ int		 store_build_once(struct store *, const char *meta,
 		    int (*cb)(const char *digest, const char *json, void *),
 		    int (*write)(struct store *, void *), void *arg);
 
+/*
+ * The advisory data as parts, for a copy of it made elsewhere (`db
+ * export`, `db push`): the advisories, the index of them by id, and the
+ * severities known by alias (meta "sev:*"). Everything else (results,
+ * images, this store's own markers) is not advisory data.
+ */
+enum store_adv_part { STORE_PART_ADV, STORE_PART_IDS, STORE_PART_SEV };
+/*
+ * Every record of the advisory data, in one read transaction (a
+ * consistent copy), until cb returns -1. 0, or -1.
+ */
+int		 store_adv_dump(struct store *,
+		    int (*cb)(enum store_adv_part, const void *key,
+		    size_t klen, const void *val, size_t vlen, void *),
+		    void *arg);
+/* Within the write transaction: drop all advisory data. */
+enum store_status store_adv_clear(struct store *);
+/* Within the write transaction: one record of a copy. */
+enum store_status store_adv_raw_put(struct store *, enum store_adv_part,
+		    const void *key, size_t klen, const void *val,
+		    size_t vlen);
+
 /* Number of advisory keys (for reporting). */
 uint64_t	 store_adv_count(struct store *);
 

@@ -3,6 +3,11 @@
  *   portcullis db query  [-s state_dir] [-S source [-V srcver]] ECO NAME VERSION
  *   portcullis db update [-s state_dir] [-C ca_file] HTTPS-URL...   zip exports
  *   portcullis db info   [-s state_dir]
+ *   portcullis db export [-s state_dir] FILE          the advisory data, whole
+ *   portcullis db push   [-s state_dir] -c config REPO:TAG   ... into the registry
+ *
+ * A file db export wrote (or a feed oci:// fetched) is imported whole by
+ * db import, with its data version (scan/advisory/replica.h).
  *
  * import and update exit 0 when every record was taken, 3 when some
  * were rejected (the rest is imported; the log names each), 1 when
@@ -10,12 +15,16 @@
  */
 #include "proxy/cli/cmd_db.h"
 #include "proxy/registry/fetch.h"
+#include "proxy/registry/regclient.h"
 #include "scan/advisory/osv.h"
+#include "scan/advisory/replica.h"
+#include "conf/conf.h"
 #include "scan/advisory/vulnmatch.h"
 #include "store/db.h"
 #include "conf/log.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +40,9 @@ cmd_db_usage(void)
 	    "       portcullis db query [-s state_dir] [-S source [-V source_version]]\n"
 	    "                           ECOSYSTEM NAME VERSION\n"
 	    "       portcullis db update [-s state_dir] [-C ca_file] HTTPS-URL...\n"
-	    "       portcullis db info [-s state_dir]\n");
+	    "       portcullis db info [-s state_dir]\n"
+	    "       portcullis db export [-s state_dir] FILE\n"
+	    "       portcullis db push [-s state_dir] -c config REPO:TAG\n");
 	exit(2);
 }
 
@@ -133,6 +144,113 @@ cmd_db_update(const char *state, const char *dbpath, const char *ca_file,
 	return rv;
 }
 
+/* The sha256 of a file, "sha256:<hex>", and its size. 0 or -1. */
+static int
+cmd_db_digest(const char *path, char digest[72], size_t *size)
+{
+	EVP_MD_CTX	*md = EVP_MD_CTX_new();
+	unsigned char	 buf[65536], h[EVP_MAX_MD_SIZE];
+	unsigned	 hl = 0, i;
+	size_t		 n;
+	FILE		*f;
+	int		 rv = -1;
+
+	*size = 0;
+	if (md == NULL || (f = fopen(path, "r")) == NULL) {
+		EVP_MD_CTX_free(md);
+		return -1;
+	}
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto done;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (EVP_DigestUpdate(md, buf, n) != 1)
+			goto done;
+		*size += n;
+	}
+	if (ferror(f) || EVP_DigestFinal_ex(md, h, &hl) != 1)
+		goto done;
+	memcpy(digest, "sha256:", 7);
+	for (i = 0; i < hl && i < 32; i++)
+		snprintf(digest + 7 + 2 * i, 3, "%02x", h[i]);
+	rv = 0;
+ done:
+	fclose(f);
+	EVP_MD_CTX_free(md);
+	return rv;
+}
+
+/*
+ * db push: the advisory data exported, put in the registry the
+ * configuration fronts as an OCI artifact (the spec's empty config, the
+ * file as its one layer, the data version annotated), tagged ref, with
+ * the scanner account. Instances follow it with a feed oci://REPO:TAG.
+ */
+static int
+cmd_db_push(struct store *st, const char *state, const char *confpath,
+    const char *ref)
+{
+	struct regclient rc;
+	struct conf	*c = NULL;
+	char		 file[4200], ver[128], dg[72], repo[256], err[512];
+	char		 cnt[32], *man = NULL;
+	const char	*colon;
+	json_t		*m = NULL;
+	uint64_t	 n;
+	size_t		 size;
+	int		 rv = 1;
+
+	memset(&rc, 0, sizeof(rc));
+	colon = strrchr(ref, ':');
+	if (confpath == NULL || colon == NULL || colon == ref ||
+	    (size_t)(colon - ref) >= sizeof(repo))
+		cmd_db_usage();
+	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - ref), ref);
+	if ((c = conf_load(confpath, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	snprintf(file, sizeof(file), "%s/push-%d.advisories", state,
+	    (int)getpid());
+	if (replica_export(st, file, ver, sizeof(ver), &n) == -1 ||
+	    cmd_db_digest(file, dg, &size) == -1)
+		goto done;
+	/* Annotations are strings. */
+	snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)n);
+	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:[{s:s, s:s, "
+	    "s:I}], s:{s:s, s:s}}", "schemaVersion", 2, "mediaType",
+	    "application/vnd.oci.image.manifest.v1+json", "artifactType",
+	    REPLICA_ARTIFACT_TYPE, "config", "mediaType",
+	    "application/vnd.oci.empty.v1+json", "digest",
+	    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+	    "size", 2, "layers", "mediaType", REPLICA_MEDIA_TYPE, "digest", dg,
+	    "size", (json_int_t)size, "annotations",
+	    "io.portcullis.data.version", ver, "io.portcullis.data.records",
+	    cnt);
+	if ((man = json_dumps(m, JSON_COMPACT)) == NULL ||
+	    regclient_upstream(&rc, c, 1, err, sizeof(err)) == -1 ||
+	    regclient_push_blob(&rc, repo, "sha256:44136fa355b3678a1146ad16f7e"
+	    "8649e94fb4fc21fe77e8310c060f61caaff8a", "{}", 2, err,
+	    sizeof(err)) == -1 ||
+	    regclient_push_blob_file(&rc, repo, dg, file, size, err,
+	    sizeof(err)) == -1 ||
+	    regclient_push_manifest(&rc, repo, colon + 1,
+	    "application/vnd.oci.image.manifest.v1+json", man, strlen(man),
+	    err, sizeof(err)) == -1) {
+		fprintf(stderr, "db push: %s\n", err[0] ? err : "out of memory");
+		goto done;
+	}
+	printf("pushed advisory data version %s (%llu records, %zu bytes) "
+	    "to %s\n", ver, (unsigned long long)n, size, ref);
+	rv = 0;
+ done:
+	remove(file);
+	free(man);
+	json_decref(m);
+	regclient_free(&rc);
+	conf_free(c);
+	return rv;
+}
+
 int
 cmd_db(int argc, char **argv)
 {
@@ -140,8 +258,9 @@ cmd_db(int argc, char **argv)
 	struct tally stats;
 	const char	*state = getenv("PORTCULLIS_STATE");
 	const char	*sub, *source = NULL, *source_version = NULL;
-	const char	*ca_file = NULL;
+	const char	*ca_file = NULL, *confpath = NULL;
 	char		 path[4096], buf[128];
+	uint64_t	 records;
 	int		 ch, rv = 1;
 
 	if (state == NULL)
@@ -150,8 +269,9 @@ cmd_db(int argc, char **argv)
 		cmd_db_usage();
 	sub = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "C:s:S:V:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:s:S:V:")) != -1) {
 		switch (ch) {
+		case 'c': confpath = optarg; break;
 		case 'C': ca_file = optarg; break;
 		case 's': state = optarg; break;
 		case 'S': source = optarg; break;
@@ -171,11 +291,36 @@ cmd_db(int argc, char **argv)
 		}
 		if ((st = store_open(path, 0)) == NULL)
 			goto done;
+		/* Another store's advisory data, whole: it replaces ours. */
+		if (argc == 1 && replica_is(argv[0])) {
+			if (replica_import(st, argv[0], buf, sizeof(buf),
+			    &records) == -1)
+				goto done;
+			printf("imported advisory data version %s (%llu "
+			    "records), in place of the data there was\n", buf,
+			    (unsigned long long)records);
+			rv = 0;
+			goto done;
+		}
 		if (osv_import(st, argv, argc, isatty(2), &stats) == -1) {
 			fprintf(stderr, "import failed; the store is unchanged\n");
 			goto done;
 		}
 		rv = cmd_db_report("imported", &stats);
+	} else if (strcmp(sub, "export") == 0 || strcmp(sub, "push") == 0) {
+		if (argc != 1)
+			cmd_db_usage();
+		if ((st = store_open(path, 1)) == NULL)
+			goto done;
+		if (strcmp(sub, "push") == 0)
+			rv = cmd_db_push(st, state, confpath, argv[0]);
+		else if (replica_export(st, argv[0], buf, sizeof(buf),
+		    &records) == 0) {
+			printf("exported advisory data version %s (%llu "
+			    "records) to %s\n", buf, (unsigned long long)records,
+			    argv[0]);
+			rv = 0;
+		}
 	} else if (strcmp(sub, "update") == 0) {
 		rv = cmd_db_update(state, path, ca_file, argc, argv);
 	} else if (strcmp(sub, "query") == 0) {

@@ -1,5 +1,7 @@
 #include "proxy/gate/feeds.h"
 #include "proxy/registry/fetch.h"
+#include "proxy/registry/regclient.h"
+#include "scan/advisory/replica.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -261,6 +263,76 @@ feeds_fetch(struct feeds *fs, struct feed *f)
 	pthread_mutex_unlock(&fs->mu);
 }
 
+/*
+ * An oci://REPOSITORY:TAG feed: advisory data `db push` put in the
+ * registry the proxy fronts, read with the scanner account. The tag's
+ * manifest digest is the validator (kept as the etag): the data is
+ * downloaded and imported only when it names other content. Every
+ * instance following the tag ends up with the same data and version.
+ */
+static void
+feeds_oci(struct feeds *fs, struct feed *f)
+{
+	struct regclient	 rc;
+	char			 repo[256], dest[4200], err[512] = "";
+	char			 mdg[72], etag[256], *body = NULL;
+	const char		*r = f->url + 6, *colon = strrchr(r, ':');
+	const char		*dg;
+	json_t			*m = NULL, *l;
+	size_t			 len;
+
+	memset(&rc, 0, sizeof(rc));
+	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - r), r);
+	snprintf(dest, sizeof(dest), "%s/feeds/%s.advisories",
+	    fs->conf->state_dir, f->name);
+	pthread_mutex_lock(&fs->mu);
+	snprintf(etag, sizeof(etag), "%s", f->etag);
+	pthread_mutex_unlock(&fs->mu);
+	if (regclient_upstream(&rc, fs->conf, 1, err, sizeof(err)) == -1)
+		goto fail;
+	rc.cancel = &fs->stop;
+	if (regclient_manifest(&rc, repo, colon + 1, 1u << 20, &body, &len,
+	    mdg, err, sizeof(err)) == -1)
+		goto fail;
+	if (strcmp(mdg, etag) == 0) {
+		pthread_mutex_lock(&fs->mu);
+		f->checked = time(NULL);
+		f->error[0] = '\0';
+		pthread_mutex_unlock(&fs->mu);
+		log_debug("feed %s: unchanged (%s)", f->name, mdg);
+		goto done;
+	}
+	if ((m = json_loadb(body, len, 0, NULL)) == NULL ||
+	    (l = json_array_get(json_object_get(m, "layers"), 0)) == NULL ||
+	    json_array_size(json_object_get(m, "layers")) != 1 ||
+	    (dg = json_string_value(json_object_get(l, "digest"))) == NULL ||
+	    json_string_value(json_object_get(l, "mediaType")) == NULL ||
+	    strcmp(json_string_value(json_object_get(l, "mediaType")),
+	    REPLICA_MEDIA_TYPE) != 0) {
+		snprintf(err, sizeof(err), "%.200s is not advisory data that "
+		    "db push made", f->url);
+		goto fail;
+	}
+	if (regclient_blob(&rc, repo, dg, dest, FEEDS_MAX_DOWNLOAD, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (feeds_take(fs, f, dest) == 0) {
+		pthread_mutex_lock(&fs->mu);
+		snprintf(f->etag, sizeof(f->etag), "%s", mdg);
+		pthread_mutex_unlock(&fs->mu);
+	}
+	goto done;
+ fail:
+	pthread_mutex_lock(&fs->mu);
+	feeds_failed(f, err[0] ? err : "out of memory");
+	pthread_mutex_unlock(&fs->mu);
+ done:
+	unlink(dest);
+	free(body);
+	json_decref(m);
+	regclient_free(&rc);
+}
+
 /* A path's size and newest modification, folders walked. -1: unreadable. */
 static int
 feeds_stat(const char *path, int depth, long long *mtime, long long *size)
@@ -338,7 +410,10 @@ feeds_thread(void *arg)
 			struct feed *f = &fs->v[i];
 
 			if (f->next <= now) {
-				if (f->url != NULL)
+				if (f->url != NULL && strncmp(f->url, "oci://",
+				    6) == 0)
+					feeds_oci(fs, f);
+				else if (f->url != NULL)
 					feeds_fetch(fs, f);
 				else
 					feeds_local(fs, f);

@@ -101,6 +101,29 @@ gate_failed_recently(struct gate *g, const char *digest)
 	return NULL;
 }
 
+/*
+ * The advisory data version decisions are made with: instances of a
+ * fleet following one published version show the same label.
+ */
+static void
+gate_metrics_data(struct gate *g, struct evbuffer *out)
+{
+	struct store	*st = gate_store(g);
+	char		 ver[64], *p;
+
+	if (st == NULL || store_meta_get(st, "data_version", ver,
+	    sizeof(ver)) != STORE_OK)
+		snprintf(ver, sizeof(ver), "none");
+	/* A label value: no quote, backslash or newline. */
+	for (p = ver; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\' || *p == '\n')
+			*p = '_';
+	evbuffer_add_printf(out, "# HELP portcullis_data_version_info the "
+	    "advisory data version decisions are made with\n"
+	    "# TYPE portcullis_data_version_info gauge\n"
+	    "portcullis_data_version_info{version=\"%s\"} 1\n", ver);
+}
+
 void
 gate_metrics(struct gate *g, struct evbuffer *out)
 {
@@ -181,6 +204,7 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->verdicts_changed, g->nscanjobs,
 	    (double)st->sweep_us / 1e6, (unsigned long long)st->sweep_images,
 	    (double)st->sweep_turn_max_us / 1e6);
+	gate_metrics_data(g, out);
 	results_metrics(g->results, out);
 }
 

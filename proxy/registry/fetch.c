@@ -11,9 +11,11 @@
 #include <event2/http.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 /*
@@ -276,7 +278,21 @@ fetch_run(struct fetch_req *r, char *err, size_t errlen)
 		evhttp_add_header(h, "Content-Length", clen);
 		if (r->put_type != NULL)
 			evhttp_add_header(h, "Content-Type", r->put_type);
-		if (r->put_len > 0 && evbuffer_add(
+		if (r->put_file != NULL) {
+			int	fd = open(r->put_file, O_RDONLY | O_CLOEXEC);
+
+			/* The buffer owns fd from here on. */
+			if (fd == -1 || evbuffer_add_file(
+			    evhttp_request_get_output_buffer(req), fd, 0,
+			    (ev_off_t)r->put_len) == -1) {
+				if (fd != -1)
+					close(fd);
+				evhttp_request_free(req);
+				snprintf(err, errlen, "%s: cannot send it",
+				    r->put_file);
+				goto done;
+			}
+		} else if (r->put_len > 0 && evbuffer_add(
 		    evhttp_request_get_output_buffer(req), r->put_body,
 		    r->put_len) == -1) {
 			evhttp_request_free(req);

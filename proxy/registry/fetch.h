@@ -31,6 +31,8 @@ struct fetch_req {
 	const void		*put_body;
 	size_t			 put_len;
 	const char		*put_type;
+	/* Or put_len bytes of this file, sent from the page cache. */
+	const char		*put_file;
 	unsigned long long	 max;		/* body bound */
 	FILE			*out;		/* NULL: body into body/bodylen */
 	/*

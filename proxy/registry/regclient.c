@@ -546,10 +546,10 @@ regclient_upload_target(const struct regclient *rc, const char *loc,
 	return 0;
 }
 
-int
-regclient_push_blob(struct regclient *rc, const char *repo,
-    const char *digest, const void *body, size_t len, char *err,
-    size_t errlen)
+/* The monolithic upload of body, or of len bytes of file. 0 or -1. */
+static int
+regclient_upload(struct regclient *rc, const char *repo, const char *digest,
+    const void *body, const char *file, size_t len, char *err, size_t errlen)
 {
 	struct fetch_req	r;
 	char			target[1024];
@@ -591,6 +591,7 @@ regclient_push_blob(struct regclient *rc, const char *repo,
 	memset(&r, 0, sizeof(r));
 	r.method = EVHTTP_REQ_PUT;
 	r.put_body = body;
+	r.put_file = file;
 	r.put_len = len;
 	r.put_type = "application/octet-stream";
 	r.max = 65536;
@@ -605,6 +606,24 @@ regclient_push_blob(struct regclient *rc, const char *repo,
  done:
 	free(r.body);
 	return rv;
+}
+
+int
+regclient_push_blob(struct regclient *rc, const char *repo,
+    const char *digest, const void *body, size_t len, char *err,
+    size_t errlen)
+{
+	return regclient_upload(rc, repo, digest, body, NULL, len, err,
+	    errlen);
+}
+
+int
+regclient_push_blob_file(struct regclient *rc, const char *repo,
+    const char *digest, const char *path, size_t len, char *err,
+    size_t errlen)
+{
+	return regclient_upload(rc, repo, digest, NULL, path, len, err,
+	    errlen);
 }
 
 int

@@ -10,6 +10,11 @@
 #    judged layers from it instead of scanning them again;
 #  - a fourth proxy with another key publishes a result for a layer:
 #    the fleet does not trust it, scans the layer itself and refuses;
+#  - the advisory data comes to all of them from one `db push` (a feed
+#    oci://portcullis/advisories:current): one data version everywhere;
+#    a second push (data without Alpine's) flips the image the same way
+#    on each, and the webhook receiver gets one event id for the flip,
+#    from the two instances with fleet.notify on, none from the third;
 #  - kill -9 of an instance in the middle of a push through the
 #    balancer: the image is never let by unjudged.
 . "$top_srcdir/tests/lib/common.sh"
@@ -17,25 +22,57 @@
 need docker-registry skopeo podman curl haproxy openssl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 26
+tap_plan 33
 
 start_registry reg
+start_hooksrv
 openssl rand -hex 32 > "$T/fleet.key"
 openssl rand -hex 32 > "$T/rogue.key"
-# fleet_proxy NAME KEY: an instance with the corpus secdb.
+# The fleet's advisory data: Alpine's secdb, pushed once into the
+# registry (db push uses the configuration's upstream and scanner).
+printf 'upstream:\n  url: %s\n' "$REG_URL" > "$T/pub.yml"
+"$PORTCULLIS" db import -s "$T/pub" "$CORPUS/alpine/secdb" >/dev/null 2>&1 || bail "secdb import"
+check "db push publishes the advisory data in the registry" \
+    "$PORTCULLIS" db push -s "$T/pub" -c "$T/pub.yml" portcullis/advisories:current
+V1=$("$PORTCULLIS" db info -s "$T/pub" | sed -n 's/^data_version: //p')
+# fleet_proxy NAME KEY NOTIFY: an instance following the pushed data.
 fleet_proxy() {
 	mkdir -p "$T/$1-st"
-	"$PORTCULLIS" db import -s "$T/$1-st" "$CORPUS/alpine/secdb" >/dev/null 2>&1 ||
-	    bail "secdb import"
 	PX_STATE=$T/$1-st start_proxy "$1" "$REG_URL" "policy:
   severity: high
+feeds:
+  - name: fleet
+    url: oci://portcullis/advisories:current
+    interval: 1
+monitor:
+  interval: 1
+webhooks:
+  - http://127.0.0.1:$HP/hook
 fleet:
   key_file: $2
-  instance: $1"
+  instance: $1
+  notify: $3"
 }
-fleet_proxy px1 "$T/fleet.key"; P1=$PX_PORT
-fleet_proxy px2 "$T/fleet.key"; P2=$PX_PORT
-fleet_proxy px3 "$T/fleet.key"; P3=$PX_PORT
+# data_version PORT: the version the instance judges with
+data_version() {
+	curl -sf "http://127.0.0.1:$1/metrics" | sed -n 's/^portcullis_data_version_info{version="\(.*\)"} 1$/\1/p'
+}
+# wait_version V PORT...: until every instance judges with V (20 s)
+wait_version() {
+	wv=$1; shift
+	i=0
+	while [ $i -lt 200 ]; do
+		all=1
+		for p in "$@"; do [ "$(data_version "$p")" = "$wv" ] || all=0; done
+		[ $all = 1 ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+fleet_proxy px1 "$T/fleet.key" true; P1=$PX_PORT
+fleet_proxy px2 "$T/fleet.key" true; P2=$PX_PORT
+fleet_proxy px3 "$T/fleet.key" false; P3=$PX_PORT
+check "all three judge with the pushed data version ($V1)" wait_version "$V1" $P1 $P2 $P3
 HA_PORT=$(free_port)
 cat > "$T/haproxy.cfg" <<HAP
 global
@@ -145,7 +182,8 @@ expect_eq "no result failed to publish or was rejected" "0 0" \
 mkdir -p "$T/regz"
 gzip -dc "$CORPUS/alpine/alpine-minirootfs-3.12.12-x86_64.tar.gz" | gzip -1 > "$T/regz/rootfs.tar.gz"
 mkimage_tgz "$T/img-rogue" v1 "$T/regz/rootfs.tar.gz" diff
-fleet_proxy rogue "$T/rogue.key"; PR=$PX_PORT
+fleet_proxy rogue "$T/rogue.key" false; PR=$PX_PORT
+wait_version "$V1" $PR || bail "the rogue proxy has no advisory data"
 $SK copy --dest-tls-verify=false "oci:$T/img-rogue:v1" "docker://127.0.0.1:$PR/other/app:v1" \
     >"$T/push-rogue.log" 2>&1 || bail "push through the rogue proxy: $(tail -n 1 "$T/push-rogue.log")"
 i=0
@@ -156,6 +194,35 @@ expect_eq "a result signed with another key is not trusted; the layer is scanned
     "denied CVE-2022-37434" "$(verdict "$P1" other/app)"
 expect_eq "px1 counted the rejected result" 1 "$(metric "$P1" portcullis_fleet_results_rejected_total)"
 stop_proxy rogue
+
+# New data for the fleet (advisories without Alpine's): every instance
+# takes the same version, and 3.20.3 flips to allowed on each.
+: > "$T/hooks.jsonl"
+"$PORTCULLIS" db import -s "$T/pub2" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "osv import"
+"$PORTCULLIS" db push -s "$T/pub2" -c "$T/pub.yml" portcullis/advisories:current >/dev/null ||
+    bail "second db push"
+V2=$("$PORTCULLIS" db info -s "$T/pub2" | sed -n 's/^data_version: //p')
+check "after the second db push all three judge with $V2" wait_version "$V2" $P1 $P2 $P3
+D=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json' \
+    -o /dev/null -w '%header{docker-content-digest}' "$REG_URL/v2/alpine/3.20.3/manifests/v1")
+i=0
+while [ "$(grep -c "\"digest\":\"$D\"" "$T/hooks.jsonl")" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 1		# a third sender, if there were one, would be in by now
+ev=$(grep "\"digest\":\"$D\"" "$T/hooks.jsonl" | python3 -c 'import json,sys
+es = [json.loads(l) for l in sys.stdin]
+print(len(es), len({e["id"] for e in es}), ",".join(sorted(e["instance"] for e in es)),
+      ",".join(sorted({e["before"] + ">" + e["after"] + ":" + e["cause"] for e in es})))')
+expect_eq "the flip of 3.20.3: two events (notify on), one id, the same change" \
+    "2 1 px1,px2 deny>allow:advisory-data" "$ev"
+for p in $P1 $P2 $P3; do
+	expect_eq "alpine 3.20.3 through :$p on the new data" "allowed" "$(verdict "$p" alpine/3.20.3)"
+done
+# And back to Alpine's data for what follows.
+"$PORTCULLIS" db push -s "$T/pub" -c "$T/pub.yml" portcullis/advisories:current >/dev/null ||
+    bail "third db push"
+wait_version "$V1" $P1 $P2 $P3 || bail "the fleet did not go back to $V1"
 
 # kill -9 of px2 while a push (the 3.20.3 layer and 48 MiB of noise)
 # goes through the balancer: complete or failed, never let by unjudged.
