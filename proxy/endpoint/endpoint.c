@@ -1,6 +1,7 @@
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/metrics.h"
 #include "proxy/endpoint/status.h"
+#include "proxy/gate/referrers.h"
 #include "proxy/http/ocierr.h"
 #include "proxy/http/route.h"
 #include "proxy/relay/relay.h"
@@ -16,6 +17,8 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 		return metrics_reply(arg, s, out);
 	case ROUTE_STATUS:
 		return status_reply(arg, s, out);
+	case ROUTE_REFERRERS:
+		return referrers_reply(arg, s, out);
 	default:
 		break;
 	}
@@ -32,4 +35,5 @@ void
 endpoint_gone(void *arg, struct session *s)
 {
 	status_gone(s);
+	referrers_gone(s);
 }

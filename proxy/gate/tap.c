@@ -3,6 +3,7 @@
 #include "proxy/gate/journal.h"
 #include "proxy/gate/pushgate.h"
 #include "proxy/gate/record.h"
+#include "proxy/gate/referrers.h"
 #include "proxy/gate/upload.h"
 #include "proxy/http/route.h"
 #include "proxy/relay/session.h"
@@ -176,6 +177,11 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 				    "Docker-Content-Digest") : NULL;
 	int			 rv = -1;
 
+	/* A manifest with a subject joins that subject's referrers. */
+	if (status == 201 && dg != NULL && complete && !t->over)
+		referrers_put(t->base.g, session_route(t->base.s)->name, dg,
+		    t->body, session_request_header(t->base.s,
+		    "Authorization"));
 	if (status == 201 && t->gated && dg != NULL)
 		rv = 0;
 	else if (status == 201 && dg != NULL && complete && !t->over)

@@ -660,3 +660,40 @@ regclient_push_manifest(struct regclient *rc, const char *repo,
 	free(r.body);
 	return rv;
 }
+
+int
+regclient_as_client(struct regclient *rc, int method, const char *path,
+    const char *authorization, const char *accept, const char *put_type,
+    const void *put, size_t putlen, size_t max, struct regclient_answer *a,
+    char *err, size_t errlen)
+{
+	struct fetch_req	r;
+	char			url[2400];
+
+	memset(&r, 0, sizeof(r));
+	memset(a, 0, sizeof(*a));
+	snprintf(url, sizeof(url), "%s%s", rc->base, path);
+	r.url = url;
+	regclient_connection(rc, &r);
+	r.method = method;
+	r.authorization = authorization;
+	r.accept = accept;
+	r.put_type = put_type;
+	r.put_body = put;
+	r.put_len = putlen;
+	r.max = max;
+	r.sha256 = 1;
+	if (fetch_run(&r, err, errlen) == -1) {
+		free(r.body);
+		return -1;
+	}
+	a->status = r.status;
+	a->body = r.body;
+	a->len = r.bodylen;
+	memcpy(a->digest, r.digest, sizeof(a->digest));
+	snprintf(a->content_type, sizeof(a->content_type), "%s",
+	    r.content_type);
+	snprintf(a->www_authenticate, sizeof(a->www_authenticate), "%s",
+	    r.www_authenticate);
+	return 0;
+}

@@ -86,6 +86,24 @@ int	regclient_push_manifest(struct regclient *, const char *repo,
 	    const char *ref, const char *type, const char *body, size_t len,
 	    char *err, size_t errlen);
 /*
+ * One request on a client's behalf: its own Authorization (NULL: none)
+ * as it sent it, no token asked for, no redirect followed, so the
+ * registry answers exactly what it would answer that client. body is
+ * malloc'd (NUL-terminated). 0 when an answer came, -1 with err.
+ */
+struct regclient_answer {
+	int	 status;
+	char	*body;
+	size_t	 len;
+	char	 digest[72];		/* sha256 of the body */
+	char	 content_type[256];
+	char	 www_authenticate[1024];
+};
+int	regclient_as_client(struct regclient *, int method, const char *path,
+	    const char *authorization, const char *accept,
+	    const char *put_type, const void *put, size_t putlen, size_t max,
+	    struct regclient_answer *, char *err, size_t errlen);
+/*
  * GET a blob from byte offset on (a Range request; a registry that
  * answers with the whole blob is skipped into), each piece handed to
  * sink as it arrives; sink may block. Nothing is checked against the

@@ -690,9 +690,14 @@ creq_headers_done(http_parser *p)
 		    "not an OCI distribution API path");
 		return -1;
 	}
-	if (s->route.kind == ROUTE_METRICS) {
+	/*
+	 * The proxy's own endpoints. The referrers API too: it is read
+	 * with the caller's credentials from the registry on a thread.
+	 */
+	if (s->route.kind == ROUTE_METRICS ||
+	    s->route.kind == ROUTE_REFERRERS) {
 		s->local = 1;
-		return 0;
+		return session_body_follows(s, p);
 	}
 	if (s->route.kind == ROUTE_STATUS &&
 	    (p->method != HTTP_GET || (p->flags & F_CHUNKED) ||

@@ -74,7 +74,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' \
     "http://$P/v2/team/app/referrers/$want")
 dcode=$(curl -s -o /dev/null -w '%{http_code}' \
     "$REG_URL/v2/team/app/referrers/$want")
-expect_eq "referrers answered as the registry answers it" "$dcode" "$code"
+# docker-registry 2.8 has no referrers API: the proxy answers it
+# (relay_referrers.sh), here with an empty index.
+expect_eq "referrers: the registry has no such API, the proxy answers it" \
+    "404 200" "$dcode $code"
 
 check "skopeo deletes the manifest through the proxy" \
     $SK delete --tls-verify=false "docker://$P/team/other:v1"

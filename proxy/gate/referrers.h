@@ -1,0 +1,37 @@
+/*
+ * The OCI 1.1 referrers API for a registry without one (docker-registry
+ * 2.8 has none): GET /v2/<name>/referrers/<digest> is answered from the
+ * distribution-spec's fallback, an image index tagged <alg>-<hex> in
+ * the same repository, which lives in the registry, so every instance
+ * of a fleet answers the same list; and each manifest with a subject
+ * pushed through the proxy is added to that index. Both run with the
+ * caller's own credentials, so the caller sees and changes what the
+ * registry lets it. A registry with its own API is passed through (the
+ * first answer tells which kind it is).
+ */
+#ifndef PROXY_GATE_REFERRERS_H
+#define PROXY_GATE_REFERRERS_H
+
+struct evbuffer;
+struct gate;
+struct session;
+
+/*
+ * The local hook for a referrers GET: 1 (the reply comes later through
+ * session_local_release), 0 (out holds it), -1 out of memory.
+ */
+int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
+/*
+ * The registry took manifest digest (body) in repo, pushed with
+ * authorization: when it names a subject, add it to the subject's
+ * index, off the loop.
+ */
+void	referrers_put(struct gate *, const char *repo, const char *digest,
+	    struct evbuffer *body, const char *authorization);
+/* s went away: a reply being built for it is dropped. */
+void	referrers_gone(struct session *);
+/* Shutdown: wait for the threads. */
+void	referrers_shutdown(void);
+void	referrers_metrics(struct evbuffer *);
+
+#endif
