@@ -1,7 +1,7 @@
 #include "proxy/cli/serve.h"
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/status.h"
-#include "proxy/gate/referrers.h"
+#include "proxy/gate/asclient.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/hold.h"
 #include "proxy/gate/pushgate.h"
@@ -106,7 +106,7 @@ cmd_serve(struct conf *c)
 	/* Sessions first: their holds and taps belong to the gate. */
 	session_free_all(srv);
 	status_shutdown();
-	referrers_shutdown();
+	asclient_shutdown();
 	server_free(srv);
 	workers_stop(g);
 	gate_free(g);

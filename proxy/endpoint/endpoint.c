@@ -1,7 +1,9 @@
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/metrics.h"
 #include "proxy/endpoint/status.h"
+#include "proxy/gate/asclient.h"
 #include "proxy/gate/referrers.h"
+#include "proxy/gate/tagslist.h"
 #include "proxy/http/ocierr.h"
 #include "proxy/http/route.h"
 #include "proxy/relay/relay.h"
@@ -19,6 +21,8 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 		return status_reply(arg, s, out);
 	case ROUTE_REFERRERS:
 		return referrers_reply(arg, s, out);
+	case ROUTE_TAGS:
+		return tagslist_reply(arg, s, out);
 	default:
 		break;
 	}
@@ -35,5 +39,5 @@ void
 endpoint_gone(void *arg, struct session *s)
 {
 	status_gone(s);
-	referrers_gone(s);
+	asclient_gone(s);
 }

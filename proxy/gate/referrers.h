@@ -28,10 +28,6 @@ int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
  */
 void	referrers_put(struct gate *, const char *repo, const char *digest,
 	    struct evbuffer *body, const char *authorization);
-/* s went away: a reply being built for it is dropped. */
-void	referrers_gone(struct session *);
-/* Shutdown: wait for the threads. */
-void	referrers_shutdown(void);
 void	referrers_metrics(struct evbuffer *);
 
 #endif

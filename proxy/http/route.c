@@ -278,3 +278,18 @@ route_kind_name(enum route_kind k)
 	}
 	return "none";
 }
+
+int
+route_query_has(const char *query, const char *key)
+{
+	size_t		 kl = strlen(key);
+	const char	*p = query;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
+			return 1;
+		if ((p = strchr(p, '&')) != NULL)
+			p++;
+	}
+	return 0;
+}

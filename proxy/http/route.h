@@ -54,5 +54,7 @@ int		 route_valid_tag(const char *s, size_t len);
 /* algorithm:encoded; sha256/sha512 lengths checked. 1 if valid. */
 int		 route_valid_digest(const char *s, size_t len);
 const char	*route_kind_name(enum route_kind);
+/* Does the query (NULL: none) carry the parameter key (key=...)? 1/0 */
+int		 route_query_has(const char *query, const char *key);
 
 #endif

@@ -691,11 +691,14 @@ creq_headers_done(http_parser *p)
 		return -1;
 	}
 	/*
-	 * The proxy's own endpoints. The referrers API too: it is read
-	 * with the caller's credentials from the registry on a thread.
+	 * The proxy's own endpoints. The referrers API and the tags
+	 * list's pages too: read with the caller's credentials from the
+	 * registry on a thread (docker-registry 2.8 has neither).
 	 */
 	if (s->route.kind == ROUTE_METRICS ||
-	    s->route.kind == ROUTE_REFERRERS) {
+	    s->route.kind == ROUTE_REFERRERS ||
+	    (s->route.kind == ROUTE_TAGS && (route_query_has(s->route.query,
+	    "n") || route_query_has(s->route.query, "last")))) {
 		s->local = 1;
 		return session_body_follows(s, p);
 	}

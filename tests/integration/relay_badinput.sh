@@ -3,7 +3,7 @@
 # nothing is lost, and the proxy stays up (and, under ASan, clean).
 . "$top_srcdir/tests/lib/common.sh"
 need docker-registry curl
-tap_plan 26
+tap_plan 29
 
 start_registry reg
 start_proxy px "$REG_URL" "limits:
@@ -75,6 +75,28 @@ sleep 0.2
 n=$(grep '"url":"/v2/a/manifests/-bad"' "$T/px-access.log" | grep '"method":"GET"' |
     sed -n 's/.*"response_bytes":\([0-9]*\).*/\1/p' | head -n 1)
 check "the access log has the 404's body length ($n bytes)" [ "${n:-0}" -gt 50 ]
+
+# The tags list pages with n and last (docker-registry 2.8 ignores
+# them: the proxy pages, in lexical order, with a Link to what follows).
+printf '{}' > "$T/cfg"
+loc=$(curl -sf -X POST -D - -o /dev/null "$REG_URL/v2/pg/blobs/uploads/" | tr -d '\r' |
+    sed -n 's/^[Ll]ocation: //p')
+case "$loc" in http*) ;; *) loc="$REG_URL$loc";; esac
+curl -sf -X PUT -H "Content-Type: application/octet-stream" --data-binary @"$T/cfg" \
+    "$loc&digest=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a" >/dev/null ||
+    bail "cannot put the empty config"
+for t in c a b; do
+	curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+	    --data-binary '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}' \
+	    "$REG_URL/v2/pg/manifests/$t" >/dev/null || bail "cannot put manifest $t"
+done
+expect_eq "tags list through the proxy, n=2: the first two, and a Link to the rest" \
+    '{"name":"pg","tags":["a","b"]} <http://'"$P"'/v2/pg/tags/list?n=2&last=b>; rel="next"' \
+    "$(curl -s -D "$T/th" "http://$P/v2/pg/tags/list?n=2" | tr -d '\n') $(tr -d '\r' < "$T/th" | sed -n 's/^[Ll]ink: //p' | sed "s|</v2|<http://$P/v2|")"
+expect_eq "... and n=2&last=b: the last one, no Link" '{"name":"pg","tags":["c"]} 0' \
+    "$(curl -s -D "$T/th" "http://$P/v2/pg/tags/list?n=2&last=b" | tr -d '\n') $(grep -ci '^link:' "$T/th")"
+expect_eq "n that is not a number: 400" 400 \
+    "$(curl -s -o /dev/null -w '%{http_code}' "http://$P/v2/pg/tags/list?n=x")"
 
 r=$(printf 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: x\r\n\r\n' | raw)
 expect_eq "CONNECT refused: 405" 405 "$(echo "$r" | status)"

@@ -86,5 +86,11 @@ main(void)
 	ok(!route_valid_tag("-v1", 3), "tag may not start with '-'");
 	memset(url, 't', 129);
 	ok(!route_valid_tag(url, 129), "129-byte tag rejected");
+	ok(route_query_has("n=2&last=b", "n") && route_query_has("n=2&last=b",
+	    "last") && route_query_has("a=1&n=", "n"),
+	    "query parameters found wherever they stand");
+	ok(!route_query_has("nn=2", "n") && !route_query_has("last", "last") &&
+	    !route_query_has("x=n=1", "n") && !route_query_has(NULL, "n"),
+	    "and not in longer names, without '=', inside values, or no query");
 	return done_testing();
 }
