@@ -23,7 +23,7 @@
 #include "proxy/gate/imagedoc.h"
 #include "proxy/registry/regclient.h"
 #include "proxy/registry/regpull.h"
-#include "proxy/cli/report.h"
+#include "scan/image/report.h"
 #include "proxy/sys/tmpdir.h"
 #include "scan/image/imagescan.h"
 #include "scan/layer/layer.h"

@@ -4,8 +4,8 @@
  * (an SBOM with vulnerabilities) and SARIF 2.1.0 (for code-scanning
  * dashboards). New references are returned; NULL on ENOMEM.
  */
-#ifndef PROXY_CLI_REPORT_H
-#define PROXY_CLI_REPORT_H
+#ifndef SCAN_IMAGE_REPORT_H
+#define SCAN_IMAGE_REPORT_H
 
 struct json_t;
 

@@ -1,4 +1,4 @@
-#include "proxy/cli/report.h"
+#include "scan/image/report.h"
 #include "scan/catalog/ruleinfo.h"
 #include "config.h"
 
