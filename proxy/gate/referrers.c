@@ -80,21 +80,41 @@ referrers_type(json_t *m)
 	    json_object_get(m, "config"), "mediaType"));
 }
 
-/* The index of j's subject from the fallback tag; 404 gives an empty one. */
+/*
+ * The referrers index of subject in repo, from its fallback tag, read
+ * as the caller (caller 1: with auth as it sent it, NULL: none) or with
+ * rc's own account (tokens asked for as needed). A 404 gives an empty index.
+ * NULL with *status (401, 403: the registry's refusal; 0: other) and,
+ * for auth, a (the answer, its challenge).
+ */
 static json_t *
-referrers_fetch_index(struct regclient *rc, struct asclient *c,
-    struct referrers_req *j, struct regclient_answer *a, char *err,
-    size_t errlen)
+referrers_index_get(struct regclient *rc, int caller, const char *auth,
+    const char *repo, const char *subject, struct regclient_answer *a,
+    char *err, size_t errlen)
 {
-	char	 path[1024], tag[160];
-	json_t	*ix;
+	char	 path[1024], tag[160], dg[72], *body = NULL;
+	size_t	 len = 0;
+	json_t	*ix = NULL;
 
-	referrers_tag(j->subject, tag, sizeof(tag));
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", j->repo, tag);
-	if (regclient_as_client(rc, EVHTTP_REQ_GET, path, c->auth,
-	    REFERRERS_INDEX_TYPE, NULL, NULL, 0, REFERRERS_MAX_INDEX, a, err,
-	    errlen) == -1)
-		return NULL;
+	memset(a, 0, sizeof(*a));
+	referrers_tag(subject, tag, sizeof(tag));
+	if (caller) {
+		snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, tag);
+		if (regclient_as_client(rc, EVHTTP_REQ_GET, path, auth,
+		    REFERRERS_INDEX_TYPE, NULL, NULL, 0, REFERRERS_MAX_INDEX, a,
+		    err, errlen) == -1)
+			return NULL;
+	} else {
+		if (regclient_manifest(rc, repo, tag, REFERRERS_MAX_INDEX, &body,
+		    &len, dg, err, errlen) == -1 && rc->status != 404) {
+			a->status = rc->status == 401 || rc->status == 403 ?
+			    rc->status : 0;
+			return NULL;
+		}
+		a->status = body != NULL ? 200 : 404;
+		a->body = body;
+		a->len = len;
+	}
 	if (a->status == 404)
 		return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
 		    "mediaType", REFERRERS_INDEX_TYPE, "manifests");
@@ -103,12 +123,80 @@ referrers_fetch_index(struct regclient *rc, struct asclient *c,
 	if ((ix = json_loadb(a->body, a->len, 0, NULL)) == NULL ||
 	    !json_is_array(json_object_get(ix, "manifests"))) {
 		json_decref(ix);
-		snprintf(err, errlen, "%s:%s is not an image index", j->repo,
-		    tag);
+		snprintf(err, errlen, "%s:%s is not an image index", repo, tag);
 		a->status = 0;
 		return NULL;
 	}
 	return ix;
+}
+
+int
+referrers_index_add(struct regclient *rc, int caller, const char *auth,
+    const char *repo, const char *subject, json_t *desc, char *err,
+    size_t errlen)
+{
+	struct regclient_answer	 a;
+	const char		*dg = json_string_value(json_object_get(desc,
+				    "digest"));
+	char			 path[1024], tag[160], *body = NULL;
+	json_t			*ix = NULL, *d;
+	size_t			 i;
+	int			 tries, have, rv = -1;
+
+	memset(&a, 0, sizeof(a));
+	err[0] = '\0';
+	referrers_tag(subject, tag, sizeof(tag));
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, tag);
+	pthread_mutex_lock(&referrers_put_mu);
+	for (tries = 0; tries < REFERRERS_PUT_TRIES && dg != NULL; tries++) {
+		free(a.body);
+		json_decref(ix);
+		if ((ix = referrers_index_get(rc, caller, auth, repo, subject,
+		    &a, err, errlen)) == NULL)
+			break;
+		have = 0;
+		json_array_foreach(json_object_get(ix, "manifests"), i, d)
+			if (json_is_string(json_object_get(d, "digest")) &&
+			    strcmp(json_string_value(json_object_get(d,
+			    "digest")), dg) == 0)
+				have = 1;
+		if (have) {
+			rv = 0;		/* there (written, and still there) */
+			break;
+		}
+		json_array_append(json_object_get(ix, "manifests"), desc);
+		free(body);
+		free(a.body);
+		a.body = NULL;
+		if ((body = json_dumps(ix, JSON_COMPACT)) == NULL)
+			break;
+		if (caller) {
+			if (regclient_as_client(rc, EVHTTP_REQ_PUT, path, auth,
+			    NULL, REFERRERS_INDEX_TYPE, body, strlen(body), 65536,
+			    &a, err, errlen) == -1)
+				break;
+			if (a.status != 201) {
+				snprintf(err, errlen, "HTTP %d", a.status);
+				break;
+			}
+		} else if (regclient_push_manifest(rc, repo, tag,
+		    REFERRERS_INDEX_TYPE, body, strlen(body), err, errlen) == -1)
+			break;
+		/* Read back: another instance may have written over it. */
+	}
+	pthread_mutex_unlock(&referrers_put_mu);
+	if (rv == 0)
+		__atomic_add_fetch(&referrers_added, 1, __ATOMIC_RELAXED);
+	else {
+		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
+		if (err[0] == '\0')
+			snprintf(err, errlen, "the index keeps being written "
+			    "over");
+	}
+	free(a.body);
+	free(body);
+	json_decref(ix);
+	return rv;
 }
 
 /* GET, on the thread: the registry's API, or the fallback index. */
@@ -149,8 +237,8 @@ referrers_get(struct asclient *c, struct regclient *rc)
 		free(a.body);
 		memset(&a, 0, sizeof(a));
 	}
-	if (ix == NULL && (ix = referrers_fetch_index(rc, c, j, &a, err,
-	    sizeof(err))) == NULL) {
+	if (ix == NULL && (ix = referrers_index_get(rc, 1, c->auth, j->repo,
+	    j->subject, &a, err, sizeof(err))) == NULL) {
 		if (a.status == 401 || a.status == 403)
 			goto pass;
 		goto fail;
@@ -198,65 +286,13 @@ static void
 referrers_add(struct asclient *c, struct regclient *rc)
 {
 	struct referrers_req	*j = c->arg;
-	struct regclient_answer	 a;
-	const char		*dg = json_string_value(json_object_get(
-				    j->desc, "digest"));
-	char			 path[1024], tag[160], err[512] = "";
-	char			*body = NULL;
-	json_t			*ix = NULL, *d;
-	size_t			 i;
-	int			 tries, have, rv = -1;
+	char			 err[512];
 
-	memset(&a, 0, sizeof(a));
-	referrers_tag(j->subject, tag, sizeof(tag));
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", j->repo, tag);
-	pthread_mutex_lock(&referrers_put_mu);
-	for (tries = 0; tries < REFERRERS_PUT_TRIES; tries++) {
-		free(a.body);
-		json_decref(ix);
-		if ((ix = referrers_fetch_index(rc, c, j, &a, err,
-		    sizeof(err))) == NULL)
-			break;
-		have = 0;
-		json_array_foreach(json_object_get(ix, "manifests"), i, d)
-			if (json_is_string(json_object_get(d, "digest")) &&
-			    strcmp(json_string_value(json_object_get(d,
-			    "digest")), dg) == 0)
-				have = 1;
-		if (have) {
-			rv = 0;		/* there (written, and still there) */
-			break;
-		}
-		if (!have) {
-			json_array_append(json_object_get(ix, "manifests"),
-			    j->desc);
-			free(body);
-			free(a.body);
-			a.body = NULL;
-			if ((body = json_dumps(ix, JSON_COMPACT)) == NULL ||
-			    regclient_as_client(rc, EVHTTP_REQ_PUT, path,
-			    c->auth, NULL, REFERRERS_INDEX_TYPE, body,
-			    strlen(body), 65536, &a, err, sizeof(err)) == -1)
-				break;
-			if (a.status != 201) {
-				snprintf(err, sizeof(err), "HTTP %d", a.status);
-				break;
-			}
-		}
-		/* Read back: another instance may have written over it. */
-	}
-	pthread_mutex_unlock(&referrers_put_mu);
-	if (rv == 0)
-		__atomic_add_fetch(&referrers_added, 1, __ATOMIC_RELAXED);
-	else {
-		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
+	if (referrers_index_add(rc, 1, c->auth, j->repo, j->subject, j->desc,
+	    err, sizeof(err)) == -1)
 		log_warnx("referrers: %s: %s not added to %s's referrers: %s",
-		    j->repo, dg, j->subject, err[0] ? err : "the index keeps "
-		    "being written over");
-	}
-	free(a.body);
-	free(body);
-	json_decref(ix);
+		    j->repo, json_string_value(json_object_get(j->desc,
+		    "digest")), j->subject, err);
 }
 
 /* artifactType=... from the query, decoded. */

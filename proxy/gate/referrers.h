@@ -12,6 +12,8 @@
 #ifndef PROXY_GATE_REFERRERS_H
 #define PROXY_GATE_REFERRERS_H
 
+#include <stddef.h>
+
 struct evbuffer;
 struct gate;
 struct session;
@@ -29,5 +31,18 @@ int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
 void	referrers_put(struct gate *, const char *repo, const char *digest,
 	    struct evbuffer *body, const char *authorization);
 void	referrers_metrics(struct evbuffer *);
+
+struct json_t;
+struct regclient;
+/*
+ * Blocking (a thread's): add the descriptor desc to subject's referrers
+ * index in repo, as a caller (caller 1: with its authorization as it
+ * sent it, NULL: none) or with rc's own account (caller 0). Written,
+ * then read back (another writer may have written over it) up to three
+ * times. 0 or -1 with err.
+ */
+int	referrers_index_add(struct regclient *, int caller,
+	    const char *authorization, const char *repo, const char *subject,
+	    struct json_t *desc, char *err, size_t errlen);
 
 #endif
