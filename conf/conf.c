@@ -64,6 +64,7 @@ static const struct conf_key {
 	{ "fleet.instance",	CONF_STR, offsetof(struct conf, fleet.instance) },
 	{ "fleet.publish",	CONF_BOOL, offsetof(struct conf, fleet.publish) },
 	{ "fleet.notify",	CONF_BOOL, offsetof(struct conf, fleet.notify) },
+	{ "fleet.attach",	CONF_BOOL, offsetof(struct conf, fleet.attach) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -141,6 +142,7 @@ conf_new(void)
 	c->monitor_interval = 30;
 	c->fleet.publish = 1;
 	c->fleet.notify = 1;
+	c->fleet.attach = 1;
 	return c;
 }
 

@@ -98,6 +98,7 @@ struct conf_fleet {
 	char		*instance;	/* this proxy's name; NULL: the host's */
 	int		 publish;	/* publish this instance's results */
 	int		 notify;	/* this instance sends the webhooks */
+	int		 attach;	/* SBOM and report as referrers */
 };
 
 struct conf {

@@ -53,7 +53,8 @@ asclient_thread(void *arg)
 	char			 err[512];
 
 	/* Anonymous: the caller's own credentials go with each request. */
-	if (regclient_upstream(&rc, j->a.conf, 0, err, sizeof(err)) == -1) {
+	if (regclient_upstream(&rc, j->a.conf, j->a.account, err,
+	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		j->a.status = 502;
 	} else {
@@ -120,9 +121,9 @@ asclient_done(evutil_socket_t fd, short ev, void *arg)
 	asclient_free(j);
 }
 
-int
-asclient_start(struct gate *g, struct session *s, const char *auth,
-    void (*work)(struct asclient *, struct regclient *),
+static int
+asclient_begin(struct gate *g, struct session *s, int account,
+    const char *auth, void (*work)(struct asclient *, struct regclient *),
     void (*done)(struct asclient *), void *arg)
 {
 	struct asclient_job	*j;
@@ -130,6 +131,7 @@ asclient_start(struct gate *g, struct session *s, const char *auth,
 	if (asclient_n >= ASCLIENT_MAX || (j = calloc(1, sizeof(*j))) == NULL)
 		return -1;
 	j->a.s = s;
+	j->a.account = account;
 	j->a.conf = g->conf;
 	j->a.work = work;
 	j->a.done = done;
@@ -151,6 +153,22 @@ asclient_start(struct gate *g, struct session *s, const char *auth,
 	free(j->a.auth);
 	free(j);
 	return -1;
+}
+
+int
+asclient_start(struct gate *g, struct session *s, const char *auth,
+    void (*work)(struct asclient *, struct regclient *),
+    void (*done)(struct asclient *), void *arg)
+{
+	return asclient_begin(g, s, 0, auth, work, done, arg);
+}
+
+int
+asclient_start_account(struct gate *g,
+    void (*work)(struct asclient *, struct regclient *),
+    void (*done)(struct asclient *), void *arg)
+{
+	return asclient_begin(g, NULL, 1, NULL, work, done, arg);
 }
 
 void

@@ -21,6 +21,7 @@ struct session;
 struct asclient {
 	struct session		*s;		/* NULL: none, or it went away */
 	const struct conf	*conf;
+	int			 account;	/* rc is the scanner's account */
 	char			*auth;		/* the caller's; wiped */
 	void			*arg;		/* the work's own */
 	/* The reply, filled by the work. */
@@ -41,6 +42,10 @@ struct asclient {
  * many at once, or no thread: nothing started, arg untouched).
  */
 int	asclient_start(struct gate *, struct session *, const char *auth,
+	    void (*work)(struct asclient *, struct regclient *),
+	    void (*done)(struct asclient *), void *arg);
+/* The same for work of the proxy's own, with the scanner's account. */
+int	asclient_start_account(struct gate *,
 	    void (*work)(struct asclient *, struct regclient *),
 	    void (*done)(struct asclient *), void *arg);
 /* s went away: its reply is dropped. */

@@ -1,4 +1,5 @@
 #include "proxy/gate/decide.h"
+#include "proxy/gate/attach.h"
 #include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/imagedoc.h"
@@ -328,11 +329,15 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	}
 	large = strlen(rec) > DECIDE_LARGE_DOC;
 	scan = json_loads(rec, 0, NULL);
-	free(rec);
 	decide_rescan_stale(g, scan, repo, digest);
 	decide_base_by_layers(g, st, scan, repo, digest);
 	verdict_eval(scan, &g->conf->policy, repo, now, &v);
+	/* A fleet attaches what it found to the image (off this path). */
+	if (scan != NULL && !json_is_true(json_object_get(scan, "pending")))
+		attach_judged(g, repo, digest, json_object_get(scan,
+		    "verdict_copy_of") != NULL ? NULL : rec, v.deny, v.message);
 	json_decref(scan);
+	free(rec);
 	if (why != NULL)
 		*why = v;
 	/* A huge image's document is freed whole: give it back now. */

@@ -23,13 +23,43 @@
 char *
 record_pending_doc(const char *repo, json_t *manifest)
 {
-	json_t	*rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
-		    repo, "manifest", manifest);
-	char	*doc = rec ? json_dumps(rec, JSON_COMPACT |
-	    JSON_REAL_PRECISION(10)) : NULL;
+	json_t	*rec;
+	char	*doc;
 
+	/* Nothing a runtime could unpack: judged as what it is, at once. */
+	if (record_is_artifact(manifest))
+		rec = json_pack("{s:b, s:s, s:s?, s:[], s:[], s:[], s:[], "
+		    "s:[]}", "artifact", 1, "repository", repo, "artifactType",
+		    json_string_value(json_object_get(manifest,
+		    "artifactType")), "packages", "vulnerabilities", "secrets",
+		    "misconfigurations", "limits");
+	else
+		rec = json_pack("{s:b, s:s, s:O}", "pending", 1, "repository",
+		    repo, "manifest", manifest);
+	doc = rec ? json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(10)) :
+	    NULL;
 	json_decref(rec);
 	return doc;
+}
+
+int
+record_is_artifact(json_t *m)
+{
+	json_t		*l;
+	const char	*mt;
+	size_t		 i;
+
+	if (!json_is_array(json_object_get(m, "layers")) ||
+	    json_array_size(json_object_get(m, "layers")) == 0)
+		return 0;
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		mt = json_string_value(json_object_get(l, "mediaType"));
+		/* A filesystem layer (or one that does not say): an image. */
+		if (mt == NULL || strstr(mt, "tar") != NULL ||
+		    strstr(mt, "rootfs") != NULL)
+			return 0;
+	}
+	return 1;
 }
 
 /* A manifest's layer digests, in order (a new array). */
@@ -143,11 +173,12 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	 * repository, pushed behind its back, or whose scan a crash or a
 	 * full disk lost): read back with the pusher's own credentials,
 	 * which may read what they just referenced. Until then the image
-	 * is pending, never unknown.
+	 * is pending, never unknown. An artifact's blobs are no layers.
 	 */
 	miss.config = json_string_value(json_object_get(json_object_get(m,
 	    "config"), "digest"));
-	refindex_blobs(m, record_missing_one, &miss);
+	if (!record_is_artifact(m))
+		refindex_blobs(m, record_missing_one, &miss);
 	rv = 0;
  done:
 	free(doc);

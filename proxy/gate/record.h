@@ -39,6 +39,16 @@ int	record_missing(struct gate *, const char *digest, const char *repo,
 struct json_t;
 char	*record_pending_doc(const char *repository, struct json_t *manifest);
 /*
+ * An artifact (an SBOM, a signature, a report): a manifest none of
+ * whose layers is a filesystem layer (a media type naming tar or
+ * rootfs, or none). No runtime unpacks it, so nothing in it runs: it
+ * is recorded as judged, with nothing found, and its blobs are not
+ * scanned. Its blobs' results are never recorded either, so labelling
+ * a real layer an artifact's cannot stand in for scanning it in an
+ * image. 1 or 0.
+ */
+int	 record_is_artifact(struct json_t *manifest);
+/*
  * The scan document for a manifest digest as a malloc'd JSON string,
  * building it from recorded layer results when needed. NULL when the
  * image is unknown (never scanned, or a layer was not seen); *error is

@@ -221,7 +221,7 @@ scanjob_manifest(struct scanjob *j, const char *dir, const char *digest,
 			if (scanjob_manifest(j, dir, json_string_value(
 			    json_object_get(d, "digest")), depth + 1) == -1)
 				goto done;
-	} else if (scanjob_image(j, dir, m) == -1)
+	} else if (!record_is_artifact(m) && scanjob_image(j, dir, m) == -1)
 		goto done;
 	rv = scanjob_put(j, STORE_IMAGES, digest, record_pending_doc(j->repo,
 	    m));

@@ -637,8 +637,8 @@ regclient_push_manifest(struct regclient *rc, const char *repo,
 
 	memset(&r, 0, sizeof(r));
 	if (!route_valid_name(repo, strlen(repo)) ||
-	    !route_valid_tag(ref, strlen(ref))) {
-		snprintf(err, errlen, "not a valid repository and tag: "
+	    !(route_valid_tag(ref, strlen(ref)) || regclient_digest_ok(ref))) {
+		snprintf(err, errlen, "not a valid repository and reference: "
 		    "%.100s:%.100s", repo, ref);
 		return -1;
 	}

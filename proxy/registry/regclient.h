@@ -81,7 +81,7 @@ int	regclient_push_blob(struct regclient *, const char *repo,
 int	regclient_push_blob_file(struct regclient *, const char *repo,
 	    const char *digest, const char *path, size_t len, char *err,
 	    size_t errlen);
-/* PUT a manifest of media type type under tag ref. 0 or -1 with err. */
+/* PUT a manifest of media type type under ref (a tag or its digest). */
 int	regclient_push_manifest(struct regclient *, const char *repo,
 	    const char *ref, const char *type, const char *body, size_t len,
 	    char *err, size_t errlen);

@@ -10,6 +10,9 @@
 #    judged layers from it instead of scanning them again;
 #  - a fourth proxy with another key publishes a result for a layer:
 #    the fleet does not trust it, scans the layer itself and refuses;
+#  - each image's first decision attaches a CycloneDX SBOM and the
+#    vulnerability report to it as OCI 1.1 referrers: one of each,
+#    though three instances judged it;
 #  - the advisory data comes to all of them from one `db push` (a feed
 #    oci://portcullis/advisories:current): one data version everywhere;
 #    a second push (data without Alpine's) flips the image the same way
@@ -22,7 +25,7 @@
 need docker-registry skopeo podman curl haproxy openssl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 33
+tap_plan 37
 
 start_registry reg
 start_hooksrv
@@ -164,6 +167,39 @@ for p in $P1 $P2 $P3; do
 	expect_eq "alpine 3.12.12 through :$p" "denied CVE-2022-37434" "$(verdict "$p" alpine/3.12.12)"
 	expect_eq "alpine 3.14.10 through :$p" "allowed" "$(verdict "$p" alpine/3.14.10)"
 done
+# The SBOM and the report, attached by whichever instances judged first.
+D=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json' \
+    -o /dev/null -w '%header{docker-content-digest}' "$REG_URL/v2/alpine/3.20.3/manifests/v1")
+i=0
+while [ $i -lt 100 ]; do
+	refs=$(curl -sf "http://127.0.0.1:$P2/v2/alpine/3.20.3/referrers/$D" | python3 -c 'import json,sys
+print(" ".join(sorted(d["artifactType"] + "=" + d["digest"] for d in json.load(sys.stdin)["manifests"])))' 2>/dev/null)
+	case "$refs" in *cyclonedx*portcullis.report*) break;; esac
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "3.20.3 has one SBOM and one report as referrers" \
+    "application/vnd.cyclonedx+json application/vnd.portcullis.report.v1+json" \
+    "$(echo "$refs" | tr ' ' '\n' | cut -d= -f1 | paste -sd' ')"
+# blob_of ARTIFACT-DIGEST: its one layer, read straight from the registry
+blob_of() {
+	l=$(curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+	    "$REG_URL/v2/alpine/3.20.3/manifests/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+	curl -sf "$REG_URL/v2/alpine/3.20.3/blobs/$l"
+}
+sbom=$(echo "$refs" | tr ' ' '\n' | sed -n 's/^application\/vnd.cyclonedx+json=//p')
+report=$(echo "$refs" | tr ' ' '\n' | sed -n 's/^application\/vnd.portcullis.report.v1+json=//p')
+expect_eq "the SBOM lists the image's packages (libcrypto3 3.3.2-r0) and its CVE" "1 1" \
+    "$(blob_of "$sbom" | python3 -c 'import json,sys
+b = json.load(sys.stdin)
+print(int(any(c["name"] == "libcrypto3" and c["version"] == "3.3.2-r0" for c in b["components"])),
+      int(any(v["id"] == "CVE-2024-9143" for v in b["vulnerabilities"])))')"
+expect_eq "the report says deny, for CVE-2024-9143, on the fleet's data" "deny 1 $V1" \
+    "$(blob_of "$report" | python3 -c 'import json,sys
+r = json.load(sys.stdin)
+print(r["verdict"], int(any(v["id"] == "CVE-2024-9143" for v in r["vulnerabilities"])), r["data_version"])')"
+expect_eq "the SBOM itself pulls through an instance (an artifact: nothing to run, nothing to scan)" \
+    "200 200" "$(for p in $P1 $P3; do curl -s -o /dev/null -w '%{http_code} ' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://127.0.0.1:$p/v2/alpine/3.20.3/manifests/$sbom"; done | sed 's/ $//')"
 check "podman pulls the clean image through the balancer" \
     $PM pull --tls-verify=false "$B/alpine/3.14.10:v1"
 if out=$($PM pull --tls-verify=false "$B/alpine/3.20.3:v1" 2>&1); then

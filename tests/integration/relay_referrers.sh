@@ -12,7 +12,7 @@
 need docker-registry skopeo htpasswd curl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine" ] || skip_all "../shared/corpus not found"
-tap_plan 10
+tap_plan 11
 
 htpasswd -Bbn alice s3cret > "$T/htpasswd"
 REG_EXTRA="auth:
@@ -21,7 +21,12 @@ REG_EXTRA="auth:
     path: $T/htpasswd"
 start_registry reg
 start_proxy px1 "$REG_URL"; P1=127.0.0.1:$PX_PORT
-start_proxy px2 "$REG_URL"; P2=127.0.0.1:$PX_PORT
+echo s3cret > "$T/pw"
+start_proxy px2 "$REG_URL" "scanner:
+  username: alice
+  password_file: $T/pw
+policy:
+  unknown_images: scan"; P2=127.0.0.1:$PX_PORT
 C="-u alice:s3cret"
 
 mkimage_tgz "$T/img" v1 "$CORPUS/alpine/alpine-minirootfs-3.14.10-x86_64.tar.gz" diff
@@ -105,6 +110,12 @@ expect_eq "without credentials: the registry's 401 and challenge" \
 expect_eq "the list lives in the registry: its fallback tag holds both" 2 \
     "$(curl -s $C -H 'Accept: application/vnd.oci.image.index.v1+json' \
     "$REG_URL/v2/team/app/manifests/$(echo "$D" | tr : -)" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["manifests"]))')"
+# An artifact is no image: px1 recorded it at its push, px2 (which scans
+# what it never saw) reads it and lets it by; its blob too.
+expect_eq "the SBOM artifact pulls through both proxies, its blob too" "200 200 200" \
+    "$(for p in $P1 $P2; do curl -s $C -o /dev/null -w '%{http_code} ' \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$p/v2/team/app/manifests/$A1"; done
+    curl -s $C -o /dev/null -w '%{http_code}' "http://$P2/v2/team/app/blobs/sha256:$(printf '%s' '{"bomFormat":"CycloneDX"}' | sha256sum | cut -d' ' -f1)")"
 expect_eq "a POST to the referrers API: 405" 405 \
     "$(curl -s $C -o /dev/null -w '%{http_code}' -X POST "http://$P1/v2/team/app/referrers/$D")"
 stop_proxy px1
