@@ -672,6 +672,8 @@ conf_walk(struct conf *c, yaml_document_t *doc, yaml_node_t *node,
 static int
 conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 {
+	int	i;
+
 	if (c->upstream.url == NULL) {
 		conf_err(err, errlen, "%s: upstream.url is required", name);
 		return -1;
@@ -742,6 +744,14 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 		    "or disk", name);
 		return -1;
 	}
+	for (i = 0; i < c->nfeeds; i++)
+		if (c->feeds[i].url != NULL && strncmp(c->feeds[i].url,
+		    "oci://", 6) == 0 && c->fleet.key_file == NULL) {
+			conf_err(err, errlen, "%s: feed %s: an oci:// feed needs "
+			    "fleet.key_file (the data is imported only if signed "
+			    "with it)", name, c->feeds[i].name);
+			return -1;
+		}
 	if (c->fleet.key_file == NULL && (c->fleet.repository != NULL ||
 	    c->fleet.instance != NULL)) {
 		conf_err(err, errlen, "%s: fleet: needs fleet.key_file (the "

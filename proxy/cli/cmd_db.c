@@ -14,6 +14,7 @@
  * nothing could be imported, 2 on a usage error.
  */
 #include "proxy/cli/cmd_db.h"
+#include "proxy/fleet/artifact.h"
 #include "proxy/registry/fetch.h"
 #include "proxy/registry/regclient.h"
 #include "scan/advisory/osv.h"
@@ -192,7 +193,8 @@ cmd_db_push(struct store *st, const char *state, const char *confpath,
 	struct regclient rc;
 	struct conf	*c = NULL;
 	char		 file[4200], ver[128], dg[72], repo[256], err[512];
-	char		 cnt[32], *man = NULL;
+	char		 cnt[32], mac[65], *man = NULL;
+	struct artifact_key key;
 	const char	*colon;
 	json_t		*m = NULL;
 	uint64_t	 n;
@@ -205,9 +207,21 @@ cmd_db_push(struct store *st, const char *state, const char *confpath,
 	    (size_t)(colon - ref) >= sizeof(repo))
 		cmd_db_usage();
 	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - ref), ref);
+	file[0] = '\0';
 	if ((c = conf_load(confpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
+	/* The fleet imports only data signed with its key. */
+	if (c->fleet.key_file == NULL) {
+		fprintf(stderr, "db push: %s has no fleet.key_file to sign the "
+		    "data with\n", confpath);
+		goto done;
+	}
+	if (artifact_key_load(&key, c->fleet.key_file, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "db push: %s\n", err);
+		goto done;
 	}
 	snprintf(file, sizeof(file), "%s/push-%d.advisories", state,
 	    (int)getpid());
@@ -216,8 +230,9 @@ cmd_db_push(struct store *st, const char *state, const char *confpath,
 		goto done;
 	/* Annotations are strings. */
 	snprintf(cnt, sizeof(cnt), "%llu", (unsigned long long)n);
+	artifact_data_mac(&key, dg, size, ver, mac);
 	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:[{s:s, s:s, "
-	    "s:I}], s:{s:s, s:s}}", "schemaVersion", 2, "mediaType",
+	    "s:I}], s:{s:s, s:s, s:s}}", "schemaVersion", 2, "mediaType",
 	    "application/vnd.oci.image.manifest.v1+json", "artifactType",
 	    REPLICA_ARTIFACT_TYPE, "config", "mediaType",
 	    "application/vnd.oci.empty.v1+json", "digest",
@@ -225,7 +240,7 @@ cmd_db_push(struct store *st, const char *state, const char *confpath,
 	    "size", 2, "layers", "mediaType", REPLICA_MEDIA_TYPE, "digest", dg,
 	    "size", (json_int_t)size, "annotations",
 	    "io.portcullis.data.version", ver, "io.portcullis.data.records",
-	    cnt);
+	    cnt, ARTIFACT_ANN_DATA_MAC, mac);
 	if ((man = json_dumps(m, JSON_COMPACT)) == NULL ||
 	    regclient_upstream(&rc, c, 1, err, sizeof(err)) == -1 ||
 	    regclient_push_blob(&rc, repo, "sha256:44136fa355b3678a1146ad16f7e"
@@ -243,11 +258,13 @@ cmd_db_push(struct store *st, const char *state, const char *confpath,
 	    "to %s\n", ver, (unsigned long long)n, size, ref);
 	rv = 0;
  done:
-	remove(file);
+	if (file[0] != '\0')
+		remove(file);
 	free(man);
 	json_decref(m);
 	regclient_free(&rc);
 	conf_free(c);
+	explicit_bzero(&key, sizeof(key));
 	return rv;
 }
 

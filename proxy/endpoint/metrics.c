@@ -1,4 +1,6 @@
 #include "proxy/endpoint/metrics.h"
+#include "proxy/gate/attach.h"
+#include "proxy/gate/referrers.h"
 #include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/pushgate.h"
@@ -20,6 +22,8 @@ metrics_reply(struct gate *g, struct session *s, struct evbuffer *out)
 	gate_metrics(g, body);
 	feeds_metrics(g->feeds, body);
 	pushgate_metrics(g, body);
+	referrers_metrics(body);
+	attach_metrics(body);
 	session_set_status(s, 200);
 	if (evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain; version=0.0.4\r\n"

@@ -169,6 +169,44 @@ artifact_mac(const struct artifact_key *key, const char *layer,
 	hex[64] = '\0';
 }
 
+static void
+artifact_hmac_hex(const struct artifact_key *key, const char *msg, size_t n,
+    char hex[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned	mdlen = 0, i;
+
+	HMAC(EVP_sha256(), key->k, (int)key->len, (const unsigned char *)msg,
+	    n, md, &mdlen);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+void
+artifact_data_mac(const struct artifact_key *key, const char *blob,
+    size_t size, const char *version, char hex[65])
+{
+	char	msg[512];
+	int	n;
+
+	n = snprintf(msg, sizeof(msg), "portcullis advisory data v1\n%s\n"
+	    "%zu\n%.200s\n", blob, size, version);
+	artifact_hmac_hex(key, msg, (size_t)n, hex);
+}
+
+int
+artifact_data_ok(const struct artifact_key *key, const char *blob,
+    size_t size, const char *version, const char *mac)
+{
+	char	want[65];
+
+	if (mac == NULL || strlen(mac) != 64)
+		return 0;
+	artifact_data_mac(key, blob, size, version, want);
+	return CRYPTO_memcmp(mac, want, 64) == 0;
+}
+
 char *
 artifact_manifest(const struct artifact_key *key, const char *layer,
     const char *blob, size_t blobsize, const char *instance, int scanner)

@@ -66,4 +66,17 @@ int	artifact_check(const struct artifact_key *, const char *manifest,
 	    size_t len, const char *layer, int scanner, char blob[72],
 	    size_t *blobsize, char *why, size_t whylen);
 
+/*
+ * The HMAC (hex) over advisory data `db push` publishes: its blob's
+ * digest and size and its data version. A feed oci:// imports it only
+ * if it verifies: whoever may push to that repository could otherwise
+ * replace the fleet's advisories with none.
+ */
+#define ARTIFACT_ANN_DATA_MAC	"io.portcullis.data.hmac-sha256"
+void	artifact_data_mac(const struct artifact_key *, const char *blob,
+	    size_t size, const char *version, char hex[65]);
+/* 1 if mac (hex) is that HMAC, compared in constant time. */
+int	artifact_data_ok(const struct artifact_key *, const char *blob,
+	    size_t size, const char *version, const char *mac);
+
 #endif

@@ -1,4 +1,5 @@
 #include "proxy/gate/feeds.h"
+#include "proxy/fleet/artifact.h"
 #include "proxy/registry/fetch.h"
 #include "proxy/registry/regclient.h"
 #include "scan/advisory/replica.h"
@@ -278,8 +279,10 @@ feeds_oci(struct feeds *fs, struct feed *f)
 	char			 mdg[72], etag[256], *body = NULL;
 	const char		*r = f->url + 6, *colon = strrchr(r, ':');
 	const char		*dg;
-	json_t			*m = NULL, *l;
+	json_t			*m = NULL, *l, *ann;
+	struct artifact_key	 key;
 	size_t			 len;
+	int			 ok;
 
 	memset(&rc, 0, sizeof(rc));
 	snprintf(repo, sizeof(repo), "%.*s", (int)(colon - r), r);
@@ -311,6 +314,22 @@ feeds_oci(struct feeds *fs, struct feed *f)
 	    REPLICA_MEDIA_TYPE) != 0) {
 		snprintf(err, sizeof(err), "%.200s is not advisory data that "
 		    "db push made", f->url);
+		goto fail;
+	}
+	/* Signed by a holder of the fleet's key, or not taken at all. */
+	ann = json_object_get(m, "annotations");
+	if (artifact_key_load(&key, fs->conf->fleet.key_file, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	ok = artifact_data_ok(&key, dg, (size_t)json_integer_value(
+	    json_object_get(l, "size")), json_string_value(json_object_get(ann,
+	    "io.portcullis.data.version")) ?: "", json_string_value(
+	    json_object_get(ann, ARTIFACT_ANN_DATA_MAC)));
+	explicit_bzero(&key, sizeof(key));
+	if (!ok) {
+		snprintf(err, sizeof(err), "%.200s is not signed with "
+		    "fleet.key_file (pushed by someone else, or another "
+		    "fleet's): not imported", f->url);
 		goto fail;
 	}
 	if (regclient_blob(&rc, repo, dg, dest, FEEDS_MAX_DOWNLOAD, err,

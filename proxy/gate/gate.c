@@ -1,7 +1,5 @@
 #include "proxy/gate/gate.h"
 #include "proxy/fleet/results.h"
-#include "proxy/gate/referrers.h"
-#include "proxy/gate/attach.h"
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/gatecache.h"
@@ -207,8 +205,6 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (double)st->sweep_us / 1e6, (unsigned long long)st->sweep_images,
 	    (double)st->sweep_turn_max_us / 1e6);
 	gate_metrics_data(g, out);
-	referrers_metrics(out);
-	attach_metrics(out);
 	results_metrics(g->results, out);
 }
 

@@ -25,7 +25,7 @@
 need docker-registry skopeo podman curl haproxy openssl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 37
+tap_plan 38
 
 start_registry reg
 start_hooksrv
@@ -33,20 +33,28 @@ openssl rand -hex 32 > "$T/fleet.key"
 openssl rand -hex 32 > "$T/rogue.key"
 # The fleet's advisory data: Alpine's secdb, pushed once into the
 # registry (db push uses the configuration's upstream and scanner).
-printf 'upstream:\n  url: %s\n' "$REG_URL" > "$T/pub.yml"
+printf 'upstream:\n  url: %s\nfleet:\n  key_file: %s\n' "$REG_URL" "$T/fleet.key" > "$T/pub.yml"
+printf 'upstream:\n  url: %s\nfleet:\n  key_file: %s\n' "$REG_URL" "$T/rogue.key" > "$T/rogue-pub.yml"
 "$PORTCULLIS" db import -s "$T/pub" "$CORPUS/alpine/secdb" >/dev/null 2>&1 || bail "secdb import"
 check "db push publishes the advisory data in the registry" \
     "$PORTCULLIS" db push -s "$T/pub" -c "$T/pub.yml" portcullis/advisories:current
 V1=$("$PORTCULLIS" db info -s "$T/pub" | sed -n 's/^data_version: //p')
-# fleet_proxy NAME KEY NOTIFY: an instance following the pushed data.
+# fleet_proxy NAME KEY NOTIFY [FEEDS]: an instance following the pushed
+# data (FEEDS "none": Alpine's secdb imported into its own store).
 fleet_proxy() {
 	mkdir -p "$T/$1-st"
-	PX_STATE=$T/$1-st start_proxy "$1" "$REG_URL" "policy:
-  severity: high
-feeds:
+	feeds="feeds:
   - name: fleet
     url: oci://portcullis/advisories:current
-    interval: 1
+    interval: 1"
+	if [ "${4:-}" = none ]; then
+		feeds=""
+		"$PORTCULLIS" db import -s "$T/$1-st" "$CORPUS/alpine/secdb" >/dev/null 2>&1 ||
+		    bail "secdb import"
+	fi
+	PX_STATE=$T/$1-st start_proxy "$1" "$REG_URL" "policy:
+  severity: high
+$feeds
 monitor:
   interval: 1
 webhooks:
@@ -218,8 +226,7 @@ expect_eq "no result failed to publish or was rejected" "0 0" \
 mkdir -p "$T/regz"
 gzip -dc "$CORPUS/alpine/alpine-minirootfs-3.12.12-x86_64.tar.gz" | gzip -1 > "$T/regz/rootfs.tar.gz"
 mkimage_tgz "$T/img-rogue" v1 "$T/regz/rootfs.tar.gz" diff
-fleet_proxy rogue "$T/rogue.key" false; PR=$PX_PORT
-wait_version "$V1" $PR || bail "the rogue proxy has no advisory data"
+fleet_proxy rogue "$T/rogue.key" false none; PR=$PX_PORT
 $SK copy --dest-tls-verify=false "oci:$T/img-rogue:v1" "docker://127.0.0.1:$PR/other/app:v1" \
     >"$T/push-rogue.log" 2>&1 || bail "push through the rogue proxy: $(tail -n 1 "$T/push-rogue.log")"
 i=0
@@ -231,10 +238,21 @@ expect_eq "a result signed with another key is not trusted; the layer is scanned
 expect_eq "px1 counted the rejected result" 1 "$(metric "$P1" portcullis_fleet_results_rejected_total)"
 stop_proxy rogue
 
+# Data signed with another key is not taken: whoever may push to the
+# repository cannot empty the fleet's advisories.
+"$PORTCULLIS" db import -s "$T/pub2" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "osv import"
+"$PORTCULLIS" db push -s "$T/pub2" -c "$T/rogue-pub.yml" portcullis/advisories:current >/dev/null ||
+    bail "rogue db push"
+i=0
+while ! grep -q "feed fleet: .*is not signed with fleet.key_file" "$T/px1.log" && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "data signed with another key: refused, the fleet keeps $V1" "$V1 $V1 $V1" \
+    "$(data_version $P1) $(data_version $P2) $(data_version $P3)"
+
 # New data for the fleet (advisories without Alpine's): every instance
 # takes the same version, and 3.20.3 flips to allowed on each.
 : > "$T/hooks.jsonl"
-"$PORTCULLIS" db import -s "$T/pub2" "$top_srcdir/tests/data/osv" >/dev/null 2>&1 || bail "osv import"
 "$PORTCULLIS" db push -s "$T/pub2" -c "$T/pub.yml" portcullis/advisories:current >/dev/null ||
     bail "second db push"
 V2=$("$PORTCULLIS" db info -s "$T/pub2" | sed -n 's/^data_version: //p')
