@@ -182,54 +182,74 @@ results_next(struct results *r, struct results_jobs *q)
 	return j;
 }
 
-static void *
-results_publisher(void *arg)
+/* The publisher's job: counted either way. */
+static void
+results_publish_one(struct results *r, struct regclient *rc,
+    struct results_job *j)
 {
-	struct results		*r = arg;
+	if (rc != NULL)
+		results_count(results_put(r, rc, j) == 0 ? &r->published :
+		    &r->publish_failures);
+	results_job_free(j);
+}
+
+/* A look-up's job: answered to the loop, found or not. */
+static void
+results_lookup_one(struct results *r, struct regclient *rc,
+    struct results_job *j)
+{
+	if (rc != NULL)
+		results_fetch(r, rc, j->digest, &j->doc);
+	pthread_mutex_lock(&r->mu);
+	TAILQ_INSERT_TAIL(&r->answered, j, entry);
+	pthread_mutex_unlock(&r->mu);
+	/* evthread is on: activating from this thread is safe. */
+	event_active(j->wake, EV_READ, 0);
+}
+
+/*
+ * Both threads: each job of q with a client of the scanner's account
+ * (NULL when it cannot be made: counted in *fail, the job still done).
+ */
+static void
+results_worker(struct results *r, struct results_jobs *q,
+    void (*one)(struct results *, struct regclient *, struct results_job *),
+    unsigned long long *fail)
+{
 	struct results_job	*j;
 	struct regclient	 rc;
 	char			 err[512];
 
-	while ((j = results_next(r, &r->publishes)) != NULL) {
+	while ((j = results_next(r, q)) != NULL) {
 		if (regclient_upstream(&rc, r->conf, 1, err, sizeof(err)) ==
 		    -1) {
 			log_warnx("fleet: %s", err);
-			results_count(&r->publish_failures);
-		} else {
-			rc.cancel = &r->stop;
-			results_count(results_put(r, &rc, j) == 0 ?
-			    &r->published : &r->publish_failures);
-			regclient_free(&rc);
+			results_count(fail);
+			one(r, NULL, j);
+			continue;
 		}
-		results_job_free(j);
+		rc.cancel = &r->stop;
+		one(r, &rc, j);
+		regclient_free(&rc);
 	}
+}
+
+static void *
+results_publisher(void *arg)
+{
+	struct results	*r = arg;
+
+	results_worker(r, &r->publishes, results_publish_one,
+	    &r->publish_failures);
 	return NULL;
 }
 
 static void *
 results_looker(void *arg)
 {
-	struct results		*r = arg;
-	struct results_job	*j;
-	struct regclient	 rc;
-	char			 err[512];
+	struct results	*r = arg;
 
-	while ((j = results_next(r, &r->lookups)) != NULL) {
-		if (regclient_upstream(&rc, r->conf, 1, err, sizeof(err)) ==
-		    -1) {
-			log_warnx("fleet: %s", err);
-			results_count(&r->failures);
-		} else {
-			rc.cancel = &r->stop;
-			results_fetch(r, &rc, j->digest, &j->doc);
-			regclient_free(&rc);
-		}
-		pthread_mutex_lock(&r->mu);
-		TAILQ_INSERT_TAIL(&r->answered, j, entry);
-		pthread_mutex_unlock(&r->mu);
-		/* evthread is on: activating from this thread is safe. */
-		event_active(j->wake, EV_READ, 0);
-	}
+	results_worker(r, &r->lookups, results_lookup_one, &r->failures);
 	return NULL;
 }
 

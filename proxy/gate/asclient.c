@@ -171,6 +171,20 @@ asclient_start_account(struct gate *g,
 	return asclient_begin(g, NULL, 1, NULL, work, done, arg);
 }
 
+int
+asclient_busy(struct session *s, struct evbuffer *out)
+{
+	int	n;
+
+	session_set_status(s, 503);
+	n = ocierr_reply(out, 503, "UNAVAILABLE", "too many requests to the "
+	    "registry at once; retry in a moment", NULL,
+	    session_reply_closes(s));
+	if (n > 0)
+		session_set_response_bytes(s, (size_t)n);
+	return n == -1 ? -1 : 0;
+}
+
 void
 asclient_gone(struct session *s)
 {

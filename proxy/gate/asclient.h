@@ -48,6 +48,11 @@ int	asclient_start(struct gate *, struct session *, const char *auth,
 int	asclient_start_account(struct gate *,
 	    void (*work)(struct asclient *, struct regclient *),
 	    void (*done)(struct asclient *), void *arg);
+/*
+ * The reply when asclient_start could not: 503, retry. What a local
+ * hook returns then (0, or -1 out of memory).
+ */
+int	asclient_busy(struct session *, struct evbuffer *out);
 /* s went away: its reply is dropped. */
 void	asclient_gone(struct session *);
 /* Shutdown: wait for every thread. */

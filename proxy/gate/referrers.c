@@ -315,7 +315,6 @@ referrers_reply(struct gate *g, struct session *s, struct evbuffer *out)
 {
 	const struct route	*r = session_route(s);
 	struct referrers_req	*q;
-	int			 n;
 
 	if (session_method(s) != HTTP_GET) {
 		session_set_status(s, 405);
@@ -332,13 +331,7 @@ referrers_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			return 1;
 		free(q);
 	}
-	session_set_status(s, 503);
-	n = ocierr_reply(out, 503, "UNAVAILABLE", "too many requests to the "
-	    "registry at once; retry in a moment", NULL,
-	    session_reply_closes(s));
-	if (n > 0)
-		session_set_response_bytes(s, (size_t)n);
-	return n == -1 ? -1 : 0;
+	return asclient_busy(s, out);
 }
 
 void

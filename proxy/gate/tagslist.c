@@ -166,11 +166,5 @@ tagslist_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			return 1;
 		free(q);
 	}
-	session_set_status(s, 503);
-	n = ocierr_reply(out, 503, "UNAVAILABLE", "too many requests to the "
-	    "registry at once; retry in a moment", NULL,
-	    session_reply_closes(s));
-	if (n > 0)
-		session_set_response_bytes(s, (size_t)n);
-	return n == -1 ? -1 : 0;
+	return asclient_busy(s, out);
 }

@@ -334,6 +334,25 @@ regclient_digest_ok(const char *d)
 	return 1;
 }
 
+/*
+ * "/v2/<repo>/manifests/<ref>", both checked: names can come from a
+ * pushed index, so only what the spec allows. 0 or -1 with err.
+ */
+static int
+regclient_manifest_path(const char *repo, const char *ref, char *path,
+    size_t len, char *err, size_t errlen)
+{
+	if (!route_valid_name(repo, strlen(repo)) ||
+	    !(route_valid_tag(ref, strlen(ref)) ||
+	    route_valid_digest(ref, strlen(ref)))) {
+		snprintf(err, errlen, "not a valid repository and reference: "
+		    "%.100s:%.100s", repo, ref);
+		return -1;
+	}
+	snprintf(path, len, "/v2/%s/manifests/%s", repo, ref);
+	return 0;
+}
+
 int
 regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
     size_t max, char **body, size_t *len, char digest[72], char *err,
@@ -344,15 +363,9 @@ regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
 
 	memset(&r, 0, sizeof(r));
 	*body = NULL;
-	/* Names can come from a pushed index: only what the spec allows. */
-	if (!route_valid_name(repo, strlen(repo)) ||
-	    !(route_valid_tag(ref, strlen(ref)) ||
-	    route_valid_digest(ref, strlen(ref)))) {
-		snprintf(err, errlen, "not a valid repository and reference: "
-		    "%.100s:%.100s", repo, ref);
+	if (regclient_manifest_path(repo, ref, path, sizeof(path), err,
+	    errlen) == -1)
 		return -1;
-	}
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
 	r.accept = REGCLIENT_MANIFEST_TYPES;
 	r.max = max;
 	r.sha256 = 1;
@@ -636,13 +649,9 @@ regclient_push_manifest(struct regclient *rc, const char *repo,
 	int			rv = -1;
 
 	memset(&r, 0, sizeof(r));
-	if (!route_valid_name(repo, strlen(repo)) ||
-	    !(route_valid_tag(ref, strlen(ref)) || regclient_digest_ok(ref))) {
-		snprintf(err, errlen, "not a valid repository and reference: "
-		    "%.100s:%.100s", repo, ref);
+	if (regclient_manifest_path(repo, ref, target, sizeof(target), err,
+	    errlen) == -1)
 		return -1;
-	}
-	snprintf(target, sizeof(target), "/v2/%s/manifests/%s", repo, ref);
 	r.method = EVHTTP_REQ_PUT;
 	r.put_body = body;
 	r.put_len = len;

@@ -17,28 +17,7 @@ need docker-registry skopeo curl haproxy openssl python3
 SRC=${1:-/usr/lib/python3.11}
 ROUNDS=${2:-3}
 
-mkdir -p "$T/l"
-tar -C "$(dirname "$SRC")" -cf - "$(basename "$SRC")" 2>/dev/null | tar -C "$T/l" -xf -
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/l" \
-    -cf "$T/tree.tar" .
-gzip -n -6 -c "$T/tree.tar" > "$T/tree.tar.gz"
-rm -rf "$T/l"
-# bench_image DIR TAG ROUNDNAME: a layer unique to the round (a small
-# gzip member with a tar entry naming it, then the tree's member).
-bench_image() {
-	mkdir -p "$1/blobs/sha256" "$T/r"
-	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
-	echo "$3" > "$T/r/round"
-	tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/r" \
-	    -cf - ./round | head -c 1024 > "$T/round.tar"
-	diff=$(cat "$T/round.tar" "$T/tree.tar" | sha256sum | cut -d' ' -f1)
-	{ gzip -n -c "$T/round.tar"; cat "$T/tree.tar.gz"; } > "$1/layer.gz"
-	size=$(stat -c %s "$1/layer.gz")
-	h=$(mkimage_blob "$1" "$1/layer.gz")
-	mkimage_finish "$1" "$2" \
-	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}" \
-	    "\"sha256:$diff\"" '"User":"app"'
-}
+bench_tree "$SRC"
 
 REG_LOG_LEVEL=info start_registry reg
 openssl rand -hex 32 > "$T/fleet.key"
@@ -55,28 +34,7 @@ fleet:
   instance: f$n"
 	eval "F$n=\$PX_PORT"
 done
-HA_PORT=$(free_port)
-cat > "$T/haproxy.cfg" <<HAP
-global
-  nbthread 1
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 10s
-  timeout client 900s
-  timeout server 900s
-frontend fe
-  bind 127.0.0.1:$HA_PORT
-  default_backend fleet
-backend fleet
-  balance roundrobin
-  server f1 127.0.0.1:$F1
-  server f2 127.0.0.1:$F2
-  server f3 127.0.0.1:$F3
-HAP
-haproxy -db -f "$T/haproxy.cfg" 2>"$T/haproxy.log" &
-PIDS="$PIDS $!"
-wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
+start_haproxy_rr $F1 $F2 $F3
 SK="skopeo --insecure-policy"
 now() { date +%s.%N; }
 # side_addr SIDE: where that side's client points

@@ -23,36 +23,9 @@ need docker-registry skopeo curl ab nginx
 SRC=${1:-/usr/share}
 ROUNDS=${2:-5}
 
-# The tree is tarred and compressed once. Each round's layer is a new
-# blob all the same (skopeo remembers blobs it pushed and would mount
-# them): a small gzip member holding a tar entry unique to the round,
-# followed by the big member. Concatenated gzip members are one valid
-# gzip stream, and the tar entry has no end-of-archive blocks, so the
-# whole is one tar of the round file and the tree.
-mkdir -p "$T/l"
-tar -C "$(dirname "$SRC")" -cf - "$(basename "$SRC")" 2>/dev/null | tar -C "$T/l" -xf -
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/l" \
-    -cf "$T/tree.tar" .
-gzip -n -6 -c "$T/tree.tar" > "$T/tree.tar.gz"
+bench_tree "$SRC"
 TREE_MIB=$(($(stat -c %s "$T/tree.tar") >> 20))
 GZ_MIB=$(($(stat -c %s "$T/tree.tar.gz") >> 20))
-rm -rf "$T/l"
-# bench_image DIR TAG ROUNDNAME: the OCI layout for one round.
-bench_image() {
-	mkdir -p "$1/blobs/sha256" "$T/r"
-	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
-	echo "$3" > "$T/r/round"
-	tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/r" \
-	    -cf - ./round | head -c 1024 > "$T/round.tar"
-	diff=$(cat "$T/round.tar" "$T/tree.tar" | sha256sum | cut -d' ' -f1)
-	{ gzip -n -c "$T/round.tar"; cat "$T/tree.tar.gz"; } > "$1/layer.gz"
-	size=$(stat -c %s "$1/layer.gz")
-	h=$(mkimage_blob "$1" "$1/layer.gz")
-	mkimage_finish "$1" "$2" \
-	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}" \
-	    "\"sha256:$diff\"" '"User":"app"'
-}
-
 start_registry reg
 # /usr/share carries sample keys in its docs, and test archives built
 # to be odd (Go's testdata): judge, but let it pull and push.

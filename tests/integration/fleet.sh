@@ -84,30 +84,7 @@ fleet_proxy px1 "$T/fleet.key" true; P1=$PX_PORT
 fleet_proxy px2 "$T/fleet.key" true; P2=$PX_PORT
 fleet_proxy px3 "$T/fleet.key" false; P3=$PX_PORT
 check "all three judge with the pushed data version ($V1)" wait_version "$V1" $P1 $P2 $P3
-HA_PORT=$(free_port)
-cat > "$T/haproxy.cfg" <<HAP
-global
-  nbthread 1
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 10s
-  timeout client 300s
-  timeout server 300s
-frontend fe
-  bind 127.0.0.1:$HA_PORT
-  default_backend fleet
-backend fleet
-  balance roundrobin
-  option redispatch
-  retries 3
-  server px1 127.0.0.1:$P1 check inter 300ms fall 1
-  server px2 127.0.0.1:$P2 check inter 300ms fall 1
-  server px3 127.0.0.1:$P3 check inter 300ms fall 1
-HAP
-haproxy -db -f "$T/haproxy.cfg" 2>"$T/haproxy.log" &
-PIDS="$PIDS $!"
-wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
+start_haproxy_rr $P1 $P2 $P3
 B=127.0.0.1:$HA_PORT
 SK="skopeo --insecure-policy"
 PM="podman --root $T/pm-root --runroot $T/pm-run --storage-driver vfs"

@@ -386,6 +386,29 @@ start_haproxy() {
 	wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
 }
 
+# start_haproxy_rr PORT...: HAProxy balancing round robin, per request,
+# over proxies on 127.0.0.1, as a fleet is deployed -> HA_PORT. A server
+# found dead (a check every 300 ms) is taken out, and a request it
+# refused goes to another (redispatch).
+start_haproxy_rr() {
+	HA_PORT=$(free_port)
+	{
+		printf 'global\n  nbthread 1\ndefaults\n  mode http\n'
+		printf '  option http-keep-alive\n  timeout connect 10s\n'
+		printf '  timeout client 900s\n  timeout server 900s\n'
+		printf 'frontend fe\n  bind 127.0.0.1:%s\n  default_backend fleet\n' "$HA_PORT"
+		printf 'backend fleet\n  balance roundrobin\n  option redispatch\n  retries 3\n'
+		n=0
+		for port in "$@"; do
+			n=$((n + 1))
+			printf '  server s%s 127.0.0.1:%s check inter 300ms fall 1\n' "$n" "$port"
+		done
+	} > "$T/haproxy.cfg"
+	haproxy -db -f "$T/haproxy.cfg" 2>"$T/haproxy.log" &
+	PIDS="$PIDS $!"
+	wait_http "http://127.0.0.1:$HA_PORT/v2/" || bail "haproxy did not start"
+}
+
 # start_tokensrv -> TP, REALM: a token server (tests/tools/tokensrv) with
 # a fresh signing key, user alice:s3cret, issuer portcullis-issuer.
 # token_auth_yaml REALM_URL: the registry's auth: block trusting it.

@@ -151,3 +151,34 @@ mkimage_tgz() {
 	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$(stat -c %s "$3")}" \
 	    "\"sha256:$diffid\"" '"User":"nobody"'
 }
+
+# bench_tree SRC: SRC tarred ($T/tree.tar) and gzip'd ($T/tree.tar.gz)
+# once, for bench_image. Each round's layer is then a new blob all the
+# same (skopeo remembers blobs it pushed and would mount them): a small
+# gzip member holding a tar entry unique to the round, followed by the
+# big member. Concatenated gzip members are one valid gzip stream, and
+# the tar entry has no end-of-archive blocks, so the whole is one tar
+# of the round file and the tree.
+bench_tree() {
+	mkdir -p "$T/l"
+	tar -C "$(dirname "$1")" -cf - "$(basename "$1")" 2>/dev/null | tar -C "$T/l" -xf -
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/l" \
+	    -cf "$T/tree.tar" .
+	gzip -n -6 -c "$T/tree.tar" > "$T/tree.tar.gz"
+	rm -rf "$T/l"
+}
+# bench_image DIR TAG ROUNDNAME: the OCI layout for one round.
+bench_image() {
+	mkdir -p "$1/blobs/sha256" "$T/r"
+	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
+	echo "$3" > "$T/r/round"
+	tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$T/r" \
+	    -cf - ./round | head -c 1024 > "$T/round.tar"
+	diff=$(cat "$T/round.tar" "$T/tree.tar" | sha256sum | cut -d' ' -f1)
+	{ gzip -n -c "$T/round.tar"; cat "$T/tree.tar.gz"; } > "$1/layer.gz"
+	size=$(stat -c %s "$1/layer.gz")
+	h=$(mkimage_blob "$1" "$1/layer.gz")
+	mkimage_finish "$1" "$2" \
+	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$size}" \
+	    "\"sha256:$diff\"" '"User":"app"'
+}
