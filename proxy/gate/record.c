@@ -54,9 +54,12 @@ record_is_artifact(json_t *m)
 		return 0;
 	json_array_foreach(json_object_get(m, "layers"), i, l) {
 		mt = json_string_value(json_object_get(l, "mediaType"));
-		/* A filesystem layer (or one that does not say): an image. */
+		/*
+		 * A filesystem layer (or one that does not say), or a
+		 * module a WebAssembly runtime runs: an image.
+		 */
 		if (mt == NULL || strstr(mt, "tar") != NULL ||
-		    strstr(mt, "rootfs") != NULL)
+		    strstr(mt, "rootfs") != NULL || strstr(mt, "wasm") != NULL)
 			return 0;
 	}
 	return 1;

@@ -41,7 +41,8 @@ char	*record_pending_doc(const char *repository, struct json_t *manifest);
 /*
  * An artifact (an SBOM, a signature, a report): a manifest none of
  * whose layers is a filesystem layer (a media type naming tar or
- * rootfs, or none). No runtime unpacks it, so nothing in it runs: it
+ * rootfs, or none) or a WebAssembly module (wasm). No runtime unpacks
+ * or runs it: it
  * is recorded as judged, with nothing found, and its blobs are not
  * scanned. Its blobs' results are never recorded either, so labelling
  * a real layer an artifact's cannot stand in for scanning it in an
