@@ -5,6 +5,7 @@
 #include "proxy/http/route.h"
 #include "proxy/registry/regclient.h"
 #include "proxy/relay/session.h"
+#include "store/db.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -50,6 +51,14 @@ referrers_req_free(struct asclient *a)
 		__atomic_add_fetch(&referrers_served, 1, __ATOMIC_RELAXED);
 	json_decref(q->desc);
 	free(q);
+}
+
+/* Where the subject a manifest was added to is kept: "subj:repo@digest". */
+static void
+referrers_subject_key(const char *repo, const char *digest, char *key,
+    size_t len)
+{
+	snprintf(key, len, "subj:%s@%s", repo, digest);
 }
 
 /* The fallback tag of a digest: "<alg>-<encoded>", at most 128. */
@@ -281,6 +290,73 @@ referrers_get(struct asclient *c, struct regclient *rc)
 	json_decref(out);
 }
 
+/*
+ * DELETE, on the thread: the manifest taken out of its subject's index
+ * (with the deleting caller's credentials), read back as an add is.
+ */
+static void
+referrers_remove(struct asclient *c, struct regclient *rc)
+{
+	struct referrers_req	*j = c->arg;
+	struct regclient_answer	 a;
+	const char		*dg = json_string_value(json_object_get(
+				    j->desc, "digest"));
+	char			 path[1024], tag[160], err[512] = "";
+	char			*body = NULL;
+	json_t			*ix = NULL, *keep = NULL, *d;
+	size_t			 i;
+	int			 tries, rv = -1;
+
+	referrers_tag(j->subject, tag, sizeof(tag));
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", j->repo, tag);
+	memset(&a, 0, sizeof(a));
+	pthread_mutex_lock(&referrers_put_mu);
+	for (tries = 0; tries < REFERRERS_PUT_TRIES; tries++) {
+		free(a.body);
+		json_decref(ix);
+		json_decref(keep);
+		keep = NULL;
+		if ((ix = referrers_index_get(rc, 1, c->auth, j->repo,
+		    j->subject, &a, err, sizeof(err))) == NULL ||
+		    (keep = json_array()) == NULL)
+			break;
+		json_array_foreach(json_object_get(ix, "manifests"), i, d)
+			if (!json_is_string(json_object_get(d, "digest")) ||
+			    strcmp(json_string_value(json_object_get(d,
+			    "digest")), dg) != 0)
+				json_array_append(keep, d);
+		if (json_array_size(keep) == json_array_size(
+		    json_object_get(ix, "manifests"))) {
+			rv = 0;		/* not (or no longer) there */
+			break;
+		}
+		json_object_set(ix, "manifests", keep);
+		free(body);
+		free(a.body);
+		a.body = NULL;
+		if ((body = json_dumps(ix, JSON_COMPACT)) == NULL ||
+		    regclient_as_client(rc, EVHTTP_REQ_PUT, path, c->auth,
+		    NULL, REFERRERS_INDEX_TYPE, body, strlen(body), 65536, &a,
+		    err, sizeof(err)) == -1)
+			break;
+		if (a.status != 201) {
+			snprintf(err, sizeof(err), "HTTP %d", a.status);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&referrers_put_mu);
+	if (rv == -1) {
+		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
+		log_warnx("referrers: %s: deleted %s stays in %s's referrers: "
+		    "%s", j->repo, dg, j->subject, err[0] ? err : "the index "
+		    "keeps being written over");
+	}
+	free(a.body);
+	free(body);
+	json_decref(ix);
+	json_decref(keep);
+}
+
 /* PUT, on the thread: the descriptor added to the subject's index. */
 static void
 referrers_add(struct asclient *c, struct regclient *rc)
@@ -339,9 +415,11 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
     struct evbuffer *body, const char *authorization)
 {
 	struct referrers_req	*q = NULL;
+	struct store		*st;
 	size_t			 len = evbuffer_get_length(body);
 	json_t			*m, *desc = NULL;
 	const char		*subject, *mt, *at;
+	char			 key[600];
 
 	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1)
 		return;		/* the registry keeps its own */
@@ -367,8 +445,13 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
 	q->desc = desc;
 	desc = NULL;
 	if (asclient_start(g, NULL, authorization, referrers_add,
-	    referrers_req_free, q) == 0)
+	    referrers_req_free, q) == 0) {
+		/* A DELETE of it through the proxy takes it out again. */
+		referrers_subject_key(repo, digest, key, sizeof(key));
+		if ((st = gate_store(g)) != NULL)
+			store_digest_put(st, STORE_IMAGES, key, subject);
 		goto done;
+	}
 	json_decref(q->desc);
 	free(q);
  fail:
@@ -378,6 +461,37 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
  done:
 	json_decref(desc);
 	json_decref(m);
+}
+
+void
+referrers_deleted(struct gate *g, const char *repo, const char *digest,
+    const char *authorization)
+{
+	struct store		*st = gate_store(g);
+	struct referrers_req	*q;
+	char			 key[600], *subject = NULL;
+
+	referrers_subject_key(repo, digest, key, sizeof(key));
+	if (st == NULL || store_digest_get(st, STORE_IMAGES, key, &subject) !=
+	    STORE_OK)
+		return;		/* none added through this proxy */
+	if ((q = calloc(1, sizeof(*q))) == NULL ||
+	    (q->desc = json_pack("{s:s}", "digest", digest)) == NULL) {
+		free(q);
+		free(subject);
+		return;
+	}
+	snprintf(q->repo, sizeof(q->repo), "%s", repo);
+	snprintf(q->subject, sizeof(q->subject), "%s", subject);
+	free(subject);
+	if (asclient_start(g, NULL, authorization, referrers_remove,
+	    referrers_req_free, q) == -1) {
+		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
+		json_decref(q->desc);
+		free(q);
+		return;
+	}
+	store_digest_del(st, STORE_IMAGES, key);
 }
 
 void

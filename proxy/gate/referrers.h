@@ -30,6 +30,13 @@ int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
  */
 void	referrers_put(struct gate *, const char *repo, const char *digest,
 	    struct evbuffer *body, const char *authorization);
+/*
+ * The registry deleted manifest digest in repo (for a caller with
+ * authorization): if it was added to a subject's referrers through
+ * this proxy, it is taken out of that index, off the loop.
+ */
+void	referrers_deleted(struct gate *, const char *repo, const char *digest,
+	    const char *authorization);
 void	referrers_metrics(struct evbuffer *);
 
 struct json_t;

@@ -279,9 +279,56 @@ tap_manifest(struct gate *g, struct session *s)
 	return &t->base.tap;
 }
 
+/* A manifest DELETE the registry took: out of its subject's referrers. */
+static void
+tap_delete_close(struct relay_tap *tap, int status, int complete)
+{
+	struct tap	*t = (struct tap *)tap;
+
+	if (status == 202)
+		referrers_deleted(t->g, session_route(t->s)->name,
+		    session_route(t->s)->ref, session_request_header(t->s,
+		    "Authorization"));
+	free(t);
+}
+
+/* A DELETE has no body: nothing to feed, want or skip. */
+static int
+tap_delete_feed(struct relay_tap *tap, const void *data, size_t len)
+{
+	return 0;
+}
+
+static int
+tap_delete_wants(struct relay_tap *tap)
+{
+	return 0;
+}
+
+static void
+tap_delete_skip(struct relay_tap *tap, uint64_t n)
+{
+}
+
+static const struct relay_tap_ops tap_delete_ops = {
+	.feed = tap_delete_feed,
+	.wants = tap_delete_wants,
+	.skip = tap_delete_skip,
+	.close = tap_delete_close,
+};
+
+static struct relay_tap *
+tap_delete(struct gate *g, struct session *s)
+{
+	struct tap	*t = tap_new(sizeof(*t), &tap_delete_ops, g, s);
+
+	return t != NULL ? &t->tap : NULL;
+}
+
 /*
  * Bodies the gate looks at while they are relayed: blob upload chunks
- * go to the upload's scanner; manifest PUTs are kept to be recorded.
+ * go to the upload's scanner; manifest PUTs are kept to be recorded;
+ * a manifest DELETE's answer is watched for referrers to forget.
  */
 struct relay_tap *
 tap_open(void *arg, struct session *s)
@@ -296,6 +343,9 @@ tap_open(void *arg, struct session *s)
 		/* The closing PUT usually carries no bytes, only the digest. */
 		if (r->kind == ROUTE_UPLOAD && method == HTTP_PUT)
 			return tap_upload(g, s, upload_find(g, r->ref));
+		if (r->kind == ROUTE_MANIFEST && method == HTTP_DELETE &&
+		    r->ref_is_digest)
+			return tap_delete(g, s);
 		return NULL;
 	}
 	if (r->kind == ROUTE_UPLOAD && (method == HTTP_PATCH ||

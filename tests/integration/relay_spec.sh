@@ -85,6 +85,8 @@ run_spec() {
 	S="discovery: referrers of a digest nothing refers to: 200, empty"; step sh -c "curl -sf '$B/v2/$R/referrers/sha256:$(printf y | sha256sum | cut -d' ' -f1)' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"manifests\"] == []'"
 	S="management: DELETE the artifact manifest: 202"; step test "$(code -X DELETE "$B/v2/$R/manifests/$A")" = 202
 	S="management: GET it after: 404"; step test "$(code -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$B/v2/$R/manifests/$A")" = 404
+	sleep 0.5	# the proxy takes it out of the subject's index off the path
+	S="discovery: referrers after the DELETE: 200, the artifact gone"; step sh -c "curl -sf '$B/v2/$R/referrers/$M' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"manifests\"] == []'"
 	S="management: DELETE a blob: 202"; step test "$(code -X DELETE "$B/v2/$R/blobs/$SB")" = 202
 	S="management: GET the blob after: 404"; step test "$(code "$B/v2/$R/blobs/$SB")" = 404
 }
@@ -99,5 +101,5 @@ lost=$(cut -d' ' -f2- "$T/direct.txt" | while read -r s; do
 expect_eq "every step the registry passes, the proxy passes too" "" "$lost"
 expect_eq "through the proxy: every step" "$nt" "$np"
 check "the proxy passes more steps than the registry alone ($np > $nd)" [ "$np" -gt "$nd" ]
-check "the steps ran ($nt)" [ "$nt" -ge 25 ]
+check "the steps ran ($nt)" [ "$nt" -ge 28 ]
 stop_proxy px
