@@ -464,6 +464,23 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
 }
 
 void
+referrers_subject_header(struct session *s, struct evbuffer *body)
+{
+	json_t		*m;
+	const char	*subject;
+
+	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1)
+		return;		/* the registry says it itself */
+	m = json_loadb((const char *)evbuffer_pullup(body, -1),
+	    evbuffer_get_length(body), 0, NULL);
+	subject = json_string_value(json_object_get(json_object_get(m,
+	    "subject"), "digest"));
+	if (subject != NULL && route_valid_digest(subject, strlen(subject)))
+		session_add_response_header(s, "OCI-Subject", subject);
+	json_decref(m);
+}
+
+void
 referrers_deleted(struct gate *g, const char *repo, const char *digest,
     const char *authorization)
 {

@@ -31,6 +31,12 @@ int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
 void	referrers_put(struct gate *, const char *repo, const char *digest,
 	    struct evbuffer *body, const char *authorization);
 /*
+ * A manifest PUT's whole body, before the registry answers: if it
+ * names a subject, the answer says OCI-Subject (the spec's sign that
+ * the referrers list is kept for the client, here by the proxy).
+ */
+void	referrers_subject_header(struct session *, struct evbuffer *body);
+/*
  * The registry deleted manifest digest in repo (for a caller with
  * authorization): if it was added to a subject's referrers through
  * this proxy, it is taken out of that index, off the loop.

@@ -153,6 +153,8 @@ tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 		t->over = 1;
 	else
 		evbuffer_add(t->body, data, len);
+	if (!t->over && t->want > 0 && t->seen == t->want)
+		referrers_subject_header(t->base.s, t->body);
 	return 0;
 }
 

@@ -63,6 +63,8 @@ struct session {
 	struct evbuffer		*admit_body;
 	int			 res_head_held;	/* its head's last byte unparsed */
 	char			 deny_reason[800];
+	/* Header lines a layer above adds to a 2xx answer (CRLF each). */
+	char			 res_extra[320];
 	int			 client_keepalive;
 	int			 status;
 	/*
@@ -358,6 +360,7 @@ creq_begin(http_parser *p)
 	s->status_query = 0;
 	s->decision = NULL;
 	s->deny_reason[0] = '\0';
+	s->res_extra[0] = '\0';
 	session_admit_clear(s);
 	session_tap_close(s, 0);
 	s->status = 0;
@@ -1696,6 +1699,10 @@ session_response_head(struct session *s, http_parser *p)
 	    NULL) == -1 ||
 	    (loc != NULL && session_write_location(s, out, loc) == -1))
 		goto fail;
+	/* What the proxy adds to a success (a registry's own goes first). */
+	if (s->status >= 200 && s->status < 300 && s->res_extra[0] != '\0' &&
+	    evbuffer_add(out, s->res_extra, strlen(s->res_extra)) == -1)
+		goto fail;
 	no_body = s->cp.method == HTTP_HEAD || s->status == 204 ||
 	    s->status == 304;
 	if (no_body) {
@@ -2223,6 +2230,25 @@ void
 session_set_status(struct session *s, int status)
 {
 	s->status = status;
+}
+
+int
+session_add_response_header(struct session *s, const char *name,
+    const char *value)
+{
+	size_t	used = strlen(s->res_extra);
+	int	n;
+
+	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL ||
+	    httpmsg_get(&s->res, name) != NULL)
+		return -1;
+	n = snprintf(s->res_extra + used, sizeof(s->res_extra) - used,
+	    "%s: %s\r\n", name, value);
+	if (n < 0 || (size_t)n >= sizeof(s->res_extra) - used) {
+		s->res_extra[used] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -46,6 +46,13 @@ int		 session_status(const struct session *);
 void		 session_set_status(struct session *, int);
 /* The body the reply carries (access log). */
 void		 session_set_response_bytes(struct session *, uint64_t);
+/*
+ * Add "name: value" to this request's answer if it is a success and the
+ * registry did not send that header itself. 0, or -1 (no room, or a
+ * value that would split the head).
+ */
+int		 session_add_response_header(struct session *, const char *name,
+		    const char *value);
 /* Does the client keep the connection open after this exchange? */
 int		 session_keepalive(const struct session *);
 /*
