@@ -22,10 +22,10 @@
 #    balancer: the image is never let by unjudged.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
-need docker-registry skopeo podman curl haproxy openssl python3
+need docker-registry skopeo podman curl haproxy openssl python3 promtool
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 38
+tap_plan 40
 
 start_registry reg
 start_hooksrv
@@ -193,6 +193,11 @@ else
 	case "$out" in *denied*CVE-2024-9143*) ok "podman is refused the vulnerable image through the balancer";;
 	*) not_ok "podman is refused the vulnerable image through the balancer"; echo "# $out" | tail -n 2;; esac
 fi
+# Every metric an instance of a fleet shows, as Prometheus reads them.
+curl -sf "http://127.0.0.1:$P1/metrics" > "$T/metrics.txt"
+check "/metrics passes promtool check metrics (every metric with its HELP and TYPE)" \
+    sh -c "promtool check metrics < '$T/metrics.txt' >'$T/promtool.out' 2>&1"
+expect_eq "... and none says it has no help text" 0 "$(grep -c 'no help text' "$T/metrics.txt")"
 ff=$(fleet_sum portcullis_layers_from_fleet_total)
 check "instances judged layers from the fleet's results, not by scanning them again ($ff)" [ "$ff" -ge 3 ]
 expect_eq "no result failed to publish or was rejected" "0 0" \
