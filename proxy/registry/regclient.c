@@ -353,41 +353,58 @@ regclient_manifest_path(const char *repo, const char *ref, char *path,
 	return 0;
 }
 
-int
-regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
-    size_t max, char **body, size_t *len, char digest[72], char *err,
-    size_t errlen)
+/*
+ * GET path into memory (at most max bytes): a 200 whose sha256 is want
+ * (NULL: any). what names it in errors. 0, or -1 with err.
+ */
+static int
+regclient_get_mem(struct regclient *rc, const char *path, const char *accept,
+    size_t max, const char *want, const char *what, char **body,
+    size_t *len, char digest[72], char *err, size_t errlen)
 {
 	struct fetch_req	r;
-	char			path[1024];
 
 	memset(&r, 0, sizeof(r));
 	*body = NULL;
-	if (regclient_manifest_path(repo, ref, path, sizeof(path), err,
-	    errlen) == -1)
-		return -1;
-	r.accept = REGCLIENT_MANIFEST_TYPES;
+	r.accept = accept;
 	r.max = max;
 	r.sha256 = 1;
 	if (regclient_send(rc, path, &r, err, errlen) == -1)
 		goto fail;
 	if (r.status != 200) {
-		snprintf(err, errlen, "%s:%s: manifest: HTTP %d", repo, ref,
-		    r.status);
+		snprintf(err, errlen, "%s: HTTP %d", what, r.status);
 		goto fail;
 	}
-	if (strncmp(ref, "sha256:", 7) == 0 && strcmp(ref, r.digest) != 0) {
-		snprintf(err, errlen, "%s@%s: the registry sent %s", repo, ref,
+	if (want != NULL && strcmp(want, r.digest) != 0) {
+		snprintf(err, errlen, "%s: the registry sent %s", what,
 		    r.digest);
 		goto fail;
 	}
-	memcpy(digest, r.digest, 72);
+	if (digest != NULL)
+		memcpy(digest, r.digest, 72);
 	*body = r.body;
 	*len = r.bodylen;
 	return 0;
  fail:
 	free(r.body);
 	return -1;
+}
+
+int
+regclient_manifest(struct regclient *rc, const char *repo, const char *ref,
+    size_t max, char **body, size_t *len, char digest[72], char *err,
+    size_t errlen)
+{
+	char	path[1024], what[400];
+
+	*body = NULL;
+	if (regclient_manifest_path(repo, ref, path, sizeof(path), err,
+	    errlen) == -1)
+		return -1;
+	snprintf(what, sizeof(what), "%.255s:%.100s: manifest", repo, ref);
+	return regclient_get_mem(rc, path, REGCLIENT_MANIFEST_TYPES, max,
+	    strncmp(ref, "sha256:", 7) == 0 ? ref : NULL, what, body, len,
+	    digest, err, errlen);
 }
 
 /* "/v2/<repo>/blobs/<digest>", both checked first. 0 or -1 with err. */
@@ -511,34 +528,15 @@ int
 regclient_blob_mem(struct regclient *rc, const char *repo, const char *digest,
     size_t max, char **body, size_t *len, char *err, size_t errlen)
 {
-	struct fetch_req	r;
-	char			target[1024];
+	char	target[1024], what[400];
 
-	memset(&r, 0, sizeof(r));
 	*body = NULL;
 	if (regclient_blob_path(repo, digest, target, sizeof(target), err,
 	    errlen) == -1)
 		return -1;
-	r.max = max;
-	r.sha256 = 1;
-	if (regclient_send(rc, target, &r, err, errlen) == -1)
-		goto fail;
-	if (r.status != 200) {
-		snprintf(err, errlen, "%s: blob %.19s: HTTP %d", repo, digest,
-		    r.status);
-		goto fail;
-	}
-	if (strcmp(r.digest, digest) != 0) {
-		snprintf(err, errlen, "%s: blob %.19s has content %.19s", repo,
-		    digest, r.digest);
-		goto fail;
-	}
-	*body = r.body;
-	*len = r.bodylen;
-	return 0;
- fail:
-	free(r.body);
-	return -1;
+	snprintf(what, sizeof(what), "%.255s: blob %.19s", repo, digest);
+	return regclient_get_mem(rc, target, NULL, max, digest, what, body,
+	    len, NULL, err, errlen);
 }
 
 /*
