@@ -209,6 +209,34 @@ store_write_commit(struct store *st)
 	return STORE_OK;
 }
 
+int
+store_write_retry(struct store *st, int (*stage)(struct store *, void *),
+    void *arg)
+{
+	int	tries, rv;
+
+	for (tries = 0; tries < 12; tries++) {
+		if (store_write_begin(st) == -1)
+			return -1;
+		if ((rv = stage(st, arg)) == 0) {
+			switch (store_write_commit(st)) {
+			case STORE_OK:
+				return 0;
+			case STORE_FULL:
+				rv = -2;
+				break;
+			default:
+				return -1;
+			}
+		}
+		store_write_abort(st);
+		if (rv != -2 || store_grow(st) == -1)
+			return -1;
+	}
+	log_warnx("store: keeps filling up; giving up");
+	return -1;
+}
+
 void
 store_write_abort(struct store *st)
 {

@@ -40,6 +40,14 @@ uint64_t	 store_mapsize(struct store *);
 int		 store_write_begin(struct store *);
 enum store_status store_write_commit(struct store *);
 void		 store_write_abort(struct store *);
+/*
+ * One whole import: stage(st, arg) fills the write transaction (0, -1
+ * failed, -2 the map is full), which is then committed; a full map is
+ * grown and the import staged again from the start, up to 12 times.
+ * 0 committed, -1 nothing changed.
+ */
+int		 store_write_retry(struct store *,
+		    int (*stage)(struct store *, void *), void *arg);
 /* Within the write transaction. */
 enum store_status store_adv_put(struct store *, const char *id,
 		    unsigned int seq, const char *ecosystem,

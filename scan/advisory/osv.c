@@ -400,68 +400,69 @@ osv_import_zip(struct store *st, const char *path, int progress,
 	return rv;
 }
 
+struct osv_import {
+	char *const	*paths;
+	int		 npaths, progress;
+	struct tally	*stats;
+};
+
+/* store_write_retry's stage: every path, then the new data version. */
+static int
+osv_import_stage(struct store *st, void *arg)
+{
+	struct osv_import	*im = arg;
+	char			 ver[64];
+	int			 i, rv = 0;
+
+	memset(im->stats, 0, sizeof(*im->stats));
+	for (i = 0; i < im->npaths && rv == 0; i++) {
+		const char	*path = im->paths[i];
+		struct stat	 sb;
+		size_t		 n = strlen(path);
+
+		if (stat(path, &sb) == -1) {
+			log_warn("osv: %s", path);
+			rv = -1;
+		} else if (S_ISDIR(sb.st_mode))
+			rv = osv_import_dir(st, path, 0, im->progress,
+			    im->stats);
+		else if (n > 4 && strcmp(path + n - 4, ".zip") == 0)
+			rv = osv_import_zip(st, path, im->progress, im->stats);
+		else {
+			size_t	 len = 0;
+			char	*t = osv_slurp(path, &len);
+
+			rv = t ? osv_import_record(st, t, len, path,
+			    im->stats) : -1;
+			if (rv == 1)
+				rv = 0;
+			free(t);
+		}
+	}
+	if (rv != 0)
+		return rv;
+	/* The data version changes with every import. */
+	snprintf(ver, sizeof(ver), "%lld-%lu", (long long)time(NULL),
+	    im->stats->records);
+	switch (store_meta_put(st, "data_version", ver)) {
+	case STORE_OK:
+		return 0;
+	case STORE_FULL:
+		return -2;
+	default:
+		return -1;
+	}
+}
+
 int
 osv_import(struct store *st, char *const *paths, int npaths, int progress,
     struct tally *stats)
 {
-	char	ver[64];
-	int	i, rv, tries;
+	struct osv_import	im = { paths, npaths, progress, stats };
 
-	for (tries = 0; tries < 12; tries++) {
-		memset(stats, 0, sizeof(*stats));
-		if (store_write_begin(st) == -1)
-			return -1;
-		rv = 0;
-		for (i = 0; i < npaths && rv == 0; i++) {
-			struct stat	sb;
-			size_t		n = strlen(paths[i]);
-
-			if (stat(paths[i], &sb) == -1) {
-				log_warn("osv: %s", paths[i]);
-				rv = -1;
-			} else if (S_ISDIR(sb.st_mode))
-				rv = osv_import_dir(st, paths[i], 0, progress,
-				    stats);
-			else if (n > 4 && strcmp(paths[i] + n - 4, ".zip") == 0)
-				rv = osv_import_zip(st, paths[i], progress,
-				    stats);
-			else {
-				size_t	 len = 0;
-				char	*t = osv_slurp(paths[i], &len);
-
-				rv = t ? osv_import_record(st, t, len,
-				    paths[i], stats) : -1;
-				if (rv == 1)
-					rv = 0;
-				free(t);
-			}
-		}
-		if (rv == 0) {
-			/* The data version changes with every import. */
-			snprintf(ver, sizeof(ver), "%lld-%lu",
-			    (long long)time(NULL), stats->records);
-			if (store_meta_put(st, "data_version", ver) != STORE_OK)
-				rv = -1;
-			else {
-				switch (store_write_commit(st)) {
-				case STORE_OK:
-					if (progress)
-						fprintf(stderr, "\n");
-					return 0;
-				case STORE_FULL:
-					rv = -2;
-					break;
-				default:
-					return -1;
-				}
-			}
-		}
-		store_write_abort(st);
-		if (rv != -2)
-			return -1;
-		if (store_grow(st) == -1)
-			return -1;
-	}
-	log_warnx("osv: store keeps filling up; giving up");
-	return -1;
+	if (store_write_retry(st, osv_import_stage, &im) == -1)
+		return -1;
+	if (progress)
+		fprintf(stderr, "\n");
+	return 0;
 }

@@ -190,53 +190,56 @@ replica_read(struct store *st, gzFile gz, char *ver, size_t verlen,
 	return rv;
 }
 
+struct replica_in {
+	const char	*path;
+	char		*ver;
+	size_t		 verlen;
+	uint64_t	*records;
+};
+
+/* store_write_retry's stage: the old data out, the file's in. */
+static int
+replica_stage(struct store *st, void *arg)
+{
+	struct replica_in	*in = arg;
+	gzFile			 gz;
+	char			 magic[sizeof(REPLICA_MAGIC)];
+	int			 rv = -1;
+
+	if ((gz = gzopen(in->path, "rb")) == NULL) {
+		log_warn("replica: %s", in->path);
+		return -1;
+	}
+	if (gzread(gz, magic, (unsigned)strlen(REPLICA_MAGIC)) !=
+	    (int)strlen(REPLICA_MAGIC) || memcmp(magic, REPLICA_MAGIC,
+	    strlen(REPLICA_MAGIC)) != 0)
+		log_warnx("replica: %s is not portcullis advisory data",
+		    in->path);
+	else if (store_adv_clear(st) == STORE_OK &&
+	    (rv = replica_read(st, gz, in->ver, in->verlen, in->records)) == 0)
+		switch (store_meta_put(st, "data_version", in->ver)) {
+		case STORE_OK:
+			break;
+		case STORE_FULL:
+			rv = -2;
+			break;
+		default:
+			rv = -1;
+		}
+	gzclose(gz);
+	return rv;
+}
+
 int
 replica_import(struct store *st, const char *path, char *ver, size_t verlen,
     uint64_t *records)
 {
-	gzFile	gz = NULL;
-	char	magic[sizeof(REPLICA_MAGIC)];
-	int	tries, rv;
+	struct replica_in	in = { path, ver, verlen, records };
 
-	for (tries = 0; tries < 12; tries++) {
-		if ((gz = gzopen(path, "rb")) == NULL) {
-			log_warn("replica: %s", path);
-			return -1;
-		}
-		if (gzread(gz, magic, (unsigned)strlen(REPLICA_MAGIC)) !=
-		    (int)strlen(REPLICA_MAGIC) || memcmp(magic, REPLICA_MAGIC,
-		    strlen(REPLICA_MAGIC)) != 0) {
-			log_warnx("replica: %s is not portcullis advisory data",
-			    path);
-			gzclose(gz);
-			return -1;
-		}
-		if (store_write_begin(st) == -1) {
-			gzclose(gz);
-			return -1;
-		}
-		rv = store_adv_clear(st) == STORE_OK ? replica_read(st, gz, ver,
-		    verlen, records) : -1;
-		gzclose(gz);
-		if (rv == 0 && store_meta_put(st, "data_version", ver) ==
-		    STORE_OK) {
-			switch (store_write_commit(st)) {
-			case STORE_OK:
-				return 0;
-			case STORE_FULL:
-				rv = -2;
-				break;
-			default:
-				return -1;
-			}
-		}
-		store_write_abort(st);
-		if (rv != -2 || store_grow(st) == -1) {
-			log_warnx("replica: %s not imported; the advisory data "
-			    "is unchanged", path);
-			return -1;
-		}
+	if (store_write_retry(st, replica_stage, &in) == -1) {
+		log_warnx("replica: %s not imported; the advisory data is "
+		    "unchanged", path);
+		return -1;
 	}
-	log_warnx("replica: store keeps filling up; giving up");
-	return -1;
+	return 0;
 }
