@@ -188,6 +188,16 @@ conf_free(struct conf *c)
 	free(c);
 }
 
+void
+conf_instance(const struct conf *c, char *name, size_t len)
+{
+	if (c->fleet.instance != NULL)
+		snprintf(name, len, "%s", c->fleet.instance);
+	else if (gethostname(name, len) != 0)
+		snprintf(name, len, "?");
+	name[len - 1] = '\0';
+}
+
 int
 conf_parse_size(const char *s, uint64_t *out)
 {

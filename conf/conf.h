@@ -142,6 +142,11 @@ int		 conf_set_upstream(struct conf *, const char *url, char *err,
 /* Split "host:port" / "[v6]:port" / ":port". 0 or -1 (err filled). */
 int		 conf_set_listen(struct conf *, const char *addr, char *err,
 		    size_t errlen);
+/*
+ * This proxy's name among a fleet's (results it publishes, events it
+ * sends): fleet.instance, else the host's name.
+ */
+void		 conf_instance(const struct conf *, char *name, size_t len);
 /* Parse sizes like 64k, 16M, 1G and plain integers. 0 or -1. */
 int		 conf_parse_size(const char *s, uint64_t *out);
 

@@ -7,13 +7,11 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <unistd.h>
 
 /* Results waiting to be published; past either, new ones are dropped. */
 #define RESULTS_QUEUE_MAX	256
@@ -123,8 +121,7 @@ results_fetch(struct results *r, struct regclient *rc, const char *digest,
 static int
 results_put(struct results *r, struct regclient *rc, struct results_job *j)
 {
-	unsigned char	*gz = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned	 mdlen = 0, i;
+	unsigned char	*gz = NULL;
 	char		 blob[72], tag[80], err[512], *man = NULL;
 	size_t		 gzlen;
 	int		 rv = -1;
@@ -132,11 +129,8 @@ results_put(struct results *r, struct regclient *rc, struct results_job *j)
 	err[0] = '\0';
 	if (artifact_tag(j->digest, tag, sizeof(tag)) == -1 ||
 	    artifact_gzip(j->doc, strlen(j->doc), &gz, &gzlen) == -1 ||
-	    EVP_Digest(gz, gzlen, md, &mdlen, EVP_sha256(), NULL) != 1)
+	    regclient_digest_of(gz, gzlen, blob) == -1)
 		goto done;
-	memcpy(blob, "sha256:", 7);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(blob + 7 + 2 * i, 3, "%02x", md[i]);
 	if ((man = artifact_manifest(&r->key, j->digest, blob, gzlen,
 	    r->instance, LAYER_SCANNER_VERSION)) == NULL)
 		goto done;
@@ -277,7 +271,6 @@ results_new(struct event_base *base, const struct conf *c, char *err,
     size_t errlen)
 {
 	struct results	*r;
-	char		 host[64];
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -292,13 +285,7 @@ results_new(struct event_base *base, const struct conf *c, char *err,
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	snprintf(r->repo, sizeof(r->repo), "%s", c->fleet.repository);
-	if (c->fleet.instance != NULL)
-		snprintf(r->instance, sizeof(r->instance), "%s",
-		    c->fleet.instance);
-	else if (gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		snprintf(r->instance, sizeof(r->instance), "%s", host);
-	}
+	conf_instance(c, r->instance, sizeof(r->instance));
 	if (artifact_key_load(&r->key, c->fleet.key_file, err, errlen) == -1)
 		goto fail;
 	if (pthread_create(&r->lthr, NULL, results_looker, r) != 0)

@@ -10,7 +10,6 @@
 
 #include <event2/buffer.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +31,6 @@ struct attach_req {
 
 static unsigned long long attach_done, attach_failed;
 
-static void
-attach_sha256(const char *data, size_t len, char out[72])
-{
-	unsigned char	h[EVP_MAX_MD_SIZE];
-	unsigned	hl = 0, i;
-
-	EVP_Digest(data, len, h, &hl, EVP_sha256(), NULL);
-	memcpy(out, "sha256:", 7);
-	for (i = 0; i < hl && i < 32; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", h[i]);
-}
 
 /*
  * Push body as an artifact of type type naming subject; its
@@ -58,7 +46,10 @@ attach_push(struct regclient *rc, struct attach_req *q, json_t *subject,
 	size_t	 blen = strlen(body);
 	int	 rv = -1;
 
-	attach_sha256(body, blen, bdg);
+	if (regclient_digest_of(body, blen, bdg) == -1) {
+		snprintf(err, errlen, "cannot hash the artifact");
+		return -1;
+	}
 	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:[{s:s, s:s, s:I}], "
 	    "s:O, s:{s:s, s:s}}", "schemaVersion", 2, "mediaType",
 	    ATTACH_MANIFEST_TYPE, "artifactType", type, "config", "mediaType",
@@ -72,7 +63,8 @@ attach_push(struct regclient *rc, struct attach_req *q, json_t *subject,
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	attach_sha256(man, strlen(man), mdg);
+	if (regclient_digest_of(man, strlen(man), mdg) == -1)
+		goto done;
 	if (regclient_push_blob(rc, q->repo, ATTACH_EMPTY_DIGEST, "{}", 2, err,
 	    errlen) == -1 || regclient_push_blob(rc, q->repo, bdg, body, blen,
 	    err, errlen) == -1 || regclient_push_manifest(rc, q->repo, mdg,
@@ -218,7 +210,8 @@ attach_judged(struct gate *g, const char *repo, const char *digest,
 	snprintf(q->message, sizeof(q->message), "%s", message);
 	q->deny = deny;
 	if (asclient_start_account(g, attach_work, attach_free, q) == -1) {
-		attach_free(&(struct asclient){ .arg = q });
+		free(q->doc);
+		free(q);
 		__atomic_add_fetch(&attach_failed, 1, __ATOMIC_RELAXED);
 		return;
 	}

@@ -9,11 +9,11 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct notify {
 	TAILQ_ENTRY(notify)		 entry;
@@ -64,7 +64,8 @@ notify_shutdown(struct gate *g)
 		notify_free(n);
 }
 
-void
+/* The hex sha256 of fields, each followed by a newline. */
+static void
 notify_event_id(const char *const *fields, size_t n, char id[65])
 {
 	EVP_MD_CTX	*md = EVP_MD_CTX_new();
@@ -88,17 +89,29 @@ notify_event_id(const char *const *fields, size_t n, char id[65])
 	EVP_MD_CTX_free(md);
 }
 
-void
-notify_instance(const struct gate *g, char *name, size_t len)
-{
-	if (g->conf->fleet.instance != NULL)
-		snprintf(name, len, "%s", g->conf->fleet.instance);
-	else if (gethostname(name, len) != 0)
-		snprintf(name, len, "?");
-	name[len - 1] = '\0';
-}
+static void	notify_webhooks(struct gate *, const char *);
 
 void
+notify_event(struct gate *g, json_t *event, const char *const *fields,
+    size_t n)
+{
+	char	 id[65], inst[128], *ev;
+
+	if (event == NULL)
+		return;
+	notify_event_id(fields, n, id);
+	conf_instance(g->conf, inst, sizeof(inst));
+	json_object_set_new(event, "instance", json_string(inst));
+	json_object_set_new(event, "id", json_string(id));
+	if ((ev = json_dumps(event, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10))) != NULL) {
+		notify_webhooks(g, ev);
+		free(ev);
+	}
+	json_decref(event);
+}
+
+static void
 notify_webhooks(struct gate *g, const char *event)
 {
 	int	i;

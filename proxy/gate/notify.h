@@ -11,19 +11,17 @@
 
 struct gate;
 
+struct json_t;
+
 /*
- * event is a JSON document (copied). Not sent by a fleet instance with
- * fleet.notify off.
+ * Send event (taken) to every webhook, with "instance" (this proxy's
+ * name) and "id": the hex sha256 of its defining fields, each followed
+ * by a newline, so every instance of a fleet that sees the same change
+ * names it alike and a receiver can drop repeats. Not sent by a fleet
+ * instance with fleet.notify off.
  */
-void	notify_webhooks(struct gate *, const char *event);
-/*
- * An event's id: the hex sha256 of its defining fields joined with
- * newlines, so every instance of a fleet that sees the same change
- * names it alike and a receiver can drop repeats.
- */
-void	notify_event_id(const char *const *fields, size_t n, char id[65]);
-/* This instance's name in events: fleet.instance, else the host's. */
-void	notify_instance(const struct gate *, char *name, size_t len);
+void	notify_event(struct gate *, struct json_t *event,
+	    const char *const *fields, size_t n);
 /* Drop webhooks still in flight (shutdown). */
 void	notify_shutdown(struct gate *);
 

@@ -4,6 +4,7 @@
 #include "proxy/gate/notify.h"
 #include "proxy/gate/record.h"
 #include "proxy/http/route.h"
+#include "proxy/registry/regclient.h"
 #include "proxy/relay/accesslog.h"
 #include "proxy/relay/session.h"
 #include "scan/image/verdict.h"
@@ -14,7 +15,6 @@
 #include <event2/event.h>
 #include <http_parser.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,20 +63,14 @@ pushgate_wanted(void *arg, struct session *s)
 static int
 pushgate_digest(struct evbuffer *body, char *out, size_t len)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen, i;
 	size_t		 n = evbuffer_get_length(body);
 	unsigned char	*p = evbuffer_pullup(body, -1);
 
-	if ((p == NULL && n > 0) || EVP_Digest(p ? p : (unsigned char *)"",
-	    n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    len < 8 + 2 * (size_t)mdlen) {
+	if ((p == NULL && n > 0) || len < 72 ||
+	    regclient_digest_of(p, n, out) == -1) {
 		log_warnx("pushgate: cannot hash a manifest");
 		return -1;
 	}
-	memcpy(out, "sha256:", 7);
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
 
@@ -102,8 +96,7 @@ pushgate_refused(struct gate *g, struct session *s, const char *digest,
 {
 	const struct route	*r = session_route(s);
 	const char		*fields[6];
-	char			 user[128], *ev, id[65], inst[128];
-	json_t			*e;
+	char			 user[128];
 
 	g->stats.pushes_refused[why]++;
 	accesslog_user(session_request_header(s, "Authorization"), user,
@@ -118,17 +111,10 @@ pushgate_refused(struct gate *g, struct session *s, const char *digest,
 	fields[3] = digest;
 	fields[4] = pushgate_reasons[why];
 	fields[5] = msg;
-	notify_event_id(fields, 6, id);
-	notify_instance(g, inst, sizeof(inst));
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	notify_event(g, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "event", "push-refused", "repository", r->name, "reference",
 	    r->ref, "digest", digest, "user", user, "reason",
-	    pushgate_reasons[why], "message", msg, "instance", inst, "id", id);
-	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT)) != NULL) {
-		notify_webhooks(g, ev);
-		free(ev);
-	}
-	json_decref(e);
+	    pushgate_reasons[why], "message", msg), fields, 6);
 }
 
 /*

@@ -384,8 +384,7 @@ record_flip(struct gate *g, const char *digest, const char *repo,
 {
 	struct store	*st;
 	const char	*fields[7];
-	char		*ev, ver[64], id[65], inst[128];
-	json_t		*e;
+	char		 ver[64];
 
 	if (before->deny == after->deny)
 		return;
@@ -405,20 +404,11 @@ record_flip(struct gate *g, const char *digest, const char *repo,
 	fields[4] = after->deny ? "deny" : "allow";
 	fields[5] = cause;
 	fields[6] = ver;
-	notify_event_id(fields, 7, id);
-	notify_instance(g, inst, sizeof(inst));
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	notify_event(g, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "event", "verdict-changed", "digest", digest, "repository",
 	    repo ? repo : "", "before", before->deny ? "deny" : "allow",
 	    "after", after->deny ? "deny" : "allow", "reasons",
-	    after->message, "cause", cause, "data_version", ver, "instance",
-	    inst, "id", id);
-	if (e != NULL && (ev = json_dumps(e, JSON_COMPACT |
-	    JSON_REAL_PRECISION(10))) != NULL) {
-		notify_webhooks(g, ev);
-		free(ev);
-	}
-	json_decref(e);
+	    after->message, "cause", cause, "data_version", ver), fields, 7);
 }
 
 char *

@@ -322,6 +322,21 @@ regclient_send(struct regclient *rc, const char *path, struct fetch_req *r,
 }
 
 int
+regclient_digest_of(const void *data, size_t len, char digest[72])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned	mdlen = 0, i;
+
+	if (EVP_Digest(len > 0 ? data : "", len, md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != 32)
+		return -1;
+	memcpy(digest, "sha256:", 7);
+	for (i = 0; i < mdlen; i++)
+		snprintf(digest + 7 + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
 regclient_digest_ok(const char *d)
 {
 	size_t	i;

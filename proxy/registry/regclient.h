@@ -60,6 +60,8 @@ int	regclient_manifest(struct regclient *, const char *repo,
 	    const char *ref, size_t max, char **body, size_t *len,
 	    char digest[72], char *err, size_t errlen);
 
+/* The registry's digest of len bytes: "sha256:<64 hex>". 0 or -1. */
+int	regclient_digest_of(const void *data, size_t len, char digest[72]);
 /* A digest this client can check and put in a path: sha256:<64 hex>. */
 int	regclient_digest_ok(const char *digest);
 /* GET a blob into path, checked against digest. 0 or -1 with err. */
