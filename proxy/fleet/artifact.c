@@ -150,25 +150,7 @@ artifact_gunzip(const void *in, size_t len, size_t max, char **out,
 	return rv;
 }
 
-/* What the MAC covers: every claim a reader acts on. */
-static void
-artifact_mac(const struct artifact_key *key, const char *layer,
-    const char *blob, size_t blobsize, int scanner, char hex[65])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned	mdlen = 0, i;
-	char		msg[256];
-	int		n;
-
-	n = snprintf(msg, sizeof(msg), "portcullis layer result v1\n%s\n%s\n"
-	    "%zu\n%d\n", layer, blob, blobsize, scanner);
-	HMAC(EVP_sha256(), key->k, (int)key->len, (unsigned char *)msg,
-	    (size_t)n, md, &mdlen);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
-}
-
+/* HMAC-SHA256 of msg with key, in hex. */
 static void
 artifact_hmac_hex(const struct artifact_key *key, const char *msg, size_t n,
     char hex[65])
@@ -182,6 +164,20 @@ artifact_hmac_hex(const struct artifact_key *key, const char *msg, size_t n,
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	hex[64] = '\0';
 }
+
+/* What the MAC covers: every claim a reader acts on. */
+static void
+artifact_mac(const struct artifact_key *key, const char *layer,
+    const char *blob, size_t blobsize, int scanner, char hex[65])
+{
+	char	msg[256];
+	int	n;
+
+	n = snprintf(msg, sizeof(msg), "portcullis layer result v1\n%s\n%s\n"
+	    "%zu\n%d\n", layer, blob, blobsize, scanner);
+	artifact_hmac_hex(key, msg, (size_t)n, hex);
+}
+
 
 void
 artifact_data_mac(const struct artifact_key *key, const char *blob,

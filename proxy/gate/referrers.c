@@ -139,18 +139,38 @@ referrers_index_get(struct regclient *rc, int caller, const char *auth,
 	return ix;
 }
 
-int
-referrers_index_add(struct regclient *rc, int caller, const char *auth,
-    const char *repo, const char *subject, json_t *desc, char *err,
-    size_t errlen)
+/* Is a descriptor of digest dg in the index? */
+static int
+referrers_index_has(json_t *ix, const char *dg)
+{
+	json_t	*d;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(ix, "manifests"), i, d)
+		if (json_is_string(json_object_get(d, "digest")) &&
+		    strcmp(json_string_value(json_object_get(d, "digest")),
+		    dg) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Put desc (a descriptor) into subject's index, or take the manifest dg
+ * out of it (desc NULL): read, edit, write, and read back, as another
+ * instance may have written over it meanwhile; up to three times. As
+ * the caller or with rc's account (see referrers_index_get). 0 once the
+ * index says so, or -1 with err.
+ */
+static int
+referrers_index_edit(struct regclient *rc, int caller, const char *auth,
+    const char *repo, const char *subject, const char *dg, json_t *desc,
+    char *err, size_t errlen)
 {
 	struct regclient_answer	 a;
-	const char		*dg = json_string_value(json_object_get(desc,
-				    "digest"));
 	char			 path[1024], tag[160], *body = NULL;
-	json_t			*ix = NULL, *d;
+	json_t			*ix = NULL, *keep, *d;
 	size_t			 i;
-	int			 tries, have, rv = -1;
+	int			 tries, rv = -1;
 
 	memset(&a, 0, sizeof(a));
 	err[0] = '\0';
@@ -163,17 +183,22 @@ referrers_index_add(struct regclient *rc, int caller, const char *auth,
 		if ((ix = referrers_index_get(rc, caller, auth, repo, subject,
 		    &a, err, errlen)) == NULL)
 			break;
-		have = 0;
-		json_array_foreach(json_object_get(ix, "manifests"), i, d)
-			if (json_is_string(json_object_get(d, "digest")) &&
-			    strcmp(json_string_value(json_object_get(d,
-			    "digest")), dg) == 0)
-				have = 1;
-		if (have) {
-			rv = 0;		/* there (written, and still there) */
+		if (referrers_index_has(ix, dg) == (desc != NULL)) {
+			rv = 0;		/* as wanted (written, and still so) */
 			break;
 		}
-		json_array_append(json_object_get(ix, "manifests"), desc);
+		if (desc != NULL)
+			json_array_append(json_object_get(ix, "manifests"),
+			    desc);
+		else if ((keep = json_array()) != NULL) {
+			json_array_foreach(json_object_get(ix, "manifests"), i,
+			    d)
+				if (!json_is_string(json_object_get(d,
+				    "digest")) || strcmp(json_string_value(
+				    json_object_get(d, "digest")), dg) != 0)
+					json_array_append(keep, d);
+			json_object_set_new(ix, "manifests", keep);
+		}
 		free(body);
 		free(a.body);
 		a.body = NULL;
@@ -191,12 +216,9 @@ referrers_index_add(struct regclient *rc, int caller, const char *auth,
 		} else if (regclient_push_manifest(rc, repo, tag,
 		    REFERRERS_INDEX_TYPE, body, strlen(body), err, errlen) == -1)
 			break;
-		/* Read back: another instance may have written over it. */
 	}
 	pthread_mutex_unlock(&referrers_put_mu);
-	if (rv == 0)
-		__atomic_add_fetch(&referrers_added, 1, __ATOMIC_RELAXED);
-	else {
+	if (rv == -1) {
 		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "the index keeps being written "
@@ -206,6 +228,19 @@ referrers_index_add(struct regclient *rc, int caller, const char *auth,
 	free(body);
 	json_decref(ix);
 	return rv;
+}
+
+int
+referrers_index_add(struct regclient *rc, int caller, const char *auth,
+    const char *repo, const char *subject, json_t *desc, char *err,
+    size_t errlen)
+{
+	if (referrers_index_edit(rc, caller, auth, repo, subject,
+	    json_string_value(json_object_get(desc, "digest")), desc, err,
+	    errlen) == -1)
+		return -1;
+	__atomic_add_fetch(&referrers_added, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* GET, on the thread: the registry's API, or the fallback index. */
@@ -292,69 +327,20 @@ referrers_get(struct asclient *c, struct regclient *rc)
 
 /*
  * DELETE, on the thread: the manifest taken out of its subject's index
- * (with the deleting caller's credentials), read back as an add is.
+ * (with the deleting caller's credentials).
  */
 static void
 referrers_remove(struct asclient *c, struct regclient *rc)
 {
 	struct referrers_req	*j = c->arg;
-	struct regclient_answer	 a;
 	const char		*dg = json_string_value(json_object_get(
 				    j->desc, "digest"));
-	char			 path[1024], tag[160], err[512] = "";
-	char			*body = NULL;
-	json_t			*ix = NULL, *keep = NULL, *d;
-	size_t			 i;
-	int			 tries, rv = -1;
+	char			 err[512];
 
-	referrers_tag(j->subject, tag, sizeof(tag));
-	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", j->repo, tag);
-	memset(&a, 0, sizeof(a));
-	pthread_mutex_lock(&referrers_put_mu);
-	for (tries = 0; tries < REFERRERS_PUT_TRIES; tries++) {
-		free(a.body);
-		json_decref(ix);
-		json_decref(keep);
-		keep = NULL;
-		if ((ix = referrers_index_get(rc, 1, c->auth, j->repo,
-		    j->subject, &a, err, sizeof(err))) == NULL ||
-		    (keep = json_array()) == NULL)
-			break;
-		json_array_foreach(json_object_get(ix, "manifests"), i, d)
-			if (!json_is_string(json_object_get(d, "digest")) ||
-			    strcmp(json_string_value(json_object_get(d,
-			    "digest")), dg) != 0)
-				json_array_append(keep, d);
-		if (json_array_size(keep) == json_array_size(
-		    json_object_get(ix, "manifests"))) {
-			rv = 0;		/* not (or no longer) there */
-			break;
-		}
-		json_object_set(ix, "manifests", keep);
-		free(body);
-		free(a.body);
-		a.body = NULL;
-		if ((body = json_dumps(ix, JSON_COMPACT)) == NULL ||
-		    regclient_as_client(rc, EVHTTP_REQ_PUT, path, c->auth,
-		    NULL, REFERRERS_INDEX_TYPE, body, strlen(body), 65536, &a,
-		    err, sizeof(err)) == -1)
-			break;
-		if (a.status != 201) {
-			snprintf(err, sizeof(err), "HTTP %d", a.status);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&referrers_put_mu);
-	if (rv == -1) {
-		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
+	if (referrers_index_edit(rc, 1, c->auth, j->repo, j->subject, dg,
+	    NULL, err, sizeof(err)) == -1)
 		log_warnx("referrers: %s: deleted %s stays in %s's referrers: "
-		    "%s", j->repo, dg, j->subject, err[0] ? err : "the index "
-		    "keeps being written over");
-	}
-	free(a.body);
-	free(body);
-	json_decref(ix);
-	json_decref(keep);
+		    "%s", j->repo, dg, j->subject, err);
 }
 
 /* PUT, on the thread: the descriptor added to the subject's index. */
@@ -412,18 +398,16 @@ referrers_reply(struct gate *g, struct session *s, struct evbuffer *out)
 
 void
 referrers_put(struct gate *g, const char *repo, const char *digest,
-    struct evbuffer *body, const char *authorization)
+    json_t *m, size_t len, const char *authorization)
 {
 	struct referrers_req	*q = NULL;
 	struct store		*st;
-	size_t			 len = evbuffer_get_length(body);
-	json_t			*m, *desc = NULL;
+	json_t			*desc = NULL;
 	const char		*subject, *mt, *at;
 	char			 key[600];
 
 	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1)
 		return;		/* the registry keeps its own */
-	m = json_loadb((const char *)evbuffer_pullup(body, -1), len, 0, NULL);
 	subject = json_string_value(json_object_get(json_object_get(m,
 	    "subject"), "digest"));
 	if (subject == NULL || !route_valid_digest(subject, strlen(subject)))
@@ -460,24 +444,19 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
 	    "updates at once)", repo, digest, subject);
  done:
 	json_decref(desc);
-	json_decref(m);
 }
 
 void
-referrers_subject_header(struct session *s, struct evbuffer *body)
+referrers_subject_header(struct session *s, json_t *m)
 {
-	json_t		*m;
 	const char	*subject;
 
 	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1)
 		return;		/* the registry says it itself */
-	m = json_loadb((const char *)evbuffer_pullup(body, -1),
-	    evbuffer_get_length(body), 0, NULL);
 	subject = json_string_value(json_object_get(json_object_get(m,
 	    "subject"), "digest"));
 	if (subject != NULL && route_valid_digest(subject, strlen(subject)))
 		session_add_response_header(s, "OCI-Subject", subject);
-	json_decref(m);
 }
 
 void

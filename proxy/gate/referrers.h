@@ -23,19 +23,22 @@ struct session;
  * session_local_release), 0 (out holds it), -1 out of memory.
  */
 int	referrers_reply(struct gate *, struct session *, struct evbuffer *out);
+struct json_t;
+
 /*
- * The registry took manifest digest (body) in repo, pushed with
- * authorization: when it names a subject, add it to the subject's
- * index, off the loop.
+ * The registry took manifest digest (m, len bytes; NULL: not JSON) in
+ * repo, pushed with authorization: when it names a subject, add it to
+ * the subject's index, off the loop.
  */
 void	referrers_put(struct gate *, const char *repo, const char *digest,
-	    struct evbuffer *body, const char *authorization);
+	    struct json_t *m, size_t len, const char *authorization);
 /*
- * A manifest PUT's whole body, before the registry answers: if it
- * names a subject, the answer says OCI-Subject (the spec's sign that
- * the referrers list is kept for the client, here by the proxy).
+ * A manifest PUT's whole body (m; NULL: not JSON), before the registry
+ * answers: if it names a subject, the answer says OCI-Subject (the
+ * spec's sign that the referrers list is kept for the client, here by
+ * the proxy).
  */
-void	referrers_subject_header(struct session *, struct evbuffer *body);
+void	referrers_subject_header(struct session *, struct json_t *m);
 /*
  * The registry deleted manifest digest in repo (for a caller with
  * authorization): if it was added to a subject's referrers through
@@ -45,7 +48,6 @@ void	referrers_deleted(struct gate *, const char *repo, const char *digest,
 	    const char *authorization);
 void	referrers_metrics(struct evbuffer *);
 
-struct json_t;
 struct regclient;
 /*
  * Blocking (a thread's): add the descriptor desc to subject's referrers

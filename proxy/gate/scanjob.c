@@ -54,71 +54,65 @@ struct scanjob {
 	struct scanjob_put	*puts;
 	size_t			 nputs;
 	size_t			 nlayers, nfromfleet;
-	/* Layer results the fleet had (db unused), and a client for it. */
-	struct scanjob_put	*fleet;
-	size_t			 nfleet;
-	struct regclient	*frc;
+	struct regclient	*frc;	/* for the fleet's results; NULL */
 	/* Loop only. */
 	struct scanjob_waiter	*w;
 	size_t			 nw;
 };
 
-/* Append key, val (taken) to a list. 0 or -1. */
-static int
-scanjob_list_add(struct scanjob_put **list, size_t *n,
-    enum store_digest_db db, const char *key, char *val)
-{
-	struct scanjob_put *np;
-
-	if (val == NULL || (np = reallocarray(*list, *n + 1,
-	    sizeof(*np))) == NULL) {
-		free(val);
-		return -1;
-	}
-	*list = np;
-	memset(&np[*n], 0, sizeof(np[*n]));
-	np[*n].db = db;
-	np[*n].val = val;
-	if ((np[*n].key = strdup(key)) == NULL) {
-		free(val);
-		return -1;
-	}
-	(*n)++;
-	return 0;
-}
-
 static int
 scanjob_put(struct scanjob *j, enum store_digest_db db, const char *key,
     char *val)
 {
-	return scanjob_list_add(&j->puts, &j->nputs, db, key, val);
+	struct scanjob_put *np;
+
+	if (val == NULL || (np = reallocarray(j->puts, j->nputs + 1,
+	    sizeof(*np))) == NULL) {
+		free(val);
+		return -1;
+	}
+	j->puts = np;
+	memset(&np[j->nputs], 0, sizeof(np[j->nputs]));
+	np[j->nputs].db = db;
+	np[j->nputs].val = val;
+	if ((np[j->nputs].key = strdup(key)) == NULL) {
+		free(val);
+		return -1;
+	}
+	j->nputs++;
+	return 0;
 }
 
-/* The fleet's result for layer dg, or NULL. */
-static struct scanjob_put *
-scanjob_fleet_find(struct scanjob *j, const char *dg)
+/* Is layer dg's result among what this job records already? */
+static int
+scanjob_has_layer(struct scanjob *j, const char *dg)
 {
 	size_t	i;
 
-	for (i = 0; i < j->nfleet; i++)
-		if (strcmp(j->fleet[i].key, dg) == 0)
-			return &j->fleet[i];
-	return NULL;
+	for (i = 0; i < j->nputs; i++)
+		if (j->puts[i].db == STORE_LAYERS &&
+		    strcmp(j->puts[i].key, dg) == 0)
+			return 1;
+	return 0;
 }
 
-/* regpull's question: is this layer's result to be had without it? */
+/*
+ * regpull's question: is this layer's result to be had without it? The
+ * fleet's result, when there is one, is recorded as is.
+ */
 static int
 scanjob_have(void *arg, const char *dg)
 {
 	struct scanjob	*j = arg;
 	char		*doc;
 
-	if (scanjob_fleet_find(j, dg) != NULL)
+	if (scanjob_has_layer(j, dg))
 		return 1;
-	if (results_fetch(j->g->results, j->frc, dg, &doc) != 1)
+	if (results_fetch(j->g->results, j->frc, dg, &doc) != 1 ||
+	    scanjob_put(j, STORE_LAYERS, dg, doc) == -1)
 		return 0;
-	return scanjob_list_add(&j->fleet, &j->nfleet, STORE_LAYERS, dg,
-	    doc) == 0;
+	j->nfromfleet++;
+	return 1;
 }
 
 /* Scan one image manifest's layers and keep its config. 0 or -1. */
@@ -127,7 +121,6 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 {
 	struct layer_limits	 lim;
 	struct layer_result	 r;
-	struct scanjob_put	*fp;
 	json_t			*l;
 	const char		*dg;
 	char			 path[4096], *cfg, *doc;
@@ -142,15 +135,9 @@ scanjob_image(struct scanjob *j, const char *dir, json_t *man)
 			return -1;
 		}
 		dg = json_string_value(json_object_get(l, "digest"));
-		if ((fp = scanjob_fleet_find(j, dg)) != NULL) {
-			/* Scanned by another instance: its result, as is. */
-			rv = scanjob_put(j, STORE_LAYERS, dg, fp->val);
-			fp->val = NULL;
-			if (rv == -1)
-				return -1;
-			j->nfromfleet++;
+		/* The fleet's result, or one platform's layer in another. */
+		if (scanjob_has_layer(j, dg))
 			continue;
-		}
 		snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, dg + 7);
 		memset(&r, 0, sizeof(r));
 		rv = layer_scan_file(&r, &lim, path);
@@ -372,11 +359,6 @@ scanjob_free(struct scanjob *j)
 		free(j->puts[i].val);
 	}
 	free(j->puts);
-	for (i = 0; i < j->nfleet; i++) {
-		free(j->fleet[i].key);
-		free(j->fleet[i].val);
-	}
-	free(j->fleet);
 	free(j->w);
 	if (j->wake != NULL)
 		event_free(j->wake);

@@ -12,6 +12,7 @@
 
 #include <event2/buffer.h>
 #include <http_parser.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct tap_manifest {
 	 * document in place of the one judged.
 	 */
 	int			 gated;
+	json_t			*doc;		/* body parsed, once; or NULL */
 };
 
 static void
@@ -135,6 +137,16 @@ tap_manifest_journal(struct tap_manifest *t)
 		    "before it is recorded would leave it unknown", dg);
 }
 
+/* The kept body as JSON, parsed the first time it is asked for. */
+static json_t *
+tap_manifest_doc(struct tap_manifest *t)
+{
+	if (t->doc == NULL && !t->over && evbuffer_get_length(t->body) > 0)
+		t->doc = json_loadb((const char *)evbuffer_pullup(t->body, -1),
+		    evbuffer_get_length(t->body), 0, NULL);
+	return t->doc;
+}
+
 static int
 tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 {
@@ -154,7 +166,7 @@ tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 	else
 		evbuffer_add(t->body, data, len);
 	if (!t->over && t->want > 0 && t->seen == t->want)
-		referrers_subject_header(t->base.s, t->body);
+		referrers_subject_header(t->base.s, tap_manifest_doc(t));
 	return 0;
 }
 
@@ -182,8 +194,8 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 	/* A manifest with a subject joins that subject's referrers. */
 	if (status == 201 && dg != NULL && complete && !t->over)
 		referrers_put(t->base.g, session_route(t->base.s)->name, dg,
-		    t->body, session_request_header(t->base.s,
-		    "Authorization"));
+		    tap_manifest_doc(t), evbuffer_get_length(t->body),
+		    session_request_header(t->base.s, "Authorization"));
 	if (status == 201 && t->gated && dg != NULL)
 		rv = 0;
 	else if (status == 201 && dg != NULL && complete && !t->over)
@@ -211,6 +223,7 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 		journal_done(j, t->slot);
 	EVP_MD_CTX_free(t->md);
 	evbuffer_free(t->body);
+	json_decref(t->doc);
 	free(t);
 }
 

@@ -141,6 +141,7 @@ upload_store(struct upload *u)
 {
 	struct store	*st = gate_store(u->g);
 	char		*doc = NULL;
+	int		 config;
 
 	if (!u->committed || u->aborted)
 		return;
@@ -160,7 +161,7 @@ upload_store(struct upload *u)
 		return;
 	}
 	/* A config blob (JSON). Keep it for image checks. */
-	if (upload_is_config(u))
+	if ((config = upload_is_config(u)))
 		doc = layerjson_config_dump(u->head, u->headlen);
 	/*
 	 * Whatever the scan made of them, it saw exactly the registry's
@@ -191,8 +192,7 @@ upload_store(struct upload *u)
 		    "packages)", u->uuid, u->digest,
 		    u->result ? u->result->pkgs.n : (size_t)0);
 		/* A layer's, not a config's: the fleet need not scan it. */
-		if (u->result != NULL && strcmp(u->result->digest,
-		    u->digest) == 0 && !upload_is_config(u))
+		if (!config)
 			results_publish(u->g->results, u->digest, doc);
 	} else
 		gate_store_failed(u->g, u->digest, "cannot record the layer");
