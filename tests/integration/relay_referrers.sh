@@ -6,13 +6,14 @@
 # lives in the registry, as the spec's fallback index <alg>-<hex>), with
 # the artifactType filter, an empty list for a digest nothing refers to,
 # and the registry's own refusal (401 and its challenge) for a caller
-# without credentials.
+# without credentials. Artifacts pull through without a scan; a
+# WebAssembly module does not count as one.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need docker-registry skopeo htpasswd curl python3
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine" ] || skip_all "../shared/corpus not found"
-tap_plan 11
+tap_plan 12
 
 htpasswd -Bbn alice s3cret > "$T/htpasswd"
 REG_EXTRA="auth:
@@ -20,12 +21,16 @@ REG_EXTRA="auth:
     realm: portcullis-test
     path: $T/htpasswd"
 start_registry reg
-start_proxy px1 "$REG_URL"; P1=127.0.0.1:$PX_PORT
+# Both refuse images that run as root: an artifact (its config is the
+# empty one, no user) is no image, and must not be taken for one.
+start_proxy px1 "$REG_URL" "policy:
+  misconfig: [root-user]"; P1=127.0.0.1:$PX_PORT
 echo s3cret > "$T/pw"
 start_proxy px2 "$REG_URL" "scanner:
   username: alice
   password_file: $T/pw
 policy:
+  misconfig: [root-user]
   unknown_images: scan"; P2=127.0.0.1:$PX_PORT
 C="-u alice:s3cret"
 
@@ -110,12 +115,31 @@ expect_eq "without credentials: the registry's 401 and challenge" \
 expect_eq "the list lives in the registry: its fallback tag holds both" 2 \
     "$(curl -s $C -H 'Accept: application/vnd.oci.image.index.v1+json' \
     "$REG_URL/v2/team/app/manifests/$(echo "$D" | tr : -)" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["manifests"]))')"
-# An artifact is no image: px1 recorded it at its push, px2 (which scans
-# what it never saw) reads it and lets it by; its blob too.
+# An artifact is no image (nothing in it runs, so no user to run as):
+# px1 recorded it at its push, px2 (which scans what it never saw)
+# reads it and lets it by; its blob too.
 expect_eq "the SBOM artifact pulls through both proxies, its blob too" "200 200 200" \
     "$(for p in $P1 $P2; do curl -s $C -o /dev/null -w '%{http_code} ' \
     -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$p/v2/team/app/manifests/$A1"; done
     curl -s $C -o /dev/null -w '%{http_code}' "http://$P2/v2/team/app/blobs/sha256:$(printf '%s' '{"bomFormat":"CycloneDX"}' | sha256sum | cut -d' ' -f1)")"
+# A WebAssembly module is no artifact: a runtime runs it, so it is
+# scanned as an image's layer, and a private key in it refuses the pull.
+{ printf '\0asm\1\0\0\0'; openssl genrsa 2048 2>/dev/null; } > "$T/mod.wasm"
+WH=$(put_blob "$T/mod.wasm")
+printf '{"architecture":"wasm","os":"wasip1"}' > "$T/wcfg"
+WC=$(put_blob "$T/wcfg")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.wasm.content.layer.v1+wasm","digest":"sha256:%s","size":%s}]}' \
+    "$WC" "$(stat -c %s "$T/wcfg")" "$WH" "$(stat -c %s "$T/mod.wasm")" > "$T/wman"
+curl -sf $C -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$T/wman" -o /dev/null "http://$P1/v2/team/app/manifests/wasm" || bail "wasm manifest push"
+i=0
+while [ "$(curl -s $C -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$P1/v2/team/app/manifests/wasm")" = 200 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))	# the module's scan may trail its push
+done
+expect_eq "a WebAssembly module is scanned as an image: a private key in it refuses the pull" 403 \
+    "$(curl -s $C -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$P1/v2/team/app/manifests/wasm")"
 expect_eq "a POST to the referrers API: 405" 405 \
     "$(curl -s $C -o /dev/null -w '%{http_code}' -X POST "http://$P1/v2/team/app/referrers/$D")"
 stop_proxy px1
