@@ -2,7 +2,7 @@
 """The man pages, made from the docs (the docs are the source):
 portcullis(8) from docs/man/portcullis.8.md, portcullis.yaml(5) from
 docs/config.md. Only the Markdown these files use is understood:
-headings, paragraphs, lists, tables and inline code or bold.
+headings, paragraphs, lists, tables, code blocks and inline code or bold.
     python3 docs/man/mkman.py OUTDIR        write both pages
     python3 docs/man/mkman.py --check DIR   exit 1 if DIR's pages are stale
 """
@@ -40,8 +40,18 @@ def render(md, name, section, title):
             del para[:]
 
     rows = []
+    code = False
     for raw in md.split("\n"):
         line = raw.rstrip()
+        if line.startswith("```"):          # a code block: lines kept as they are
+            flush()
+            code = not code
+            out.append(".EX" if code else ".EE")
+            continue
+        if code:
+            text = line.replace("\\", "\\e")
+            out.append(("\\&" + text) if text[:1] in (".", "'") else text)
+            continue
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip("|").split(" | ")]
             if all(re.fullmatch(r"-+", c.replace(" ", "")) for c in cells):
@@ -69,8 +79,6 @@ def render(md, name, section, title):
             out[-1] += " " + esc(line.strip())
         elif line.strip() == "":
             flush()
-        elif line.startswith("```"):
-            continue
         else:
             para.append(line.strip())
     flush()
