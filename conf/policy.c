@@ -1,6 +1,7 @@
 #include "conf/policy.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,8 @@ void
 policy_clear(struct policy *p)
 {
 	free(p->over);
-	free(p->allow);
+	free(p->exc);
+	vex_clear(&p->vex);
 	policy_default(p);
 }
 
@@ -109,7 +111,7 @@ policy_bool(const char *v, int *out)
  * YYYY-MM-DD as the end of that day, UTC; or an exact moment,
  * YYYY-MM-DDTHH:MM:SSZ (RFC 3339 in UTC).
  */
-static int
+int
 policy_date(const char *v, time_t *out)
 {
 	struct tm	tm;
@@ -306,29 +308,123 @@ policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,
 	return -1;
 }
 
+/* "<op><version>, ..." with op one of = == < <= > >= (or none: =). */
 static int
-policy_allowlist(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
-    const char *name, char *err, size_t errlen)
+policy_versions_ok(const char *v)
 {
+	while (*v != '\0') {
+		size_t	l = strcspn(v, ",");
+		size_t	k = strspn(v, " \t");
+
+		k += strspn(v + k, "<>=");
+		k += strspn(v + k, " \t");
+		if (k >= l)
+			return 0;	/* an operator with no version */
+		v += l + (v[l] == ',');
+		v += strspn(v, " \t");
+	}
+	return 1;
+}
+
+/* Fill one exception from its mapping. 0 or -1 (err set). */
+static int
+policy_exception_key(struct policy_exception *e, const char *k,
+    const char *v, const char *name, unsigned long line, char *err,
+    size_t errlen)
+{
+	static const struct { const char *key; size_t off, len; } f[] = {
+#define F(k, m) { k, offsetof(struct policy_exception, m), \
+	sizeof(((struct policy_exception *)0)->m) }
+		F("id", id), F("repository", repository), F("digest", digest),
+		F("package", package), F("versions", versions),
+		F("path", path), F("owner", owner), F("reason", reason),
+#undef F
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (strcmp(k, f[i].key) != 0)
+			continue;
+		if (strlen(v) >= f[i].len) {
+			policy_err(err, errlen, "%s:%lu: exception %s is longer "
+			    "than %zu bytes", name, line, k, f[i].len - 1);
+			return -1;
+		}
+		memcpy((char *)e + f[i].off, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strcmp(k, "expires") || !strcmp(k, "created")) {
+		if (policy_date(v, !strcmp(k, "expires") ? &e->expires :
+		    &e->created) == 0)
+			return 0;
+		policy_err(err, errlen, "%s:%lu: %s must be YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ", name, line, k);
+		return -1;
+	}
+	policy_err(err, errlen, "%s:%lu: unknown %s key \"%s\"", name, line,
+	    e->from_allowlist ? "allowlist" : "exception", k);
+	return -1;
+}
+
+/* What an exception needs beyond its keys. 0 or -1 (err set). */
+static int
+policy_exception_check(const struct policy_exception *e, const char *name,
+    unsigned long line, char *err, size_t errlen)
+{
+	const char	*what = NULL;
+
+	if (e->from_allowlist && e->id[0] == '\0')
+		what = "an allowlist entry without id";
+	else if (e->from_allowlist)
+		return 0;
+	else if (e->id[0] == '\0' && e->package[0] == '\0')
+		/* A whole image or repository excused is a break-glass. */
+		what = "an exception names an id or a package (an image's "
+		    "every finding: portcullis breakglass)";
+	else if (e->owner[0] == '\0' || e->reason[0] == '\0')
+		what = "an exception needs an owner and a reason";
+	else if (e->versions[0] != '\0' && e->package[0] == '\0')
+		what = "exception versions need a package";
+	else if (e->versions[0] != '\0' && !policy_versions_ok(e->versions))
+		what = "exception versions are \"<op><version>, ...\" with "
+		    "op one of = < <= > >=";
+	else if (e->digest[0] != '\0' && (strncmp(e->digest, "sha256:", 7) ||
+	    strlen(e->digest) != 71 ||
+	    strspn(e->digest + 7, "0123456789abcdef") != 64))
+		what = "exception digest is sha256:<64 hex digits>";
+	if (what == NULL)
+		return 0;
+	policy_err(err, errlen, "%s:%lu: %s", name, line, what);
+	return -1;
+}
+
+/* allowlist: (id, expires, reason) or exceptions: (scoped, owned). */
+static int
+policy_exceptions(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    int from_allowlist, const char *name, char *err, size_t errlen)
+{
+	const char		*list = from_allowlist ? "allowlist" :
+				    "exceptions";
 	yaml_node_item_t	*it;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		policy_err(err, errlen, "%s:%lu: allowlist is a list", name,
-		    (unsigned long)seq->start_mark.line + 1);
+		policy_err(err, errlen, "%s:%lu: %s is a list", name,
+		    (unsigned long)seq->start_mark.line + 1, list);
 		return -1;
 	}
 	for (it = seq->data.sequence.items.start;
 	    it < seq->data.sequence.items.top; it++) {
 		yaml_node_t		*m = yaml_document_get_node(doc, *it);
 		yaml_node_pair_t	*pr;
-		struct policy_allow	 a, *na;
+		struct policy_exception	 e, *ne;
 		unsigned long		 line = m ? (unsigned long)
 					    m->start_mark.line + 1 : 0;
 
-		memset(&a, 0, sizeof(a));
+		memset(&e, 0, sizeof(e));
+		e.from_allowlist = from_allowlist;
 		if (m == NULL || m->type != YAML_MAPPING_NODE) {
-			policy_err(err, errlen, "%s:%lu: allowlist entries are "
-			    "mappings with id, expires, reason", name, line);
+			policy_err(err, errlen, "%s:%lu: %s entries are "
+			    "mappings (docs/config.md)", name, line, list);
 			return -1;
 		}
 		for (pr = m->data.mapping.pairs.start;
@@ -340,33 +436,63 @@ policy_allowlist(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
 
 			if (k == NULL || v == NULL)
 				continue;
-			if (!strcmp(k, "id"))
-				snprintf(a.id, sizeof(a.id), "%s", v);
-			else if (!strcmp(k, "reason"))
-				snprintf(a.reason, sizeof(a.reason), "%s", v);
-			else if (!strcmp(k, "expires")) {
-				if (policy_date(v, &a.expires) == -1) {
-					policy_err(err, errlen, "%s:%lu: expires "
-					    "must be YYYY-MM-DD or "
-					    "YYYY-MM-DDTHH:MM:SSZ", name, line);
-					return -1;
-				}
-			} else {
+			/* The allowlist keeps its three keys. */
+			if (from_allowlist && strcmp(k, "id") &&
+			    strcmp(k, "reason") && strcmp(k, "expires")) {
 				policy_err(err, errlen, "%s:%lu: unknown "
-				    "allowlist key \"%s\"", name, line, k);
+				    "allowlist key \"%s\" (scoped entries go "
+				    "under exceptions:)", name, line, k);
 				return -1;
 			}
+			if (policy_exception_key(&e, k, v, name, line, err,
+			    errlen) == -1)
+				return -1;
 		}
-		if (a.id[0] == '\0') {
-			policy_err(err, errlen, "%s:%lu: allowlist entry "
-			    "without id", name, line);
+		if (policy_exception_check(&e, name, line, err, errlen) == -1)
+			return -1;
+		if (p->nexc == POLICY_EXC_MAX) {
+			policy_err(err, errlen, "%s:%lu: more than %d "
+			    "exceptions", name, line, POLICY_EXC_MAX);
 			return -1;
 		}
-		if ((na = reallocarray(p->allow, p->nallow + 1,
-		    sizeof(*na))) == NULL)
+		if ((ne = reallocarray(p->exc, p->nexc + 1,
+		    sizeof(*ne))) == NULL)
 			return -1;
-		p->allow = na;
-		p->allow[p->nallow++] = a;
+		p->exc = ne;
+		p->exc[p->nexc++] = e;
+	}
+	return 0;
+}
+
+/* vex: a list of OpenVEX files, read now (and at each reload). */
+static int
+policy_vex_files(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+	char			 why[400];
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		policy_err(err, errlen, "%s:%lu: vex is a list of OpenVEX "
+		    "files", name, (unsigned long)seq->start_mark.line + 1);
+		return -1;
+	}
+	for (it = seq->data.sequence.items.start;
+	    it < seq->data.sequence.items.top; it++) {
+		yaml_node_t	*n = yaml_document_get_node(doc, *it);
+		const char	*path = policy_scalar(n);
+
+		if (path == NULL || *path == '\0') {
+			policy_err(err, errlen, "%s:%lu: vex entries are file "
+			    "paths", name, n ? (unsigned long)
+			    n->start_mark.line + 1 : 0);
+			return -1;
+		}
+		if (vex_load(&p->vex, path, why, sizeof(why)) == -1) {
+			policy_err(err, errlen, "%s:%lu: %s", name,
+			    (unsigned long)n->start_mark.line + 1, why);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -433,7 +559,7 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
     const char *name, char *err, size_t errlen)
 {
 	yaml_node_pair_t	*pr;
-	yaml_node_t		*lists[2] = { NULL, NULL };
+	yaml_node_t		*lists[4] = { NULL, NULL, NULL, NULL };
 
 	if (node->type != YAML_MAPPING_NODE) {
 		policy_err(err, errlen, "%s:%lu: policy must be a mapping", name,
@@ -451,6 +577,10 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 			continue;
 		if (!strcmp(k, "allowlist"))
 			lists[0] = vn;
+		else if (!strcmp(k, "exceptions"))
+			lists[2] = vn;
+		else if (!strcmp(k, "vex"))
+			lists[3] = vn;
 		else if (!strcmp(k, "repositories"))
 			lists[1] = vn;
 		else if (!strcmp(k, "signature_key")) {
@@ -470,7 +600,11 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 		    (unsigned long)kn->start_mark.line + 1, err, errlen) == -1)
 			return -1;
 	}
-	if (lists[0] != NULL && policy_allowlist(p, doc, lists[0], name, err,
+	if ((lists[0] != NULL && policy_exceptions(p, doc, lists[0], 1, name,
+	    err, errlen) == -1) || (lists[2] != NULL && policy_exceptions(p,
+	    doc, lists[2], 0, name, err, errlen) == -1))
+		return -1;
+	if (lists[3] != NULL && policy_vex_files(p, doc, lists[3], name, err,
 	    errlen) == -1)
 		return -1;
 	if (lists[1] != NULL && policy_overrides(p, doc, lists[1], name, err,
@@ -513,24 +647,35 @@ policy_rule_for(const struct policy *p, const char *repo)
 	return &p->def;
 }
 
+/* dst = a new copy of n elements of size each, or NULL for none. */
+static int
+policy_dup(void *dstp, const void *src, size_t n, size_t size)
+{
+	void	**dst = dstp;
+
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	if ((*dst = reallocarray(NULL, n, size)) == NULL)
+		return -1;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
 int
 policy_copy(struct policy *dst, const struct policy *src)
 {
 	*dst = *src;
 	dst->over = NULL;
-	dst->allow = NULL;
-	if ((src->nover > 0 && (dst->over = reallocarray(NULL, src->nover,
-	    sizeof(*dst->over))) == NULL) || (src->nallow > 0 &&
-	    (dst->allow = reallocarray(NULL, src->nallow,
-	    sizeof(*dst->allow))) == NULL)) {
+	dst->exc = NULL;
+	memset(&dst->vex, 0, sizeof(dst->vex));
+	if (policy_dup(&dst->over, src->over, src->nover,
+	    sizeof(*src->over)) == -1 ||
+	    policy_dup(&dst->exc, src->exc, src->nexc, sizeof(*src->exc)) == -1 ||
+	    vex_copy_set(&dst->vex, &src->vex) == -1) {
 		policy_clear(dst);
 		return -1;
 	}
-	if (src->nover > 0)
-		memcpy(dst->over, src->over, src->nover * sizeof(*dst->over));
-	if (src->nallow > 0)
-		memcpy(dst->allow, src->allow, src->nallow *
-		    sizeof(*dst->allow));
 	return 0;
 }
 
@@ -539,22 +684,16 @@ policy_expired_between(const struct policy *p, time_t from, time_t to)
 {
 	size_t	i;
 
-	/* policy_allowed keeps an entry through its expires second. */
-	for (i = 0; i < p->nallow; i++)
-		if (p->allow[i].expires != 0 && p->allow[i].expires >= from &&
-		    p->allow[i].expires < to)
+	/* An exception holds through its expires second. */
+	for (i = 0; i < p->nexc; i++)
+		if (p->exc[i].expires != 0 && p->exc[i].expires >= from &&
+		    p->exc[i].expires < to)
 			return 1;
 	return 0;
 }
 
 int
-policy_allowed(const struct policy *p, const char *id, time_t now)
+policy_exception_live(const struct policy_exception *e, time_t now)
 {
-	size_t	i;
-
-	for (i = 0; i < p->nallow; i++)
-		if (strcmp(p->allow[i].id, id) == 0 &&
-		    (p->allow[i].expires == 0 || p->allow[i].expires >= now))
-			return 1;
-	return 0;
+	return e->expires == 0 || e->expires >= now;
 }

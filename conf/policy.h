@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "conf/vex.h"
+
 struct yaml_document_s;
 struct yaml_node_s;
 
@@ -67,11 +69,29 @@ struct policy_rule {
 	int			push_accept_late;
 };
 
-struct policy_allow {
-	char	id[128];		/* advisory id or alias (CVE-...) */
-	time_t	expires;		/* 0: never */
+/*
+ * An exception: findings it covers do not count against the policy.
+ * Every field but owner, reason and the dates narrows it; an empty one
+ * matches anything. `allowlist:` entries are exceptions with an id only.
+ */
+struct policy_exception {
+	/* Advisory id or alias (CVE-...), or a secret or misconfig rule. */
+	char	id[128];
+	char	repository[256];	/* repository glob */
+	char	digest[80];		/* manifest digest */
+	char	package[128];		/* package name */
+	/* "<op><version>, ..." in the finding's own ecosystem's order. */
+	char	versions[128];
+	char	path[256];		/* glob over every path of the finding */
+	char	owner[128];
 	char	reason[200];
+	time_t	created;		/* 0: not said */
+	time_t	expires;		/* 0: never */
+	int	from_allowlist;
 };
+
+/* Decisions name at most this many exceptions and statements apart. */
+#define POLICY_EXC_MAX		1024
 
 #define POLICY_KEY_MAX	1024	/* signature_key's path */
 
@@ -79,8 +99,9 @@ struct policy {
 	struct policy_rule	 def;
 	struct policy_rule	*over;
 	size_t			 nover;
-	struct policy_allow	*allow;
-	size_t			 nallow;
+	struct policy_exception	*exc;
+	size_t			 nexc;
+	struct vex_set		 vex;		/* OpenVEX statements read */
 	char			 signature_key[POLICY_KEY_MAX];	/* PEM public key file */
 };
 
@@ -99,13 +120,17 @@ const struct policy_rule *policy_rule_for(const struct policy *,
 /* dst = a copy of src, owning its own arrays. 0 or -1 (dst cleared). */
 int		policy_copy(struct policy *dst, const struct policy *src);
 /*
- * 1 if an allowlist entry that still held at from no longer holds at to
+ * 1 if an exception that still held at from no longer holds at to
  * (it expired in between), else 0.
  */
 int		policy_expired_between(const struct policy *, time_t from,
 		    time_t to);
-/* 1 if id is allowlisted and not expired at now. */
-int		policy_allowed(const struct policy *, const char *id, time_t now);
+/* Does exception e hold at now (not expired)? */
+int		policy_exception_live(const struct policy_exception *,
+		    time_t now);
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" -> time (a date: its last
+ * second). 0 or -1. */
+int		policy_date(const char *, time_t *);
 /* "critical" -> 4 ... "low" -> 1, "none" -> 0; -1 if unknown. */
 int		policy_severity_rank(const char *);
 /* The misconfiguration rules a policy may name, NULL-terminated. */

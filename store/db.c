@@ -10,8 +10,9 @@
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, adv, ids, layers, images, verdicts;
-	int		 has_verdicts;	/* a read-only older store: no */
+	MDB_dbi		 meta, adv, ids, layers, images, verdicts, grants;
+	/* A read-only store of an older build may lack these. */
+	int		 has_verdicts, has_grants;
 	MDB_txn		*wtxn;		/* open write transaction, or NULL */
 	int		 readonly;
 	uint64_t	 mapsize;
@@ -50,14 +51,18 @@ store_dbis(struct store *st)
 		mdb_txn_abort(txn);
 		return -1;
 	}
-	/* Added later: a store opened read-only may not have it yet. */
+	/* Added later: a store opened read-only may not have them yet. */
 	rc = mdb_dbi_open(txn, "verdicts", flags, &st->verdicts);
+	st->has_verdicts = rc == 0;
+	if (rc == 0 || (rc == MDB_NOTFOUND && st->readonly)) {
+		rc = mdb_dbi_open(txn, "grants", flags, &st->grants);
+		st->has_grants = rc == 0;
+	}
 	if (rc != 0 && !(rc == MDB_NOTFOUND && st->readonly)) {
 		store_warn("open databases", rc);
 		mdb_txn_abort(txn);
 		return -1;
 	}
-	st->has_verdicts = rc == 0;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		store_warn("commit", rc);
 		return -1;
@@ -111,7 +116,7 @@ store_open(const char *dir, int readonly)
 		goto fail;
 	}
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, 256)) != 0) {
 		store_warn("create", rc);
 		goto fail;
@@ -498,6 +503,8 @@ store_digest_dbi(struct store *st, enum store_digest_db which)
 		return st->layers;
 	case STORE_VERDICTS:
 		return st->verdicts;
+	case STORE_GRANTS:
+		return st->grants;
 	default:
 		return st->images;
 	}
@@ -507,7 +514,8 @@ store_digest_dbi(struct store *st, enum store_digest_db which)
 static int
 store_digest_has(struct store *st, enum store_digest_db which)
 {
-	return which != STORE_VERDICTS || st->has_verdicts;
+	return (which != STORE_VERDICTS || st->has_verdicts) &&
+	    (which != STORE_GRANTS || st->has_grants);
 }
 
 /*

@@ -9,6 +9,8 @@
  *   layers "<layer digest>" -> scan result JSON (packages, secrets, limits)
  *   images "<manifest digest>" -> verdict JSON (data version it was
  *          computed against, findings summary, decision)
+ *   verdicts  a large image document without its packages
+ *   grants "<manifest digest>" -> a break-glass grant
  * LMDB gives us one writer and many readers that never block it, and a
  * commit is atomic: a writer killed mid-import leaves the old data.
  */
@@ -78,7 +80,12 @@ enum store_status store_meta_get(struct store *, const char *key, char *buf,
  * STORE_VERDICTS: a large image document without its package list,
  * what a pull decision reads (the gate keeps it in step).
  */
-enum store_digest_db { STORE_LAYERS, STORE_IMAGES, STORE_VERDICTS };
+/*
+ * STORE_GRANTS: break-glass grants by manifest digest (proxy/gate/
+ * breakglass.c), written by the operator's command, read at pulls.
+ */
+enum store_digest_db { STORE_LAYERS, STORE_IMAGES, STORE_VERDICTS,
+		    STORE_GRANTS };
 enum store_status store_digest_put(struct store *, enum store_digest_db,
 		    const char *digest, const char *json);
 enum store_status store_digest_get(struct store *, enum store_digest_db,

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "conf/conf.h"
 #include "conf/log.h"
+#include "proxy/cli/cmd_breakglass.h"
 #include "proxy/cli/cmd_db.h"
 #include "proxy/cli/cmd_scan.h"
 #include "proxy/cli/serve.h"
@@ -26,6 +27,7 @@ usage(void)
 	    "[-u upstream-url]\n"
 	    "       portcullis check-config -c config.yaml\n"
 	    "       portcullis db import|update|query|info ...\n"
+	    "       portcullis breakglass grant|revoke|list ...\n"
 	    "       portcullis scan [-f table|json] [-F severity] SOURCE\n"
 	    "       portcullis version\n");
 	exit(2);
@@ -99,6 +101,8 @@ main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "db") == 0)
 		return cmd_db(argc - 1, argv + 1);
+	if (strcmp(argv[1], "breakglass") == 0)
+		return cmd_breakglass(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("portcullis %s\n", PACKAGE_VERSION);
 		return 0;

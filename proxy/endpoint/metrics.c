@@ -61,6 +61,14 @@ static const struct {
 	    "but never recorded" },
 	{ "portcullis_pulls_on_stale_data_total", "pulls judged on advisory "
 	    "data older than max_data_age" },
+	{ "portcullis_breakglass_allowed_total", "manifest requests the "
+	    "policy refused and a break-glass grant let by" },
+	{ "portcullis_decisions_excepted_total", "decisions an exception or a "
+	    "VEX statement turned from deny to allow" },
+	{ "portcullis_policy_exceptions", "policy exceptions, in force and "
+	    "expired" },
+	{ "portcullis_policy_vex_statements", "OpenVEX statements the policy "
+	    "reads" },
 	{ "portcullis_upload_scan_waits_total", "uploads paused for their "
 	    "scan" },
 	{ "portcullis_upload_readbacks_total", "upload scans caught up from "

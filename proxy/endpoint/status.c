@@ -7,6 +7,7 @@
 #include "proxy/http/route.h"
 #include "proxy/relay/relay.h"
 #include "proxy/relay/session.h"
+#include "scan/image/suppress.h"
 #include "scan/image/verdict.h"
 #include "conf/conf.h"
 
@@ -61,8 +62,9 @@ status_own_repository(json_t *doc, const char *repo)
  */
 static void
 status_scanned(json_t *ann, json_t *doc, const struct policy *p,
-    const char *repo, struct verdict *v)
+    const char *repo, const char *digest, struct verdict *v)
 {
+	struct suppress_subject	 subj = { repo, digest, time(NULL) };
 	const char	*keys[] = { "critical", "high", "medium", "low",
 			    "unknown", "secrets", "unscanned-content" };
 	time_t		 t = (time_t)json_integer_value(json_object_get(doc,
@@ -95,7 +97,10 @@ status_scanned(json_t *ann, json_t *doc, const struct policy *p,
 		    json_integer_value(json_object_get(sum, sk)));
 		status_annotate(ann, key, num);
 	}
-	verdict_eval(doc, p, repo, time(NULL), v);
+	verdict_eval(doc, p, repo, digest, subj.now, v);
+	/* What exceptions and VEX took out, and each finding they cover. */
+	status_annotate(ann, "dev.portcullis.policy.exceptions", v->note);
+	suppress_annotate(p, doc, &subj);
 	/* End of life as of now (the document keeps the dates). */
 	if (json_object_get(doc, "lifecycle") != NULL) {
 		status_annotate(ann, "dev.portcullis.os.end-of-life",
@@ -168,6 +173,7 @@ struct status_job {
 	struct session		*s;		/* NULL: it went away */
 	struct policy		 policy;	/* a copy: reloads may come */
 	char			 repo[256];
+	char			 digest[80];
 	char			*raw;		/* the document, taken over */
 	json_t			*ann;		/* taken over */
 	char			*body;		/* the thread's result */
@@ -206,7 +212,8 @@ status_job_thread(void *arg)
 	free(j->raw);
 	j->raw = NULL;
 	if (doc != NULL)
-		status_scanned(j->ann, doc, &j->policy, j->repo, &v);
+		status_scanned(j->ann, doc, &j->policy, j->repo, j->digest,
+		    &v);
 	else {
 		v.deny = 1;
 		snprintf(v.message, sizeof(v.message), "the stored scan "
@@ -282,6 +289,7 @@ status_async(struct gate *g, struct session *s, json_t *ann,
 	j->raw = raw;
 	j->ann = json_incref(ann);
 	snprintf(j->repo, sizeof(j->repo), "%s", session_route(s)->name);
+	snprintf(j->digest, sizeof(j->digest), "%s", digest);
 	if ((j->wake = event_new(g->base, -1, 0, status_job_done, j)) ==
 	    NULL)
 		goto fail;
@@ -414,7 +422,7 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 		else
 			v.message[0] = '\0';
 	} else
-		status_scanned(ann, doc, &g->conf->policy, r->name, &v);
+		status_scanned(ann, doc, &g->conf->policy, r->name, dg, &v);
 	if ((body = status_body(ann, doc, &v, r->name, &blen)) == NULL ||
 	    status_head(out, s, blen) == -1 ||
 	    evbuffer_add(out, body, blen) == -1)

@@ -1,4 +1,5 @@
 #include "proxy/gate/decide.h"
+#include "proxy/gate/breakglass.h"
 #include "proxy/gate/attach.h"
 #include "proxy/gate/feeds.h"
 #include "proxy/gate/gate.h"
@@ -267,8 +268,8 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 /* A document this large is a huge image's (hundreds of thousands of packages). */
 #define DECIDE_LARGE_DOC	(1u << 20)
 
-enum gate_decision
-decide_manifest(struct gate *g, const char *repo, const char *digest,
+static enum gate_decision
+decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
     const char *authorization, char *msg, size_t len, struct verdict *why)
 {
 	struct verdict		 v;
@@ -331,7 +332,7 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	scan = json_loads(rec, 0, NULL);
 	decide_rescan_stale(g, scan, repo, digest);
 	decide_base_by_layers(g, st, scan, repo, digest);
-	verdict_eval(scan, &g->conf->policy, repo, now, &v);
+	verdict_eval(scan, &g->conf->policy, repo, digest, now, &v);
 	/* A fleet attaches what it found to the image (off this path). */
 	if (scan != NULL && !json_is_true(json_object_get(scan, "pending")))
 		attach_judged(g, repo, digest, json_object_get(scan,
@@ -344,7 +345,8 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	if (large)
 		malloc_trim(0);
 	if (!v.deny)
-		msg[0] = '\0';
+		/* "" or the exceptions that let it by, for the audit trail. */
+		snprintf(msg, len, "%s", v.message);
 	else
 		snprintf(msg, len, "%s@%s %s (full report: GET "
 		    "/portcullis/v1/status/%s/%s)", repo, digest, v.message,
@@ -426,9 +428,9 @@ decide_blob_ref(const char *manifest, void *arg)
 	return 0;
 }
 
-enum gate_decision
-decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
-    size_t len)
+static enum gate_decision
+decide_blob_policy(struct gate *g, const char *repo, const char *digest,
+    char *msg, size_t len)
 {
 	const struct policy_rule *rule = policy_rule_for(&g->conf->policy, repo);
 	struct store		*st = gate_store(g);
@@ -472,7 +474,8 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 		if ((rec = record_verdict_doc(g, refs.d[i], &error)) == NULL)
 			continue;	/* not judged yet: says nothing */
 		if ((j = json_loads(rec, 0, NULL)) != NULL &&
-		    verdict_eval(j, &g->conf->policy, repo, now, &v) == 0) {
+		    verdict_eval(j, &g->conf->policy, repo, refs.d[i], now,
+		    &v) == 0) {
 			if (!v.deny)
 				allowed = 1;
 			else if (denied++ == 0)
@@ -510,4 +513,76 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 	}
 	msg[0] = '\0';
 	return GATE_ALLOW;
+}
+
+enum gate_decision
+decide_manifest(struct gate *g, const char *repo, const char *digest,
+    const char *authorization, char *msg, size_t len, struct verdict *why)
+{
+	enum gate_decision	 d;
+	char			 grant[400], was[800];
+
+	d = decide_manifest_policy(g, repo, digest, authorization, msg, len,
+	    why);
+	if (d == GATE_ALLOW && strncmp(msg, VERDICT_EXCEPTED,
+	    strlen(VERDICT_EXCEPTED)) == 0)
+		g->stats.excepted++;
+	if (d != GATE_DENY || digest == NULL)
+		return d;
+	/* Refused: an operator's break-glass grant may still let it by. */
+	switch (breakglass_check(gate_store(g), repo, digest, time(NULL),
+	    grant, sizeof(grant))) {
+	case 1:
+		break;
+	case -1:
+		log_warnx("gate: %s@%s: %s; refused", repo, digest, grant);
+		/* FALLTHROUGH */
+	default:
+		return d;
+	}
+	g->stats.breakglass++;
+	snprintf(was, sizeof(was), "%s", msg);
+	snprintf(msg, len, "%s@%s allowed by %s (the policy refused it: %s)",
+	    repo, digest, grant, was);
+	log_warnx("gate: %s", msg);
+	return GATE_ALLOW;
+}
+
+/*
+ * A refused blob is let by when an image using it holds a break-glass
+ * grant in this repository: the grant's image must be pullable whole.
+ */
+enum gate_decision
+decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
+    size_t len)
+{
+	struct store		*st = gate_store(g);
+	struct decide_refs	 refs;
+	enum gate_decision	 d;
+	char			 grant[400] = "";
+	size_t			 i;
+	int			 granted = 0;
+
+	d = decide_blob_policy(g, repo, digest, msg, len);
+	if (d != GATE_DENY || st == NULL)
+		return d;
+	refs.n = 0;
+	if (refindex_each(st, digest, decide_blob_ref, &refs) == -1 &&
+	    refs.n < DECIDE_BLOB_REFS) {
+		/* Cannot tell which images use it: the refusal stands. */
+		for (i = 0; i < refs.n; i++)
+			free(refs.d[i]);
+		return d;
+	}
+	for (i = 0; i < refs.n; i++) {
+		if (!granted && breakglass_check(st, repo, refs.d[i],
+		    time(NULL), grant, sizeof(grant)) == 1) {
+			granted = 1;
+			g->stats.breakglass++;
+			snprintf(msg, len, "%s@%s of %.80s allowed by %s", repo,
+			    digest, refs.d[i], grant);
+		}
+		free(refs.d[i]);
+	}
+	return granted ? GATE_ALLOW : d;
 }

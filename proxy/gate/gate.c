@@ -124,6 +124,25 @@ gate_metrics_data(struct gate *g, struct evbuffer *out)
 	    "portcullis_data_version_info{version=\"%s\"} 1\n", ver);
 }
 
+/* The exceptions in force, and those past their expiry (to remove). */
+static void
+gate_metrics_policy(struct gate *g, struct evbuffer *out)
+{
+	const struct policy	*p = &g->conf->policy;
+	time_t			 now = time(NULL);
+	size_t			 i, live = 0;
+
+	for (i = 0; i < p->nexc; i++)
+		live += policy_exception_live(&p->exc[i], now);
+	evbuffer_add_printf(out,
+	    "# TYPE portcullis_policy_exceptions gauge\n"
+	    "portcullis_policy_exceptions{state=\"active\"} %zu\n"
+	    "portcullis_policy_exceptions{state=\"expired\"} %zu\n"
+	    "# TYPE portcullis_policy_vex_statements gauge\n"
+	    "portcullis_policy_vex_statements %zu\n", live, p->nexc - live,
+	    p->vex.n);
+}
+
 void
 gate_metrics(struct gate *g, struct evbuffer *out)
 {
@@ -162,6 +181,10 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_pulls_denied_unrecorded_total %llu\n"
 	    "# TYPE portcullis_pulls_on_stale_data_total counter\n"
 	    "portcullis_pulls_on_stale_data_total %llu\n"
+	    "# TYPE portcullis_breakglass_allowed_total counter\n"
+	    "portcullis_breakglass_allowed_total %llu\n"
+	    "# TYPE portcullis_decisions_excepted_total counter\n"
+	    "portcullis_decisions_excepted_total %llu\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
 	    "# TYPE portcullis_upload_readbacks_total counter\n"
@@ -196,6 +219,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    journal_left(g->journal),
 	    (unsigned long long)st->denied_unrecorded,
 	    (unsigned long long)st->stale_data,
+	    (unsigned long long)st->breakglass,
+	    (unsigned long long)st->excepted,
 	    (unsigned long long)st->scan_waits,
 	    (unsigned long long)st->readbacks,
 	    (unsigned long long)st->readback_failures,
@@ -205,6 +230,7 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (double)st->sweep_us / 1e6, (unsigned long long)st->sweep_images,
 	    (double)st->sweep_turn_max_us / 1e6);
 	gate_metrics_data(g, out);
+	gate_metrics_policy(g, out);
 	results_metrics(g->results, out);
 }
 

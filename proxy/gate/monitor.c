@@ -271,13 +271,13 @@ monitor_policy_one(struct monitor *m, const char *digest)
 	if ((doc = json_loads(rec, 0, NULL)) != NULL) {
 		repo = json_string_value(json_object_get(doc, "repository"));
 		verdict_eval(doc, m->was[0].policy, repo ? repo : "",
-		    m->was[0].at, &before);
+		    digest, m->was[0].at, &before);
 		if (m->nwas > 1)
 			verdict_eval(doc, m->was[1].policy, repo ? repo : "",
-			    m->was[1].at, &after);
+			    digest, m->was[1].at, &after);
 		else
 			verdict_eval(doc, &m->g->conf->policy, repo ? repo :
-			    "", now, &after);
+			    "", digest, now, &after);
 		record_flip(m->g, digest, repo, &before, &after,
 		    m->was[0].expiry ? "an allowlist entry expired" :
 		    "a policy reload", m->was[0].expiry ? "allowlist-expired" :

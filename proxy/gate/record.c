@@ -369,10 +369,10 @@ record_changed(struct gate *g, const char *digest, const char *old,
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
 		    json_integer_value(json_object_get(sum, "high")));
-	verdict_eval(was, &g->conf->policy, repo ? repo : "", time(NULL),
-	    &before);
-	verdict_eval(now, &g->conf->policy, repo ? repo : "", time(NULL),
-	    &after);
+	verdict_eval(was, &g->conf->policy, repo ? repo : "", digest,
+	    time(NULL), &before);
+	verdict_eval(now, &g->conf->policy, repo ? repo : "", digest,
+	    time(NULL), &after);
 	record_flip(g, digest, repo, &before, &after, what, cause);
 	json_decref(was);
 }

@@ -62,7 +62,7 @@ struct session {
 	int			 admit_held;
 	struct evbuffer		*admit_body;
 	int			 res_head_held;	/* its head's last byte unparsed */
-	char			 deny_reason[800];
+	char			 reason[800];
 	/* Header lines a layer above adds to a 2xx answer (CRLF each). */
 	char			 res_extra[320];
 	int			 client_keepalive;
@@ -278,7 +278,7 @@ session_access_log(struct session *s)
 	e.ms = (double)d.tv_sec * 1000.0 + (double)d.tv_usec / 1000.0;
 	e.local = s->local;
 	e.decision = s->decision;
-	e.reason = s->deny_reason[0] ? s->deny_reason : NULL;
+	e.reason = s->reason[0] ? s->reason : NULL;
 	accesslog_write(s->srv->access, &e);
 }
 
@@ -359,7 +359,7 @@ creq_begin(http_parser *p)
 	s->res_discard = 0;
 	s->status_query = 0;
 	s->decision = NULL;
-	s->deny_reason[0] = '\0';
+	s->reason[0] = '\0';
 	s->res_extra[0] = '\0';
 	session_admit_clear(s);
 	session_tap_close(s, 0);
@@ -896,7 +896,7 @@ session_admit_apply(struct session *s, enum relay_decision d,
 	s->admit = s->admit_held = 0;
 	if (d == RELAY_DENY) {
 		s->decision = "deny";
-		snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
+		snprintf(s->reason, sizeof(s->reason), "%s", msg);
 		s->status = 403;
 		s->res_started = 1;
 		log_info("session %llu: refused the push to %s: %s",
@@ -913,6 +913,7 @@ session_admit_apply(struct session *s, enum relay_decision d,
 		return;
 	}
 	s->decision = "allow";
+	snprintf(s->reason, sizeof(s->reason), "%s", msg ? msg : "");
 	if (session_ensure_upstream(s) == -1) {
 		session_admit_clear(s);
 		session_reply_error(s, 502, "UNAVAILABLE",
@@ -938,7 +939,7 @@ static void
 session_admit_run(struct session *s)
 {
 	const struct relay_hooks *h = s->srv->hooks;
-	char			 msg[sizeof(s->deny_reason)];
+	char			 msg[sizeof(s->reason)];
 	enum relay_decision	 d;
 
 	msg[0] = '\0';
@@ -1555,10 +1556,13 @@ session_decision_apply(struct session *s, http_parser *p,
 
 	if (d == RELAY_ALLOW) {
 		s->decision = "allow";
+		/* An allow may have a reason too (an exception): logged. */
+		snprintf(s->reason, sizeof(s->reason), "%s",
+		    msg ? msg : "");
 		return session_response_head(s, p);
 	}
 	s->decision = "deny";
-	snprintf(s->deny_reason, sizeof(s->deny_reason), "%s", msg);
+	snprintf(s->reason, sizeof(s->reason), "%s", msg);
 	s->status = 403;
 	s->res_discard = 1;
 	log_info("session %llu: denied %s: %s", (unsigned long long)s->id,

@@ -1,28 +1,57 @@
 #include "scan/image/verdict.h"
+#include "scan/image/suppress.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Is this finding (id or any alias) on the allowlist? */
+/* Up to this many suppressions are named; the rest are counted. */
+#define VERDICT_NOTE_NAMED	3
+
+/*
+ * Is a finding that would block taken out by an exception or (a
+ * vulnerability) a VEX statement? Counted, and named in v->note.
+ */
 static int
-verdict_allowed(const struct policy *p, json_t *v, time_t now)
+verdict_suppressed(const struct policy *p, enum suppress_kind kind,
+    json_t *f, const struct suppress_subject *s, struct verdict *v)
 {
-	const char	*al = json_string_value(json_object_get(v, "aliases"));
-	char		 id[128];
+	const char	*what = json_string_value(json_object_get(f,
+			    kind == SUPPRESS_VULN ? "id" : "rule"));
+	const char	*where = json_string_value(json_object_get(f,
+			    kind == SUPPRESS_VULN ? "package" : "path"));
+	char		 by[300], until[16] = "";
+	size_t		 o = strlen(v->note);
+	int		 i, n;
 
-	if (policy_allowed(p, json_string_value(json_object_get(v, "id")),
-	    now))
-		return 1;
-	while (al != NULL && *al != '\0') {
-		size_t l = strcspn(al, ",");
+	if (kind == SUPPRESS_VULN &&
+	    suppress_vex_clears(p, i = suppress_vex(p, f, s))) {
+		const struct vex_statement *x = &p->vex.st[i];
 
-		snprintf(id, sizeof(id), "%.*s", (int)l, al);
-		if (policy_allowed(p, id, now))
-			return 1;
-		al += l + (al[l] == ',');
-	}
-	return 0;
+		snprintf(by, sizeof(by), "VEX %s%s%s, %.120s", x->status,
+		    x->justification[0] ? ": " : "", x->justification,
+		    x->source);
+		v->vex_cleared++;
+	} else if ((i = suppress_exception(p, kind, f, s)) >= 0) {
+		const struct policy_exception *e = &p->exc[i];
+		struct tm tm;
+
+		if (e->expires != 0 && gmtime_r(&e->expires, &tm) != NULL)
+			strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+		snprintf(by, sizeof(by), "%s %d%s%s%s%s", e->from_allowlist ?
+		    "allowlist entry" : "exception", i + 1,
+		    e->owner[0] ? " by " : "", e->owner,
+		    until[0] ? " until " : "", until);
+		v->exc_used[i / 8] |= (unsigned char)(1u << (i % 8));
+		v->allowlisted++;
+	} else
+		return 0;
+	n = v->vex_cleared + v->allowlisted;
+	if (n <= VERDICT_NOTE_NAMED && o < sizeof(v->note))
+		snprintf(v->note + o, sizeof(v->note) - o, "%s%s%s%.120s (%s)",
+		    o ? "; " : "", what ? what : "?", where ? " in " : "",
+		    where ? where : "", by);
+	return 1;
 }
 
 /* "rule at path: detail" of an unscanned-content finding, bounded. */
@@ -104,9 +133,10 @@ verdict_lifecycle(json_t *scan, const struct policy_rule *r, time_t now,
 
 int
 verdict_eval(json_t *scan, const struct policy *p, const char *repo,
-    time_t now, struct verdict *v)
+    const char *digest, time_t now, struct verdict *v)
 {
 	const struct policy_rule *r = policy_rule_for(p, repo);
+	struct suppress_subject	 subj = { repo, digest, now };
 	json_t		*x;
 	char		 vulns[400] = "", other[300] = "";
 	size_t		 i;
@@ -138,10 +168,8 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 				continue;
 			if (r->fixable_only && fixed == NULL)
 				continue;
-			if (verdict_allowed(p, x, now)) {
-				v->allowlisted++;
+			if (verdict_suppressed(p, SUPPRESS_VULN, x, &subj, v))
 				continue;
-			}
 			v->blocking_vulns++;
 			if (shown++ < 3)
 				verdict_append(vulns, sizeof(vulns),
@@ -160,6 +188,8 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 	}
 	if (r->block_secrets)
 		json_array_foreach(json_object_get(scan, "secrets"), i, x) {
+			if (verdict_suppressed(p, SUPPRESS_SECRET, x, &subj, v))
+				continue;
 			if (v->secrets++ == 0)
 				verdict_append(other, sizeof(other),
 				    "%s%s in %s%s", *other ? "; " : "",
@@ -172,7 +202,8 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 		const char *path = json_string_value(json_object_get(x, "path"));
 		int	    file = path != NULL && *path && strcmp(path, "config");
 
-		if (!policy_misconfig_blocks(r, rule))
+		if (!policy_misconfig_blocks(r, rule) ||
+		    verdict_suppressed(p, SUPPRESS_MISCONFIG, x, &subj, v))
 			continue;
 		/* A file's finding names the file; the config's, the rule. */
 		v->misconfigs++;
@@ -250,6 +281,12 @@ verdict_eval(json_t *scan, const struct policy *p, const char *repo,
 			snprintf(v->message + o, sizeof(v->message) - o,
 			    "%s%s", v->blocking_vulns ? "; " : "", other);
 		}
+	} else if (v->note[0] != '\0') {
+		int more = v->allowlisted + v->vex_cleared - VERDICT_NOTE_NAMED;
+
+		/* What let it by, for the audit trail. */
+		snprintf(v->message, sizeof(v->message), "%s%s%s",
+		    VERDICT_EXCEPTED, v->note, more > 0 ? "; ..." : "");
 	}
 	return 0;
 }

@@ -12,10 +12,14 @@
 
 struct json_t;
 
+/* How an allowed image's message starts when exceptions let it by. */
+#define VERDICT_EXCEPTED	"allowed by policy with exceptions: "
+
 struct verdict {
 	int	deny;
 	int	blocking_vulns;		/* at/above threshold, not allowlisted */
-	int	allowlisted;		/* would block but allowlisted */
+	int	allowlisted;		/* would block but an exception covers */
+	int	vex_cleared;		/* would block but VEX says not affected */
 	int	secrets;
 	int	misconfigs;		/* that the rule blocks */
 	int	base_denied;		/* base image not allowed */
@@ -24,13 +28,23 @@ struct verdict {
 	int	support_ended;		/* packages past their support */
 	int	eol_blocks;		/* ... and the policy blocks them */
 	char	message[700];		/* one line for the OCI error message */
+	/*
+	 * What exceptions and VEX statements took out of the verdict, for
+	 * the audit trail ("" none); an allowed image's message too.
+	 */
+	char	note[500];
+	/* Bit i: exception i covered a finding that would have blocked. */
+	unsigned char exc_used[POLICY_EXC_MAX / 8];
 };
 
 /*
- * scan is a document as `portcullis scan -f json` prints it. 0, or -1
- * if it is not one (then v->deny is set: fail closed).
+ * scan is a document as `portcullis scan -f json` prints it, of the
+ * image digest (NULL: not known, so digest-scoped exceptions and VEX
+ * statements about the image do not apply) in repository. 0, or -1 if
+ * it is not one (then v->deny is set: fail closed).
  */
 int	verdict_eval(struct json_t *scan, const struct policy *,
-	    const char *repository, time_t now, struct verdict *v);
+	    const char *repository, const char *digest, time_t now,
+	    struct verdict *v);
 
 #endif

@@ -84,7 +84,7 @@ main(void)
 	doc = json_loads("{\"vulnerabilities\":[],\"secrets\":[],"
 	    "\"misconfigurations\":[{\"rule\":\"no-healthcheck\"},"
 	    "{\"rule\":\"latest-base\"}]}", 0, NULL);
-	verdict_eval(doc, &c->policy, "team/app", 0, &v);
+	verdict_eval(doc, &c->policy, "team/app", NULL, 0, &v);
 	ok(v.deny && v.misconfigs == 1 && strstr(v.message, "no-healthcheck")
 	    != NULL, "the named rule blocks, the other does not (%s)",
 	    v.message);
