@@ -65,6 +65,7 @@ static const struct conf_key {
 	{ "fleet.publish",	CONF_BOOL, offsetof(struct conf, fleet.publish) },
 	{ "fleet.notify",	CONF_BOOL, offsetof(struct conf, fleet.notify) },
 	{ "fleet.attach",	CONF_BOOL, offsetof(struct conf, fleet.attach) },
+	{ "admin.htpasswd",	CONF_STR, offsetof(struct conf, admin_htpasswd) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
 	{ "log.access",		CONF_STR, offsetof(struct conf, access_log) },
@@ -167,6 +168,7 @@ conf_free(struct conf *c)
 	free(c->fleet.key_file);
 	free(c->fleet.repository);
 	free(c->fleet.instance);
+	free(c->admin_htpasswd);
 	free(c->tls.cert);
 	free(c->tls.key);
 	free(c->log_level);
@@ -462,6 +464,50 @@ conf_webhooks(struct conf *c, yaml_document_t *doc, yaml_node_t *v,
 		c->nwebhooks++;
 	}
 	return 0;
+}
+
+/*
+ * admin.htpasswd: readable, each line user:hash with a bcrypt hash
+ * ($2y$, $2b$, $2a$: htpasswd -B), the only kind checked at requests.
+ */
+static int
+conf_htpasswd_ok(const char *path, const char *name, char *err,
+    size_t errlen)
+{
+	FILE	*f;
+	char	 line[1024], *colon;
+	int	 n = 0, lineno = 0, rv = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		conf_err(err, errlen, "%s: admin.htpasswd %s: %s", name, path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if ((colon = strchr(line, ':')) == NULL || colon == line ||
+		    (strncmp(colon + 1, "$2y$", 4) != 0 &&
+		    strncmp(colon + 1, "$2b$", 4) != 0 &&
+		    strncmp(colon + 1, "$2a$", 4) != 0)) {
+			conf_err(err, errlen, "%s: admin.htpasswd %s:%d: not "
+			    "user:bcrypt-hash (htpasswd -B makes them)", name,
+			    path, lineno);
+			goto done;
+		}
+		n++;
+	}
+	if (n == 0) {
+		conf_err(err, errlen, "%s: admin.htpasswd %s has no account",
+		    name, path);
+		goto done;
+	}
+	rv = 0;
+ done:
+	fclose(f);
+	return rv;
 }
 
 /* Lowercase path components of [a-z0-9._/-], as the spec's grammar. */
@@ -780,6 +826,9 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 		    "repository name", name, c->fleet.repository);
 		return -1;
 	}
+	if (c->admin_htpasswd != NULL && conf_htpasswd_ok(c->admin_htpasswd,
+	    name, err, errlen) == -1)
+		return -1;
 	if ((c->scanner.username == NULL) != (c->scanner.password_file ==
 	    NULL)) {
 		conf_err(err, errlen, "%s: scanner.username and "

@@ -113,6 +113,11 @@ struct conf {
 	struct conf_timeouts	 timeouts;
 	struct conf_scanner	 scanner;
 	struct conf_fleet	 fleet;
+	/*
+	 * admin.htpasswd: operator accounts (bcrypt, as htpasswd -B writes)
+	 * that see every repository in the search API; NULL: none.
+	 */
+	char			*admin_htpasswd;
 	uint64_t		 monitor_interval; /* seconds; 0: off */
 	char			*log_level;
 	char			*access_log;	/* path, "-" for stderr, NULL: off */

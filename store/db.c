@@ -11,8 +11,9 @@
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 meta, adv, ids, layers, images, verdicts, grants;
+	MDB_dbi		 search;
 	/* A read-only store of an older build may lack these. */
-	int		 has_verdicts, has_grants;
+	int		 has_verdicts, has_grants, has_search;
 	MDB_txn		*wtxn;		/* open write transaction, or NULL */
 	int		 readonly;
 	uint64_t	 mapsize;
@@ -57,6 +58,10 @@ store_dbis(struct store *st)
 	if (rc == 0 || (rc == MDB_NOTFOUND && st->readonly)) {
 		rc = mdb_dbi_open(txn, "grants", flags, &st->grants);
 		st->has_grants = rc == 0;
+	}
+	if (rc == 0 || (rc == MDB_NOTFOUND && st->readonly)) {
+		rc = mdb_dbi_open(txn, "search", flags, &st->search);
+		st->has_search = rc == 0;
 	}
 	if (rc != 0 && !(rc == MDB_NOTFOUND && st->readonly)) {
 		store_warn("open databases", rc);
@@ -505,6 +510,8 @@ store_digest_dbi(struct store *st, enum store_digest_db which)
 		return st->verdicts;
 	case STORE_GRANTS:
 		return st->grants;
+	case STORE_SEARCH:
+		return st->search;
 	default:
 		return st->images;
 	}
@@ -515,7 +522,8 @@ static int
 store_digest_has(struct store *st, enum store_digest_db which)
 {
 	return (which != STORE_VERDICTS || st->has_verdicts) &&
-	    (which != STORE_GRANTS || st->has_grants);
+	    (which != STORE_GRANTS || st->has_grants) &&
+	    (which != STORE_SEARCH || st->has_search);
 }
 
 /*
@@ -682,6 +690,14 @@ store_digest_walk(struct store *st, enum store_digest_db which,
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	return ret;
+}
+
+int
+store_digest_range(struct store *st, enum store_digest_db which,
+    const char *prefix, const char *after,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	return store_digest_walk(st, which, prefix, after, 1, cb, arg);
 }
 
 int

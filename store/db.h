@@ -11,6 +11,7 @@
  *          computed against, findings summary, decision)
  *   verdicts  a large image document without its packages
  *   grants "<manifest digest>" -> a break-glass grant
+ *   search the search index's keys
  * LMDB gives us one writer and many readers that never block it, and a
  * commit is atomic: a writer killed mid-import leaves the old data.
  */
@@ -84,8 +85,12 @@ enum store_status store_meta_get(struct store *, const char *key, char *buf,
  * STORE_GRANTS: break-glass grants by manifest digest (proxy/gate/
  * breakglass.c), written by the operator's command, read at pulls.
  */
+/*
+ * STORE_SEARCH: the search index (proxy/gate/searchindex.c), keys that
+ * file each image under its advisories, packages and repositories.
+ */
 enum store_digest_db { STORE_LAYERS, STORE_IMAGES, STORE_VERDICTS,
-		    STORE_GRANTS };
+		    STORE_GRANTS, STORE_SEARCH };
 enum store_status store_digest_put(struct store *, enum store_digest_db,
 		    const char *digest, const char *json);
 enum store_status store_digest_get(struct store *, enum store_digest_db,
@@ -112,6 +117,17 @@ int		 store_digest_each(struct store *, enum store_digest_db,
 int		 store_digest_each_after(struct store *,
 		    enum store_digest_db, const char *after,
 		    int (*cb)(const char *digest, const char *json, void *),
+		    void *arg);
+
+/*
+ * Records whose key starts with prefix (NULL: any), from the first key
+ * after `after` (NULL: from the start of the run), in key order: cb
+ * returns 0 to go on, 1 to stop after its record, -1 to fail. 1
+ * stopped by cb, 0 at the end of the run, -1 an error.
+ */
+int		 store_digest_range(struct store *, enum store_digest_db,
+		    const char *prefix, const char *after,
+		    int (*cb)(const char *key, const char *value, void *),
 		    void *arg);
 
 /*

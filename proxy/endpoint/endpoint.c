@@ -1,5 +1,6 @@
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/metrics.h"
+#include "proxy/endpoint/search.h"
 #include "proxy/endpoint/status.h"
 #include "proxy/gate/asclient.h"
 #include "proxy/gate/referrers.h"
@@ -19,6 +20,8 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 		return metrics_reply(arg, s, out);
 	case ROUTE_STATUS:
 		return status_reply(arg, s, out);
+	case ROUTE_SEARCH:
+		return search_reply(arg, s, out);
 	case ROUTE_REFERRERS:
 		return referrers_reply(arg, s, out);
 	case ROUTE_TAGS:

@@ -2,6 +2,7 @@
 #include "proxy/fleet/results.h"
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/refindex.h"
+#include "proxy/gate/searchindex.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/journal.h"
 #include "scan/layer/feed.h"
@@ -47,6 +48,9 @@ gate_store(struct gate *g)
 		log_warnx("cannot index the recorded images by their first "
 		    "layer: bases found by layers may be missed until a "
 		    "restart does it");
+	if (searchindex_build(g->store) == -1)
+		log_warnx("search: the index of judged images could not be "
+		    "built; searches miss images judged before this version");
 	if (refindex_build(g->store) == -1)
 		log_warnx("cannot index the recorded images' blobs: blob "
 		    "downloads of older images follow unknown_images until a "

@@ -1,4 +1,5 @@
 #include "proxy/gate/imagedoc.h"
+#include "proxy/gate/searchindex.h"
 #include "conf/log.h"
 
 #include <jansson.h>
@@ -46,8 +47,13 @@ imagedoc_put(struct store *st, const char *digest, const char *text,
 
 	if ((s = store_digest_put(st, STORE_IMAGES, digest, text)) != STORE_OK)
 		return s;
+	/* A pending document (no packages yet) files nothing to search. */
+	if (doc == NULL && strstr(text, "\"packages\"") != NULL)
+		doc = parsed = json_loads(text, 0, NULL);
+	searchindex_image(st, digest, doc);
 	if (len < IMAGEDOC_LARGE) {
 		store_digest_del(st, STORE_VERDICTS, digest);
+		json_decref(parsed);
 		return s;
 	}
 	if (doc == NULL)

@@ -3,6 +3,7 @@
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/imagedoc.h"
 #include "proxy/gate/refindex.h"
+#include "proxy/gate/searchindex.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
 #include "proxy/gate/upload.h"
@@ -170,6 +171,7 @@ record_manifest(struct gate *g, const char *repo, const char *digest,
 	}
 	baseindex_put(st, baseindex_first_layer(m), digest);
 	refindex_put(st, m, digest);
+	searchindex_repository(st, repo, digest);
 	refindex_blobs(m, record_forget_blob, &f);
 	/*
 	 * Layers the proxy has no result for (mounted from another

@@ -164,6 +164,10 @@ route_parse(const char *url, size_t len, struct route *r)
 		r->kind = ROUTE_METRICS;
 		return ROUTE_OK;
 	}
+	if (plen == 21 && memcmp(url, "/portcullis/v1/search", 21) == 0) {
+		r->kind = ROUTE_SEARCH;
+		return ROUTE_OK;
+	}
 	if (plen > 22 && memcmp(url, "/portcullis/v1/status/", 22) == 0) {
 		/* /portcullis/v1/status/<name>/<tag or digest> */
 		const char *st = url + 22, *sl = NULL;
@@ -273,6 +277,7 @@ route_kind_name(enum route_kind k)
 	case ROUTE_TAGS: return "tags";
 	case ROUTE_REFERRERS: return "referrers";
 	case ROUTE_STATUS: return "status";
+	case ROUTE_SEARCH: return "search";
 	case ROUTE_METRICS: return "metrics";
 	case ROUTE_NONE: break;
 	}

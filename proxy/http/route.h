@@ -19,6 +19,7 @@ enum route_kind {
 	ROUTE_TAGS,		/* /v2/<name>/tags/list */
 	ROUTE_REFERRERS,	/* /v2/<name>/referrers/<digest> */
 	ROUTE_STATUS,		/* /portcullis/v1/status/<name>/<ref> */
+	ROUTE_SEARCH,		/* /portcullis/v1/search */
 	ROUTE_METRICS		/* /metrics */
 };
 

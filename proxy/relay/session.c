@@ -63,6 +63,8 @@ struct session {
 	struct evbuffer		*admit_body;
 	int			 res_head_held;	/* its head's last byte unparsed */
 	char			 reason[800];
+	/* A local reply from a thread: its transaction ends when it is sent. */
+	int			 local_txn_held;
 	/* Header lines a layer above adds to a 2xx answer (CRLF each). */
 	char			 res_extra[320];
 	int			 client_keepalive;
@@ -699,6 +701,7 @@ creq_headers_done(http_parser *p)
 	 * registry on a thread (docker-registry 2.8 has neither).
 	 */
 	if (s->route.kind == ROUTE_METRICS ||
+	    s->route.kind == ROUTE_SEARCH ||
 	    s->route.kind == ROUTE_REFERRERS ||
 	    (s->route.kind == ROUTE_TAGS && (route_query_has(s->route.query,
 	    "n") || route_query_has(s->route.query, "last")))) {
@@ -981,7 +984,11 @@ creq_done(http_parser *p)
 		session_admit_run(s);
 	else if (s->local) {
 		session_local_reply(s);
-		session_txn_done(s);
+		/* A reply built elsewhere is logged when it is sent. */
+		if (s->held)
+			s->local_txn_held = 1;
+		else
+			session_txn_done(s);
 	} else if (s->req_chunked && s->ubev != NULL &&
 	    evbuffer_add(bufferevent_get_output(s->ubev), "0\r\n\r\n", 5) ==
 	    -1) {
@@ -1645,6 +1652,13 @@ session_local_release(struct session *s, struct evbuffer *reply)
 		session_kill(s, "out of memory");
 	if (!s->dead && s->ubev != NULL)
 		session_resume_held(s);
+	if (!s->dead && s->local_txn_held) {
+		s->local_txn_held = 0;
+		session_txn_done(s);
+		/* A request pipelined behind it waited for this reply. */
+		if (!s->dead && !s->closing)
+			session_parse_client(s);
+	}
 	session_leave(s);
 }
 

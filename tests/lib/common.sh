@@ -417,7 +417,7 @@ start_tokensrv() {
 	    -keyout "$T/token.key" -out "$T/token.crt" >/dev/null 2>&1 ||
 	    bail "cannot make the token signing key"
 	TP=$(free_port)
-	"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret \
+	"$TOKENSRV" "$TP" "$T/token.key" "$T/token.crt" portcullis-issuer alice:s3cret "$@" \
 	    >"$T/tokensrv.out" 2>"$T/tokensrv.log" &
 	PIDS="$PIDS $!"
 	REALM="http://127.0.0.1:$TP/token"

@@ -4,12 +4,15 @@
  * -> Authorization: Bearer through the proxy) runs against the real
  * docker-registry.
  *
- *   tokensrv PORT KEY.pem CERT.pem ISSUER USER:PASSWORD
+ *   tokensrv PORT KEY.pem CERT.pem ISSUER USER:PASSWORD[@PREFIX]...
  *
  * GET /token?service=S&scope=repository:NAME:ACTIONS with the right basic
  * credentials answers {"token": JWT}; the JWT is RS256-signed and carries
  * the certificate in its x5c header, which the registry checks against
- * its rootcertbundle. Anything else gets 401. Loopback only.
+ * its rootcertbundle. Anything else gets 401. Loopback only. A user
+ * given @PREFIX is granted only repositories whose names start with it
+ * (an empty access list otherwise), so the registry answers each user
+ * as a per-repository ACL would.
  */
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -25,7 +28,9 @@
 
 static EVP_PKEY	*key;
 static char	 x5c[8192];
-static const char *issuer, *userpass;
+static const char *issuer;
+static char	 **users;		/* "user:password[@prefix]" */
+static int	   nusers;
 
 static void
 b64url(const unsigned char *in, size_t len, char *out, size_t outlen)
@@ -51,6 +56,9 @@ token_cb(struct evhttp_request *req, void *arg)
 	char			 want[1024], enc[512], hdr[8192 + 128], claims[2048];
 	char			 h64[16384], c64[4096], sig64[1024], jwt[24000];
 	char			 access[600] = "[]", name[256], actions[128];
+	char			 user[128] = "";
+	const char		*prefix = NULL;
+	int			 u;
 	unsigned char		 sig[512];
 	size_t			 siglen = sizeof(sig);
 	EVP_MD_CTX		*md;
@@ -60,17 +68,34 @@ token_cb(struct evhttp_request *req, void *arg)
 	evhttp_parse_query(evhttp_request_get_uri(req), &q);
 	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
-	EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)userpass,
-	    (int)strlen(userpass));
-	snprintf(want, sizeof(want), "Basic %s", enc);
-	if (auth == NULL || strcmp(auth, want) != 0) {
+	for (u = 0; u < nusers; u++) {
+		char	 up[256];
+		char	*at;
+
+		snprintf(up, sizeof(up), "%s", users[u]);
+		prefix = NULL;
+		if ((at = strchr(up, '@')) != NULL) {
+			*at = '\0';
+			prefix = strchr(users[u], '@') + 1;
+		}
+		EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)up,
+		    (int)strlen(up));
+		snprintf(want, sizeof(want), "Basic %s", enc);
+		if (auth != NULL && strcmp(auth, want) == 0) {
+			snprintf(user, sizeof(user), "%.*s",
+			    (int)strcspn(up, ":"), up);
+			break;
+		}
+	}
+	if (u == nusers) {
 		evhttp_send_reply(req, 401, "Unauthorized", NULL);
 		goto done;
 	}
 	service = evhttp_find_header(&q, "service");
 	scope = evhttp_find_header(&q, "scope");
 	if (scope != NULL && sscanf(scope, "repository:%255[^:]:%127s", name,
-	    actions) == 2) {
+	    actions) == 2 && (prefix == NULL ||
+	    strncmp(name, prefix, strlen(prefix)) == 0)) {
 		char acts[160] = "";
 		char *a, *save = NULL;
 
@@ -83,9 +108,10 @@ token_cb(struct evhttp_request *req, void *arg)
 	}
 	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"typ\":\"JWT\","
 	    "\"x5c\":[\"%s\"]}", x5c);
-	snprintf(claims, sizeof(claims), "{\"iss\":\"%s\",\"sub\":\"alice\","
+	snprintf(claims, sizeof(claims), "{\"iss\":\"%s\",\"sub\":\"%s\","
 	    "\"aud\":\"%s\",\"exp\":%lld,\"nbf\":%lld,\"iat\":%lld,"
-	    "\"jti\":\"%lld\",\"access\":%s}", issuer, service ? service : "",
+	    "\"jti\":\"%lld\",\"access\":%s}", issuer, user,
+	    service ? service : "",
 	    (long long)now + 600, (long long)now - 10, (long long)now,
 	    (long long)now, access);
 	b64url((unsigned char *)hdr, strlen(hdr), h64, sizeof(h64));
@@ -121,12 +147,14 @@ main(int argc, char **argv)
 	unsigned char		*der = NULL;
 	int			 dlen;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: tokensrv PORT KEY CERT ISSUER USER:PASS\n");
+	if (argc < 6) {
+		fprintf(stderr, "usage: tokensrv PORT KEY CERT ISSUER "
+		    "USER:PASS[@PREFIX]...\n");
 		return 2;
 	}
 	issuer = argv[4];
-	userpass = argv[5];
+	users = argv + 5;
+	nusers = argc - 5;
 	if ((f = fopen(argv[2], "r")) == NULL ||
 	    (key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
 		return 1;
