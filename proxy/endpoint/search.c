@@ -233,8 +233,6 @@ search_one(struct search_page *p, const char *repo, const char *digest,
 	const char		*verdict;
 	int			 rv = 0, pending;
 
-	if (q->glob[0] != '\0' && fnmatch(q->glob, repo, 0) != 0)
-		return 0;
 	if (q->package[0] != '\0' && !search_versions(q, value, NULL))
 		return 0;
 	if (!search_may_read(p, repo, digest))
@@ -320,6 +318,8 @@ search_entry(struct search_page *p, int kind, const char *term,
 
 		if (after_repo != NULL && strcmp(repo, after_repo) <= 0)
 			continue;
+		if (p->q->glob[0] != '\0' && fnmatch(p->q->glob, repo, 0) != 0)
+			continue;
 		if ((size_t)json_array_size(p->results) >= (size_t)p->q->limit ||
 		    ++p->examined > SEARCH_BUDGET) {
 			/* Go on from before this one next time. */
@@ -342,6 +342,8 @@ search_entry(struct search_page *p, int kind, const char *term,
 struct search_walk {
 	struct search_page	*p;
 	int			 kind;
+	/* A repository glob's part before its first wildcard. */
+	char			 lit[256];
 };
 
 static int
@@ -350,6 +352,10 @@ search_found(const char *term, const char *digest, const char *value,
 {
 	struct search_walk *w = arg;
 
+	/* Repositories sort by name: past the glob's fixed part, done. */
+	if (w->kind == SEARCHINDEX_REPOSITORY && strncmp(term, w->lit,
+	    strlen(w->lit)) != 0)
+		return 1;
 	switch (search_entry(w->p, w->kind, term, digest, value, key, NULL)) {
 	case 0:
 		return 0;
@@ -396,7 +402,7 @@ search_work(struct asclient *c, struct regclient *rc)
 {
 	struct search_req	*q = c->arg;
 	struct search_page	 p;
-	struct search_walk	 w = { &p, 0 };
+	struct search_walk	 w = { &p, 0, "" };
 	struct regclient_answer	 a;
 	const char		*term = NULL;
 	char			 err[256], cursor[1700], hk[1100], hr[520];
@@ -436,8 +442,11 @@ search_work(struct asclient *c, struct regclient *rc)
 	} else if (q->package[0] != '\0') {
 		w.kind = SEARCHINDEX_PACKAGE;
 		term = q->package;
-	} else
+	} else {
 		w.kind = SEARCHINDEX_REPOSITORY;
+		snprintf(w.lit, sizeof(w.lit), "%.*s", (int)strcspn(q->glob,
+		    "*?[\\"), q->glob);
+	}
 	/* The cursor's entry first: the repositories after its own. */
 	if (q->after_key[0] != '\0') {
 		const char *d = strrchr(q->after_key, SEARCHINDEX_SEP[0]);
@@ -460,6 +469,10 @@ search_work(struct asclient *c, struct regclient *rc)
 			free(val);
 		}
 	}
+	/* A glob with a fixed start begins there (its keys sort first). */
+	if (q->after_key[0] == '\0' && w.lit[0] != '\0')
+		snprintf(q->after_key, sizeof(q->after_key), "%c"
+		    SEARCHINDEX_SEP "%s", SEARCHINDEX_REPOSITORY, w.lit);
 	if (!p.full && searchindex_each(q->st, w.kind, term,
 	    q->after_key[0] ? q->after_key : NULL, search_found, &w) == -1)
 		p.error = 1;

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,27 +94,79 @@ searchindex_keys(json_t *doc, const char *digest, json_t *keys)
 	}
 }
 
-struct searchindex_replace {
-	const char	*digest;
-	json_t		*keys;		/* key -> value */
-	char		*old;		/* the "l" record: keys, one a line */
+/* One image's keys, what was filed for it before, and whether they differ. */
+struct searchindex_entry {
+	char	 digest[80];
+	json_t	*keys;		/* key -> value */
+	char	*old;		/* the "l" record: "h:HASH", then keys */
+	char	 hash[65];	/* sha256 of the keys and values */
+	/*
+	 * The document's repository: its pairs are written with the keys
+	 * but kept apart from them (never replaced), since the same image
+	 * pushed to another repository is filed there too.
+	 */
+	char	 repo[256];
 };
 
-/* store_write_retry's stage: the old keys out, the new ones in. */
-static int
-searchindex_stage(struct store *st, void *arg)
+static void
+searchindex_entry_free(struct searchindex_entry *e)
 {
-	struct searchindex_replace	*r = arg;
-	enum store_status		 s = STORE_OK;
-	const char			*k;
-	json_t				*v;
-	char				 lkey[128], *p, *nl, *list = NULL;
-	size_t				 len = 0;
-	FILE				*f;
+	json_decref(e->keys);
+	free(e->old);
+	e->keys = NULL;
+	e->old = NULL;
+}
 
-	for (p = r->old; p != NULL && *p != '\0'; p = nl + 1) {
+/*
+ * An image's keys into e. 1 they differ from what is filed (write
+ * them), 0 the same (a sweep's rewrite of the document costs no
+ * write), -1 error.
+ */
+static int
+searchindex_prepare(struct store *st, const char *digest, json_t *doc,
+    struct searchindex_entry *e)
+{
+	unsigned char	 md[32];
+	char		 lkey[128], *all;
+	const char	*repo = json_string_value(json_object_get(doc,
+			    "repository"));
+	size_t		 i;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->digest, sizeof(e->digest), "%s", digest);
+	if ((e->keys = json_object()) == NULL)
+		return -1;
+	searchindex_keys(doc, digest, e->keys);
+	snprintf(e->repo, sizeof(e->repo), "%s", repo ? repo : "");
+	if ((all = json_dumps(e->keys, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return -1;
+	EVP_Digest(all, strlen(all), md, NULL, EVP_sha256(), NULL);
+	free(all);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(e->hash + 2 * i, 3, "%02x", md[i]);
+	snprintf(lkey, sizeof(lkey), "l" SEARCHINDEX_SEP "%s", digest);
+	if (store_digest_get(st, STORE_SEARCH, lkey, &e->old) == STORE_ERROR)
+		return -1;
+	return e->old == NULL || strncmp(e->old, "h:", 2) != 0 ||
+	    strncmp(e->old + 2, e->hash, 64) != 0;
+}
+
+/* In the open write: e's old keys out, its new ones in. */
+static int
+searchindex_stage_one(struct store *st, struct searchindex_entry *e)
+{
+	enum store_status	 s = STORE_OK;
+	const char		*k;
+	json_t			*v;
+	char			 lkey[128], *p, *nl, *list = NULL;
+	size_t			 len = 0;
+	FILE			*f;
+
+	for (p = e->old; p != NULL && *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;
+		if (strncmp(p, "h:", 2) == 0)
+			continue;
 		*nl = '\0';
 		s = store_digest_del(st, STORE_SEARCH, p);
 		*nl = '\n';
@@ -124,7 +177,8 @@ searchindex_stage(struct store *st, void *arg)
 	}
 	if ((f = open_memstream(&list, &len)) == NULL)
 		return -1;
-	json_object_foreach(r->keys, k, v) {
+	fprintf(f, "h:%s\n", e->hash);
+	json_object_foreach(e->keys, k, v) {
 		s = store_digest_put(st, STORE_SEARCH, k, json_string_value(v));
 		if (s != STORE_OK)
 			break;
@@ -134,36 +188,61 @@ searchindex_stage(struct store *st, void *arg)
 		free(list);
 		return -1;
 	}
-	snprintf(lkey, sizeof(lkey), "l" SEARCHINDEX_SEP "%s", r->digest);
-	if (s == STORE_OK || json_object_size(r->keys) == 0)
+	snprintf(lkey, sizeof(lkey), "l" SEARCHINDEX_SEP "%s", e->digest);
+	if (s == STORE_OK)
 		s = store_digest_put(st, STORE_SEARCH, lkey, list);
 	free(list);
+	if (s == STORE_OK && e->repo[0] != '\0') {
+		char key[SEARCHINDEX_KEY_MAX + 32];
+
+		if (searchindex_key(key, sizeof(key), 'i', e->digest,
+		    e->repo) == 0)
+			s = store_digest_put(st, STORE_SEARCH, key, "");
+		if (s == STORE_OK && searchindex_key(key, sizeof(key),
+		    SEARCHINDEX_REPOSITORY, e->repo, e->digest) == 0)
+			s = store_digest_put(st, STORE_SEARCH, key, "");
+	}
 	return s == STORE_OK ? 0 : s == STORE_FULL ? -2 : -1;
+}
+
+struct searchindex_batch {
+	struct searchindex_entry	*e;
+	size_t				 n;
+};
+
+/* store_write_retry's stage: every entry of the batch. */
+static int
+searchindex_stage(struct store *st, void *arg)
+{
+	struct searchindex_batch	*b = arg;
+	size_t				 i;
+	int				 rv;
+
+	for (i = 0; i < b->n; i++)
+		if ((rv = searchindex_stage_one(st, &b->e[i])) != 0)
+			return rv;
+	return 0;
 }
 
 void
 searchindex_image(struct store *st, const char *digest, json_t *doc)
 {
-	struct searchindex_replace	 r = { digest, NULL, NULL };
-	const char			*repo;
-	char				 lkey[128];
+	struct searchindex_entry	 e;
+	struct searchindex_batch	 b = { &e, 1 };
+	int				 changed;
 
 	if (st == NULL || digest == NULL || !json_is_array(json_object_get(doc,
 	    "packages")))
 		return;
-	if ((repo = json_string_value(json_object_get(doc, "repository"))) !=
-	    NULL)
-		searchindex_repository(st, repo, digest);
-	if ((r.keys = json_object()) == NULL)
-		return;
-	searchindex_keys(doc, digest, r.keys);
-	snprintf(lkey, sizeof(lkey), "l" SEARCHINDEX_SEP "%s", digest);
-	if (store_digest_get(st, STORE_SEARCH, lkey, &r.old) == STORE_ERROR ||
-	    store_write_retry(st, searchindex_stage, &r) == -1)
+	changed = searchindex_prepare(st, digest, doc, &e);
+	if (changed == -1 || (changed == 1 &&
+	    store_write_retry(st, searchindex_stage, &b) == -1))
 		log_warnx("search: cannot index %s; searches miss it until "
 		    "it is judged again", digest);
-	free(r.old);
-	json_decref(r.keys);
+	else if (changed == 0)
+		/* Only if it is not there yet (a read). */
+		searchindex_repository(st, e.repo, digest);
+	searchindex_entry_free(&e);
 }
 
 void
@@ -287,45 +366,65 @@ searchindex_collect(const char *digest, const char *json, void *arg)
 	return 0;
 }
 
+/* Images filed per write transaction when a store is indexed whole. */
+#define SEARCHINDEX_BATCH	1000
+
 int
 searchindex_build(struct store *st)
 {
-	json_t	*todo = json_array(), *d;
-	char	 flag[8];
-	size_t	 i;
-	int	 rv = -1;
+	struct searchindex_batch b = { NULL, 0 };
+	json_t		*todo = json_array(), *d;
+	char		 flag[8];
+	size_t		 i, done = 0;
+	int		 rv = -1;
 
-	if (todo == NULL)
-		return -1;
+	if (todo == NULL || (b.e = calloc(SEARCHINDEX_BATCH,
+	    sizeof(*b.e))) == NULL)
+		goto out;
 	if (store_meta_get(st, "search_index", flag, sizeof(flag)) ==
 	    STORE_OK && strcmp(flag, "1") == 0) {
-		json_decref(todo);
-		return 0;
+		rv = 0;
+		goto out;
 	}
 	if (store_digest_each(st, STORE_IMAGES, "sha256:", searchindex_collect,
-	    todo) == 0) {
-		json_array_foreach(todo, i, d) {
-			char	*text = NULL;
-			json_t	*doc;
+	    todo) == -1)
+		goto out;
+	json_array_foreach(todo, i, d) {
+		char	*text = NULL;
+		json_t	*doc = NULL;
 
-			if (store_digest_get(st, STORE_IMAGES,
-			    json_string_value(d), &text) != STORE_OK)
-				continue;
-			if ((doc = json_loads(text, 0, NULL)) != NULL)
-				searchindex_image(st, json_string_value(d), doc);
-			json_decref(doc);
-			free(text);
+		if (store_digest_get(st, STORE_IMAGES, json_string_value(d),
+		    &text) == STORE_OK && (doc = json_loads(text, 0,
+		    NULL)) != NULL && searchindex_prepare(st,
+		    json_string_value(d), doc, &b.e[b.n]) >= 0)
+			b.n++;
+		else
+			searchindex_entry_free(&b.e[b.n]);
+		json_decref(doc);
+		free(text);
+		if (b.n == SEARCHINDEX_BATCH || (i + 1 == json_array_size(todo) &&
+		    b.n > 0)) {
+			if (store_write_retry(st, searchindex_stage, &b) == -1)
+				goto out;
+			done += b.n;
+			while (b.n > 0)
+				searchindex_entry_free(&b.e[--b.n]);
 		}
-		rv = store_write_begin(st);
-		if (rv == 0 && (store_meta_put(st, "search_index", "1") !=
-		    STORE_OK || store_write_commit(st) != STORE_OK)) {
-			store_write_abort(st);
-			rv = -1;
-		}
-		if (json_array_size(todo) > 0)
-			log_info("search: %zu judged images indexed",
-			    json_array_size(todo));
 	}
+	if (store_write_begin(st) == -1)
+		goto out;
+	if (store_meta_put(st, "search_index", "1") != STORE_OK ||
+	    store_write_commit(st) != STORE_OK) {
+		store_write_abort(st);
+		goto out;
+	}
+	if (done > 0)
+		log_info("search: %zu judged images indexed", done);
+	rv = 0;
+ out:
+	while (b.e != NULL && b.n > 0)
+		searchindex_entry_free(&b.e[--b.n]);
+	free(b.e);
 	json_decref(todo);
 	return rv;
 }

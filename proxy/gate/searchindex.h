@@ -6,9 +6,11 @@
  *   "p" NAME DIGEST      a package it holds -> "type version" lines
  *   "r" REPO DIGEST      a repository it was pushed to or judged in
  *   "i" DIGEST REPO      the same, by image
- *   "l" DIGEST           the "a" and "p" keys last written for it
- * (fields joined by SEARCHINDEX_SEP). An image's "a" and "p" keys are
- * replaced in one transaction whenever its document is written, so a
+ *   "l" DIGEST           "h:" and a hash of its keys and values, then
+ *                        each key last written for it
+ * (fields joined by SEARCHINDEX_SEP). An image's keys are replaced in
+ * one transaction whenever its document is written with other keys
+ * than before (the hash says; an unchanged set costs no write), so a
  * re-match after new advisory data moves it between advisories.
  */
 #ifndef PROXY_GATE_SEARCHINDEX_H

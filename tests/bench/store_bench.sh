@@ -9,7 +9,10 @@
 # monitor takes to re-evaluate every image, its longest loop turn (what
 # a request waiting behind it can lose), peak memory, and a judged
 # manifest GET's latency during the sweep against the same GET with the
-# proxy idle, measured in the same run.
+# proxy idle, measured in the same run. Then the search API on the same
+# store: the index built at start-up for the copies, and a CVE query
+# (every image has it), a package query, a repository glob and a CVE no
+# image has, a page of 50 each as an operator, against that idle GET.
 #   sh tests/bench/store_bench.sh [IMAGES]
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
@@ -18,7 +21,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 [ -x "$STOREEDIT" ] || STOREEDIT=$top_srcdir/tests/tools/storeedit
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
-need docker-registry skopeo curl
+need docker-registry skopeo curl htpasswd
 N=${1:-100000}
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || bail "../shared/corpus not found"
@@ -27,8 +30,11 @@ PXS=$T/state
 mkdir -p "$PXS"
 "$PORTCULLIS" db import -s "$PXS" "$CORPUS/alpine/secdb" >/dev/null 2>&1 || bail "secdb import"
 start_registry reg
+htpasswd -cbB "$T/admin.htpasswd" ops opspw 2>/dev/null || bail "htpasswd"
 CONF="monitor:
   interval: 1
+admin:
+  htpasswd: $T/admin.htpasswd
 policy:
   severity: critical"
 PX_STATE=$PXS PX_LOG_LEVEL=info start_proxy px "$REG_URL" "$CONF"
@@ -96,4 +102,21 @@ echo "monitor sweep after a data change: $imgs images in $sweep s (target < 60),
 echo "judged manifest GET during the sweep: median $(pct "$T/sweep" 0.5) ms, p99 $(pct "$T/sweep" 0.99) ms over $(wc -l < "$T/sweep") GETs"
 echo "the same GET with the proxy idle: median $(pct "$T/idle" 0.5) ms, p99 $(pct "$T/idle" 0.99) ms"
 echo "GET during sweep/idle: median $(ratio "$(pct "$T/sweep" 0.5)" "$(pct "$T/idle" 0.5)")x, p99 $(ratio "$(pct "$T/sweep" 0.99)" "$(pct "$T/idle" 0.99)")x"
+# The search API on the same store, once the sweep is over.
+sq() {
+	: > "$T/sq"
+	j=0
+	while [ "$j" -lt 30 ]; do
+		curl -s -u ops:opspw -o "$T/sq.json" -w '%{time_total}\n' \
+		    "http://$P/portcullis/v1/search?$1" >> "$T/sq"
+		j=$((j + 1))
+	done
+	n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["results"]))' "$T/sq.json" 2>/dev/null)
+	echo "search $1: median $(pct "$T/sq" 0.5) ms, p99 $(pct "$T/sq" 0.99) ms ($n results on the page; $(ratio "$(pct "$T/sq" 0.5)" "$(pct "$T/idle" 0.5)")x the idle GET)"
+}
+echo "search index: $(grep -o 'search: [0-9]* judged images indexed' "$T/px.log" | head -n 1) at start-up"
+sq "advisory=CVE-2024-9143&limit=50"
+sq "advisory=CVE-1999-0001&limit=50"
+sq "package=libcrypto3&versions=%3C3.3.2-r1&limit=50"
+sq "repository=bench/img9999*&limit=50"
 stop_proxy px

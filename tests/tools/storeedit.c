@@ -9,7 +9,8 @@
  * clone: N copies of image KEY's record (and its verdict copy, if it
  * has one) under new digests (KEY's first 48 hex digits and the copy's
  * number), each in a repository of its own (bench/imgN): a registry's
- * worth of judged images for the store benchmark.
+ * worth of judged images for the store benchmark. The search index is
+ * marked to be rebuilt at the proxy's next start.
  * Run it only while no proxy has the store open for writing.
  */
 #include "store/db.h"
@@ -77,6 +78,14 @@ storeedit_clone(struct store *st, const char *key, size_t n)
 		if (s != STORE_FULL || store_grow(st) == -1)
 			goto done;
 		s = STORE_OK;	/* the chunk again, in a bigger map */
+	}
+	/* The copies are not in the search index: the proxy files them. */
+	if (store_write_begin(st) == -1)
+		goto done;
+	if (store_meta_put(st, "search_index", "0") != STORE_OK ||
+	    store_write_commit(st) != STORE_OK) {
+		store_write_abort(st);
+		goto done;
 	}
 	rv = 0;
  done:
