@@ -1,6 +1,8 @@
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/metrics.h"
+#include "proxy/endpoint/overview.h"
 #include "proxy/endpoint/search.h"
+#include "proxy/endpoint/ui.h"
 #include "proxy/endpoint/status.h"
 #include "proxy/gate/asclient.h"
 #include "proxy/gate/referrers.h"
@@ -22,6 +24,12 @@ endpoint_reply(void *arg, struct session *s, struct evbuffer *out)
 		return status_reply(arg, s, out);
 	case ROUTE_SEARCH:
 		return search_reply(arg, s, out);
+	case ROUTE_OVERVIEW:
+	case ROUTE_EVENTS:
+	case ROUTE_LOGIN:
+		return overview_reply(arg, s, out);
+	case ROUTE_UI:
+		return ui_reply(s, out);
 	case ROUTE_REFERRERS:
 		return referrers_reply(arg, s, out);
 	case ROUTE_TAGS:

@@ -4,6 +4,7 @@
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/searchindex.h"
 #include "proxy/gate/gatecache.h"
+#include "proxy/gate/events.h"
 #include "proxy/gate/journal.h"
 #include "scan/layer/feed.h"
 #include "store/db.h"
@@ -257,6 +258,7 @@ gate_new(struct event_base *base, struct evdns_base *dns, struct conf *conf)
 	TAILQ_INIT(&g->pushholds);
 	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
 	if ((g->gatecache = gatecache_new(4096)) == NULL ||
+	    (g->events = events_new()) == NULL ||
 	    (g->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
 	    NULL)
 		goto fail;
@@ -282,6 +284,7 @@ gate_free(struct gate *g)
 	store_close(g->store);
 	journal_free(g->journal);
 	gatecache_free(g->gatecache);
+	events_free(g->events);
 	SSL_CTX_free(g->notify_ctx);
 	free(g);
 }

@@ -31,6 +31,7 @@ struct scanjob;
 struct hold;
 struct pushhold;
 struct journal;
+struct events;
 struct feeds;
 struct results;
 
@@ -105,6 +106,7 @@ struct gate {
 	TAILQ_HEAD(, pushhold)	 pushholds;	/* pushes waiting for one */
 	struct monitor		*monitor;	/* re-evaluation on new data */
 	struct gatecache	*gatecache;	/* decisions already made */
+	struct events		*events;	/* recent, for the dashboard */
 	struct feed_budget	*spill_budget;	/* disk for lagging scans */
 	struct gate_stats	 stats;
 	struct gate_failure	 failed[GATE_FAILED_MAX];	/* a ring */

@@ -1,9 +1,12 @@
 #include "proxy/gate/hold.h"
 #include "proxy/gate/decide.h"
+#include "proxy/gate/events.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/scanjob.h"
 #include "proxy/http/route.h"
+#include "proxy/relay/accesslog.h"
 #include "proxy/relay/session.h"
+#include "scan/image/verdict.h"
 #include "conf/conf.h"
 #include "conf/log.h"
 
@@ -11,6 +14,7 @@
 #include <http_parser.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* A pull whose decision waits for a scan, a signature or pushed layers. */
@@ -36,10 +40,31 @@ hold_free(struct hold *h)
 	free(h);
 }
 
-/* Every decision handed to the relay is counted here. */
+/*
+ * Every decision handed to the relay is counted here, and the refusals
+ * and the allows something let by kept for the operator's window.
+ */
 static enum relay_decision
-hold_count(struct gate *g, enum gate_decision d)
+hold_count(struct gate *g, struct session *s, enum gate_decision d,
+    const char *msg)
 {
+	const struct route	*r = session_route(s);
+	const char		*kind = NULL;
+	char			 user[64];
+
+	if (d != GATE_ALLOW)
+		kind = "deny";
+	else if (strncmp(msg, VERDICT_EXCEPTED, strlen(VERDICT_EXCEPTED)) ==
+	    0)
+		kind = "excepted";
+	else if (strstr(msg, " allowed by break-glass ") != NULL)
+		kind = "breakglass";
+	if (kind != NULL) {
+		accesslog_user(session_request_header(s, "Authorization"),
+		    user, sizeof(user));
+		events_add(g->events, kind, r->name, session_response_header(s,
+		    "Docker-Content-Digest"), user, msg, NULL, NULL, NULL);
+	}
 	if (d == GATE_ALLOW) {
 		g->stats.allowed++;
 		return RELAY_ALLOW;
@@ -160,7 +185,7 @@ hold_decide_now(struct gate *g, struct session *s, char *msg, size_t len)
 		    "cannot be now: %s", r->name, dg, err);
 		d = GATE_DENY;
 	}
-	return hold_count(g, d);
+	return hold_count(g, s, d, msg);
 }
 
 /*
@@ -201,7 +226,7 @@ hold_release(struct hold *h, const char *why)
 	}
 	/* The session may end inside the release: the hold goes first. */
 	hold_free(h);
-	session_release(s, hold_count(g, d), msg);
+	session_release(s, hold_count(g, s, d, msg), msg);
 }
 
 void

@@ -1,5 +1,6 @@
 #include "proxy/gate/pushgate.h"
 #include "proxy/gate/decide.h"
+#include "proxy/gate/events.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
 #include "proxy/gate/record.h"
@@ -103,6 +104,8 @@ pushgate_refused(struct gate *g, struct session *s, const char *digest,
 	    sizeof(user));
 	log_info("push of %s:%s (%s) by %s refused (%s): %s", r->name, r->ref,
 	    digest, user[0] ? user : "anonymous", pushgate_reasons[why], msg);
+	events_add(g->events, "push-refused", r->name, digest, user, msg,
+	    NULL, NULL, pushgate_reasons[why]);
 	if (g->conf->nwebhooks == 0)
 		return;
 	fields[0] = "push-refused";

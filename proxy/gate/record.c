@@ -3,6 +3,7 @@
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/imagedoc.h"
 #include "proxy/gate/refindex.h"
+#include "proxy/gate/events.h"
 #include "proxy/gate/searchindex.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/notify.h"
@@ -394,6 +395,9 @@ record_flip(struct gate *g, const char *digest, const char *repo,
 	log_info("verdict for %s (%s) changed after %s: %s -> %s", digest,
 	    repo ? repo : "?", what, before->deny ? "deny" : "allow",
 	    after->deny ? "deny" : "allow");
+	events_add(g->events, "flip", repo, digest, NULL, after->deny ?
+	    after->message : before->message, before->deny ? "deny" : "allow",
+	    after->deny ? "deny" : "allow", cause);
 	if (g->conf->nwebhooks == 0)
 		return;
 	if ((st = gate_store(g)) == NULL || store_meta_get(st, "data_version",

@@ -168,6 +168,32 @@ route_parse(const char *url, size_t len, struct route *r)
 		r->kind = ROUTE_SEARCH;
 		return ROUTE_OK;
 	}
+	if (plen == 23 && memcmp(url, "/portcullis/v1/overview", 23) == 0) {
+		r->kind = ROUTE_OVERVIEW;
+		return ROUTE_OK;
+	}
+	if (plen == 21 && memcmp(url, "/portcullis/v1/events", 21) == 0) {
+		r->kind = ROUTE_EVENTS;
+		return ROUTE_OK;
+	}
+	if (plen == 20 && memcmp(url, "/portcullis/v1/login", 20) == 0) {
+		r->kind = ROUTE_LOGIN;
+		return ROUTE_OK;
+	}
+	if (plen == 14 && memcmp(url, "/portcullis/ui", 14) == 0) {
+		r->kind = ROUTE_UI;	/* the page (it names its files whole) */
+		return ROUTE_OK;
+	}
+	if (plen >= 15 && memcmp(url, "/portcullis/ui/", 15) == 0 &&
+	    plen - 15 < sizeof(r->ref)) {
+		/* One file name, no folders: the table is flat. */
+		if (memchr(url + 15, '/', plen - 15) != NULL)
+			return ROUTE_EPATH;
+		memcpy(r->ref, url + 15, plen - 15);
+		r->ref[plen - 15] = '\0';
+		r->kind = ROUTE_UI;
+		return ROUTE_OK;
+	}
 	if (plen > 22 && memcmp(url, "/portcullis/v1/status/", 22) == 0) {
 		/* /portcullis/v1/status/<name>/<tag or digest> */
 		const char *st = url + 22, *sl = NULL;
@@ -278,6 +304,10 @@ route_kind_name(enum route_kind k)
 	case ROUTE_REFERRERS: return "referrers";
 	case ROUTE_STATUS: return "status";
 	case ROUTE_SEARCH: return "search";
+	case ROUTE_OVERVIEW: return "overview";
+	case ROUTE_EVENTS: return "events";
+	case ROUTE_LOGIN: return "login";
+	case ROUTE_UI: return "ui";
 	case ROUTE_METRICS: return "metrics";
 	case ROUTE_NONE: break;
 	}

@@ -20,6 +20,10 @@ enum route_kind {
 	ROUTE_REFERRERS,	/* /v2/<name>/referrers/<digest> */
 	ROUTE_STATUS,		/* /portcullis/v1/status/<name>/<ref> */
 	ROUTE_SEARCH,		/* /portcullis/v1/search */
+	ROUTE_OVERVIEW,		/* /portcullis/v1/overview */
+	ROUTE_EVENTS,		/* /portcullis/v1/events */
+	ROUTE_LOGIN,		/* /portcullis/v1/login */
+	ROUTE_UI,		/* /portcullis/ui/<file> (ref: the file) */
 	ROUTE_METRICS		/* /metrics */
 };
 

@@ -702,6 +702,9 @@ creq_headers_done(http_parser *p)
 	 */
 	if (s->route.kind == ROUTE_METRICS ||
 	    s->route.kind == ROUTE_SEARCH ||
+	    s->route.kind == ROUTE_OVERVIEW ||
+	    s->route.kind == ROUTE_EVENTS || s->route.kind == ROUTE_UI ||
+	    s->route.kind == ROUTE_LOGIN ||
 	    s->route.kind == ROUTE_REFERRERS ||
 	    (s->route.kind == ROUTE_TAGS && (route_query_has(s->route.query,
 	    "n") || route_query_has(s->route.query, "last")))) {
