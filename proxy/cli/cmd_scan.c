@@ -1,5 +1,5 @@
 /*
- *   portcullis scan [-s state_dir] [-f table|json|sarif|cyclonedx]
+ *   portcullis scan [-s state_dir] [-f table|json|sarif|cyclonedx|spdx]
  *                   [-F severity] [-x] [-w] SOURCE
  *
  * -w records the result in the store under the image's manifest
@@ -56,7 +56,7 @@ static void
 cmd_scan_usage(void)
 {
 	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
-	    "[-f table|json|sarif|cyclonedx]\n"
+	    "[-f table|json|sarif|cyclonedx|spdx]\n"
 	    "           [-F critical|high|medium|low] [-x] [-w] [-O]\n"
 	    "           [-u user:pass] [-C ca_file] [-P]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
@@ -421,7 +421,7 @@ cmd_scan(int argc, char **argv)
 	}
 	if (optind != argc - 1 || (strcmp(format, "table") &&
 	    strcmp(format, "json") && strcmp(format, "sarif") &&
-	    strcmp(format, "cyclonedx")) ||
+	    strcmp(format, "cyclonedx") && strcmp(format, "spdx")) ||
 	    (failon && !imagescan_sev_rank(failon)))
 		cmd_scan_usage();
 	/* Split a copy: the original names the source in the output. */
@@ -541,6 +541,7 @@ cmd_scan(int argc, char **argv)
 	if (strcmp(format, "table") != 0) {
 		json_t *doc = strcmp(format, "json") == 0 ? json_incref(out) :
 		    strcmp(format, "sarif") == 0 ? report_sarif(out) :
+		    strcmp(format, "spdx") == 0 ? report_spdx(out) :
 		    report_cyclonedx(out);
 
 		if (doc == NULL)

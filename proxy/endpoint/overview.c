@@ -236,6 +236,7 @@ overview_work(struct asclient *c, struct regclient *rc)
 	}
 	if (q->login) {
 		static const char page[] = "<!doctype html><meta charset=utf-8>"
+		    "<link rel=icon href=\"data:,\">"
 		    "<meta http-equiv=refresh content=\"0; url=/portcullis/ui/"
 		    "\"><title>portcullis</title><p>Signed in. <a href=\""
 		    "/portcullis/ui/\">Back to the dashboard</a>.\n";

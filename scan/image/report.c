@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -119,13 +122,14 @@ report_cyclonedx(json_t *scan)
 		/* No component (it cannot happen, but never a NULL). */
 		ref = ref ? json_incref(ref) : json_string("");
 		json_array_append_new(vulns, json_pack("{s:O, s:{s:O}, "
-		    "s:[{s:s, s:O, s:s}], s:[{s:o}], s:O?}",
+		    "s:[{s:s, s:O, s:s}], s:[{s:o}], s:O*}",
 		    "id", json_object_get(v, "id"),
 		    "source", "name", json_object_get(v, "ecosystem"),
 		    "ratings", "severity", lower, "score",
 		    json_object_get(v, "score"), "method", report_method(v),
 		    "affects", "ref", ref,
-		    "description", json_object_get(v, "summary")));
+		    "description", json_is_string(json_object_get(v,
+		    "summary")) ? json_object_get(v, "summary") : NULL));
 	}
 	bom = json_pack("{s:s, s:s, s:i, s:{s:{s:s, s:O}, s:[{s:s, s:s}]}, "
 	    "s:o, s:o}", "bomFormat", "CycloneDX", "specVersion", "1.5",
@@ -260,4 +264,111 @@ report_sarif(json_t *scan)
 	    "https://json.schemastore.org/sarif-2.1.0.json", "runs", "tool",
 	    "driver", "name", "portcullis", "version", PACKAGE_VERSION,
 	    "rules", rulearr, "results", results);
+}
+
+/* An SPDX document's namespace: unique per scan, and a URI with no '#'. */
+static void
+report_spdx_namespace(json_t *scan, char *buf, size_t len)
+{
+	unsigned char	 md[32];
+	char		*text = json_dumps(scan, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t		 i, o;
+
+	memset(md, 0, sizeof(md));
+	if (text != NULL)
+		EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
+	free(text);
+	o = (size_t)snprintf(buf, len, "https://spdx.org/spdxdocs/"
+	    "portcullis-");
+	for (i = 0; i < 16 && o + 3 <= len; i++, o += 2)
+		snprintf(buf + o, 3, "%02x", md[i]);
+}
+
+json_t *
+report_spdx(json_t *scan)
+{
+	json_t		*pkgs = json_array(), *rels = json_array(), *p, *v, *c;
+	json_t		*os = json_object_get(scan, "os"), *seen = json_object();
+	json_t		*doc = NULL;
+	const char	*src = json_string_value(json_object_get(scan,
+			    "source"));
+	char		 purl[600], ns[128], when[32], id[64];
+	time_t		 t = (time_t)json_integer_value(json_object_get(scan,
+			    "scanned_at"));
+	struct tm	 tm;
+	size_t		 i, n = 0;
+
+	if (pkgs == NULL || rels == NULL || seen == NULL)
+		goto done;
+	if (t == 0)
+		t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	report_spdx_namespace(scan, ns, sizeof(ns));
+	json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s, s:b, s:s, "
+	    "s:s, s:s, s:s}", "SPDXID", "SPDXRef-Image", "name", src ? src :
+	    "image", "downloadLocation", "NOASSERTION", "filesAnalyzed", 0,
+	    "licenseConcluded", "NOASSERTION", "licenseDeclared",
+	    "NOASSERTION", "copyrightText", "NOASSERTION",
+	    "primaryPackagePurpose", "CONTAINER"));
+	json_array_append_new(rels, json_pack("{s:s, s:s, s:s}",
+	    "spdxElementId", "SPDXRef-DOCUMENT", "relationshipType",
+	    "DESCRIBES", "relatedSpdxElement", "SPDXRef-Image"));
+	/* One package per package URL, as in the CycloneDX output. */
+	json_array_foreach(json_object_get(scan, "packages"), i, p) {
+		report_purl(p, os, purl, sizeof(purl));
+		if (purl[0] == '\0' || json_object_get(seen, purl) != NULL)
+			continue;
+		snprintf(id, sizeof(id), "SPDXRef-Package-%zu", ++n);
+		c = json_pack("{s:s, s:O, s:O, s:s, s:b, s:s, s:s, s:s, "
+		    "s:[{s:s, s:s, s:s}]}", "SPDXID", id, "name",
+		    json_object_get(p, "name"), "versionInfo",
+		    json_object_get(p, "version"), "downloadLocation",
+		    "NOASSERTION", "filesAnalyzed", 0, "licenseConcluded",
+		    "NOASSERTION", "licenseDeclared", "NOASSERTION",
+		    "copyrightText", "NOASSERTION", "externalRefs",
+		    "referenceCategory", "PACKAGE-MANAGER", "referenceType",
+		    "purl", "referenceLocator", purl);
+		if (c == NULL)
+			continue;
+		if (json_is_string(json_object_get(p, "path")))
+			json_object_set_new(c, "comment", json_pack("s+",
+			    "found at ", json_string_value(json_object_get(p,
+			    "path"))));
+		json_object_set(seen, purl, c);
+		json_array_append_new(pkgs, c);
+		json_array_append_new(rels, json_pack("{s:s, s:s, s:s}",
+		    "spdxElementId", "SPDXRef-Image", "relationshipType",
+		    "CONTAINS", "relatedSpdxElement", id));
+	}
+	/* Each advisory as a SECURITY reference of the package it is in. */
+	json_array_foreach(json_object_get(scan, "vulnerabilities"), i, v) {
+		const char	*vid = json_string_value(json_object_get(v, "id"));
+		json_t		*pk;
+		size_t		 j;
+
+		json_array_foreach(pkgs, j, pk) {
+			if (j == 0 || !json_equal(json_object_get(pk, "name"),
+			    json_object_get(v, "package")) ||
+			    !json_equal(json_object_get(pk, "versionInfo"),
+			    json_object_get(v, "version")) || vid == NULL)
+				continue;
+			json_array_append_new(json_object_get(pk, "externalRefs"),
+			    json_pack("{s:s, s:s, s:s+}", "referenceCategory",
+			    "SECURITY", "referenceType", "advisory",
+			    "referenceLocator", "https://osv.dev/vulnerability/",
+			    vid));
+		}
+	}
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:[s+]}, s:o, "
+	    "s:o}", "spdxVersion", "SPDX-2.3", "dataLicense", "CC0-1.0",
+	    "SPDXID", "SPDXRef-DOCUMENT", "name", src ? src : "image",
+	    "documentNamespace", ns, "creationInfo", "created", when,
+	    "creators", "Tool: portcullis-", PACKAGE_VERSION, "packages",
+	    json_incref(pkgs), "relationships", json_incref(rels));
+ done:
+	json_decref(seen);
+	json_decref(pkgs);
+	json_decref(rels);
+	return doc;
 }
