@@ -4,10 +4,13 @@
 # configuration and both man pages in place; systemd-analyze verify
 # accepts the installed unit; man renders both pages; the pages are
 # current with the docs they are made from; and the installed binary
-# checks a configuration as the unit's ExecStartPre does.
+# checks a configuration as the unit's ExecStartPre does. `make
+# distcheck` builds, installs and uninstalls from the release tarball in
+# a read-only source tree (its inner test run left empty: the suite is
+# this one).
 . "$top_srcdir/tests/lib/common.sh"
 need make systemd-analyze man python3
-tap_plan 8
+tap_plan 9
 
 R=$T/root
 if make -s -C "$top_builddir" install DESTDIR="$R" >"$T/install.log" 2>&1; then
@@ -51,3 +54,14 @@ check "the man pages are current with docs/config.md and docs/man/portcullis.8.m
 printf 'upstream:\n  url: http://127.0.0.1:5000\nstate_dir: %s/st\n' "$T" > "$T/c.yml"
 check "the installed binary checks a configuration (the unit's ExecStartPre)" \
     "$R$prefix/bin/portcullis" check-config -c "$T/c.yml"
+# A clean make (the suite's own TESTS is not passed on), and never again
+# from inside a distcheck's tree.
+if [ -n "${PORTCULLIS_IN_DISTCHECK:-}" ]; then
+	ok "make distcheck # SKIP inside a distcheck already"
+elif env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PORTCULLIS_IN_DISTCHECK=1 \
+    make -s -C "$top_builddir" distcheck TESTS= >"$T/distcheck.log" 2>&1; then
+	ok "make distcheck: the tarball builds, installs and uninstalls out of a read-only tree"
+else
+	not_ok "make distcheck: the tarball builds, installs and uninstalls out of a read-only tree"
+	grep -iE 'error|fail' "$T/distcheck.log" | head -n 10 | sed 's/^/# /'
+fi
