@@ -18,8 +18,12 @@ const { chromium } = require("playwright-core");
     page.on("pageerror", (e) => out.errors.push(String(e)));
     // An operator signs in as in a browser: the sign-in page asks, the
     // browser keeps the credentials for the API's later requests.
-    if (user) await page.goto(new URL("/portcullis/v1/login", url).href);
-    await page.goto(url);
+    // Signed in, the page sends the browser on to the dashboard itself.
+    if (user) {
+      await page.goto(new URL("/portcullis/v1/login", url).href);
+      await page.waitForURL(url, { timeout: 20000 });
+    } else
+      await page.goto(url);
     await page.waitForSelector("body[data-loaded][data-operator]", { timeout: 20000 });
     const rows = () => page.$$eval("#images tbody tr[data-repo]", (trs) =>
       trs.map((t) => ({ repo: t.dataset.repo, verdict: t.dataset.verdict, digest: t.dataset.digest,
