@@ -133,6 +133,16 @@ policy_date(const char *v, time_t *out)
 	return 0;
 }
 
+void
+policy_day(time_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+
+	buf[0] = '\0';
+	if (t != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
 /* Keys shared by the default rule and overrides. */
 static int
 policy_rule_key(struct policy_rule *r, const char *k, yaml_document_t *doc,

@@ -131,6 +131,8 @@ int		policy_exception_live(const struct policy_exception *,
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" -> time (a date: its last
  * second). 0 or -1. */
 int		policy_date(const char *, time_t *);
+/* "YYYY-MM-DD" of t (UTC) into buf, or "" for 0 (not said). */
+void		policy_day(time_t, char *buf, size_t len);
 /* "critical" -> 4 ... "low" -> 1, "none" -> 0; -1 if unknown. */
 int		policy_severity_rank(const char *);
 /* The misconfiguration rules a policy may name, NULL-terminated. */

@@ -71,16 +71,6 @@ overview_rule(const struct policy_rule *r)
 	    (json_int_t)r->max_data_age, "allowed_bases", bases);
 }
 
-static void
-overview_day(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	buf[0] = '\0';
-	if (t != 0 && gmtime_r(&t, &tm) != NULL)
-		strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 static json_t *
 overview_policy(const struct policy *p, time_t now)
 {
@@ -94,8 +84,8 @@ overview_policy(const struct policy *p, time_t now)
 		const struct policy_exception *e = &p->exc[i];
 		char made[16], exp[16];
 
-		overview_day(e->created, made, sizeof(made));
-		overview_day(e->expires, exp, sizeof(exp));
+		policy_day(e->created, made, sizeof(made));
+		policy_day(e->expires, exp, sizeof(exp));
 		json_array_append_new(exc, json_pack("{s:I, s:s, s:s, s:s, "
 		    "s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "number",
 		    (json_int_t)i + 1, "kind", e->from_allowlist ? "allowlist" :

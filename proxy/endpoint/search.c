@@ -131,7 +131,7 @@ static int
 search_versions(const struct search_req *q, const char *lines, json_t *out)
 {
 	const char	*l = lines;
-	char		 type[32], ver[256], want[128];
+	char		 type[32], ver[256];
 	int		 any = 0;
 
 	while (l != NULL && *l != '\0') {
@@ -142,44 +142,9 @@ search_versions(const struct search_req *q, const char *lines, json_t *out)
 			break;
 		if (q->type[0] != '\0' && strcmp(q->type, type) != 0)
 			ok = 0;
-		if (ok && q->versions[0] != '\0') {
-			static const struct { const char *t, *eco; } m[] = {
-				{ "deb", "Debian" }, { "apk", "Alpine" },
-				{ "rpm", "Red Hat" }, { "npm", "npm" },
-				{ "python", "PyPI" }, { "go", "Go" },
-				{ "jar", "Maven" }, { "cargo", "crates.io" },
-				{ "gem", "RubyGems" },
-			};
-			enum version_scheme s = VERSION_UNKNOWN;
-			const char *r = q->versions;
-			size_t i;
-
-			for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-				if (strcmp(m[i].t, type) == 0)
-					s = version_scheme_of(m[i].eco);
-			/* Every "<op><version>" of the range must hold. */
-			while (ok && *r != '\0') {
-				size_t	rl = strcspn(r, ","), k;
-				char	op[3] = "";
-				int	c;
-
-				k = strspn(r, " ");
-				while (k < rl && strchr("<>=", r[k]) &&
-				    strlen(op) < 2) {
-					op[strlen(op) + 1] = '\0';
-					op[strlen(op)] = r[k++];
-				}
-				k += strspn(r + k, " ");
-				snprintf(want, sizeof(want), "%.*s",
-				    (int)(rl - k), r + k);
-				want[strcspn(want, " ")] = '\0';
-				c = version_cmp(s, ver, want);
-				ok = !strcmp(op, "<") ? c < 0 : !strcmp(op, "<=") ?
-				    c <= 0 : !strcmp(op, ">") ? c > 0 :
-				    !strcmp(op, ">=") ? c >= 0 : c == 0;
-				r += rl + (r[rl] == ',');
-			}
-		}
+		if (ok && q->versions[0] != '\0')
+			ok = version_in_range(version_scheme_of_type(type), ver,
+			    q->versions);
 		if (ok) {
 			any = 1;
 			if (out != NULL && json_array_size(out) <

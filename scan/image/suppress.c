@@ -38,45 +38,6 @@ suppress_names(json_t *f, const char *name, const char *aliases)
 	return 0;
 }
 
-/* "<op><version>, ..." all hold for version (conf/policy.c checked it). */
-static int
-suppress_versions(const char *range, const char *eco, const char *version)
-{
-	enum version_scheme	 s = version_scheme_of(eco ? eco : "");
-	char			 want[128];
-
-	while (*range != '\0') {
-		size_t	 l = strcspn(range, ",");
-		size_t	 k = strspn(range, " \t");
-		char	 op[3] = "";
-		int	 c, ok;
-
-		while (k < l && range[k] != '\0' && strchr("<>=", range[k]) &&
-		    strlen(op) < 2) {
-			op[strlen(op) + 1] = '\0';
-			op[strlen(op)] = range[k++];
-		}
-		k += strspn(range + k, " \t");
-		snprintf(want, sizeof(want), "%.*s", (int)(l - k), range + k);
-		want[strcspn(want, " \t")] = '\0';
-		c = version_cmp(s, version, want);
-		if (!strcmp(op, "<"))
-			ok = c < 0;
-		else if (!strcmp(op, "<="))
-			ok = c <= 0;
-		else if (!strcmp(op, ">"))
-			ok = c > 0;
-		else if (!strcmp(op, ">="))
-			ok = c >= 0;
-		else
-			ok = c == 0;
-		if (!ok)
-			return 0;
-		range += l + (range[l] == ',');
-	}
-	return 1;
-}
-
 /* Every path of the finding matches glob (one outside it is not covered). */
 static int
 suppress_paths(json_t *f, const char *glob)
@@ -121,9 +82,11 @@ suppress_exception(const struct policy *p, enum suppress_kind kind,
 		if (e->package[0] != '\0' && (kind != SUPPRESS_VULN ||
 		    pkg == NULL || strcmp(e->package, pkg) != 0))
 			continue;
+		/* A range in the finding's own ecosystem's order. */
 		if (e->versions[0] != '\0' && (ver == NULL ||
-		    !suppress_versions(e->versions, json_string_value(
-		    json_object_get(f, "ecosystem")), ver)))
+		    !version_in_range(version_scheme_of(json_string_value(
+		    json_object_get(f, "ecosystem")) ?: ""), ver,
+		    e->versions)))
 			continue;
 		if (e->path[0] != '\0' && !suppress_paths(f, e->path))
 			continue;
@@ -362,17 +325,6 @@ suppress_vex_clears(const struct policy *p, int stmt)
 	    !strcmp(p->vex.st[stmt].status, "fixed"));
 }
 
-/* "YYYY-MM-DD" of t, or "" for 0. */
-static void
-suppress_day(time_t t, char *buf, size_t len)
-{
-	struct tm	tm;
-
-	buf[0] = '\0';
-	if (t != 0 && gmtime_r(&t, &tm) != NULL)
-		strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
 static void
 suppress_mark(const struct policy *p, enum suppress_kind kind, json_t *f,
     const struct suppress_subject *s)
@@ -396,8 +348,8 @@ suppress_mark(const struct policy *p, enum suppress_kind kind, json_t *f,
 	if ((i = suppress_exception(p, kind, f, s)) < 0)
 		return;
 	e = &p->exc[i];
-	suppress_day(e->expires, exp, sizeof(exp));
-	suppress_day(e->created, made, sizeof(made));
+	policy_day(e->expires, exp, sizeof(exp));
+	policy_day(e->created, made, sizeof(made));
 	json_object_set_new(f, "exception", json_pack("{s:i, s:s, s:s?, "
 	    "s:s?, s:s?, s:s?}", "number", i + 1, "kind", e->from_allowlist ?
 	    "allowlist" : "exception", "owner", e->owner[0] ? e->owner : NULL,

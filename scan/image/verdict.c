@@ -34,10 +34,8 @@ verdict_suppressed(const struct policy *p, enum suppress_kind kind,
 		v->vex_cleared++;
 	} else if ((i = suppress_exception(p, kind, f, s)) >= 0) {
 		const struct policy_exception *e = &p->exc[i];
-		struct tm tm;
 
-		if (e->expires != 0 && gmtime_r(&e->expires, &tm) != NULL)
-			strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+		policy_day(e->expires, until, sizeof(until));
 		snprintf(by, sizeof(by), "%s %d%s%s%s%s", e->from_allowlist ?
 		    "allowlist entry" : "exception", i + 1,
 		    e->owner[0] ? " by " : "", e->owner,

@@ -1,5 +1,6 @@
 #include "scan/version/version.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -38,6 +39,65 @@ version_scheme_of(const char *eco)
 		    strncmp(eco, version_ecosystems[i].prefix, n) == 0)
 			return version_ecosystems[i].scheme;
 	return VERSION_UNKNOWN;
+}
+
+enum version_scheme
+version_scheme_of_type(const char *t)
+{
+	static const struct {
+		const char		*type;
+		enum version_scheme	 scheme;
+	} m[] = {
+		{ "deb", VERSION_DPKG }, { "apk", VERSION_APK },
+		{ "rpm", VERSION_RPM }, { "npm", VERSION_SEMVER },
+		{ "golang", VERSION_SEMVER }, { "cargo", VERSION_SEMVER },
+		{ "nuget", VERSION_SEMVER }, { "pypi", VERSION_PEP440 },
+		{ "maven", VERSION_MAVEN }, { "gem", VERSION_GEM },
+	};
+	size_t	i;
+
+	for (i = 0; t != NULL && i < sizeof(m) / sizeof(m[0]); i++)
+		if (strcmp(m[i].type, t) == 0)
+			return m[i].scheme;
+	return VERSION_UNKNOWN;
+}
+
+int
+version_in_range(enum version_scheme s, const char *version,
+    const char *range)
+{
+	char	want[128];
+
+	while (*range != '\0') {
+		size_t	 l = strcspn(range, ",");
+		size_t	 k = strspn(range, " \t");
+		char	 op[3] = "";
+		int	 c, ok;
+
+		while (k < l && strchr("<>=", range[k]) != NULL &&
+		    strlen(op) < 2) {
+			op[strlen(op) + 1] = '\0';
+			op[strlen(op)] = range[k++];
+		}
+		k += strspn(range + k, " \t");
+		snprintf(want, sizeof(want), "%.*s", (int)(l - k), range + k);
+		want[strcspn(want, " \t")] = '\0';
+		c = version_cmp(s, version, want);
+		if (!strcmp(op, "<"))
+			ok = c < 0;
+		else if (!strcmp(op, "<="))
+			ok = c <= 0;
+		else if (!strcmp(op, ">"))
+			ok = c > 0;
+		else if (!strcmp(op, ">="))
+			ok = c >= 0;
+		else
+			ok = c == 0;
+		if (!ok)
+			return 0;
+		range += l + (range[l] == ',');
+	}
+	return 1;
 }
 
 const char *

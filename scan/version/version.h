@@ -24,6 +24,15 @@ enum version_scheme {
 /* Scheme for an OSV ecosystem name ("Debian:12" -> VERSION_DPKG). */
 enum version_scheme version_scheme_of(const char *ecosystem);
 const char	*version_scheme_name(enum version_scheme);
+/* Scheme for a package URL type ("deb", "pypi", "golang", ...). */
+enum version_scheme version_scheme_of_type(const char *purl_type);
+/*
+ * Does version satisfy every "<op><version>" of range (comma-separated,
+ * op one of = == < <= > >=, none meaning =) in scheme's order? 1 or 0;
+ * an empty range holds for any version.
+ */
+int		 version_in_range(enum version_scheme, const char *version,
+		    const char *range);
 int		 version_cmp(enum version_scheme, const char *a, const char *b);
 
 /*

@@ -187,5 +187,21 @@ main(void)
 	ok(version_cmp(VERSION_SEMVER, "-", "+") != 2, "semver garbage");
 	ok(version_cmp(VERSION_PEP440, "!", "+") != 2, "pep440 garbage");
 	ok(version_cmp(VERSION_RPM, "~^~", "^~^") != 2, "rpm garbage");
+	/* Ranges (exceptions, the search API): every part holds. */
+	ok(version_in_range(VERSION_SEMVER, "4.17.20", ">= 4.17.0, < 4.17.21") &&
+	    !version_in_range(VERSION_SEMVER, "4.17.20", "<4.17.3") &&
+	    version_in_range(VERSION_SEMVER, "4.17.20", "=4.17.20") &&
+	    version_in_range(VERSION_SEMVER, "4.17.20", "4.17.20") &&
+	    version_in_range(VERSION_SEMVER, "4.17.20", ""),
+	    "SemVer ranges: numeric parts, bare version means =, empty holds");
+	ok(version_in_range(VERSION_APK, "3.3.2-r0", "<3.3.2-r1") &&
+	    !version_in_range(VERSION_APK, "3.3.2-r0", "<3.3.2_rc1") &&
+	    version_in_range(VERSION_DPKG, "1:2.0-1", "> 2.0-1"),
+	    "apk and dpkg ranges: _rc before release, epoch first");
+	ok(version_scheme_of_type("pypi") == VERSION_PEP440 &&
+	    version_scheme_of_type("golang") == VERSION_SEMVER &&
+	    version_scheme_of_type("deb") == VERSION_DPKG &&
+	    version_scheme_of_type("nope") == VERSION_UNKNOWN,
+	    "package URL types name their scheme");
 	return done_testing();
 }
