@@ -146,6 +146,20 @@ route_split_last(const char *p, size_t plen, const char *seg, size_t *namelen,
 	return 1;
 }
 
+/* The proxy's own endpoints at fixed paths. */
+static const struct {
+	const char	*path;
+	enum route_kind	 kind;
+} route_fixed[] = {
+	{ "/metrics", ROUTE_METRICS },
+	{ "/portcullis/v1/search", ROUTE_SEARCH },
+	{ "/portcullis/v1/overview", ROUTE_OVERVIEW },
+	{ "/portcullis/v1/events", ROUTE_EVENTS },
+	{ "/portcullis/v1/login", ROUTE_LOGIN },
+	/* The dashboard's page (it names its files whole). */
+	{ "/portcullis/ui", ROUTE_UI },
+};
+
 enum route_error
 route_parse(const char *url, size_t len, struct route *r)
 {
@@ -160,30 +174,12 @@ route_parse(const char *url, size_t len, struct route *r)
 	for (i = 0; i < plen; i++)
 		if (url[i] == '%' || url[i] == '\0' || url[i] == '\\')
 			return ROUTE_EPATH;	/* no encoded tricks */
-	if (plen == 8 && memcmp(url, "/metrics", 8) == 0) {
-		r->kind = ROUTE_METRICS;
-		return ROUTE_OK;
-	}
-	if (plen == 21 && memcmp(url, "/portcullis/v1/search", 21) == 0) {
-		r->kind = ROUTE_SEARCH;
-		return ROUTE_OK;
-	}
-	if (plen == 23 && memcmp(url, "/portcullis/v1/overview", 23) == 0) {
-		r->kind = ROUTE_OVERVIEW;
-		return ROUTE_OK;
-	}
-	if (plen == 21 && memcmp(url, "/portcullis/v1/events", 21) == 0) {
-		r->kind = ROUTE_EVENTS;
-		return ROUTE_OK;
-	}
-	if (plen == 20 && memcmp(url, "/portcullis/v1/login", 20) == 0) {
-		r->kind = ROUTE_LOGIN;
-		return ROUTE_OK;
-	}
-	if (plen == 14 && memcmp(url, "/portcullis/ui", 14) == 0) {
-		r->kind = ROUTE_UI;	/* the page (it names its files whole) */
-		return ROUTE_OK;
-	}
+	for (i = 0; i < sizeof(route_fixed) / sizeof(route_fixed[0]); i++)
+		if (plen == strlen(route_fixed[i].path) &&
+		    memcmp(url, route_fixed[i].path, plen) == 0) {
+			r->kind = route_fixed[i].kind;
+			return ROUTE_OK;
+		}
 	if (plen >= 15 && memcmp(url, "/portcullis/ui/", 15) == 0 &&
 	    plen - 15 < sizeof(r->ref)) {
 		/* One file name, no folders: the table is flat. */

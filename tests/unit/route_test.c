@@ -50,6 +50,19 @@ main(void)
 	route_is("/v2/tags/list/tags/list", ROUTE_OK, ROUTE_TAGS, "tags/list",
 	    "");
 
+	/* The operator's endpoints and the dashboard's files. */
+	route_is("/portcullis/v1/search?advisory=CVE-1", ROUTE_OK, ROUTE_SEARCH,
+	    "", "");
+	route_is("/portcullis/v1/searchx", ROUTE_EPATH, 0, 0, 0);
+	route_is("/portcullis/v1/overview", ROUTE_OK, ROUTE_OVERVIEW, "", "");
+	route_is("/portcullis/v1/events?limit=5", ROUTE_OK, ROUTE_EVENTS, "",
+	    "");
+	route_is("/portcullis/v1/login", ROUTE_OK, ROUTE_LOGIN, "", "");
+	route_is("/portcullis/ui", ROUTE_OK, ROUTE_UI, "", "");
+	route_is("/portcullis/ui/", ROUTE_OK, ROUTE_UI, "", "");
+	route_is("/portcullis/ui/app.js", ROUTE_OK, ROUTE_UI, "", "app.js");
+	route_is("/portcullis/ui/../conf", ROUTE_EPATH, 0, 0, 0);
+	route_is("/portcullis/ui/%2e%2e", ROUTE_EPATH, 0, 0, 0);
 	/* Our status endpoint: repository and reference from the right. */
 	route_is("/portcullis/v1/status/team/app/v1", ROUTE_OK, ROUTE_STATUS,
 	    "team/app", "v1");
