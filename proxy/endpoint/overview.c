@@ -27,6 +27,8 @@
 
 /* Images counted per exception, at most (enough to say "in use"). */
 #define OVERVIEW_COVER_MAX	1000
+/* Image documents read for all exceptions of one overview, at most. */
+#define OVERVIEW_READ_MAX	20000
 
 struct overview_req {
 	char		*htpasswd;
@@ -114,6 +116,7 @@ overview_policy(const struct policy *p, time_t now)
 }
 
 struct overview_cover {
+	size_t				*reads;	/* shared budget */
 	const struct policy		*p;
 	const struct policy_exception	*e;
 	int				 idx;
@@ -146,6 +149,8 @@ overview_cover_one(const char *term, const char *digest, const char *value,
 	(void)key;
 	if (json_object_get(c->seen, digest) != NULL)
 		return 0;
+	if (++*c->reads > OVERVIEW_READ_MAX)
+		return 1;	/* out of budget: the count is a lower bound */
 	if (store_digest_get(c->st, STORE_IMAGES, digest, &text) != STORE_OK ||
 	    (doc = json_loads(text, 0, NULL)) == NULL)
 		goto done;
@@ -176,12 +181,12 @@ overview_coverage(struct overview_req *q)
 {
 	json_t	*exc = json_object_get(json_object_get(q->doc, "policy"),
 		    "exceptions"), *x;
-	size_t	 i;
+	size_t	 i, reads = 0;
 
 	json_array_foreach(exc, i, x) {
 		const struct policy_exception	*e = &q->policy.exc[i];
-		struct overview_cover		 c = { &q->policy, e, (int)i,
-						    q->st, json_object() };
+		struct overview_cover		 c = { &reads, &q->policy, e,
+						    (int)i, q->st, json_object() };
 		int				 rv;
 
 		if (i >= q->policy.nexc || c.seen == NULL)
@@ -199,6 +204,9 @@ overview_coverage(struct overview_req *q)
 		else
 			json_object_set_new(x, "images", json_integer(
 			    (json_int_t)json_object_size(c.seen)));
+		/* Out of budget before any was found: not known. */
+		if (reads > OVERVIEW_READ_MAX && json_object_size(c.seen) == 0)
+			json_object_set_new(x, "images", json_null());
 		json_object_set_new(x, "unused", json_boolean(
 		    json_is_integer(json_object_get(x, "images")) &&
 		    json_integer_value(json_object_get(x, "images")) == 0 &&

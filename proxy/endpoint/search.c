@@ -37,6 +37,8 @@
 /* What the registry said of a caller and a repository, for this long. */
 #define SEARCH_ACCESS_TTL	30
 #define SEARCH_ACCESS_SLOTS	4096
+/* Wildcards in a caller's repository glob, at most. */
+#define SEARCH_GLOB_WILDCARDS	8
 /* Matches listed per result. */
 #define SEARCH_MATCHES_MAX	20
 
@@ -475,6 +477,16 @@ search_free(struct asclient *c)
 	free(q);
 }
 
+static size_t
+search_wildcards(const char *glob)
+{
+	size_t	n = 0;
+
+	for (; *glob != '\0'; glob++)
+		n += *glob == '*' || *glob == '?' || *glob == '[';
+	return n;
+}
+
 /* The query into q. NULL, or what is wrong with it. */
 static const char *
 search_query(const char *query, struct search_req *q)
@@ -535,6 +547,12 @@ search_query(const char *query, struct search_req *q)
 		}
 	}
 	evhttp_clear_headers(&kv);
+	/*
+	 * fnmatch backtracks once per wildcard: a caller's glob with many of
+	 * them could cost far more than a search should.
+	 */
+	if (why == NULL && search_wildcards(q->glob) > SEARCH_GLOB_WILDCARDS)
+		why = "a repository glob has at most 8 wildcards";
 	if (why == NULL && q->verdict[0] != '\0' && strcmp(q->verdict,
 	    "allow") != 0 && strcmp(q->verdict, "deny") != 0 &&
 	    strcmp(q->verdict, "pending") != 0)

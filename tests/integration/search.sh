@@ -105,8 +105,9 @@ expect_eq "pages of one, following the cursor: each image once" "other/clean oth
 expect_eq "... in $n requests (4 pages, the last one with no cursor)" 4 "$n"
 
 # Bad queries: a clear 400, nothing else.
-for bad in 'limit=0' 'color=red' 'advisory=X&package=Y' 'cursor=zz' 'verdict=maybe'; do
+for bad in 'limit=0' 'color=red' 'advisory=X&package=Y' 'cursor=zz' 'verdict=maybe' \
+    'repository=*a*a*a*a*a*a*a*a*a'; do
 	printf '%s ' "$(curl -s -o /dev/null -w '%{http_code}' -u 'ops:ops pass' "http://$P/portcullis/v1/search?$bad")"
 done > "$T/bad"
-expect_eq "malformed queries get 400" "400 400 400 400 400 " "$(cat "$T/bad")"
+expect_eq "malformed queries (and a glob of 9 wildcards) get 400" "400 400 400 400 400 400 " "$(cat "$T/bad")"
 stop_proxy px
