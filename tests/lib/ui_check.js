@@ -50,6 +50,17 @@ const { chromium } = require("playwright-core");
           ({ id: t.dataset.id, pkg: t.dataset.package, cells: [...t.children].map((c) => c.textContent) }))) };
     }
     if (shot) await page.screenshot({ path: shot, fullPage: false });
+    // A large image's packages (a bookworm with Python and npm ones).
+    const big = out.images.find((r) => r.repo.includes("bookworm"));
+    if (big) {
+      await page.click(`#images tbody tr[data-repo="${big.repo}"]`);
+      await page.waitForFunction((d) => (document.querySelector("#detail h3") || {}).title === d,
+        big.digest, { timeout: 20000 });
+      await page.waitForSelector("#findings", { timeout: 20000 });
+      out.big = { verdict: big.verdict,
+        heads: await page.$$eval("#detail h4", (hs) => hs.map((h) => h.textContent)),
+        packages: await page.textContent("#detail .mono.note:last-child") };
+    }
     await page.click(".tabs button[data-tab=activity]");
     out.events = await page.$$eval("#events tbody tr[data-kind]", (trs) => trs.map((t) =>
       ({ kind: t.dataset.kind, cells: [...t.children].map((c) => c.textContent) })));
