@@ -270,25 +270,13 @@ overview_free(struct asclient *c)
 	free(q);
 }
 
-/* The grants on record, as the command lists them. */
+/* The grants on record; none when the store cannot say. */
 static json_t *
-overview_grants(struct store *st)
+overview_grants_or_none(struct store *st, time_t now)
 {
-	json_t	*out = json_array();
-	char	*buf = NULL, *line, *save = NULL;
-	size_t	 len = 0;
-	FILE	*f;
+	json_t	*all = st != NULL ? breakglass_records(st, now) : NULL;
 
-	if (st == NULL || (f = open_memstream(&buf, &len)) == NULL)
-		return out;
-	breakglass_list(st, f, time(NULL));
-	fclose(f);
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		json_array_append_new(out, json_loads(line, 0, NULL) ?:
-		    json_null());
-	free(buf);
-	return out;
+	return all != NULL ? all : json_array();
 }
 
 static json_t *
@@ -317,7 +305,7 @@ overview_doc(struct gate *g)
 	    "excepted", (json_int_t)s->excepted, "blobs_denied",
 	    (json_int_t)s->blobs_denied, "policy",
 	    overview_policy(&g->conf->policy, now), "breakglass",
-	    overview_grants(st));
+	    overview_grants_or_none(st, now));
 }
 
 /* ?limit= of the events, 0 (all) when absent or not a number. */

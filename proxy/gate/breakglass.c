@@ -113,38 +113,57 @@ breakglass_state(json_t *rec, time_t now)
 }
 
 struct breakglass_walk {
-	FILE	*out;
+	json_t	*out;
 	time_t	 now;
 };
 
+/* Each record with its state at now; an unreadable one says so. */
 static int
-breakglass_list_one(const char *digest, const char *json, void *arg)
+breakglass_one(const char *digest, const char *json, void *arg)
 {
 	struct breakglass_walk	*w = arg;
 	json_t			*rec = json_loads(json, 0, NULL);
-	char			*line;
 
-	if (rec == NULL) {
-		fprintf(w->out, "{\"digest\":\"%s\",\"state\":\"unreadable\"}\n",
-		    digest);
-		return 0;
-	}
-	json_object_set_new(rec, "state", json_string(breakglass_state(rec,
-	    w->now)));
-	if ((line = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS)) != NULL)
-		fprintf(w->out, "%s\n", line);
-	free(line);
-	json_decref(rec);
+	if (rec == NULL)
+		rec = json_pack("{s:s, s:s}", "digest", digest, "state",
+		    "unreadable");
+	else
+		json_object_set_new(rec, "state", json_string(
+		    breakglass_state(rec, w->now)));
+	json_array_append_new(w->out, rec);
 	return 0;
+}
+
+json_t *
+breakglass_records(struct store *st, time_t now)
+{
+	struct breakglass_walk w = { json_array(), now };
+
+	if (w.out != NULL && store_digest_each(st, STORE_GRANTS, NULL,
+	    breakglass_one, &w) == -1) {
+		json_decref(w.out);
+		w.out = NULL;
+	}
+	return w.out;
 }
 
 int
 breakglass_list(struct store *st, FILE *out, time_t now)
 {
-	struct breakglass_walk w = { out, now };
+	json_t	*all = breakglass_records(st, now), *rec;
+	char	*line;
+	size_t	 i;
 
-	return store_digest_each(st, STORE_GRANTS, NULL, breakglass_list_one,
-	    &w);
+	if (all == NULL)
+		return -1;
+	json_array_foreach(all, i, rec) {
+		if ((line = json_dumps(rec, JSON_COMPACT |
+		    JSON_SORT_KEYS)) != NULL)
+			fprintf(out, "%s\n", line);
+		free(line);
+	}
+	json_decref(all);
+	return 0;
 }
 
 int
@@ -176,7 +195,7 @@ breakglass_check(struct store *st, const char *repo, const char *digest,
 		goto done;
 	breakglass_when((time_t)json_integer_value(json_object_get(rec,
 	    "expires")), until, sizeof(until));
-	snprintf(msg, len, "break-glass granted by %.100s until %s: %.200s",
+	snprintf(msg, len, "granted by %.100s until %s: %.200s",
 	    json_string_value(json_object_get(rec, "by")), until,
 	    json_string_value(json_object_get(rec, "reason")));
 	rv = 1;

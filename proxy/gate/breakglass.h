@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <time.h>
 
+struct json_t;
 struct store;
+
+/* How an allow a grant made is worded ("repo@digest allowed by ..."). */
+#define BREAKGLASS_ALLOWED	"allowed by break-glass"
 
 /* The longest grant: break-glass is for an emergency, not a policy. */
 #define BREAKGLASS_MAX_SECONDS	(7L * 86400)
@@ -29,11 +33,16 @@ int	breakglass_grant(struct store *, const char *digest,
 /* Revoke digest's grant, by whom. 0, 1 none held, -1 error (logged). */
 int	breakglass_revoke(struct store *, const char *digest, const char *by,
 	    time_t now);
-/* Every grant on record, as JSON lines with its state at now. 0 or -1. */
+/*
+ * Every grant on record with its state at now ("active", "expired",
+ * "revoked"), a new JSON array; NULL if the store cannot be read.
+ */
+struct json_t	*breakglass_records(struct store *, time_t now);
+/* The same, a JSON line each. 0 or -1. */
 int	breakglass_list(struct store *, FILE *, time_t now);
 /*
- * Does a grant hold for repo@digest at now? 1 (msg: who granted it,
- * until when, why), 0 no, -1 the store cannot say (msg: why).
+ * Does a grant hold for repo@digest at now? 1 (msg: "granted by WHO
+ * until WHEN: WHY"), 0 no, -1 the store cannot say (msg: why).
  */
 int	breakglass_check(struct store *, const char *repo,
 	    const char *digest, time_t now, char *msg, size_t len);

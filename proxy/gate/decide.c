@@ -542,8 +542,8 @@ decide_manifest(struct gate *g, const char *repo, const char *digest,
 	}
 	g->stats.breakglass++;
 	snprintf(was, sizeof(was), "%s", msg);
-	snprintf(msg, len, "%s@%s allowed by %s (the policy refused it: %s)",
-	    repo, digest, grant, was);
+	snprintf(msg, len, "%s@%s " BREAKGLASS_ALLOWED " %s (the policy "
+	    "refused it: %s)", repo, digest, grant, was);
 	log_warnx("gate: %s", msg);
 	return GATE_ALLOW;
 }
@@ -579,8 +579,8 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 		    time(NULL), grant, sizeof(grant)) == 1) {
 			granted = 1;
 			g->stats.breakglass++;
-			snprintf(msg, len, "%s@%s of %.80s allowed by %s", repo,
-			    digest, refs.d[i], grant);
+			snprintf(msg, len, "%s@%s of %.80s " BREAKGLASS_ALLOWED
+			    " %s", repo, digest, refs.d[i], grant);
 		}
 		free(refs.d[i]);
 	}

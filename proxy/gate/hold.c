@@ -1,4 +1,5 @@
 #include "proxy/gate/hold.h"
+#include "proxy/gate/breakglass.h"
 #include "proxy/gate/decide.h"
 #include "proxy/gate/events.h"
 #include "proxy/gate/gate.h"
@@ -57,7 +58,7 @@ hold_count(struct gate *g, struct session *s, enum gate_decision d,
 	else if (strncmp(msg, VERDICT_EXCEPTED, strlen(VERDICT_EXCEPTED)) ==
 	    0)
 		kind = "excepted";
-	else if (strstr(msg, " allowed by break-glass ") != NULL)
+	else if (strstr(msg, " " BREAKGLASS_ALLOWED " ") != NULL)
 		kind = "breakglass";
 	if (kind != NULL) {
 		accesslog_user(session_request_header(s, "Authorization"),
