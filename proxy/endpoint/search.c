@@ -8,6 +8,7 @@
 #include "proxy/http/route.h"
 #include "proxy/registry/regclient.h"
 #include "proxy/relay/session.h"
+#include "scan/image/suppress.h"
 #include "scan/image/verdict.h"
 #include "scan/version/version.h"
 #include "store/db.h"
@@ -164,20 +165,11 @@ static void
 search_findings(const char *advisory, json_t *doc, json_t *out)
 {
 	json_t	*x;
-	size_t	 i, n = strlen(advisory);
+	size_t	 i;
 
 	json_array_foreach(json_object_get(doc, "vulnerabilities"), i, x) {
-		const char *id = json_string_value(json_object_get(x, "id"));
-		const char *al = json_string_value(json_object_get(x,
-		    "aliases"));
-		int	    hit = id != NULL && strcasecmp(id, advisory) == 0;
+		int hit = suppress_names_advisory(x, advisory);
 
-		while (!hit && al != NULL && *al != '\0') {
-			size_t l = strcspn(al, ",");
-
-			hit = l == n && strncasecmp(al, advisory, n) == 0;
-			al += l + (al[l] == ',');
-		}
 		if (hit && json_array_size(out) < SEARCH_MATCHES_MAX)
 			json_array_append_new(out, json_pack("{s:O, s:O, s:O, "
 			    "s:O?, s:O?}", "id", json_object_get(x, "id"),

@@ -9,7 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* Does name equal the finding's id or one of its aliases? */
+/*
+ * Does name equal the finding's id or one of its aliases (or, given a
+ * VEX statement's aliases, one of them the finding's id)?
+ */
 static int
 suppress_names(json_t *f, const char *name, const char *aliases)
 {
@@ -53,6 +56,12 @@ suppress_paths(json_t *f, const char *glob)
 		    fnmatch(glob, json_string_value(p), 0) != 0)
 			return 0;
 	return 1;
+}
+
+int
+suppress_names_advisory(json_t *f, const char *id)
+{
+	return suppress_names(f, id, NULL);
 }
 
 int
@@ -203,68 +212,58 @@ suppress_purl_parse(const char *purl, struct suppress_purl *u)
 	return u->name[0] ? 0 : -1;
 }
 
-int
-suppress_purl(json_t *f, char *buf, size_t len)
+/* An OS package's purl type: the distribution is its namespace. */
+static int
+suppress_os_type(const char *type)
 {
-	const char	*eco = json_string_value(json_object_get(f, "ecosystem"));
-	const char	*pkg = json_string_value(json_object_get(f, "package"));
-	const char	*ver = json_string_value(json_object_get(f, "version"));
-	const char	*type = suppress_type(eco);
-	char		 ns[64] = "";
-
-	if (type == NULL || pkg == NULL || ver == NULL)
-		return -1;
-	/* OS packages: the distribution is the namespace. */
-	if (!strcmp(type, "deb") || !strcmp(type, "apk") ||
-	    !strcmp(type, "rpm")) {
-		size_t i;
-
-		snprintf(ns, sizeof(ns), "%.*s/", (int)strcspn(eco, ":"), eco);
-		for (i = 0; ns[i]; i++)
-			ns[i] = ns[i] == ' ' ? '-' : (char)tolower(
-			    (unsigned char)ns[i]);
-	}
-	if (!strcmp(type, "npm") && pkg[0] == '@')
-		snprintf(buf, len, "pkg:npm/%%40%s@%s", pkg + 1, ver);
-	else if (!strcmp(type, "maven") && strchr(pkg, ':') != NULL)
-		snprintf(buf, len, "pkg:maven/%.*s/%s@%s",
-		    (int)strcspn(pkg, ":"), pkg, strchr(pkg, ':') + 1, ver);
-	else
-		snprintf(buf, len, "pkg:%s/%s%s@%s", type, ns, pkg, ver);
-	return 0;
+	return !strcmp(type, "deb") || !strcmp(type, "apk") ||
+	    !strcmp(type, "rpm");
 }
 
 /* Does the statement's package purl want name the finding's package? */
 static int
 suppress_purl_match(const char *want, json_t *f)
 {
-	struct suppress_purl	 w, g;
-	char			 have[1024], a[700], b[700];
+	struct suppress_purl	 w;
+	const char	*eco = json_string_value(json_object_get(f, "ecosystem"));
+	const char	*pkg = json_string_value(json_object_get(f, "package"));
+	const char	*ver = json_string_value(json_object_get(f, "version"));
+	const char	*type = suppress_type(eco);
+	char		 a[700], b[700], distro[64];
+	size_t		 i;
 
-	if (suppress_purl(f, have, sizeof(have)) == -1 ||
-	    suppress_purl_parse(want, &w) == -1 ||
-	    suppress_purl_parse(have, &g) == -1 || strcmp(w.type, g.type))
+	if (type == NULL || pkg == NULL || ver == NULL ||
+	    suppress_purl_parse(want, &w) == -1 || strcmp(w.type, type))
 		return 0;
-	/* An OS package's namespace (the distribution) is optional. */
-	if (!strcmp(w.type, "deb") || !strcmp(w.type, "apk") ||
-	    !strcmp(w.type, "rpm")) {
-		if (w.ns[0] && strcasecmp(w.ns, g.ns) != 0)
+	if (suppress_os_type(type)) {
+		/* Optional; "Red Hat" is red-hat, as purl-spec writes it. */
+		snprintf(distro, sizeof(distro), "%.*s",
+		    (int)strcspn(eco, ":"), eco);
+		for (i = 0; distro[i]; i++)
+			distro[i] = distro[i] == ' ' ? '-' : (char)tolower(
+			    (unsigned char)distro[i]);
+		if (w.ns[0] && strcasecmp(w.ns, distro) != 0)
 			return 0;
 		snprintf(a, sizeof(a), "%s", w.name);
-		snprintf(b, sizeof(b), "%s", g.name);
+		snprintf(b, sizeof(b), "%s", pkg);
 	} else {
+		/* namespace/name: npm's @scope/name, Go's module path. */
 		snprintf(a, sizeof(a), "%s%s%s", w.ns, w.ns[0] ? "/" : "",
 		    w.name);
-		snprintf(b, sizeof(b), "%s%s%s", g.ns, g.ns[0] ? "/" : "",
-		    g.name);
+		/* Maven's group:artifact is purl's group/artifact. */
+		if (!strcmp(type, "maven") && strchr(pkg, ':') != NULL)
+			snprintf(b, sizeof(b), "%.*s/%s", (int)strcspn(pkg, ":"),
+			    pkg, strchr(pkg, ':') + 1);
+		else
+			snprintf(b, sizeof(b), "%s", pkg);
 	}
-	if (!strcmp(w.type, "pypi")) {
+	if (!strcmp(type, "pypi")) {
 		suppress_pep503(a);
 		suppress_pep503(b);
 	}
 	if (strcmp(a, b) != 0)
 		return 0;
-	return w.version[0] == '\0' || strcmp(w.version, g.version) == 0;
+	return w.version[0] == '\0' || strcmp(w.version, ver) == 0;
 }
 
 /*

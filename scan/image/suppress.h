@@ -38,11 +38,8 @@ int	suppress_exception(const struct policy *, enum suppress_kind,
 int	suppress_vex(const struct policy *, struct json_t *finding,
 	    const struct suppress_subject *);
 int	suppress_vex_clears(const struct policy *, int stmt);
-/*
- * The package URL of a vulnerability finding (type from its
- * ecosystem), into buf. 0, or -1 for an ecosystem purl has no type for.
- */
-int	suppress_purl(struct json_t *finding, char *buf, size_t len);
+/* Is a vulnerability finding about advisory id (its id or an alias)? */
+int	suppress_names_advisory(struct json_t *finding, const char *id);
 /*
  * Mark, in a scan document for a report, each finding an exception or
  * a VEX statement covers, whatever its severity: "exception" (number,

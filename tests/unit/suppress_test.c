@@ -283,6 +283,19 @@ main(void)
 		json_decref(scan);
 		conf_free(c);
 	}
+	snprintf(pol, sizeof(pol), "  vex: [%s]\n", vexfile("pypi.json",
+	    "{\"@context\":\"https://openvex.dev/ns/v0.2.0\",\"timestamp\":"
+	    "\"2026-11-02T10:00:00Z\",\"statements\":[{\"vulnerability\":"
+	    "{\"name\":\"CVE-2023-32681\"},\"products\":[{\"@id\":"
+	    "\"pkg:pypi/Requests@2.25.1\"}],\"status\":\"not_affected\","
+	    "\"justification\":\"component_not_present\"},"
+	    "{\"vulnerability\":{\"name\":\"CVE-2024-9143\"},\"products\":"
+	    "[{\"@id\":\"pkg:apk/debian/libcrypto3\"}],\"status\":"
+	    "\"not_affected\",\"justification\":\"component_not_present\"}]}"));
+	is_int(blocking(pol, "team/app", D1, now, &v), 5,
+	    "VEX for pkg:pypi/Requests (an alias): requests cleared, names "
+	    "compared as PEP 503 does; an apk purl of another distribution "
+	    "clears nothing");
 	snprintf(pol, sizeof(pol), "  vex: [%s]\n", vexfile("bad.json",
 	    "{\"@context\":\"https://openvex.dev/ns/v0.2.0\",\"timestamp\":"
 	    "\"2026-11-02T10:00:00Z\",\"statements\":[{\"vulnerability\":"
@@ -306,6 +319,7 @@ main(void)
 	unlink(vexfile("image.json", ""));
 	unlink(vexfile("bad.json", ""));
 	unlink(vexfile("notvex.json", ""));
+	unlink(vexfile("pypi.json", ""));
 	rmdir(vexdir);
 	return done_testing();
 }
