@@ -31,33 +31,41 @@ searchindex_upper(char *s)
 		*s = (char)toupper((unsigned char)*s);
 }
 
+/* File the image under one advisory id or alias (len bytes of id). */
+static void
+searchindex_advisory(json_t *keys, const char *id, size_t len,
+    const char *digest)
+{
+	char	key[SEARCHINDEX_KEY_MAX + 32], up[160];
+
+	snprintf(up, sizeof(up), "%.*s", (int)len, id);
+	searchindex_upper(up);
+	if (up[0] != '\0' && searchindex_key(key, sizeof(key),
+	    SEARCHINDEX_ADVISORY, up, digest) == 0)
+		json_object_set_new(keys, key, json_string(""));
+}
+
 /* The keys (and values) an image document files, into keys. */
 static void
 searchindex_keys(json_t *doc, const char *digest, json_t *keys)
 {
 	json_t		*x;
 	size_t		 i;
-	char		 key[SEARCHINDEX_KEY_MAX + 32], id[160];
+	char		 key[SEARCHINDEX_KEY_MAX + 32];
 
 	json_array_foreach(json_object_get(doc, "vulnerabilities"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "id"));
 		const char *al = json_string_value(json_object_get(x,
 		    "aliases"));
-		const char *one = json_string_value(json_object_get(x, "id"));
-		int	    k;
 
-		/* The id (k 0), then each of the comma-separated aliases. */
-		for (k = 0; one != NULL; k++) {
-			size_t l = k == 0 ? strlen(one) : strcspn(one, ",");
+		if (id != NULL)
+			searchindex_advisory(keys, id, strlen(id), digest);
+		/* Each of the comma-separated aliases too. */
+		while (al != NULL && *al != '\0') {
+			size_t l = strcspn(al, ",");
 
-			snprintf(id, sizeof(id), "%.*s", (int)l, one);
-			searchindex_upper(id);
-			if (id[0] != '\0' && searchindex_key(key, sizeof(key),
-			    SEARCHINDEX_ADVISORY, id, digest) == 0)
-				json_object_set_new(keys, key, json_string(""));
-			if (k == 0)
-				one = al != NULL && *al != '\0' ? al : NULL;
-			else
-				one = one[l] == ',' ? one + l + 1 : NULL;
+			searchindex_advisory(keys, al, l, digest);
+			al += l + (al[l] == ',');
 		}
 	}
 	json_array_foreach(json_object_get(doc, "packages"), i, x) {
