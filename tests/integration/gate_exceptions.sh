@@ -8,15 +8,17 @@
 # with a version range (libcrypto3 cleared, libssl3 still named), an
 # OpenVEX not_affected for the image's digest (that image only) and for
 # one package (that package only), an exception that runs out (the
-# monitor flips the image), and an operator's break-glass grant for one
+# monitor flips the image), a secret and a misconfiguration excepted in
+# one repository glob (not at another path), and an operator's
+# break-glass grant for one
 # digest (granted, used, audited, revoked). Every allow an exception or
 # a grant made is named in the access log.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
-need docker-registry skopeo curl python3
+need docker-registry skopeo curl python3 openssl
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 33
+tap_plan 37
 
 mkdir -p "$T/px-state"
 "$PORTCULLIS" db import -s "$T/px-state" "$CORPUS/alpine/secdb" >/dev/null 2>"$T/import.log" ||
@@ -173,7 +175,43 @@ expect_eq "and the image is refused again" 403 "$(code team/app)"
 expect_eq "the expired exception is counted as such" 1 \
     "$(metric 'portcullis_policy_exceptions{state="expired"}')"
 
-# 5. Break-glass for one digest in one repository.
+# 5. Rule exceptions: a secret at one path and a misconfiguration, in
+# team/* only. The image: a private key made here, run as root.
+mkdir -p "$T/keyroot/etc/ssl/private"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$T/keyroot/etc/ssl/private/test.key" 2>/dev/null || bail "openssl"
+MKIMAGE_CONFIG='"User":"root"' mkimage "$T/img-key" v1 "$T/keyroot"
+for r in team/key other/key; do
+	$SK copy --dest-tls-verify=false "oci:$T/img-key:v1" "docker://$P/$r:v1" >/dev/null 2>&1 ||
+	    bail "push of the key image to $r failed"
+done
+px_policy "  misconfig: [root-user]"
+expect_eq "a private key and root: refused in both repositories" "403 403" "$(code team/key) $(code other/key)"
+px_policy "  misconfig: [root-user]
+  exceptions:
+    - id: private-key
+      path: \"etc/ssl/private/*\"
+      repository: team/*
+      owner: sec@example.com
+      reason: a test key, never used for TLS
+    - id: root-user
+      repository: team/*
+      owner: sec@example.com
+      reason: the entrypoint drops privileges"
+expect_eq "both excepted for team/*: team/key pulls, other/key does not" "200 403" \
+    "$(code team/key) $(code other/key)"
+grep -q 'private-key in etc/ssl/private/test.key' "$T/body" && grep -q 'root-user' "$T/body" &&
+    ok "other/key is told the secret and the misconfiguration" ||
+    { not_ok "other/key is told the secret and the misconfiguration"; cut -c1-300 "$T/body" | sed 's/^/# /'; }
+px_policy "  misconfig: [root-user]
+  exceptions:
+    - id: private-key
+      path: \"etc/ssl/other/*\"
+      owner: sec@example.com
+      reason: another path"
+expect_eq "a secret exception for another path lets nothing by" 403 "$(code team/key)"
+
+# 6. Break-glass for one digest in one repository.
 px_policy ""
 expect_eq "3.12.12 is refused" 403 "$(code team/zlib)"
 check "breakglass grant" "$PORTCULLIS" breakglass grant -c "$T/px.yml" -r "incident 4711: roll back" \
