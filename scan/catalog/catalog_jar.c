@@ -43,7 +43,7 @@ jar_field(const char *buf, size_t len, const char *key, int sep, char *out,
 
 	out[0] = '\0';
 	while (pos < len) {
-		const char	*line = buf + pos, *nl;
+		const char	*line = buf + pos, *nl, *semi;
 		size_t		 ll;
 
 		nl = memchr(line, '\n', len - pos);
@@ -63,8 +63,12 @@ jar_field(const char *buf, size_t len, const char *key, int sep, char *out,
 				line++;
 				ll--;
 			}
-			/* "org.foo.bar;singleton:=true": the name only. */
-			ll = strcspn(line, ";") < ll ? strcspn(line, ";") : ll;
+			/*
+			 * "org.foo.bar;singleton:=true": the name only. The
+			 * entry is not NUL-terminated: look within the line.
+			 */
+			if ((semi = memchr(line, ';', ll)) != NULL)
+				ll = (size_t)(semi - line);
 		}
 		if (ll >= outlen)
 			ll = outlen - 1;

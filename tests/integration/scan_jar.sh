@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need apt-get dpkg-deb bsdtar
-tap_plan 7
+tap_plan 8
 
 CACHE=${PORTCULLIS_TEST_CACHE:-/var/cache/portcullis-tests}
 mkdir -p "$CACHE" 2>/dev/null || true
@@ -73,3 +73,17 @@ echo "$out3" | grep -q "\"name\":\"$(mf commons-logging-1.2.jar Implementation-V
 echo "$out" | grep -q '"name":"org.apache.logging.log4j:log4j-core"[^}]*"confidence"' &&
     not_ok "a jar with its pom.properties is not marked guessed" ||
     ok "a jar with its pom.properties is not marked guessed"
+# A manifest whose last line has no newline: the entry is read into a
+# buffer with no NUL after it, and the name must end where the file does.
+# (Reading past it is what ASan caught in ui.sh, on a jar of Debian's
+# bookworm; what lies after the entry is not fixed, so this case shows
+# the value, not always the overread.)
+mkdir -p "$T/edge/META-INF" "$T/edgel/opt"
+printf 'Manifest-Version: 1.0\r\nBundle-Version: 4.2.0\r\nBundle-SymbolicName: org.example.demo' \
+    > "$T/edge/META-INF/MANIFEST.MF"
+(cd "$T/edge" && bsdtar --format zip -cf "$T/edgel/opt/demo-4.2.0.jar" META-INF)
+mkimage "$T/img4" e "$T/edgel"
+out4=$("$PORTCULLIS" scan -s "$S" -f json oci:"$T/img4":e 2>/dev/null | tr -d ' \n')
+echo "$out4" | grep -q '"type":"maven","name":"org.example:demo","version":"4.2.0"' &&
+    ok "a manifest ending without a newline: org.example:demo 4.2.0, nothing read past its end" ||
+    { not_ok "a manifest ending without a newline: org.example:demo 4.2.0, nothing read past its end"; echo "$out4" | grep -o '"name":"[^"]*demo[^}]*' | head -3 | sed 's/^/# /'; }
