@@ -1,5 +1,6 @@
 #include "conf/policy.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -507,6 +508,73 @@ policy_vex_files(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
 	return 0;
 }
 
+/*
+ * vex_keys: the PEM public keys of those whose signed VEX attestations
+ * are believed. Checked now: a typo would silently read none.
+ */
+static int
+policy_vex_keys(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    const char *name, char *err, size_t errlen)
+{
+	yaml_node_item_t	*it;
+	char			 head[4096];
+	FILE			*f;
+	size_t			 n;
+
+	if (seq->type != YAML_SEQUENCE_NODE) {
+		policy_err(err, errlen, "%s:%lu: vex_keys is a list of PEM "
+		    "public key files", name,
+		    (unsigned long)seq->start_mark.line + 1);
+		return -1;
+	}
+	for (it = seq->data.sequence.items.start;
+	    it < seq->data.sequence.items.top; it++) {
+		yaml_node_t	*nd = yaml_document_get_node(doc, *it);
+		const char	*path = policy_scalar(nd);
+		unsigned long	 line = nd ? (unsigned long)
+				    nd->start_mark.line + 1 : 0;
+
+		if (p->nvex_keys == POLICY_VEX_KEYS) {
+			policy_err(err, errlen, "%s:%lu: at most %d vex_keys",
+			    name, line, POLICY_VEX_KEYS);
+			return -1;
+		}
+		if (path == NULL || *path == '\0' ||
+		    strlen(path) >= POLICY_KEY_MAX) {
+			policy_err(err, errlen, "%s:%lu: vex_keys entries are "
+			    "file paths", name, line);
+			return -1;
+		}
+		if ((f = fopen(path, "r")) == NULL) {
+			policy_err(err, errlen, "%s:%lu: vex_keys: %s: %s",
+			    name, line, path, strerror(errno));
+			return -1;
+		}
+		n = fread(head, 1, sizeof(head) - 1, f);
+		fclose(f);
+		head[n] = '\0';
+		if (strstr(head, "-----BEGIN PUBLIC KEY-----") == NULL) {
+			policy_err(err, errlen, "%s:%lu: vex_keys: %s is not a "
+			    "PEM public key", name, line, path);
+			return -1;
+		}
+		snprintf(p->vex_keys[p->nvex_keys++], POLICY_KEY_MAX, "%s",
+		    path);
+	}
+	return 0;
+}
+
+int
+policy_vex_key(const struct policy *p, const char *path)
+{
+	int	i;
+
+	for (i = 0; path != NULL && i < p->nvex_keys; i++)
+		if (strcmp(p->vex_keys[i], path) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 policy_overrides(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
     const char *name, char *err, size_t errlen)
@@ -569,7 +637,7 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
     const char *name, char *err, size_t errlen)
 {
 	yaml_node_pair_t	*pr;
-	yaml_node_t		*lists[4] = { NULL, NULL, NULL, NULL };
+	yaml_node_t		*lists[5] = { NULL, NULL, NULL, NULL, NULL };
 
 	if (node->type != YAML_MAPPING_NODE) {
 		policy_err(err, errlen, "%s:%lu: policy must be a mapping", name,
@@ -591,6 +659,8 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 			lists[2] = vn;
 		else if (!strcmp(k, "vex"))
 			lists[3] = vn;
+		else if (!strcmp(k, "vex_keys"))
+			lists[4] = vn;
 		else if (!strcmp(k, "repositories"))
 			lists[1] = vn;
 		else if (!strcmp(k, "signature_key")) {
@@ -615,6 +685,9 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 	    doc, lists[2], 0, name, err, errlen) == -1))
 		return -1;
 	if (lists[3] != NULL && policy_vex_files(p, doc, lists[3], name, err,
+	    errlen) == -1)
+		return -1;
+	if (lists[4] != NULL && policy_vex_keys(p, doc, lists[4], name, err,
 	    errlen) == -1)
 		return -1;
 	if (lists[1] != NULL && policy_overrides(p, doc, lists[1], name, err,

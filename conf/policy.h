@@ -94,6 +94,8 @@ struct policy_exception {
 #define POLICY_EXC_MAX		1024
 
 #define POLICY_KEY_MAX	1024	/* signature_key's path */
+/* At most this many keys sign the VEX attestations read (vex_keys). */
+#define POLICY_VEX_KEYS	8
 
 struct policy {
 	struct policy_rule	 def;
@@ -103,7 +105,16 @@ struct policy {
 	size_t			 nexc;
 	struct vex_set		 vex;		/* OpenVEX statements read */
 	char			 signature_key[POLICY_KEY_MAX];	/* PEM public key file */
+	/*
+	 * PEM public keys whose signed OpenVEX attestations, attached to
+	 * an image, count as vex files do for that image. None: attached
+	 * VEX is not read.
+	 */
+	char			 vex_keys[POLICY_VEX_KEYS][POLICY_KEY_MAX];
+	int			 nvex_keys;
 };
+/* Is path one of p's vex_keys? */
+int		policy_vex_key(const struct policy *, const char *path);
 
 /* The built-in default: block CRITICAL, secrets; allow unknown images. */
 void		policy_default(struct policy *);

@@ -179,20 +179,32 @@ vex_statement(struct vex_load *l, json_t *s, size_t stmt, time_t doctime,
 int
 vex_load(struct vex_set *p, const char *path, char *err, size_t errlen)
 {
-	struct vex_load	 l = { NULL, 0, NULL, 0 };
 	json_error_t	 je;
-	json_t		*doc = NULL, *s;
-	const char	*ctx, *why = NULL;
-	time_t		 doctime = 0;
-	size_t		 i, base = p->n;
-	int		 rv = -1;
+	json_t		*doc;
+	int		 rv;
 
 	if ((doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL) {
 		snprintf(err, errlen, "vex %s: %s (line %d)", path, je.text,
 		    je.line);
-		goto done;
+		return -1;
 	}
+	rv = vex_load_doc(p, doc, path, err, errlen);
+	json_decref(doc);
+	return rv;
+}
+
+int
+vex_load_doc(struct vex_set *p, json_t *doc, const char *path, char *err,
+    size_t errlen)
+{
+	struct vex_load	 l = { NULL, 0, NULL, 0 };
+	json_t		*s;
+	const char	*ctx, *why = NULL;
+	time_t		 doctime = 0;
+	size_t		 i, base = p->n;
+	int		 rv = -1;
+
 	ctx = json_string_value(json_object_get(doc, "@context"));
 	if (ctx == NULL || strncmp(ctx, "https://openvex.dev/ns", 22) != 0) {
 		snprintf(err, errlen, "vex %s: not an OpenVEX document (its "
@@ -247,7 +259,6 @@ vex_load(struct vex_set *p, const char *path, char *err, size_t errlen)
  done:
 	free(l.vex);
 	free(l.vexp);
-	json_decref(doc);
 	return rv;
 }
 

@@ -53,6 +53,10 @@ struct vex_set {
  * is refused whole. 0, or -1 (err says where and why; the set unchanged).
  */
 int	vex_load(struct vex_set *, const char *path, char *err, size_t errlen);
+struct json_t;
+/* The same for a document already parsed; source names it in statements. */
+int	vex_load_doc(struct vex_set *, struct json_t *doc, const char *source,
+	    char *err, size_t errlen);
 /* Free a set's arrays, leaving it empty. */
 void	vex_clear(struct vex_set *);
 /* dst = a copy of src with arrays of its own. 0 or -1 (dst empty). */

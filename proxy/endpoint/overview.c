@@ -157,7 +157,7 @@ overview_cover_one(const char *term, const char *digest, const char *value,
 	searchindex_repositories(c->st, digest, overview_repo_cb, &repo);
 	json_array_foreach(json_object_get(doc, "vulnerabilities"), i, x) {
 		struct suppress_subject s = { json_string_value(repo), digest,
-		    time(NULL) };
+		    time(NULL), NULL };
 
 		if (suppress_exception(c->p, SUPPRESS_VULN, x, &s) == c->idx) {
 			json_object_set_new(c->seen, digest, json_true());

@@ -1,4 +1,5 @@
 #include "proxy/endpoint/search.h"
+#include "proxy/gate/attest.h"
 #include "proxy/endpoint/operator.h"
 #include "proxy/gate/asclient.h"
 #include "proxy/gate/gate.h"
@@ -208,7 +209,8 @@ search_one(struct search_page *p, const char *repo, const char *digest,
 	if (pending)
 		verdict = "pending";
 	else {
-		verdict_eval(doc, &q->policy, repo, digest, time(NULL), &v);
+		attest_verdict(q->st, &q->policy, doc, repo, digest,
+		    time(NULL), &v, NULL);
 		verdict = v.deny ? "deny" : "allow";
 	}
 	if (q->verdict[0] != '\0' && strcmp(q->verdict, verdict) != 0)

@@ -1,4 +1,5 @@
 #include "proxy/endpoint/status.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/feeds.h"
 #include "proxy/gate/decide.h"
 #include "proxy/gate/gate.h"
@@ -56,15 +57,45 @@ status_own_repository(json_t *doc, const char *repo)
 		json_object_del(doc, "base_by_layers");
 }
 
+/* An image's signed VEX attestations, as recorded (read on the loop). */
+struct status_vex {
+	struct vex_set	 set;
+	int		 have;
+	json_t		*report;	/* attest_report's, or NULL */
+};
+
+static void
+status_vex_load(struct gate *g, const char *repo, const char *digest,
+    struct status_vex *att)
+{
+	time_t	checked;
+
+	memset(att, 0, sizeof(*att));
+	att->have = attest_vex_get(gate_store(g), &g->conf->policy, repo,
+	    digest, &att->set, &checked) == 1;
+	att->report = attest_report(gate_store(g), &g->conf->policy, repo,
+	    digest);
+}
+
+static void
+status_vex_clear(struct status_vex *att)
+{
+	vex_clear(&att->set);
+	json_decref(att->report);
+	memset(att, 0, sizeof(*att));
+}
+
 /*
  * The annotations of a scanned image's document, and its verdict under
  * p. Pure: the large-report thread runs it with a copy of the policy.
  */
 static void
 status_scanned(json_t *ann, json_t *doc, const struct policy *p,
-    const char *repo, const char *digest, struct verdict *v)
+    const char *repo, const char *digest, const struct status_vex *att,
+    struct verdict *v)
 {
-	struct suppress_subject	 subj = { repo, digest, time(NULL) };
+	struct suppress_subject	 subj = { repo, digest, time(NULL),
+				    att->have ? &att->set : NULL };
 	const char	*keys[] = { "critical", "high", "medium", "low",
 			    "unknown", "secrets", "unscanned-content" };
 	time_t		 t = (time_t)json_integer_value(json_object_get(doc,
@@ -97,7 +128,11 @@ status_scanned(json_t *ann, json_t *doc, const struct policy *p,
 		    json_integer_value(json_object_get(sum, sk)));
 		status_annotate(ann, key, num);
 	}
-	verdict_eval(doc, p, repo, digest, subj.now, v);
+	verdict_eval_attached(doc, p, repo, digest, subj.attached, subj.now,
+	    v);
+	/* The image's own attestations: read, and set aside with why. */
+	if (att->report != NULL)
+		json_object_set(doc, "vex_attestations", att->report);
 	/* What exceptions and VEX took out, and each finding they cover. */
 	status_annotate(ann, "dev.portcullis.policy.exceptions", v->note);
 	suppress_annotate(p, doc, &subj);
@@ -172,6 +207,7 @@ struct status_job {
 	TAILQ_ENTRY(status_job)	 entry;
 	struct session		*s;		/* NULL: it went away */
 	struct policy		 policy;	/* a copy: reloads may come */
+	struct status_vex	 att;
 	char			 repo[256];
 	char			 digest[80];
 	char			*raw;		/* the document, taken over */
@@ -194,6 +230,7 @@ status_job_free(struct status_job *j)
 	pthread_join(j->thread, NULL);
 	event_free(j->wake);
 	policy_clear(&j->policy);
+	status_vex_clear(&j->att);
 	free(j->raw);
 	free(j->body);
 	json_decref(j->ann);
@@ -213,7 +250,7 @@ status_job_thread(void *arg)
 	j->raw = NULL;
 	if (doc != NULL)
 		status_scanned(j->ann, doc, &j->policy, j->repo, j->digest,
-		    &v);
+		    &j->att, &v);
 	else {
 		v.deny = 1;
 		snprintf(v.message, sizeof(v.message), "the stored scan "
@@ -290,6 +327,7 @@ status_async(struct gate *g, struct session *s, json_t *ann,
 	j->ann = json_incref(ann);
 	snprintf(j->repo, sizeof(j->repo), "%s", session_route(s)->name);
 	snprintf(j->digest, sizeof(j->digest), "%s", digest);
+	status_vex_load(g, j->repo, j->digest, &j->att);
 	if ((j->wake = event_new(g->base, -1, 0, status_job_done, j)) ==
 	    NULL)
 		goto fail;
@@ -309,6 +347,7 @@ status_async(struct gate *g, struct session *s, json_t *ann,
 		if (j->wake != NULL)
 			event_free(j->wake);
 		policy_clear(&j->policy);
+		status_vex_clear(&j->att);
 		json_decref(j->ann);
 		free(j);
 	}
@@ -421,8 +460,14 @@ status_reply(struct gate *g, struct session *s, struct evbuffer *out)
 			v.deny = 1;
 		else
 			v.message[0] = '\0';
-	} else
-		status_scanned(ann, doc, &g->conf->policy, r->name, dg, &v);
+	} else {
+		struct status_vex att;
+
+		status_vex_load(g, r->name, dg, &att);
+		status_scanned(ann, doc, &g->conf->policy, r->name, dg, &att,
+		    &v);
+		status_vex_clear(&att);
+	}
 	if ((body = status_body(ann, doc, &v, r->name, &blen)) == NULL ||
 	    status_head(out, s, blen) == -1 ||
 	    evbuffer_add(out, body, blen) == -1)

@@ -16,6 +16,8 @@
 #define COSIGN_SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
 /* Largest payload read: real ones are a few hundred bytes. */
 #define COSIGN_MAX_PAYLOAD	(64u << 10)
+/* Largest base64 signature: an RSA-8192 one is 1.4 kB. */
+#define COSIGN_MAX_SIG		8192
 
 /*
  * Where the outcome of checking repository@digest is kept in the store's
@@ -33,5 +35,16 @@ int	cosign_sig_tag(const char *digest, char *tag, size_t len);
  */
 int	cosign_verify(const char *key_file, const char *payload, size_t len,
 	    const char *sig_b64, const char *digest, char *why, size_t whylen);
+/*
+ * Does sig_b64 sign the len bytes of data with the key in key_file
+ * (SHA-256)? 1 yes, 0 no (why says), -1 the key is unusable.
+ */
+int	cosign_sig_ok(const char *key_file, const void *data, size_t len,
+	    const char *sig_b64, char *why, size_t whylen);
+/*
+ * base64, standard or URL-safe, padded or not, of at most max
+ * characters, to malloc'd bytes (*outlen of them); NULL on junk.
+ */
+unsigned char *cosign_base64(const char *b64, size_t max, size_t *outlen);
 
 #endif

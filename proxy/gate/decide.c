@@ -8,6 +8,7 @@
 #include "proxy/gate/record.h"
 #include "proxy/gate/refindex.h"
 #include "proxy/gate/upload.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/cosign.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/scanjob.h"
@@ -265,6 +266,30 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 	return GATE_ALLOW;
 }
 
+/*
+ * The policy's verdict, weighing the image's recorded signed VEX
+ * attestations when the policy reads any (verdict_eval's return).
+ * *recheck (if asked): it denies for vulnerabilities and the record is
+ * missing or old, so newer attestations are to be looked for first.
+ */
+static int
+decide_verdict(struct gate *g, struct store *st, json_t *scan,
+    const char *repo, const char *digest, time_t now, struct verdict *v,
+    int *recheck)
+{
+	const struct policy	*p = &g->conf->policy;
+	time_t			 checked = 0;
+	int			 have;
+
+	have = attest_verdict(st, p, scan, repo, digest, now, v, &checked);
+	if (recheck != NULL)
+		*recheck = json_is_object(scan) && v->deny &&
+		    v->blocking_vulns > 0 && digest != NULL &&
+		    p->nvex_keys > 0 && (have != 1 || now - checked >=
+		    ATTEST_TTL || now < checked);
+	return have == -1 ? -1 : 0;
+}
+
 /* A document this large is a huge image's (hundreds of thousands of packages). */
 #define DECIDE_LARGE_DOC	(1u << 20)
 
@@ -277,7 +302,7 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 	char			*rec, ver[64] = "", pushed[256];
 	json_t			*scan;
 	time_t			 now = time(NULL);
-	int			 error, deny, large;
+	int			 error, deny, large, recheck = 0;
 
 	if (why != NULL)
 		memset(why, 0, sizeof(*why));
@@ -332,9 +357,10 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 	scan = json_loads(rec, 0, NULL);
 	decide_rescan_stale(g, scan, repo, digest);
 	decide_base_by_layers(g, st, scan, repo, digest);
-	verdict_eval(scan, &g->conf->policy, repo, digest, now, &v);
+	decide_verdict(g, st, scan, repo, digest, now, &v, &recheck);
 	/* A fleet attaches what it found to the image (off this path). */
-	if (scan != NULL && !json_is_true(json_object_get(scan, "pending")))
+	if (scan != NULL && !recheck &&
+	    !json_is_true(json_object_get(scan, "pending")))
 		attach_judged(g, repo, digest, json_object_get(scan,
 		    "verdict_copy_of") != NULL ? NULL : rec, v.deny, v.message);
 	json_decref(scan);
@@ -351,6 +377,8 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 		snprintf(msg, len, "%s@%s %s (full report: GET "
 		    "/portcullis/v1/status/%s/%s)", repo, digest, v.message,
 		    repo, digest);
+	if (recheck)
+		return GATE_VEX;	/* not cached: decided after the look */
 	/* Clean, and the policy wants it signed too. */
 	if (!v.deny && digest != NULL &&
 	    policy_rule_for(&g->conf->policy, repo)->require_signature) {
@@ -474,8 +502,8 @@ decide_blob_policy(struct gate *g, const char *repo, const char *digest,
 		if ((rec = record_verdict_doc(g, refs.d[i], &error)) == NULL)
 			continue;	/* not judged yet: says nothing */
 		if ((j = json_loads(rec, 0, NULL)) != NULL &&
-		    verdict_eval(j, &g->conf->policy, repo, refs.d[i], now,
-		    &v) == 0) {
+		    decide_verdict(g, st, j, repo, refs.d[i], now, &v,
+		    NULL) == 0) {
 			if (!v.deny)
 				allowed = 1;
 			else if (denied++ == 0)

@@ -15,7 +15,9 @@ enum gate_decision {
 	GATE_DENY,
 	GATE_SCAN,	/* never seen, policy says scan it first (msg says so) */
 	GATE_WAIT,	/* pushed through us, a layer still being scanned */
-	GATE_SIGN	/* its cosign signature is yet to be checked */
+	GATE_SIGN,	/* its cosign signature is yet to be checked */
+	GATE_VEX	/* refused unless signed VEX attestations, yet to be
+			   looked for, say otherwise (msg: the refusal) */
 };
 
 /*

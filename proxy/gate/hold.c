@@ -92,9 +92,26 @@ hold_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	hold_release(h, why);
 }
 
+/* The scan job a decision waits for. */
+static enum scanjob_kind
+hold_job(enum gate_decision d)
+{
+	return d == GATE_SIGN ? SCANJOB_SIGNATURE : d == GATE_VEX ?
+	    SCANJOB_VEX : SCANJOB_IMAGE;
+}
+
+/* A decision that waits for something (else: made). */
+static int
+hold_pending(enum gate_decision d)
+{
+	return d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN ||
+	    d == GATE_VEX;
+}
+
 /*
  * A pull that cannot be decided yet (GATE_SCAN: never seen, the proxy
  * pulls and scans it; GATE_SIGN: its signature is to be checked;
+ * GATE_VEX: refused unless its signed VEX attestations say otherwise;
  * GATE_WAIT: its pushed layers are still being scanned): wait for that,
  * or for scanner.wait to run out. 0, or -1 (err filled) if it cannot.
  */
@@ -117,9 +134,8 @@ hold_start(struct gate *g, struct session *s, const char *dg,
 	TAILQ_INSERT_TAIL(&g->holds, h, entry);
 	if ((h->timer = evtimer_new(g->base, hold_timeout_cb, h)) == NULL ||
 	    evtimer_add(h->timer, &tv) == -1 ||
-	    (d != GATE_WAIT && scanjob_wait(g, d == GATE_SIGN ?
-	    SCANJOB_SIGNATURE : SCANJOB_IMAGE, r->name, dg, hold_resume, h,
-	    err, errlen) == -1)) {
+	    (d != GATE_WAIT && scanjob_wait(g, hold_job(d), r->name, dg,
+	    hold_resume, h, err, errlen) == -1)) {
 		if (d == GATE_WAIT)
 			snprintf(err, errlen, "out of memory");
 		hold_free(h);
@@ -128,7 +144,8 @@ hold_start(struct gate *g, struct session *s, const char *dg,
 	log_info("session %llu: holding the pull of %s@%s until %s",
 	    (unsigned long long)session_id(s), r->name, dg, d == GATE_SCAN ?
 	    "the proxy has scanned it" : d == GATE_SIGN ?
-	    "its signature is checked" : "its pushed layers are scanned");
+	    "its signature is checked" : d == GATE_VEX ? "its signed VEX "
+	    "attestations are looked for" : "its pushed layers are scanned");
 	return 0;
 }
 
@@ -179,7 +196,7 @@ hold_decide_now(struct gate *g, struct session *s, char *msg, size_t len)
 		    RELAY_ALLOW : RELAY_DENY;
 	d = decide_manifest(g, r->name, dg, session_request_header(s,
 	    "Authorization"), msg, len, NULL);
-	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+	if (hold_pending(d)) {
 		if (hold_start(g, s, dg, d, err, sizeof(err)) == 0)
 			return RELAY_HOLD;
 		snprintf(msg, len, "%s@%s has not been scanned, and "
@@ -208,21 +225,35 @@ hold_release(struct hold *h, const char *why)
 	    "Authorization"), msg, sizeof(msg), NULL);
 	if (why == NULL && d == GATE_WAIT)
 		return;		/* another of its layers is still scanning */
-	if (why == NULL && d == GATE_SIGN && h->kind != GATE_SIGN) {
-		/* Scanned now, and the policy wants it signed: check that next. */
+	if (why == NULL && (d == GATE_SIGN || d == GATE_VEX) &&
+	    h->kind != d && h->kind != GATE_SIGN) {
+		/*
+		 * Scanned now (or its VEX read), and there is one more step:
+		 * its VEX attestations, then its signature. Each once.
+		 */
 		h->uploads = 0;
-		if (scanjob_wait(g, SCANJOB_SIGNATURE, r->name, dg,
-		    hold_resume, h, err, sizeof(err)) == 0) {
-			h->kind = GATE_SIGN;
+		if (scanjob_wait(g, hold_job(d), r->name, dg, hold_resume, h,
+		    err, sizeof(err)) == 0) {
+			h->kind = d;
 			return;
 		}
 		why = err;
 	}
-	if (d == GATE_SCAN || d == GATE_WAIT || d == GATE_SIGN) {
+	if (d == GATE_VEX && why == NULL) {
+		/* Looked for just now: the refusal it carries stands. */
+		d = GATE_DENY;
+	} else if (hold_pending(d)) {
 		/* Still nothing recorded: fail closed, say why. */
+		char refusal[800];
+
+		snprintf(refusal, sizeof(refusal), "%s", msg);
 		snprintf(msg, sizeof(msg), "%s@%s has not been %s yet (%s)",
 		    r->name, dg, d == GATE_SIGN ? "checked for a "
-		    "signature" : "scanned", why ? why : "no result");
+		    "signature" : d == GATE_VEX ? "checked for signed VEX "
+		    "attestations" : "scanned", why ? why : "no result");
+		if (d == GATE_VEX)
+			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			    "; without them: %.600s", refusal);
 		d = GATE_DENY;
 	}
 	/* The session may end inside the release: the hold goes first. */

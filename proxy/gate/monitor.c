@@ -1,4 +1,5 @@
 #include "proxy/gate/monitor.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/record.h"
 #include "proxy/gate/gate.h"
@@ -270,14 +271,14 @@ monitor_policy_one(struct monitor *m, const char *digest)
 		return;
 	if ((doc = json_loads(rec, 0, NULL)) != NULL) {
 		repo = json_string_value(json_object_get(doc, "repository"));
-		verdict_eval(doc, m->was[0].policy, repo ? repo : "",
-		    digest, m->was[0].at, &before);
+		attest_verdict(st, m->was[0].policy, doc, repo ? repo : "",
+		    digest, m->was[0].at, &before, NULL);
 		if (m->nwas > 1)
-			verdict_eval(doc, m->was[1].policy, repo ? repo : "",
-			    digest, m->was[1].at, &after);
+			attest_verdict(st, m->was[1].policy, doc, repo ? repo :
+			    "", digest, m->was[1].at, &after, NULL);
 		else
-			verdict_eval(doc, &m->g->conf->policy, repo ? repo :
-			    "", digest, now, &after);
+			attest_verdict(st, &m->g->conf->policy, doc, repo ?
+			    repo : "", digest, now, &after, NULL);
 		record_flip(m->g, digest, repo, &before, &after,
 		    m->was[0].expiry ? "an allowlist entry expired" :
 		    "a policy reload", m->was[0].expiry ? "allowlist-expired" :

@@ -157,6 +157,11 @@ pushgate_judge(struct gate *g, struct session *s, const char *digest,
 		pushgate_refused(g, s, digest, PUSH_UNSCANNED, msg);
 		return RELAY_DENY;
 	}
+	case GATE_VEX:
+		/*
+		 * Attestations name an image already in the registry: a
+		 * push is judged by the policy's own vex files.
+		 */
 	case GATE_DENY:
 		break;
 	}

@@ -1,4 +1,5 @@
 #include "proxy/gate/record.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/baseindex.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/imagedoc.h"
@@ -372,10 +373,10 @@ record_changed(struct gate *g, const char *digest, const char *old,
 		    json_integer_value(json_object_get(sum, "critical")),
 		    (long long)json_integer_value(b), (long long)
 		    json_integer_value(json_object_get(sum, "high")));
-	verdict_eval(was, &g->conf->policy, repo ? repo : "", digest,
-	    time(NULL), &before);
-	verdict_eval(now, &g->conf->policy, repo ? repo : "", digest,
-	    time(NULL), &after);
+	attest_verdict(gate_store(g), &g->conf->policy, was, repo ? repo : "",
+	    digest, time(NULL), &before, NULL);
+	attest_verdict(gate_store(g), &g->conf->policy, now, repo ? repo : "",
+	    digest, time(NULL), &after, NULL);
 	record_flip(g, digest, repo, &before, &after, what, cause);
 	json_decref(was);
 }

@@ -1,5 +1,6 @@
 #include "proxy/gate/referrers.h"
 #include "proxy/gate/asclient.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/gate.h"
 #include "proxy/http/ocierr.h"
 #include "proxy/http/route.h"
@@ -34,6 +35,8 @@ struct referrers_req {
 	char	 subject[160];
 	char	 filter[256];	/* GET: the artifactType asked for */
 	json_t	*desc;		/* PUT: the descriptor to add */
+	struct gate *g;		/* PUT: whose attestation records to renew */
+	int	 added;		/* PUT: done (the thread's, read after) */
 };
 
 /* The registry's own API: -1 not known yet, 0 none, 1 it has one. */
@@ -49,6 +52,9 @@ referrers_req_free(struct asclient *a)
 
 	if (a->s != NULL && a->status == 200)
 		__atomic_add_fetch(&referrers_served, 1, __ATOMIC_RELAXED);
+	/* Listed now: a VEX check made before would not have found it. */
+	if (q->added && q->g != NULL)
+		attest_forget(q->g, q->repo, q->subject);
 	json_decref(q->desc);
 	free(q);
 }
@@ -243,6 +249,34 @@ referrers_index_add(struct regclient *rc, int caller, const char *auth,
 	return 0;
 }
 
+json_t *
+referrers_list(struct regclient *rc, const char *repo, const char *subject,
+    char *err, size_t errlen)
+{
+	struct regclient_answer	 a;
+	char			 path[1024];
+	json_t			*ix = NULL;
+
+	memset(&a, 0, sizeof(a));
+	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1) {
+		/* The account's Basic credentials, as a client would send. */
+		snprintf(path, sizeof(path), "/v2/%s/referrers/%s", repo,
+		    subject);
+		if (regclient_as_client(rc, EVHTTP_REQ_GET, path, rc->basic,
+		    REFERRERS_INDEX_TYPE, NULL, NULL, 0, REFERRERS_MAX_INDEX,
+		    &a, err, errlen) == 0 && a.status == 200)
+			ix = json_loadb(a.body, a.len, 0, NULL);
+		free(a.body);
+		memset(&a, 0, sizeof(a));
+		if (json_is_array(json_object_get(ix, "manifests")))
+			return ix;
+		json_decref(ix);
+	}
+	ix = referrers_index_get(rc, 0, NULL, repo, subject, &a, err, errlen);
+	free(a.body);
+	return ix;
+}
+
 /* GET, on the thread: the registry's API, or the fallback index. */
 static void
 referrers_get(struct asclient *c, struct regclient *rc)
@@ -351,7 +385,9 @@ referrers_add(struct asclient *c, struct regclient *rc)
 	char			 err[512];
 
 	if (referrers_index_add(rc, 1, c->auth, j->repo, j->subject, j->desc,
-	    err, sizeof(err)) == -1)
+	    err, sizeof(err)) == 0)
+		j->added = 1;
+	else
 		log_warnx("referrers: %s: %s not added to %s's referrers: %s",
 		    j->repo, json_string_value(json_object_get(j->desc,
 		    "digest")), j->subject, err);
@@ -427,6 +463,7 @@ referrers_put(struct gate *g, const char *repo, const char *digest,
 	snprintf(q->repo, sizeof(q->repo), "%s", repo);
 	snprintf(q->subject, sizeof(q->subject), "%s", subject);
 	q->desc = desc;
+	q->g = g;
 	desc = NULL;
 	if (asclient_start(g, NULL, authorization, referrers_add,
 	    referrers_req_free, q) == 0) {

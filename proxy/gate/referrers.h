@@ -59,5 +59,12 @@ struct regclient;
 int	referrers_index_add(struct regclient *, int caller,
 	    const char *authorization, const char *repo, const char *subject,
 	    struct json_t *desc, char *err, size_t errlen);
+/*
+ * Blocking: subject's referrers in repo (an image index) as rc's own
+ * account sees them: the registry's API where it has one, else the
+ * fallback index (none: an empty one). NULL with err.
+ */
+struct json_t *referrers_list(struct regclient *, const char *repo,
+	    const char *subject, char *err, size_t errlen);
 
 #endif

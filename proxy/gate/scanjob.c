@@ -1,5 +1,6 @@
 #include "proxy/gate/scanjob.h"
 #include "proxy/fleet/results.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/cosign.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/registry/regclient.h"
@@ -45,6 +46,8 @@ struct scanjob {
 	char			 repo[256], digest[80];
 	/* The policy's, copied: a reload may replace it meanwhile. */
 	char			 sigkey[POLICY_KEY_MAX];
+	char			(*vexkeys)[POLICY_KEY_MAX];
+	int			 nvexkeys;
 	pthread_t		 thr;
 	struct event		*wake;
 	int			 cancel;	/* shutting down (atomic) */
@@ -300,6 +303,20 @@ scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
 	return rv;
 }
 
+/* The image's signed VEX attestations: looked for, checked, recorded. */
+static int
+scanjob_vex(struct scanjob *j, struct regclient *rc)
+{
+	char	key[ATTEST_KEY_LEN], *rec = NULL;
+
+	if (attest_fetch(rc, (const char (*)[POLICY_KEY_MAX])j->vexkeys,
+	    j->nvexkeys, j->repo, j->digest, &rec, j->err,
+	    sizeof(j->err)) == -1)
+		return -1;
+	attest_record_key(j->repo, j->digest, key);
+	return scanjob_put(j, STORE_IMAGES, key, rec);
+}
+
 static void *
 scanjob_thread(void *arg)
 {
@@ -328,7 +345,8 @@ scanjob_thread(void *arg)
 		frc.cancel = &j->cancel;
 		j->frc = &frc;
 	}
-	if (j->kind == SCANJOB_SIGNATURE ?
+	if (j->kind == SCANJOB_VEX ? scanjob_vex(j, &rc) == -1 :
+	    j->kind == SCANJOB_SIGNATURE ?
 	    scanjob_signature(j, &rc, dir) == -1 :
 	    (regpull_layout(&rc, j->repo, j->digest, dir, 1,
 	    j->frc != NULL ? &have : NULL, j->err, sizeof(j->err)) == -1 ||
@@ -359,10 +377,29 @@ scanjob_free(struct scanjob *j)
 		free(j->puts[i].val);
 	}
 	free(j->puts);
+	free(j->vexkeys);
 	free(j->w);
 	if (j->wake != NULL)
 		event_free(j->wake);
 	free(j);
+}
+
+/* What the VEX check found, for the log (its record is the last put). */
+static void
+scanjob_vex_log(struct scanjob *j)
+{
+	json_t	*r = j->nputs ? json_loads(j->puts[j->nputs - 1].val, 0,
+		    NULL) : NULL, *x;
+	size_t	 i;
+
+	log_info("scan: %s@%s VEX attestations checked: %zu read, %zu set "
+	    "aside", j->repo, j->digest, json_array_size(json_object_get(r,
+	    "documents")), json_array_size(json_object_get(r, "ignored")));
+	json_array_foreach(json_object_get(r, "ignored"), i, x)
+		log_info("scan: %s@%s: attestation %s set aside: %s", j->repo,
+		    j->digest, json_string_value(json_object_get(x, "ref")),
+		    json_string_value(json_object_get(x, "why")));
+	json_decref(r);
 }
 
 /* In the loop: the thread is done. Record, then tell the waiters. */
@@ -399,6 +436,8 @@ scanjob_done_cb(evutil_socket_t fd, short ev, void *arg)
 	if (why == NULL && j->kind == SCANJOB_SIGNATURE)
 		log_info("scan: %s@%s cosign signature checked", j->repo,
 		    j->digest);
+	else if (why == NULL && j->kind == SCANJOB_VEX)
+		scanjob_vex_log(j);
 	else if (why == NULL) {
 		j->g->stats.layers_scanned += j->nlayers;
 		j->g->stats.layers_from_fleet += j->nfromfleet;
@@ -453,6 +492,17 @@ scanjob_wait(struct gate *g, enum scanjob_kind kind, const char *repo,
 		memcpy(j->digest, digest, strlen(digest) + 1);
 		memcpy(j->sigkey, g->conf->policy.signature_key,
 		    sizeof(j->sigkey));
+		if (kind == SCANJOB_VEX && (j->nvexkeys =
+		    g->conf->policy.nvex_keys) > 0) {
+			if ((j->vexkeys = calloc((size_t)j->nvexkeys,
+			    POLICY_KEY_MAX)) == NULL) {
+				scanjob_free(j);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			memcpy(j->vexkeys, g->conf->policy.vex_keys,
+			    (size_t)j->nvexkeys * POLICY_KEY_MAX);
+		}
 		if ((j->wake = event_new(g->base, -1, 0, scanjob_done_cb,
 		    j)) == NULL || pthread_create(&j->thr, NULL, scanjob_thread,
 		    j) != 0) {
@@ -464,7 +514,8 @@ scanjob_wait(struct gate *g, enum scanjob_kind kind, const char *repo,
 		g->nscanjobs++;
 		log_info("scan: %s@%s: %s", repo, digest, kind ==
 		    SCANJOB_SIGNATURE ? "checking its cosign signature" :
-		    "pulling it to scan");
+		    kind == SCANJOB_VEX ? "looking for signed VEX "
+		    "attestations" : "pulling it to scan");
 	}
 	if (cb == NULL)
 		return 0;	/* nobody waits for it */

@@ -16,7 +16,8 @@ struct gate;
 
 enum scanjob_kind {
 	SCANJOB_IMAGE,		/* pull and scan the image */
-	SCANJOB_SIGNATURE	/* fetch and check its cosign signature */
+	SCANJOB_SIGNATURE,	/* fetch and check its cosign signature */
+	SCANJOB_VEX		/* find and check its signed VEX attestations */
 };
 
 /* err is NULL when the image was scanned and recorded. */

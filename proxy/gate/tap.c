@@ -1,4 +1,5 @@
 #include "proxy/gate/tap.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/journal.h"
 #include "proxy/gate/pushgate.h"
@@ -170,6 +171,28 @@ tap_manifest_feed(struct relay_tap *tap, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * A new attestation for an image (a manifest naming it as subject, or
+ * cosign's sha256-<hex>.att tag): the image's VEX is to be read again.
+ */
+static void
+tap_attestation(struct tap_manifest *t)
+{
+	const struct route	*r = session_route(t->base.s);
+	const char		*subject = json_string_value(json_object_get(
+				    json_object_get(tap_manifest_doc(t),
+				    "subject"), "digest"));
+	char			 dg[80];
+
+	if (subject != NULL && route_valid_digest(subject, strlen(subject)))
+		attest_forget(t->base.g, r->name, subject);
+	if (strncmp(r->ref, "sha256-", 7) == 0 &&
+	    strlen(r->ref) == 7 + 64 + 4 && strcmp(r->ref + 71, ".att") == 0) {
+		snprintf(dg, sizeof(dg), "sha256:%.64s", r->ref + 7);
+		attest_forget(t->base.g, r->name, dg);
+	}
+}
+
 /* Every byte of a manifest is kept: it never bypasses the proxy. */
 static int
 tap_manifest_wants(struct relay_tap *tap)
@@ -192,10 +215,12 @@ tap_manifest_close(struct relay_tap *tap, int status, int complete)
 	int			 rv = -1;
 
 	/* A manifest with a subject joins that subject's referrers. */
-	if (status == 201 && dg != NULL && complete && !t->over)
+	if (status == 201 && dg != NULL && complete && !t->over) {
 		referrers_put(t->base.g, session_route(t->base.s)->name, dg,
 		    tap_manifest_doc(t), evbuffer_get_length(t->body),
 		    session_request_header(t->base.s, "Authorization"));
+		tap_attestation(t);
+	}
 	if (status == 201 && t->gated && dg != NULL)
 		rv = 0;
 	else if (status == 201 && dg != NULL && complete && !t->over)

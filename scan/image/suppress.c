@@ -284,20 +284,21 @@ suppress_image(const char *product, const char *digest)
 	    strlen(digest) == 71 && strspn(d + 7, "0123456789abcdef") == 64;
 }
 
-int
-suppress_vex(const struct policy *p, json_t *f,
-    const struct suppress_subject *s)
+/* The statement of set that decides f, better than best (or best). */
+static const struct vex_statement *
+suppress_vex_in(const struct vex_set *set, json_t *f,
+    const struct suppress_subject *s, const struct vex_statement *best)
 {
 	size_t	i;
-	int	best = -1;
+	int	mine = 0;	/* best is one of set's (else an earlier set's) */
 
-	for (i = 0; i < p->vex.nprod; i++) {
-		const struct vex_product	*r = &p->vex.prod[i];
-		const struct vex_statement		*v = &p->vex.st[r->stmt];
+	for (i = 0; i < set->nprod; i++) {
+		const struct vex_product	*r = &set->prod[i];
+		const struct vex_statement	*v = &set->st[r->stmt];
 		int				 img;
 
-		if (best >= 0 && (v->timestamp < p->vex.st[best].timestamp ||
-		    (int)r->stmt == best))
+		if (best != NULL && (v->timestamp < best->timestamp ||
+		    v == best))
 			continue;
 		if (!suppress_names(f, v->vuln, v->aliases))
 			continue;
@@ -309,19 +310,33 @@ suppress_vex(const struct policy *p, json_t *f,
 		    !suppress_purl_match(r->product, f))
 			continue;
 		/* Equal times: the later statement read wins. */
-		if (best < 0 || v->timestamp > p->vex.st[best].timestamp ||
-		    (int)r->stmt > best)
-			best = (int)r->stmt;
+		if (best == NULL || v->timestamp > best->timestamp || !mine ||
+		    v > best) {
+			best = v;
+			mine = 1;
+		}
 	}
 	return best;
 }
 
-int
-suppress_vex_clears(const struct policy *p, int stmt)
+const struct vex_statement *
+suppress_vex(const struct policy *p, json_t *f,
+    const struct suppress_subject *s)
 {
-	return stmt >= 0 && (size_t)stmt < p->vex.n &&
-	    (!strcmp(p->vex.st[stmt].status, "not_affected") ||
-	    !strcmp(p->vex.st[stmt].status, "fixed"));
+	const struct vex_statement	*best;
+
+	best = suppress_vex_in(&p->vex, f, s, NULL);
+	/* The image's own attestations count as read after the files. */
+	if (s->attached != NULL)
+		best = suppress_vex_in(s->attached, f, s, best);
+	return best;
+}
+
+int
+suppress_vex_clears(const struct vex_statement *v)
+{
+	return v != NULL && (!strcmp(v->status, "not_affected") ||
+	    !strcmp(v->status, "fixed"));
 }
 
 static void
@@ -329,19 +344,18 @@ suppress_mark(const struct policy *p, enum suppress_kind kind, json_t *f,
     const struct suppress_subject *s)
 {
 	const struct policy_exception	*e;
+	const struct vex_statement	*v;
 	char				 exp[16], made[16];
 	int				 i;
 
-	if (kind == SUPPRESS_VULN && (i = suppress_vex(p, f, s)) >= 0) {
-		const struct vex_statement *v = &p->vex.st[i];
-
+	if (kind == SUPPRESS_VULN && (v = suppress_vex(p, f, s)) != NULL) {
 		json_object_set_new(f, "vex", json_pack("{s:s, s:s?, s:s?, "
 		    "s:s, s:b}", "status", v->status, "justification",
 		    v->justification[0] ? v->justification : NULL,
 		    "impact_statement", v->impact[0] ? v->impact : NULL,
 		    "statement", v->source, "suppressed",
-		    suppress_vex_clears(p, i)));
-		if (suppress_vex_clears(p, i))
+		    suppress_vex_clears(v)));
+		if (suppress_vex_clears(v))
 			return;
 	}
 	if ((i = suppress_exception(p, kind, f, s)) < 0)
@@ -368,7 +382,8 @@ suppress_annotate(const struct policy *p, json_t *scan,
 	json_t	*f;
 	size_t	 i, j;
 
-	if (p->nexc == 0 && p->vex.nprod == 0)
+	if (p->nexc == 0 && p->vex.nprod == 0 && (s->attached == NULL ||
+	    s->attached->nprod == 0))
 		return;
 	for (j = 0; j < sizeof(k) / sizeof(k[0]); j++)
 		json_array_foreach(json_object_get(scan, k[j].key), i, f)

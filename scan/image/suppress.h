@@ -12,6 +12,8 @@
 
 struct json_t;
 struct policy;
+struct vex_set;
+struct vex_statement;
 
 enum suppress_kind { SUPPRESS_VULN, SUPPRESS_SECRET, SUPPRESS_MISCONFIG };
 
@@ -20,6 +22,11 @@ struct suppress_subject {
 	const char	*repository;
 	const char	*digest;
 	time_t		 now;
+	/*
+	 * The image's own signed VEX attestations (NULL: none), weighed
+	 * with the policy's files as if read after them.
+	 */
+	const struct vex_set *attached;
 };
 
 /*
@@ -30,14 +37,14 @@ struct suppress_subject {
 int	suppress_exception(const struct policy *, enum suppress_kind,
 	    struct json_t *finding, const struct suppress_subject *);
 /*
- * The index of the statement that decides a vulnerability finding (the
- * latest of those naming its id or an alias and a product that is the
- * image or the package), or -1 if none does. Whether it takes the
- * finding out is its status: suppress_vex_clears().
+ * The statement that decides a vulnerability finding (the latest of
+ * those naming its id or an alias and a product that is the image or
+ * the package), or NULL if none does. Whether it takes the finding out
+ * is its status: suppress_vex_clears().
  */
-int	suppress_vex(const struct policy *, struct json_t *finding,
-	    const struct suppress_subject *);
-int	suppress_vex_clears(const struct policy *, int stmt);
+const struct vex_statement *suppress_vex(const struct policy *,
+	    struct json_t *finding, const struct suppress_subject *);
+int	suppress_vex_clears(const struct vex_statement *);
 /* Is a vulnerability finding about advisory id (its id or an alias)? */
 int	suppress_names_advisory(struct json_t *finding, const char *id);
 /*

@@ -22,12 +22,11 @@ verdict_suppressed(const struct policy *p, enum suppress_kind kind,
 			    kind == SUPPRESS_VULN ? "package" : "path"));
 	char		 by[300], until[16] = "";
 	size_t		 o = strlen(v->note);
+	const struct vex_statement *x = NULL;
 	int		 i, n;
 
 	if (kind == SUPPRESS_VULN &&
-	    suppress_vex_clears(p, i = suppress_vex(p, f, s))) {
-		const struct vex_statement *x = &p->vex.st[i];
-
+	    suppress_vex_clears(x = suppress_vex(p, f, s))) {
 		snprintf(by, sizeof(by), "VEX %s%s%s, %.120s", x->status,
 		    x->justification[0] ? ": " : "", x->justification,
 		    x->source);
@@ -133,8 +132,16 @@ int
 verdict_eval(json_t *scan, const struct policy *p, const char *repo,
     const char *digest, time_t now, struct verdict *v)
 {
+	return verdict_eval_attached(scan, p, repo, digest, NULL, now, v);
+}
+
+int
+verdict_eval_attached(json_t *scan, const struct policy *p,
+    const char *repo, const char *digest, const struct vex_set *attached,
+    time_t now, struct verdict *v)
+{
 	const struct policy_rule *r = policy_rule_for(p, repo);
-	struct suppress_subject	 subj = { repo, digest, now };
+	struct suppress_subject	 subj = { repo, digest, now, attached };
 	json_t		*x;
 	char		 vulns[400] = "", other[300] = "";
 	size_t		 i;

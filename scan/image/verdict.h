@@ -46,5 +46,13 @@ struct verdict {
 int	verdict_eval(struct json_t *scan, const struct policy *,
 	    const char *repository, const char *digest, time_t now,
 	    struct verdict *v);
+/*
+ * The same, weighing attached (NULL: none) too: the OpenVEX statements
+ * of the image's own signed attestations.
+ */
+struct vex_set;
+int	verdict_eval_attached(struct json_t *scan, const struct policy *,
+	    const char *repository, const char *digest,
+	    const struct vex_set *attached, time_t now, struct verdict *v);
 
 #endif

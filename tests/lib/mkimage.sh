@@ -139,7 +139,8 @@ bookworm_langs_tgz() {
 
 # mkimage_tgz DIR TAG TARBALL [diff]: an image whose one layer is
 # TARBALL as is; with "diff", its config has the layer's true diff_id
-# (the tar's digest), as a real image's would.
+# (the tar's digest), as a real image's would. MKIMAGE_CONFIG: the
+# config's fields (default: user nobody).
 mkimage_tgz() {
 	mkdir -p "$1/blobs/sha256"
 	printf '{"imageLayoutVersion":"1.0.0"}' > "$1/oci-layout"
@@ -149,7 +150,7 @@ mkimage_tgz() {
 	[ "${4:-}" != diff ] || diffid=$(gzip -dc "$3" | sha256sum | cut -d' ' -f1)
 	mkimage_finish "$1" "$2" \
 	    "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$h\",\"size\":$(stat -c %s "$3")}" \
-	    "\"sha256:$diffid\"" '"User":"nobody"'
+	    "\"sha256:$diffid\"" "${MKIMAGE_CONFIG:-\"User\":\"nobody\"}"
 }
 
 # bench_tree SRC: SRC tarred ($T/tree.tar) and gzip'd ($T/tree.tar.gz)

@@ -265,7 +265,7 @@ main(void)
 		char	 err[512];
 		struct conf *c = load(pol, err);
 		json_t	*scan = json_loads(scan_doc, 0, NULL);
-		struct suppress_subject s = { "team/app", D1, now };
+		struct suppress_subject s = { "team/app", D1, now, NULL };
 		json_t	*x;
 
 		suppress_annotate(&c->policy, scan, &s);
