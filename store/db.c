@@ -12,8 +12,9 @@ struct store {
 	MDB_env		*env;
 	MDB_dbi		 meta, adv, ids, layers, images, verdicts, grants;
 	MDB_dbi		 search;
+	MDB_dbi		 events;
 	/* A read-only store of an older build may lack these. */
-	int		 has_verdicts, has_grants, has_search;
+	int		 has_verdicts, has_grants, has_search, has_events;
 	MDB_txn		*wtxn;		/* open write transaction, or NULL */
 	int		 readonly;
 	uint64_t	 mapsize;
@@ -62,6 +63,10 @@ store_dbis(struct store *st)
 	if (rc == 0 || (rc == MDB_NOTFOUND && st->readonly)) {
 		rc = mdb_dbi_open(txn, "search", flags, &st->search);
 		st->has_search = rc == 0;
+	}
+	if (rc == 0 || (rc == MDB_NOTFOUND && st->readonly)) {
+		rc = mdb_dbi_open(txn, "events", flags, &st->events);
+		st->has_events = rc == 0;
 	}
 	if (rc != 0 && !(rc == MDB_NOTFOUND && st->readonly)) {
 		store_warn("open databases", rc);
@@ -512,6 +517,8 @@ store_digest_dbi(struct store *st, enum store_digest_db which)
 		return st->grants;
 	case STORE_SEARCH:
 		return st->search;
+	case STORE_EVENTS:
+		return st->events;
 	default:
 		return st->images;
 	}
@@ -523,7 +530,8 @@ store_digest_has(struct store *st, enum store_digest_db which)
 {
 	return (which != STORE_VERDICTS || st->has_verdicts) &&
 	    (which != STORE_GRANTS || st->has_grants) &&
-	    (which != STORE_SEARCH || st->has_search);
+	    (which != STORE_SEARCH || st->has_search) &&
+	    (which != STORE_EVENTS || st->has_events);
 }
 
 /*

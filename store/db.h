@@ -89,8 +89,12 @@ enum store_status store_meta_get(struct store *, const char *key, char *buf,
  * STORE_SEARCH: the search index (proxy/gate/searchindex.c), keys that
  * file each image under its advisories, packages and repositories.
  */
+/*
+ * STORE_EVENTS: the gate's recent events (proxy/gate/events.c), keyed
+ * by time, so the operator's window survives a restart.
+ */
 enum store_digest_db { STORE_LAYERS, STORE_IMAGES, STORE_VERDICTS,
-		    STORE_GRANTS, STORE_SEARCH };
+		    STORE_GRANTS, STORE_SEARCH, STORE_EVENTS };
 enum store_status store_digest_put(struct store *, enum store_digest_db,
 		    const char *digest, const char *json);
 enum store_status store_digest_get(struct store *, enum store_digest_db,

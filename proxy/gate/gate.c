@@ -79,6 +79,13 @@ gate_note_failed(struct gate *g, const char *digest, const char *why)
 	gate_remember(g, digest, why, time(NULL) + GATE_FAILED_TTL);
 }
 
+/* gate_store for a module that knows no gate (events). */
+static struct store *
+gate_store_of(void *g)
+{
+	return gate_store(g);
+}
+
 void
 gate_store_failed(struct gate *g, const char *digest, const char *why)
 {
@@ -258,7 +265,7 @@ gate_new(struct event_base *base, struct evdns_base *dns, struct conf *conf)
 	TAILQ_INIT(&g->pushholds);
 	/* A slot per few hundred bytes: 4096 entries, about 4.6 MiB. */
 	if ((g->gatecache = gatecache_new(4096)) == NULL ||
-	    (g->events = events_new()) == NULL ||
+	    (g->events = events_new(base, gate_store_of, g)) == NULL ||
 	    (g->spill_budget = feed_budget_new(conf->scanner.spill_max)) ==
 	    NULL)
 		goto fail;
@@ -281,10 +288,11 @@ gate_free(struct gate *g)
 		return;
 	/* Every feed is joined: none uses the budget any more. */
 	feed_budget_free(g->spill_budget);
+	/* The last events are written while the store is still open. */
+	events_free(g->events);
 	store_close(g->store);
 	journal_free(g->journal);
 	gatecache_free(g->gatecache);
-	events_free(g->events);
 	SSL_CTX_free(g->notify_ctx);
 	free(g);
 }

@@ -14,7 +14,7 @@
 need docker-registry skopeo curl python3 htpasswd openssl
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 22
+tap_plan 25
 
 mkdir -p "$T/px-state"
 "$PORTCULLIS" db import -s "$T/px-state" "$CORPUS/alpine/secdb" >/dev/null 2>"$T/import.log" ||
@@ -110,4 +110,21 @@ for bad in 'limit=0' 'color=red' 'advisory=X&package=Y' 'cursor=zz' 'verdict=may
 	printf '%s ' "$(curl -s -o /dev/null -w '%{http_code}' -u 'ops:ops pass' "http://$P/portcullis/v1/search?$bad")"
 done > "$T/bad"
 expect_eq "malformed queries (and a glob of 9 wildcards) get 400" "400 400 400 400 400 400 " "$(cat "$T/bad")"
+
+# The operator's window survives a restart: its events are in the store.
+events() {
+	curl -s -u 'ops:ops pass' "http://127.0.0.1:$PX_PORT/portcullis/v1/events" | python3 -c 'import json,sys
+e = json.load(sys.stdin)["events"]
+print(len(e), *sorted({(x["kind"], x["repository"], x["reason"][:60]) for x in e}), sep="|")'
+}
+before=$(events)
+case "$before" in [1-9]*"deny"*team/app*) ok "denials are listed before the restart";;
+*) not_ok "denials are listed before the restart"; echo "# $before" | cut -c1-300;; esac
+sleep 1.2	# written a second after the burst; stop_proxy writes the rest
+stop_proxy px
+PX_STATE=$T/px-state start_proxy px "$REG_URL" "admin:
+  htpasswd: $T/admin.htpasswd
+policy:
+  severity: high"
+expect_eq "after a restart, /portcullis/v1/events lists the same events" "$before" "$(events)"
 stop_proxy px
