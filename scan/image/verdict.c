@@ -39,7 +39,6 @@ verdict_suppressed(const struct policy *p, enum suppress_kind kind,
 		    "allowlist entry" : "exception", i + 1,
 		    e->owner[0] ? " by " : "", e->owner,
 		    until[0] ? " until " : "", until);
-		v->exc_used[i / 8] |= (unsigned char)(1u << (i % 8));
 		v->allowlisted++;
 	} else
 		return 0;

@@ -33,8 +33,6 @@ struct verdict {
 	 * the audit trail ("" none); an allowed image's message too.
 	 */
 	char	note[500];
-	/* Bit i: exception i covered a finding that would have blocked. */
-	unsigned char exc_used[POLICY_EXC_MAX / 8];
 };
 
 /*
