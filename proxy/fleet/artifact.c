@@ -284,3 +284,99 @@ artifact_check(const struct artifact_key *key, const char *manifest,
 	json_decref(m);
 	return rv;
 }
+
+int
+artifact_claim_tag(const char *digest, char *tag, size_t len)
+{
+	if (!artifact_sha256_ok(digest) || len < 72 + 9)
+		return -1;
+	snprintf(tag, len, "sha256-%s.scanning", digest + 7);
+	return 0;
+}
+
+/* What a claim's MAC covers. */
+static void
+artifact_claim_mac(const struct artifact_key *key, const char *layer,
+    const char *instance, long long started, char hex[65])
+{
+	char	msg[512];
+	int	n;
+
+	n = snprintf(msg, sizeof(msg), "portcullis layer claim v1\n%s\n"
+	    "%.200s\n%lld\n", layer, instance, started);
+	artifact_hmac_hex(key, msg, (size_t)n, hex);
+}
+
+char *
+artifact_claim(const struct artifact_key *key, const char *layer,
+    const char *instance, time_t started)
+{
+	json_t	*m;
+	char	 mac[65], when[24], *s = NULL;
+
+	if (!artifact_sha256_ok(layer))
+		return NULL;
+	artifact_claim_mac(key, layer, instance, (long long)started, mac);
+	snprintf(when, sizeof(when), "%lld", (long long)started);
+	/* The empty blob stands for the one layer the spec wants. */
+	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, "
+	    "s:[{s:s, s:s, s:i}], s:{s:s, s:s, s:s, s:s}}",
+	    "schemaVersion", 2, "mediaType", ARTIFACT_MANIFEST_TYPE,
+	    "artifactType", ARTIFACT_CLAIM_TYPE,
+	    "config", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
+	    ARTIFACT_EMPTY_DIGEST, "size", 2,
+	    "layers", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
+	    ARTIFACT_EMPTY_DIGEST, "size", 2,
+	    "annotations", ARTIFACT_ANN_LAYER, layer, ARTIFACT_ANN_INSTANCE,
+	    instance, ARTIFACT_ANN_STARTED, when, ARTIFACT_ANN_MAC, mac);
+	if (m != NULL)
+		s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(m);
+	return s;
+}
+
+int
+artifact_claim_check(const struct artifact_key *key, const char *manifest,
+    size_t len, const char *layer, time_t *started, char *instance,
+    size_t ilen, char *why, size_t whylen)
+{
+	json_t		*m, *ann;
+	const char	*at, *lay, *inst, *when, *mac;
+	char		 want[65], *end;
+	long long	 t;
+	int		 rv = 0;
+
+	if ((m = json_loadb(manifest, len, 0, NULL)) == NULL) {
+		snprintf(why, whylen, "not JSON");
+		return 0;
+	}
+	ann = json_object_get(m, "annotations");
+	at = json_string_value(json_object_get(m, "artifactType"));
+	lay = json_string_value(json_object_get(ann, ARTIFACT_ANN_LAYER));
+	inst = json_string_value(json_object_get(ann, ARTIFACT_ANN_INSTANCE));
+	when = json_string_value(json_object_get(ann, ARTIFACT_ANN_STARTED));
+	mac = json_string_value(json_object_get(ann, ARTIFACT_ANN_MAC));
+	if (at == NULL || strcmp(at, ARTIFACT_CLAIM_TYPE) != 0 ||
+	    lay == NULL || inst == NULL || when == NULL || mac == NULL ||
+	    strcmp(lay, layer) != 0) {
+		snprintf(why, whylen, "not a portcullis claim on this layer");
+		goto done;
+	}
+	t = strtoll(when, &end, 10);
+	if (*when == '\0' || *end != '\0') {
+		snprintf(why, whylen, "a claim with no time");
+		goto done;
+	}
+	artifact_claim_mac(key, layer, inst, t, want);
+	if (strlen(mac) != 64 || CRYPTO_memcmp(mac, want, 64) != 0) {
+		snprintf(why, whylen, "its signature does not verify with "
+		    "fleet.key_file");
+		goto done;
+	}
+	*started = (time_t)t;
+	snprintf(instance, ilen, "%s", inst);
+	rv = 1;
+ done:
+	json_decref(m);
+	return rv;
+}

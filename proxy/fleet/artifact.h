@@ -12,6 +12,7 @@
 #define PROXY_FLEET_ARTIFACT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #define ARTIFACT_TYPE		"application/vnd.portcullis.layer-result.v1+json"
 #define ARTIFACT_BLOB_TYPE	"application/vnd.portcullis.layer-result.v1+json+gzip"
@@ -78,5 +79,22 @@ void	artifact_data_mac(const struct artifact_key *, const char *blob,
 /* 1 if mac (hex) is that HMAC, compared in constant time. */
 int	artifact_data_ok(const struct artifact_key *, const char *blob,
 	    size_t size, const char *version, const char *mac);
+
+/*
+ * A claim: "this instance is scanning layer since started", tagged
+ * sha256-<hex>.scanning next to where the result will be, so another
+ * instance missing the result waits for it rather than scanning the
+ * layer too. Signed like a result (a forged one could only make an
+ * instance wait up to scanner.wait, then scan it itself).
+ */
+#define ARTIFACT_CLAIM_TYPE	"application/vnd.portcullis.layer-claim.v1+json"
+#define ARTIFACT_ANN_STARTED	"io.portcullis.claim.started"
+int	artifact_claim_tag(const char *digest, char *tag, size_t len);
+char	*artifact_claim(const struct artifact_key *, const char *layer,
+	    const char *instance, time_t started);
+/* 1 (started, instance set) if manifest is a claim on layer by key. */
+int	artifact_claim_check(const struct artifact_key *, const char *manifest,
+	    size_t len, const char *layer, time_t *started, char *instance,
+	    size_t ilen, char *why, size_t whylen);
 
 #endif

@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * A claim older than this is a scan that never ended (its instance
+ * died): not waited for.
+ */
+#define RESULTS_CLAIM_FRESH	600
+
+/* How often a scanner thread asks again for a claimed layer's result. */
+#define RESULTS_POLL_MS		500
 
 /* Results waiting to be published; past either, new ones are dropped. */
 #define RESULTS_QUEUE_MAX	256
@@ -22,6 +33,9 @@ struct results_job {
 	struct results		*r;
 	char			 digest[80];
 	char			*doc;	/* to publish, or the answer */
+	int			 claim;	/* publish a claim, not a result */
+	time_t			 started;
+	char			 by[128];	/* answer: claimed by, or "" */
 	results_cb		 cb;
 	void			*arg;
 	struct event		*wake;
@@ -49,6 +63,7 @@ struct results {
 	/* Atomic counters. */
 	unsigned long long	 published, publish_failures, dropped;
 	unsigned long long	 found, missing, rejected, failures;
+	unsigned long long	 claimed, waited;
 };
 
 static void
@@ -117,6 +132,88 @@ results_fetch(struct results *r, struct regclient *rc, const char *digest,
 	return rv;
 }
 
+/*
+ * Is digest being scanned by another instance, by its fresh claim?
+ * 1 (by names it), 0 no.
+ */
+static int
+results_claimed(struct results *r, struct regclient *rc, const char *digest,
+    char *by, size_t bylen)
+{
+	char	 tag[96], mdg[72], why[256], err[512], *man = NULL;
+	size_t	 mlen;
+	time_t	 started, now = time(NULL);
+	int	 rv = 0;
+
+	if (artifact_claim_tag(digest, tag, sizeof(tag)) == -1 ||
+	    regclient_manifest(rc, r->repo, tag, ARTIFACT_MAX_MANIFEST, &man,
+	    &mlen, mdg, err, sizeof(err)) == -1)
+		goto done;
+	if (artifact_claim_check(&r->key, man, mlen, digest, &started, by,
+	    bylen, why, sizeof(why)) != 1) {
+		log_warnx("fleet: %s:%s not used: %s", r->repo, tag, why);
+		goto done;
+	}
+	/* Its own (from before a restart) is not waited for. */
+	rv = strcmp(by, r->instance) != 0 && started <= now + 60 &&
+	    now - started < RESULTS_CLAIM_FRESH;
+ done:
+	free(man);
+	return rv;
+}
+
+int
+results_fetch_wait(struct results *r, struct regclient *rc,
+    const char *digest, time_t until, const int *cancel, char **doc)
+{
+	char	by[128];
+	int	told = 0;
+
+	for (;;) {
+		if (results_fetch(r, rc, digest, doc) == 1)
+			return 1;
+		if (time(NULL) >= until || (cancel != NULL &&
+		    __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) ||
+		    !results_claimed(r, rc, digest, by, sizeof(by)))
+			return 0;
+		if (!told++) {
+			results_count(&r->waited);
+			log_info("fleet: layer %s is being scanned by instance "
+			    "%s: waiting for its result (%lld s at most)",
+			    digest, by, (long long)(until - time(NULL)));
+		}
+		usleep(RESULTS_POLL_MS * 1000);
+	}
+}
+
+/* A claim: the empty blob, then the claim's tag. 0 or -1. */
+static int
+results_put_claim(struct results *r, struct regclient *rc,
+    struct results_job *j)
+{
+	char	 tag[96], err[512] = "", *man = NULL;
+	int	 rv = -1;
+
+	if (artifact_claim_tag(j->digest, tag, sizeof(tag)) == -1 ||
+	    (man = artifact_claim(&r->key, j->digest, r->instance,
+	    j->started)) == NULL)
+		goto done;
+	if (!r->empty_pushed && regclient_push_blob(rc, r->repo,
+	    ARTIFACT_EMPTY_DIGEST, "{}", 2, err, sizeof(err)) == -1)
+		goto done;
+	r->empty_pushed = 1;
+	if (regclient_push_manifest(rc, r->repo, tag, ARTIFACT_MANIFEST_TYPE,
+	    man, strlen(man), err, sizeof(err)) == -1)
+		goto done;
+	rv = 0;
+ done:
+	if (rv == -1)
+		log_warnx("fleet: cannot claim %s: %s", j->digest, err[0] ?
+		    err : "out of memory");
+	free(man);
+	return rv;
+}
+
 /* The publisher's one job: blob, then the tag naming it. 0 or -1. */
 static int
 results_put(struct results *r, struct regclient *rc, struct results_job *j)
@@ -126,6 +223,8 @@ results_put(struct results *r, struct regclient *rc, struct results_job *j)
 	size_t		 gzlen;
 	int		 rv = -1;
 
+	if (j->claim)
+		return results_put_claim(r, rc, j);
 	err[0] = '\0';
 	if (artifact_tag(j->digest, tag, sizeof(tag)) == -1 ||
 	    artifact_gzip(j->doc, strlen(j->doc), &gz, &gzlen) == -1 ||
@@ -169,7 +268,7 @@ results_next(struct results *r, struct results_jobs *q)
 		TAILQ_REMOVE(q, j, entry);
 		if (q == &r->publishes) {
 			r->npublish--;
-			r->publish_bytes -= strlen(j->doc);
+			r->publish_bytes -= j->doc ? strlen(j->doc) : 0;
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -181,7 +280,10 @@ static void
 results_publish_one(struct results *r, struct regclient *rc,
     struct results_job *j)
 {
-	if (rc != NULL)
+	if (rc != NULL && j->claim)
+		results_count(results_put(r, rc, j) == 0 ? &r->claimed :
+		    &r->publish_failures);
+	else if (rc != NULL)
 		results_count(results_put(r, rc, j) == 0 ? &r->published :
 		    &r->publish_failures);
 	results_job_free(j);
@@ -192,8 +294,9 @@ static void
 results_lookup_one(struct results *r, struct regclient *rc,
     struct results_job *j)
 {
-	if (rc != NULL)
-		results_fetch(r, rc, j->digest, &j->doc);
+	if (rc != NULL && results_fetch(r, rc, j->digest, &j->doc) != 1 &&
+	    !results_claimed(r, rc, j->digest, j->by, sizeof(j->by)))
+		j->by[0] = '\0';
 	pthread_mutex_lock(&r->mu);
 	TAILQ_INSERT_TAIL(&r->answered, j, entry);
 	pthread_mutex_unlock(&r->mu);
@@ -262,7 +365,9 @@ results_answered_cb(evutil_socket_t fd, short ev, void *arg)
 	pthread_mutex_unlock(&r->mu);
 	doc = j->doc;
 	j->doc = NULL;
-	j->cb(j->arg, doc);
+	if (doc == NULL && j->by[0] != '\0')
+		results_count(&r->waited);
+	j->cb(j->arg, doc, doc == NULL && j->by[0] != '\0' ? j->by : NULL);
 	results_job_free(j);
 }
 
@@ -400,6 +505,30 @@ results_publish(struct results *r, const char *digest, const char *doc)
 }
 
 void
+results_claim(struct results *r, const char *digest)
+{
+	struct results_job	*j = NULL;
+
+	if (r == NULL || !r->pstarted)
+		return;
+	pthread_mutex_lock(&r->mu);
+	if (r->npublish >= RESULTS_QUEUE_MAX || strlen(digest) >=
+	    sizeof(j->digest) || (j = calloc(1, sizeof(*j))) == NULL) {
+		/* Unclaimed: another instance may scan it too. */
+		pthread_mutex_unlock(&r->mu);
+		results_count(&r->dropped);
+		return;
+	}
+	memcpy(j->digest, digest, strlen(digest) + 1);
+	j->claim = 1;
+	j->started = time(NULL);
+	TAILQ_INSERT_TAIL(&r->publishes, j, entry);
+	r->npublish++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
 results_metrics(struct results *r, struct evbuffer *out)
 {
 	static const struct {
@@ -420,6 +549,10 @@ results_metrics(struct results *r, struct evbuffer *out)
 		    "version)", offsetof(struct results, rejected) },
 		{ "lookup_failures", "look-ups the registry failed",
 		    offsetof(struct results, failures) },
+		{ "claimed", "layers this instance told the fleet it is "
+		    "scanning", offsetof(struct results, claimed) },
+		{ "claim_waits", "look-ups answered: another instance is "
+		    "scanning it, wait", offsetof(struct results, waited) },
 	};
 	size_t	i;
 

@@ -16,6 +16,7 @@
 #define PROXY_FLEET_RESULTS_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct conf;
 struct event_base;
@@ -23,8 +24,12 @@ struct evbuffer;
 struct regclient;
 struct results;
 
-/* doc: the result (malloc'd, the callee's) or NULL: none to be had. */
-typedef void (*results_cb)(void *arg, char *doc);
+/*
+ * doc: the result (malloc'd, the callee's) or NULL: none to be had;
+ * then by, if not NULL: the instance scanning it now (by its claim),
+ * whose result is worth waiting for.
+ */
+typedef void (*results_cb)(void *arg, char *doc, const char *by);
 
 /* NULL with err when the fleet is configured but cannot work. */
 struct results	*results_new(struct event_base *, const struct conf *,
@@ -39,6 +44,11 @@ void		 results_free(struct results *);
  */
 int		 results_lookup(struct results *, const char *digest,
 		    results_cb, void *arg);
+/*
+ * Tell the fleet this instance is scanning digest now (published on the
+ * publisher's thread, like results), so others wait for its result.
+ */
+void		 results_claim(struct results *, const char *digest);
 /* Queue doc (copied) to be published as digest's result. */
 void		 results_publish(struct results *, const char *digest,
 		    const char *doc);
@@ -48,6 +58,15 @@ void		 results_publish(struct results *, const char *digest,
  */
 int		 results_fetch(struct results *, struct regclient *,
 		    const char *digest, char **doc);
+/*
+ * The same, waiting while another instance claims to be scanning it
+ * (asking again every half second) until it is published, the claim
+ * goes stale, until passes or *cancel is set. 1 found, 0 not (then
+ * the caller scans it itself).
+ */
+int		 results_fetch_wait(struct results *, struct regclient *,
+		    const char *digest, time_t until, const int *cancel,
+		    char **doc);
 void		 results_metrics(struct results *, struct evbuffer *);
 
 #endif

@@ -396,9 +396,11 @@ attest_verdict(struct store *st, const struct policy *p, json_t *scan,
 	have = attest_vex_get(st, p, repo, digest, &att, &when);
 	verdict_eval_attached(scan, p, repo, digest, have == 1 ? &att : NULL,
 	    now, v);
+	if (have == 1 && att.n > 0)
+		have = 2;
 	vex_clear(&att);
 	if (checked != NULL)
-		*checked = have == 1 ? when : 0;
+		*checked = have >= 1 ? when : 0;
 	return have;
 }
 

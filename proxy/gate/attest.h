@@ -71,7 +71,8 @@ struct json_t;
 struct verdict;
 /*
  * verdict_eval of scan, weighing repo@digest's recorded attestations
- * (if the policy reads any). attest_vex_get's return; *checked (if not
+ * (if the policy reads any). attest_vex_get's return, but 2 when the
+ * record holds statements a trusted key signed; *checked (if not
  * NULL): when the record was made, 0 none.
  */
 int	attest_verdict(struct store *, const struct policy *,

@@ -269,8 +269,9 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 /*
  * The policy's verdict, weighing the image's recorded signed VEX
  * attestations when the policy reads any (verdict_eval's return).
- * *recheck (if asked): it denies for vulnerabilities and the record is
- * missing or old, so newer attestations are to be looked for first.
+ * *recheck (if asked): the record is missing or old and matters (it
+ * denies for vulnerabilities, or attested statements weigh in), so the
+ * attestations are to be looked for first.
  */
 static int
 decide_verdict(struct gate *g, struct store *st, json_t *scan,
@@ -282,11 +283,16 @@ decide_verdict(struct gate *g, struct store *st, json_t *scan,
 	int			 have;
 
 	have = attest_verdict(st, p, scan, repo, digest, now, v, &checked);
+	/*
+	 * Looked at again when it would refuse for vulnerabilities (new
+	 * attestations may clear them), and when attested statements are
+	 * in the record at all (they may have been withdrawn).
+	 */
 	if (recheck != NULL)
-		*recheck = json_is_object(scan) && v->deny &&
-		    v->blocking_vulns > 0 && digest != NULL &&
-		    p->nvex_keys > 0 && (have != 1 || now - checked >=
-		    ATTEST_TTL || now < checked);
+		*recheck = json_is_object(scan) && digest != NULL &&
+		    p->nvex_keys > 0 && ((v->deny && v->blocking_vulns > 0) ||
+		    have == 2) && (have < 1 || now - checked >= ATTEST_TTL ||
+		    now < checked);
 	return have == -1 ? -1 : 0;
 }
 

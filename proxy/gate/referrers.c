@@ -35,8 +35,8 @@ struct referrers_req {
 	char	 subject[160];
 	char	 filter[256];	/* GET: the artifactType asked for */
 	json_t	*desc;		/* PUT: the descriptor to add */
-	struct gate *g;		/* PUT: whose attestation records to renew */
-	int	 added;		/* PUT: done (the thread's, read after) */
+	struct gate *g;		/* whose attestation records to renew */
+	int	 changed;	/* the index was changed (the thread's) */
 };
 
 /* The registry's own API: -1 not known yet, 0 none, 1 it has one. */
@@ -52,8 +52,11 @@ referrers_req_free(struct asclient *a)
 
 	if (a->s != NULL && a->status == 200)
 		__atomic_add_fetch(&referrers_served, 1, __ATOMIC_RELAXED);
-	/* Listed now: a VEX check made before would not have found it. */
-	if (q->added && q->g != NULL)
+	/*
+	 * Listed now, or gone: a VEX check made before would not have
+	 * found it, or found what no longer is.
+	 */
+	if (q->changed && q->g != NULL)
 		attest_forget(q->g, q->repo, q->subject);
 	json_decref(q->desc);
 	free(q);
@@ -375,6 +378,73 @@ referrers_remove(struct asclient *c, struct regclient *rc)
 	    NULL, err, sizeof(err)) == -1)
 		log_warnx("referrers: %s: deleted %s stays in %s's referrers: "
 		    "%s", j->repo, dg, j->subject, err);
+	else
+		j->changed = 1;
+}
+
+/* At most this many tags of a repository are looked through. */
+#define REFERRERS_SWEEP_TAGS	1000
+
+/*
+ * DELETE, on the thread, of a manifest this proxy did not see pushed
+ * (another instance of a fleet did, or a client kept the index
+ * itself): the repository's fallback indexes (tags sha256-<hex>) are
+ * looked through for it, as the caller, and it is taken out of those
+ * that list it.
+ */
+static void
+referrers_sweep(struct asclient *c, struct regclient *rc)
+{
+	struct referrers_req	*j = c->arg;
+	struct regclient_answer	 a, b;
+	const char		*dg = json_string_value(json_object_get(
+				    j->desc, "digest")), *t;
+	char			 path[600], subject[80], err[512];
+	json_t			*tags = NULL, *ix, *x;
+	size_t			 i;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(path, sizeof(path), "/v2/%s/tags/list?n=%d", j->repo,
+	    REFERRERS_SWEEP_TAGS);
+	if (regclient_as_client(rc, EVHTTP_REQ_GET, path, c->auth,
+	    "application/json", NULL, NULL, 0, REFERRERS_MAX_INDEX, &a, err,
+	    sizeof(err)) == -1 || a.status != 200 ||
+	    (tags = json_loadb(a.body, a.len, 0, NULL)) == NULL) {
+		if (a.status != 404)
+			log_warnx("referrers: %s: deleted %s: the tags cannot "
+			    "be listed (%s)", j->repo, dg, a.status ? "HTTP "
+			    "error" : err);
+		goto done;
+	}
+	json_array_foreach(json_object_get(tags, "tags"), i, x) {
+		if ((t = json_string_value(x)) == NULL || strlen(t) != 71 ||
+		    strncmp(t, "sha256-", 7) != 0 || strspn(t + 7,
+		    "0123456789abcdef") != 64)
+			continue;
+		snprintf(subject, sizeof(subject), "sha256:%s", t + 7);
+		if ((ix = referrers_index_get(rc, 1, c->auth, j->repo,
+		    subject, &b, err, sizeof(err))) == NULL) {
+			free(b.body);
+			continue;
+		}
+		free(b.body);
+		if (referrers_index_has(ix, dg)) {
+			if (referrers_index_edit(rc, 1, c->auth, j->repo,
+			    subject, dg, NULL, err, sizeof(err)) == -1)
+				log_warnx("referrers: %s: deleted %s stays in "
+				    "%s's referrers: %s", j->repo, dg, subject,
+				    err);
+			else {
+				snprintf(j->subject, sizeof(j->subject), "%s",
+				    subject);
+				j->changed = 1;
+			}
+		}
+		json_decref(ix);
+	}
+ done:
+	json_decref(tags);
+	free(a.body);
 }
 
 /* PUT, on the thread: the descriptor added to the subject's index. */
@@ -386,7 +456,7 @@ referrers_add(struct asclient *c, struct regclient *rc)
 
 	if (referrers_index_add(rc, 1, c->auth, j->repo, j->subject, j->desc,
 	    err, sizeof(err)) == 0)
-		j->added = 1;
+		j->changed = 1;
 	else
 		log_warnx("referrers: %s: %s not added to %s's referrers: %s",
 		    j->repo, json_string_value(json_object_get(j->desc,
@@ -504,10 +574,14 @@ referrers_deleted(struct gate *g, const char *repo, const char *digest,
 	struct referrers_req	*q;
 	char			 key[600], *subject = NULL;
 
+	if (__atomic_load_n(&referrers_native, __ATOMIC_RELAXED) == 1 ||
+	    !route_valid_digest(digest, strlen(digest)))
+		return;		/* the registry keeps its own; or no manifest */
 	referrers_subject_key(repo, digest, key, sizeof(key));
-	if (st == NULL || store_digest_get(st, STORE_IMAGES, key, &subject) !=
+	/* Not added through this proxy: looked for in every index. */
+	if (st != NULL && store_digest_get(st, STORE_IMAGES, key, &subject) !=
 	    STORE_OK)
-		return;		/* none added through this proxy */
+		subject = NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
 	    (q->desc = json_pack("{s:s}", "digest", digest)) == NULL) {
 		free(q);
@@ -515,16 +589,19 @@ referrers_deleted(struct gate *g, const char *repo, const char *digest,
 		return;
 	}
 	snprintf(q->repo, sizeof(q->repo), "%s", repo);
-	snprintf(q->subject, sizeof(q->subject), "%s", subject);
-	free(subject);
-	if (asclient_start(g, NULL, authorization, referrers_remove,
-	    referrers_req_free, q) == -1) {
+	snprintf(q->subject, sizeof(q->subject), "%s", subject ? subject : "");
+	q->g = g;
+	if (asclient_start(g, NULL, authorization, subject != NULL ?
+	    referrers_remove : referrers_sweep, referrers_req_free, q) == -1) {
+		free(subject);
 		__atomic_add_fetch(&referrers_failed, 1, __ATOMIC_RELAXED);
 		json_decref(q->desc);
 		free(q);
 		return;
 	}
-	store_digest_del(st, STORE_IMAGES, key);
+	if (subject != NULL)
+		store_digest_del(st, STORE_IMAGES, key);
+	free(subject);
 }
 
 void

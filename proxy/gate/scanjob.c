@@ -58,6 +58,7 @@ struct scanjob {
 	size_t			 nputs;
 	size_t			 nlayers, nfromfleet;
 	struct regclient	*frc;	/* for the fleet's results; NULL */
+	time_t			 fleet_until;	/* waiting for them ends */
 	/* Loop only. */
 	struct scanjob_waiter	*w;
 	size_t			 nw;
@@ -111,8 +112,14 @@ scanjob_have(void *arg, const char *dg)
 
 	if (scanjob_has_layer(j, dg))
 		return 1;
-	if (results_fetch(j->g->results, j->frc, dg, &doc) != 1 ||
-	    scanjob_put(j, STORE_LAYERS, dg, doc) == -1)
+	/* Another instance scanning it: its result, rather than a scan. */
+	if (results_fetch_wait(j->g->results, j->frc, dg, j->fleet_until,
+	    &j->cancel, &doc) != 1) {
+		/* Scanned here: the others may wait for this one's. */
+		results_claim(j->g->results, dg);
+		return 0;
+	}
+	if (scanjob_put(j, STORE_LAYERS, dg, doc) == -1)
 		return 0;
 	j->nfromfleet++;
 	return 1;
@@ -492,6 +499,7 @@ scanjob_wait(struct gate *g, enum scanjob_kind kind, const char *repo,
 		memcpy(j->digest, digest, strlen(digest) + 1);
 		memcpy(j->sigkey, g->conf->policy.signature_key,
 		    sizeof(j->sigkey));
+		j->fleet_until = time(NULL) + (time_t)g->conf->scanner.wait;
 		if (kind == SCANJOB_VEX && (j->nvexkeys =
 		    g->conf->policy.nvex_keys) > 0) {
 			if ((j->vexkeys = calloc((size_t)j->nvexkeys,

@@ -21,6 +21,8 @@
  */
 #define UPLOAD_SPILL_MAX	(16ULL << 30)
 #define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
+/* How often a result another instance is making is asked for. */
+#define UPLOAD_FLEET_POLL_MS	500
 
 struct upload {
 	TAILQ_ENTRY(upload)	 entry;
@@ -53,6 +55,13 @@ struct upload {
 	 * no scanner is started for it until the answer is "none".
 	 */
 	int			 fleet_wait;
+	/*
+	 * Another instance claims to be scanning it: its result is asked
+	 * for again (fleet_timer) until fleet_until, then it is read back.
+	 */
+	struct event		*fleet_timer;
+	time_t			 fleet_until;
+	int			 fleet_told;
 	/*
 	 * Paused: no request of it is running (upload_paused). Settled
 	 * by content: ended without a commit, recorded under the digest
@@ -113,6 +122,8 @@ upload_free(struct upload *u)
 		event_free(u->wake);
 	if (u->idle != NULL)
 		event_free(u->idle);
+	if (u->fleet_timer != NULL)
+		event_free(u->fleet_timer);
 	pthread_mutex_destroy(&u->mu);
 	layer_links_free(u->links, u->nlinks);
 	free(u->head);
@@ -578,12 +589,22 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 			event_active(u->wake, EV_READ, 0);
 			return;
 		}
+		/*
+		 * A layer this instance scans (later): others wait for it.
+		 * A read-back asking the fleet first claims it only when
+		 * the fleet has nothing (upload_fleet_cb).
+		 */
+		if (!u->fleet_wait)
+			results_claim(u->g->results, u->digest);
 		if (authorization != NULL &&
 		    (u->auth = strdup(authorization)) == NULL)
 			log_warn("%s", __func__);
 		upload_start_deferred(u->g);
 		return;
 	}
+	/* Being scanned here: others wait for it. */
+	if (u->notjson)
+		results_claim(u->g->results, u->digest);
 	/* Kept for a second pass (upload_follow), wiped at the end. */
 	if (authorization != NULL &&
 	    (u->auth = strdup(authorization)) == NULL)
@@ -664,15 +685,47 @@ upload_abort(struct upload *u)
  * result, checked and signed by an instance that scanned it, is
  * recorded as this instance's own; without one, the read-back goes on.
  */
+static void	upload_fleet_cb(void *, char *, const char *);
+
+/* In the loop: ask the fleet again for a result another one is making. */
 static void
-upload_fleet_cb(void *arg, char *doc)
+upload_fleet_again_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct upload	*u = arg;
+
+	(void)fd;
+	(void)ev;
+	if ((u->fleet_wait = results_lookup(u->g->results, u->digest,
+	    upload_fleet_cb, u) == 0) == 0)
+		upload_fleet_cb(u, NULL, NULL);
+}
+
+static void
+upload_fleet_cb(void *arg, char *doc, const char *by)
 {
 	struct upload	*u = arg;
 	struct gate	*g = u->g;
 	struct store	*st;
+	struct timeval	 tv = { 0, UPLOAD_FLEET_POLL_MS * 1000 };
 
 	u->fleet_wait = 0;
+	if (doc == NULL && by != NULL && time(NULL) < u->fleet_until &&
+	    (u->fleet_timer != NULL || (u->fleet_timer = evtimer_new(g->base,
+	    upload_fleet_again_cb, u)) != NULL) &&
+	    evtimer_add(u->fleet_timer, &tv) == 0) {
+		/* Pulls wait for it as for a scan of this instance's. */
+		u->fleet_wait = 1;
+		if (!u->fleet_told++)
+			log_info("upload %s: layer %s is being scanned by "
+			    "instance %s: waiting for its result (until %llu "
+			    "s from now, then reading it back)", u->uuid,
+			    u->digest, by, (unsigned long long)(u->fleet_until -
+			    time(NULL)));
+		return;
+	}
 	if (doc == NULL) {
+		/* Scanned here: the others may wait for this one's. */
+		results_claim(g->results, u->digest);
 		upload_start_deferred(g);
 		return;
 	}
@@ -710,9 +763,11 @@ upload_backfill(struct gate *g, const char *repo, const char *digest,
 	 * Another instance may have scanned it: ask the fleet first. A
 	 * config is read back at once: smaller than a look-up's answer.
 	 */
-	if (g->results != NULL && !config)
+	if (g->results != NULL && !config) {
+		u->fleet_until = time(NULL) + (time_t)g->conf->scanner.wait;
 		u->fleet_wait = results_lookup(g->results, digest,
 		    upload_fleet_cb, u) == 0;
+	}
 	upload_commit(u, digest, authorization);
 	return 0;
 }

@@ -25,7 +25,7 @@
 need docker-registry skopeo podman curl haproxy openssl python3 promtool
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 40
+tap_plan 44
 
 start_registry reg
 start_hooksrv
@@ -185,6 +185,17 @@ print(r["verdict"], int(any(v["id"] == "CVE-2024-9143" for v in r["vulnerabiliti
 expect_eq "the SBOM itself pulls through an instance (an artifact: nothing to run, nothing to scan)" \
     "200 200" "$(for p in $P1 $P3; do curl -s -o /dev/null -w '%{http_code} ' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://127.0.0.1:$p/v2/alpine/3.20.3/manifests/$sbom"; done | sed 's/ $//')"
+# Deleted through an instance that did not attach it: out of the index
+# every instance reads (the fallback tag in the registry).
+st=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$P3/v2/alpine/3.20.3/manifests/$sbom")
+i=0
+while [ $i -lt 100 ] && curl -sf "http://127.0.0.1:$P1/v2/alpine/3.20.3/referrers/$D" | grep -q "$sbom"; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "the SBOM deleted through another instance (202) leaves every instance's referrers list" \
+    "202 application/vnd.portcullis.report.v1+json" \
+    "$st $(curl -sf "http://127.0.0.1:$P2/v2/alpine/3.20.3/referrers/$D" | python3 -c 'import json,sys
+print(" ".join(sorted(d["artifactType"] for d in json.load(sys.stdin)["manifests"])))')"
 check "podman pulls the clean image through the balancer" \
     $PM pull --tls-verify=false "$B/alpine/3.14.10:v1"
 if out=$($PM pull --tls-verify=false "$B/alpine/3.20.3:v1" 2>&1); then
@@ -202,6 +213,51 @@ ff=$(fleet_sum portcullis_layers_from_fleet_total)
 check "instances judged layers from the fleet's results, not by scanning them again ($ff)" [ "$ff" -ge 3 ]
 expect_eq "no result failed to publish or was rejected" "0 0" \
     "$(fleet_sum portcullis_fleet_results_publish_failures_total) $(fleet_sum portcullis_fleet_results_rejected_total)"
+
+# A layer one instance is still scanning: another holds its pull for
+# that instance's result rather than scanning the layer too. px1's two
+# scanners are kept busy by two uploads trickling in, so the new layer
+# (the 3.20.3 rootfs gzipped again) pushed through it waits its turn,
+# claimed (a signed tag sha256-<hex>.scanning in the results repository).
+head -c 4194304 /dev/urandom | gzip -1 > "$T/trickle.gz"
+trickle() {
+	loc=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$P1/v2/team/trickle$1/blobs/uploads/" |
+	    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	case "$loc" in http*) ;; *) loc="http://127.0.0.1:$P1$loc";; esac
+	curl -s -o /dev/null -X PATCH --limit-rate 16K -H 'Content-Type: application/octet-stream' \
+	    -T "$T/trickle.gz" "$loc" &
+}
+trickle 1; t1=$!
+trickle 2; t2=$!
+sleep 0.5
+mkdir -p "$T/claimz"
+gzip -dc "$CORPUS/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" | gzip -1 > "$T/claimz/rootfs.tar.gz"
+mkimage_tgz "$T/img-claim" v1 "$T/claimz/rootfs.tar.gz" diff
+LC=$(sha256sum "$T/claimz/rootfs.tar.gz" | cut -d' ' -f1)
+$SK copy --dest-tls-verify=false "oci:$T/img-claim:v1" "docker://127.0.0.1:$P1/team/claimed:v1" \
+    >"$T/push-claim.log" 2>&1 || bail "push through px1: $(tail -n 1 "$T/push-claim.log")"
+i=0
+until curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "sha256-$LC.scanning" || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "sha256-$LC.scanning" &&
+    ! curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "\"sha256-$LC\"" &&
+    ok "px1 claims the layer it has not scanned yet (no result for it)" ||
+    not_ok "px1 claims the layer it has not scanned yet (no result for it)"
+curl -s -o "$T/claim.out" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://127.0.0.1:$P2/v2/team/claimed/manifests/v1" > "$T/claim.code" &
+cpull=$!
+i=0
+until grep -q "layer sha256:$LC is being scanned by instance px1: waiting" "$T/px2.log" || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+grep -q "layer sha256:$LC is being scanned by instance px1: waiting" "$T/px2.log" &&
+    ok "px2 holds the pull, waiting for px1's result" || not_ok "px2 holds the pull, waiting for px1's result"
+kill "$t1" "$t2" 2>/dev/null	# px1's scanners are free again
+wait "$cpull"
+expect_eq "decided from px1's result: refused for CVE-2024-9143, the layer not scanned by px2" \
+    "403 1 1" "$(cat "$T/claim.code") $(grep -c CVE-2024-9143 "$T/claim.out") \
+$(grep -c "scan: team/claimed@.* pulled and scanned (0 layers; 1 more from the fleet's results)" "$T/px2.log")"
 
 # A proxy with another key publishes its result for a new layer (the
 # 3.12.12 rootfs gzipped again): the fleet scans it itself.

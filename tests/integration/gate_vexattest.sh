@@ -14,7 +14,7 @@
 need docker-registry skopeo curl python3 openssl sha256sum
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 21
+tap_plan 22
 
 for k in vex other next; do
 	openssl ecparam -genkey -name prime256v1 -noout -out "$T/$k.pem" 2>/dev/null
@@ -192,7 +192,15 @@ mk "$T/vex.pem" "$D" "$T/image.vex.json" > "$T/good2.env"
 A3=$(attach "$P" other/app "$T/good2.env"); listed other/app "$A3" || true
 expect_eq "other/app, refused a moment ago, pulls once its own attestation is pushed" 200 "$(code other/app)"
 
-# 6. The operator drops the key: what it signed vouches for nothing.
+# 6. Withdrawn: the attestation deleted through the proxy counts no more.
+st=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://$P/v2/other/app/manifests/$A3")
+i=0
+while [ $i -lt 50 ] && curl -s "http://$P/v2/other/app/referrers/$D" | grep -q "$A3"; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "its attestation deleted (202), other/app is refused again" "202 403" "$st $(code other/app)"
+
+# 7. The operator drops the key: what it signed vouches for nothing.
 sed -i "s#vex_keys: \[$T/vex.pub, #vex_keys: [#" "$T/px.yml"
 grep -q "vex_keys: \[$T/next.pub\]" "$T/px.yml" || bail "could not edit $T/px.yml"
 n=$(grep -c 'monitor: policy reloaded' "$T/px.log")
