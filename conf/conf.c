@@ -65,6 +65,7 @@ static const struct conf_key {
 	{ "fleet.publish",	CONF_BOOL, offsetof(struct conf, fleet.publish) },
 	{ "fleet.notify",	CONF_BOOL, offsetof(struct conf, fleet.notify) },
 	{ "fleet.attach",	CONF_BOOL, offsetof(struct conf, fleet.attach) },
+	{ "fleet.claim_ttl",	CONF_SECONDS, offsetof(struct conf, fleet.claim_ttl) },
 	{ "admin.htpasswd",	CONF_STR, offsetof(struct conf, admin_htpasswd) },
 	{ "monitor.interval",	CONF_SECONDS, offsetof(struct conf, monitor_interval) },
 	{ "log.level",		CONF_STR, offsetof(struct conf, log_level) },
@@ -144,6 +145,7 @@ conf_new(void)
 	c->fleet.publish = 1;
 	c->fleet.notify = 1;
 	c->fleet.attach = 1;
+	c->fleet.claim_ttl = 30;
 	return c;
 }
 
@@ -780,6 +782,11 @@ conf_validate(struct conf *c, const char *name, char *err, size_t errlen)
 	    strcmp(c->scanner.os_owned, "report") != 0) {
 		conf_err(err, errlen, "%s: scanner.os_owned_language_packages "
 		    "must be skip or report", name);
+		return -1;
+	}
+	if (c->fleet.claim_ttl < 3 || c->fleet.claim_ttl > 3600) {
+		conf_err(err, errlen, "%s: fleet.claim_ttl must be 3 to 3600 "
+		    "seconds", name);
 		return -1;
 	}
 	if (c->scanner.wait == 0 || c->scanner.max_jobs == 0 ||

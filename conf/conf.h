@@ -99,6 +99,7 @@ struct conf_fleet {
 	int		 publish;	/* publish this instance's results */
 	int		 notify;	/* this instance sends the webhooks */
 	int		 attach;	/* SBOM and report as referrers */
+	uint64_t	 claim_ttl;	/* seconds a claim is believed */
 };
 
 struct conf {

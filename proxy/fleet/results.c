@@ -5,6 +5,7 @@
 #include "conf/conf.h"
 #include "conf/log.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <pthread.h>
@@ -16,10 +17,20 @@
 #include <unistd.h>
 
 /*
- * A claim older than this is a scan that never ended (its instance
- * died): not waited for.
+ * Claims of scans still running are renewed every third of
+ * fleet.claim_ttl, so one older than that is a scan that ended without
+ * a result (its instance died): not waited for. A claim is renewed for
+ * at most this long.
  */
-#define RESULTS_CLAIM_FRESH	600
+#define RESULTS_CLAIM_MAX_AGE	3600
+#define RESULTS_CLAIMS_MAX	4096
+
+/* A layer this instance is scanning, its claim renewed until done. */
+struct results_active {
+	char	digest[80];
+	time_t	since;
+	time_t	sent;
+};
 
 /* How often a scanner thread asks again for a claimed layer's result. */
 #define RESULTS_POLL_MS		500
@@ -60,6 +71,8 @@ struct results {
 	pthread_t		 lthr, pthr;
 	int			 lstarted, pstarted;
 	int			 empty_pushed;	/* publisher thread only */
+	struct results_active	*active;	/* under mu */
+	size_t			 nactive;
 	/* Atomic counters. */
 	unsigned long long	 published, publish_failures, dropped;
 	unsigned long long	 found, missing, rejected, failures;
@@ -156,7 +169,7 @@ results_claimed(struct results *r, struct regclient *rc, const char *digest,
 	}
 	/* Its own (from before a restart) is not waited for. */
 	rv = strcmp(by, r->instance) != 0 && started <= now + 60 &&
-	    now - started < RESULTS_CLAIM_FRESH;
+	    now - started < (time_t)r->conf->fleet.claim_ttl;
  done:
 	free(man);
 	return rv;
@@ -252,6 +265,70 @@ results_put(struct results *r, struct regclient *rc, struct results_job *j)
 	return rv;
 }
 
+/* How often a running scan's claim is renewed, in seconds. */
+static time_t
+results_renew_every(struct results *r)
+{
+	return (time_t)(r->conf->fleet.claim_ttl / 3 > 0 ?
+	    r->conf->fleet.claim_ttl / 3 : 1);
+}
+
+/* A claim job for digest, queued (under mu). */
+static void
+results_queue_claim_locked(struct results *r, const char *digest)
+{
+	struct results_job	*j;
+
+	if (r->npublish >= RESULTS_QUEUE_MAX ||
+	    (j = calloc(1, sizeof(*j))) == NULL) {
+		results_count(&r->dropped);
+		return;
+	}
+	snprintf(j->digest, sizeof(j->digest), "%s", digest);
+	j->claim = 1;
+	j->started = time(NULL);
+	TAILQ_INSERT_TAIL(&r->publishes, j, entry);
+	r->npublish++;
+}
+
+/*
+ * The publisher, under mu: the claims of scans still running that are
+ * due are queued again; one renewed for RESULTS_CLAIM_MAX_AGE is let go.
+ */
+static void
+results_renew_locked(struct results *r)
+{
+	time_t	now = time(NULL);
+	size_t	i;
+
+	for (i = 0; i < r->nactive; ) {
+		struct results_active *a = &r->active[i];
+
+		if (now - a->since >= RESULTS_CLAIM_MAX_AGE) {
+			r->active[i] = r->active[--r->nactive];
+			continue;
+		}
+		if (now - a->sent >= results_renew_every(r)) {
+			results_queue_claim_locked(r, a->digest);
+			a->sent = now;
+		}
+		i++;
+	}
+}
+
+/* Forget digest's running scan (under mu). */
+static void
+results_unclaim_locked(struct results *r, const char *digest)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nactive; i++)
+		if (strcmp(r->active[i].digest, digest) == 0) {
+			r->active[i] = r->active[--r->nactive];
+			return;
+		}
+}
+
 /* Both threads: take the next job of q, or NULL when stopping. */
 static struct results_job *
 results_next(struct results *r, struct results_jobs *q)
@@ -259,9 +336,21 @@ results_next(struct results *r, struct results_jobs *q)
 	struct results_job	*j;
 
 	pthread_mutex_lock(&r->mu);
+	if (q == &r->publishes)
+		results_renew_locked(r);
 	while ((j = TAILQ_FIRST(q)) == NULL &&
-	    !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-		pthread_cond_wait(&r->cv, &r->mu);
+	    !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (q == &r->publishes && r->nactive > 0) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += results_renew_every(r);
+			if (pthread_cond_timedwait(&r->cv, &r->mu, &ts) ==
+			    ETIMEDOUT)
+				results_renew_locked(r);
+		} else
+			pthread_cond_wait(&r->cv, &r->mu);
+	}
 	if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
 		j = NULL;
 	else {
@@ -439,6 +528,9 @@ results_stop(struct results *r)
 			results_job_free(j);
 		}
 	r->npublish = r->publish_bytes = 0;
+	free(r->active);
+	r->active = NULL;
+	r->nactive = 0;
 }
 
 void
@@ -486,6 +578,8 @@ results_publish(struct results *r, const char *digest, const char *doc)
 	if (r == NULL || !r->pstarted)
 		return;
 	pthread_mutex_lock(&r->mu);
+	/* Done: its claim is no longer renewed (the result answers now). */
+	results_unclaim_locked(r, digest);
 	if (r->npublish >= RESULTS_QUEUE_MAX || r->publish_bytes + len >
 	    RESULTS_QUEUE_BYTES || strlen(digest) >= sizeof(j->digest) ||
 	    (j = calloc(1, sizeof(*j))) == NULL || (j->doc = strdup(doc)) ==
@@ -507,24 +601,38 @@ results_publish(struct results *r, const char *digest, const char *doc)
 void
 results_claim(struct results *r, const char *digest)
 {
-	struct results_job	*j = NULL;
+	struct results_active	*na;
+	size_t			 i;
 
-	if (r == NULL || !r->pstarted)
+	if (r == NULL || !r->pstarted || strlen(digest) >= sizeof(na->digest))
 		return;
 	pthread_mutex_lock(&r->mu);
-	if (r->npublish >= RESULTS_QUEUE_MAX || strlen(digest) >=
-	    sizeof(j->digest) || (j = calloc(1, sizeof(*j))) == NULL) {
-		/* Unclaimed: another instance may scan it too. */
-		pthread_mutex_unlock(&r->mu);
-		results_count(&r->dropped);
-		return;
+	for (i = 0; i < r->nactive; i++)
+		if (strcmp(r->active[i].digest, digest) == 0)
+			break;
+	if (i == r->nactive && r->nactive < RESULTS_CLAIMS_MAX &&
+	    (na = reallocarray(r->active, r->nactive + 1,
+	    sizeof(*na))) != NULL) {
+		r->active = na;
+		snprintf(na[i].digest, sizeof(na[i].digest), "%s", digest);
+		na[i].since = time(NULL);
+		r->nactive++;
 	}
-	memcpy(j->digest, digest, strlen(digest) + 1);
-	j->claim = 1;
-	j->started = time(NULL);
-	TAILQ_INSERT_TAIL(&r->publishes, j, entry);
-	r->npublish++;
+	if (i < r->nactive)
+		r->active[i].sent = time(NULL);
+	/* Untracked (too many): claimed once, not renewed. */
+	results_queue_claim_locked(r, digest);
 	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+results_unclaim(struct results *r, const char *digest)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	results_unclaim_locked(r, digest);
 	pthread_mutex_unlock(&r->mu);
 }
 

@@ -46,9 +46,12 @@ int		 results_lookup(struct results *, const char *digest,
 		    results_cb, void *arg);
 /*
  * Tell the fleet this instance is scanning digest now (published on the
- * publisher's thread, like results), so others wait for its result.
+ * publisher's thread, like results), so others wait for its result;
+ * renewed every third of fleet.claim_ttl until its result is published
+ * or results_unclaim (the scan ended without one).
  */
 void		 results_claim(struct results *, const char *digest);
+void		 results_unclaim(struct results *, const char *digest);
 /* Queue doc (copied) to be published as digest's result. */
 void		 results_publish(struct results *, const char *digest,
 		    const char *doc);

@@ -58,6 +58,8 @@ struct scanjob {
 	size_t			 nputs;
 	size_t			 nlayers, nfromfleet;
 	struct regclient	*frc;	/* for the fleet's results; NULL */
+	char			**claims;	/* layers claimed to the fleet */
+	size_t			 nclaims;
 	time_t			 fleet_until;	/* waiting for them ends */
 	/* Loop only. */
 	struct scanjob_waiter	*w;
@@ -100,6 +102,20 @@ scanjob_has_layer(struct scanjob *j, const char *dg)
 	return 0;
 }
 
+/* Remember a claim, to let it go if no result comes of it. */
+static void
+scanjob_claimed(struct scanjob *j, const char *dg)
+{
+	char	**nc;
+
+	if ((nc = reallocarray(j->claims, j->nclaims + 1,
+	    sizeof(*nc))) == NULL)
+		return;		/* then it goes stale by itself */
+	j->claims = nc;
+	if ((j->claims[j->nclaims] = strdup(dg)) != NULL)
+		j->nclaims++;
+}
+
 /*
  * regpull's question: is this layer's result to be had without it? The
  * fleet's result, when there is one, is recorded as is.
@@ -117,6 +133,7 @@ scanjob_have(void *arg, const char *dg)
 	    &j->cancel, &doc) != 1) {
 		/* Scanned here: the others may wait for this one's. */
 		results_claim(j->g->results, dg);
+		scanjob_claimed(j, dg);
 		return 0;
 	}
 	if (scanjob_put(j, STORE_LAYERS, dg, doc) == -1)
@@ -384,6 +401,12 @@ scanjob_free(struct scanjob *j)
 		free(j->puts[i].val);
 	}
 	free(j->puts);
+	/* Published ones are let go already; the others had no result. */
+	for (i = 0; i < j->nclaims; i++) {
+		results_unclaim(j->g->results, j->claims[i]);
+		free(j->claims[i]);
+	}
+	free(j->claims);
 	free(j->vexkeys);
 	free(j->w);
 	if (j->wake != NULL)

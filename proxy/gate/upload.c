@@ -193,6 +193,8 @@ upload_store(struct upload *u)
 
 		log_info("upload %s: %s not recorded (%s)", u->uuid, u->digest,
 		    why);
+		/* No result is coming: the fleet need not wait for one. */
+		results_unclaim(u->g->results, u->digest);
 		/* Images using it are refused saying so, not "unknown". */
 		gate_note_failed(u->g, u->digest, why);
 		return;

@@ -62,7 +62,8 @@ webhooks:
 fleet:
   key_file: $2
   instance: $1
-  notify: $3"
+  notify: $3
+  claim_ttl: 3"
 }
 # data_version PORT: the version the instance judges with
 data_version() {
