@@ -32,7 +32,11 @@ struct results_active {
 	time_t	sent;
 };
 
-/* How often a scanner thread asks again for a claimed layer's result. */
+/*
+ * How often a scanner thread asks again for a claimed layer's result:
+ * soon at first, then every RESULTS_POLL_MS.
+ */
+#define RESULTS_POLL_FIRST_MS	50
 #define RESULTS_POLL_MS		500
 
 /* Results waiting to be published; past either, new ones are dropped. */
@@ -179,8 +183,9 @@ int
 results_fetch_wait(struct results *r, struct regclient *rc,
     const char *digest, time_t until, const int *cancel, char **doc)
 {
-	char	by[128];
-	int	told = 0;
+	char		by[128];
+	unsigned	ms = RESULTS_POLL_FIRST_MS;
+	int		told = 0;
 
 	for (;;) {
 		if (results_fetch(r, rc, digest, doc) == 1)
@@ -195,7 +200,10 @@ results_fetch_wait(struct results *r, struct regclient *rc,
 			    "%s: waiting for its result (%lld s at most)",
 			    digest, by, (long long)(until - time(NULL)));
 		}
-		usleep(RESULTS_POLL_MS * 1000);
+		/* A small layer's result is there in a moment: ask soon. */
+		usleep(ms * 1000);
+		if ((ms *= 2) > RESULTS_POLL_MS)
+			ms = RESULTS_POLL_MS;
 	}
 }
 

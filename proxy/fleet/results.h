@@ -63,7 +63,7 @@ int		 results_fetch(struct results *, struct regclient *,
 		    const char *digest, char **doc);
 /*
  * The same, waiting while another instance claims to be scanning it
- * (asking again every half second) until it is published, the claim
+ * (asking again after 50 ms, doubling up to every half second) until it is published, the claim
  * goes stale, until passes or *cancel is set. 1 found, 0 not (then
  * the caller scans it itself).
  */

@@ -22,7 +22,8 @@
 #define UPLOAD_SPILL_MAX	(16ULL << 30)
 #define UPLOAD_HEAD		(1u << 20)	/* kept for config blobs */
 /* How often a result another instance is making is asked for. */
-#define UPLOAD_FLEET_POLL_MS	500
+#define UPLOAD_FLEET_POLL_FIRST_MS	50
+#define UPLOAD_FLEET_POLL_MS		500
 
 struct upload {
 	TAILQ_ENTRY(upload)	 entry;
@@ -62,6 +63,7 @@ struct upload {
 	struct event		*fleet_timer;
 	time_t			 fleet_until;
 	int			 fleet_told;
+	unsigned		 fleet_poll_ms;	/* doubling */
 	/*
 	 * Paused: no request of it is running (upload_paused). Settled
 	 * by content: ended without a commit, recorded under the digest
@@ -207,6 +209,8 @@ upload_store(struct upload *u)
 		/* A layer's, not a config's: the fleet need not scan it. */
 		if (!config)
 			results_publish(u->g->results, u->digest, doc);
+		else
+			results_unclaim(u->g->results, u->digest);
 	} else
 		gate_store_failed(u->g, u->digest, "cannot record the layer");
 	free(doc);
@@ -409,6 +413,8 @@ upload_start_deferred(struct gate *g)
 			g->stats.readbacks++;
 			log_info("upload %s: reading %s back from the registry "
 			    "to scan it", u->uuid, u->digest);
+			/* Being scanned now: others wait for its result. */
+			results_claim(g->results, u->digest);
 		} else {
 			g->stats.readback_failures++;
 			feed_abort(u->feed);
@@ -591,20 +597,13 @@ upload_commit(struct upload *u, const char *digest, const char *authorization)
 			event_active(u->wake, EV_READ, 0);
 			return;
 		}
-		/*
-		 * A layer this instance scans (later): others wait for it.
-		 * A read-back asking the fleet first claims it only when
-		 * the fleet has nothing (upload_fleet_cb).
-		 */
-		if (!u->fleet_wait)
-			results_claim(u->g->results, u->digest);
 		if (authorization != NULL &&
 		    (u->auth = strdup(authorization)) == NULL)
 			log_warn("%s", __func__);
 		upload_start_deferred(u->g);
 		return;
 	}
-	/* Being scanned here: others wait for it. */
+	/* Being scanned here (the scan may trail): others wait for it. */
 	if (u->notjson)
 		results_claim(u->g->results, u->digest);
 	/* Kept for a second pass (upload_follow), wiped at the end. */
@@ -708,8 +707,14 @@ upload_fleet_cb(void *arg, char *doc, const char *by)
 	struct upload	*u = arg;
 	struct gate	*g = u->g;
 	struct store	*st;
-	struct timeval	 tv = { 0, UPLOAD_FLEET_POLL_MS * 1000 };
+	struct timeval	 tv;
 
+	/* A small layer's result is there in a moment: ask soon, then less. */
+	u->fleet_poll_ms = u->fleet_poll_ms == 0 ? UPLOAD_FLEET_POLL_FIRST_MS :
+	    u->fleet_poll_ms * 2 > UPLOAD_FLEET_POLL_MS ? UPLOAD_FLEET_POLL_MS :
+	    u->fleet_poll_ms * 2;
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)u->fleet_poll_ms * 1000;
 	u->fleet_wait = 0;
 	if (doc == NULL && by != NULL && time(NULL) < u->fleet_until &&
 	    (u->fleet_timer != NULL || (u->fleet_timer = evtimer_new(g->base,
@@ -726,8 +731,6 @@ upload_fleet_cb(void *arg, char *doc, const char *by)
 		return;
 	}
 	if (doc == NULL) {
-		/* Scanned here: the others may wait for this one's. */
-		results_claim(g->results, u->digest);
 		upload_start_deferred(g);
 		return;
 	}

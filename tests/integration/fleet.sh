@@ -22,10 +22,10 @@
 #    balancer: the image is never let by unjudged.
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
-need docker-registry skopeo podman curl haproxy openssl python3 promtool
+need docker-registry skopeo podman curl haproxy nginx openssl python3 promtool
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 44
+tap_plan 45
 
 start_registry reg
 start_hooksrv
@@ -39,8 +39,9 @@ printf 'upstream:\n  url: %s\nfleet:\n  key_file: %s\n' "$REG_URL" "$T/rogue.key
 check "db push publishes the advisory data in the registry" \
     "$PORTCULLIS" db push -s "$T/pub" -c "$T/pub.yml" portcullis/advisories:current
 V1=$("$PORTCULLIS" db info -s "$T/pub" | sed -n 's/^data_version: //p')
-# fleet_proxy NAME KEY NOTIFY [FEEDS]: an instance following the pushed
-# data (FEEDS "none": Alpine's secdb imported into its own store).
+# fleet_proxy NAME KEY NOTIFY [FEEDS [UPSTREAM]]: an instance following
+# the pushed data (FEEDS "none": Alpine's secdb imported into its own
+# store) in front of the registry (or UPSTREAM).
 fleet_proxy() {
 	mkdir -p "$T/$1-st"
 	feeds="feeds:
@@ -52,7 +53,7 @@ fleet_proxy() {
 		"$PORTCULLIS" db import -s "$T/$1-st" "$CORPUS/alpine/secdb" >/dev/null 2>&1 ||
 		    bail "secdb import"
 	fi
-	PX_STATE=$T/$1-st start_proxy "$1" "$REG_URL" "policy:
+	PX_STATE=$T/$1-st start_proxy "$1" "${5:-$REG_URL}" "policy:
   severity: high
 $feeds
 monitor:
@@ -216,49 +217,44 @@ expect_eq "no result failed to publish or was rejected" "0 0" \
     "$(fleet_sum portcullis_fleet_results_publish_failures_total) $(fleet_sum portcullis_fleet_results_rejected_total)"
 
 # A layer one instance is still scanning: another holds its pull for
-# that instance's result rather than scanning the layer too. px1's two
-# scanners are kept busy by two uploads trickling in, so the new layer
-# (the 3.20.3 rootfs gzipped again) pushed through it waits its turn,
-# claimed (a signed tag sha256-<hex>.scanning in the results repository).
-head -c 4194304 /dev/urandom | gzip -1 > "$T/trickle.gz"
-trickle() {
-	loc=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$P1/v2/team/trickle$1/blobs/uploads/" |
-	    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	case "$loc" in http*) ;; *) loc="http://127.0.0.1:$P1$loc";; esac
-	curl -s -o /dev/null -X PATCH --limit-rate 16K -H 'Content-Type: application/octet-stream' \
-	    -T "$T/trickle.gz" "$loc" &
-}
-trickle 1; t1=$!
-trickle 2; t2=$!
-sleep 0.5
+# that instance's result rather than scanning the layer too. px4 reads
+# the registry's blobs through nginx at 1 MiB/s, so its scan of a new
+# layer (the 3.20.3 rootfs gzipped again, 3.5 MiB), pulled for an image
+# pushed straight to the registry, takes seconds; it claims the layer
+# meanwhile (a signed tag sha256-<hex>.scanning in the results
+# repository, renewed while the scan runs).
+NGX_EXTRA=$(ngx_slow_blobs 1m)
+start_nginx "$REG_PORT"
+fleet_proxy px4 "$T/fleet.key" false "" "http://127.0.0.1:$NG_PORT"; P4=$PX_PORT
 mkdir -p "$T/claimz"
 gzip -dc "$CORPUS/alpine/alpine-minirootfs-3.20.3-x86_64.tar.gz" | gzip -1 > "$T/claimz/rootfs.tar.gz"
 mkimage_tgz "$T/img-claim" v1 "$T/claimz/rootfs.tar.gz" diff
 LC=$(sha256sum "$T/claimz/rootfs.tar.gz" | cut -d' ' -f1)
-$SK copy --dest-tls-verify=false "oci:$T/img-claim:v1" "docker://127.0.0.1:$P1/team/claimed:v1" \
-    >"$T/push-claim.log" 2>&1 || bail "push through px1: $(tail -n 1 "$T/push-claim.log")"
+$SK copy --dest-tls-verify=false "oci:$T/img-claim:v1" "docker://127.0.0.1:$REG_PORT/team/claimed:v1" \
+    >"$T/push-claim.log" 2>&1 || bail "direct push: $(tail -n 1 "$T/push-claim.log")"
+pull_claimed() {
+	curl -s -o "$T/claim$1.out" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+	    "http://127.0.0.1:$2/v2/team/claimed/manifests/v1" > "$T/claim$1.code"
+}
+pull_claimed 4 "$P4" &
+c4=$!
 i=0
 until curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "sha256-$LC.scanning" || [ $i -ge 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "sha256-$LC.scanning" &&
     ! curl -sf "$REG_URL/v2/portcullis/results/tags/list" | grep -q "\"sha256-$LC\"" &&
-    ok "px1 claims the layer it has not scanned yet (no result for it)" ||
-    not_ok "px1 claims the layer it has not scanned yet (no result for it)"
-curl -s -o "$T/claim.out" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-    "http://127.0.0.1:$P2/v2/team/claimed/manifests/v1" > "$T/claim.code" &
-cpull=$!
-i=0
-until grep -q "layer sha256:$LC is being scanned by instance px1: waiting" "$T/px2.log" || [ $i -ge 100 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-grep -q "layer sha256:$LC is being scanned by instance px1: waiting" "$T/px2.log" &&
-    ok "px2 holds the pull, waiting for px1's result" || not_ok "px2 holds the pull, waiting for px1's result"
-kill "$t1" "$t2" 2>/dev/null	# px1's scanners are free again
-wait "$cpull"
-expect_eq "decided from px1's result: refused for CVE-2024-9143, the layer not scanned by px2" \
-    "403 1 1" "$(cat "$T/claim.code") $(grep -c CVE-2024-9143 "$T/claim.out") \
+    ok "px4 claims the layer while it scans it (no result for it yet)" ||
+    not_ok "px4 claims the layer while it scans it (no result for it yet)"
+pull_claimed 2 "$P2"
+grep -q "layer sha256:$LC is being scanned by instance px4: waiting" "$T/px2.log" &&
+    ok "px2 held the pull, waiting for px4's result" || not_ok "px2 held the pull, waiting for px4's result"
+wait "$c4"
+expect_eq "both refuse it for CVE-2024-9143; px2 scanned none of it itself" \
+    "403 403 1 1 1" "$(cat "$T/claim4.code") $(cat "$T/claim2.code") $(grep -c CVE-2024-9143 "$T/claim4.out") \
+$(grep -c CVE-2024-9143 "$T/claim2.out") \
 $(grep -c "scan: team/claimed@.* pulled and scanned (0 layers; 1 more from the fleet's results)" "$T/px2.log")"
+stop_proxy px4
 
 # A proxy with another key publishes its result for a new layer (the
 # 3.12.12 rootfs gzipped again): the fleet scans it itself.
