@@ -203,32 +203,47 @@ artifact_data_ok(const struct artifact_key *key, const char *blob,
 	return CRYPTO_memcmp(mac, want, 64) == 0;
 }
 
+/*
+ * An artifact manifest of type, the spec's empty config, one layer
+ * (ltype, ldigest, lsize) and ann (taken over; NULL: out of memory).
+ * malloc'd JSON with sorted keys (the same bytes from every instance),
+ * or NULL.
+ */
+static char *
+artifact_pack(const char *type, const char *ltype, const char *ldigest,
+    size_t lsize, json_t *ann)
+{
+	json_t	*m;
+	char	*s = NULL;
+
+	if (ann == NULL)
+		return NULL;
+	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:[{s:s, s:s, "
+	    "s:I}], s:o}", "schemaVersion", 2, "mediaType",
+	    ARTIFACT_MANIFEST_TYPE, "artifactType", type, "config",
+	    "mediaType", ARTIFACT_EMPTY_TYPE, "digest", ARTIFACT_EMPTY_DIGEST,
+	    "size", 2, "layers", "mediaType", ltype, "digest", ldigest, "size",
+	    (json_int_t)lsize, "annotations", ann);
+	if (m != NULL)
+		s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(m);
+	return s;
+}
+
 char *
 artifact_manifest(const struct artifact_key *key, const char *layer,
     const char *blob, size_t blobsize, const char *instance, int scanner)
 {
-	json_t	*m;
-	char	 mac[65], ver[16], *s = NULL;
+	char	 mac[65], ver[16];
 
 	if (!artifact_sha256_ok(layer) || !artifact_sha256_ok(blob))
 		return NULL;
 	artifact_mac(key, layer, blob, blobsize, scanner, mac);
 	snprintf(ver, sizeof(ver), "%d", scanner);
-	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, "
-	    "s:[{s:s, s:s, s:I}], s:{s:s, s:s, s:s, s:s}}",
-	    "schemaVersion", 2, "mediaType", ARTIFACT_MANIFEST_TYPE,
-	    "artifactType", ARTIFACT_TYPE,
-	    "config", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
-	    ARTIFACT_EMPTY_DIGEST, "size", 2,
-	    "layers", "mediaType", ARTIFACT_BLOB_TYPE, "digest", blob, "size",
-	    (json_int_t)blobsize,
-	    "annotations", ARTIFACT_ANN_LAYER, layer, ARTIFACT_ANN_SCANNER,
-	    ver, ARTIFACT_ANN_MAC, mac, ARTIFACT_ANN_INSTANCE,
-	    instance ? instance : "");
-	if (m != NULL)
-		s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(m);
-	return s;
+	return artifact_pack(ARTIFACT_TYPE, ARTIFACT_BLOB_TYPE, blob,
+	    blobsize, json_pack("{s:s, s:s, s:s, s:s}", ARTIFACT_ANN_LAYER,
+	    layer, ARTIFACT_ANN_SCANNER, ver, ARTIFACT_ANN_MAC, mac,
+	    ARTIFACT_ANN_INSTANCE, instance ? instance : ""));
 }
 
 int
@@ -311,28 +326,17 @@ char *
 artifact_claim(const struct artifact_key *key, const char *layer,
     const char *instance, time_t started)
 {
-	json_t	*m;
-	char	 mac[65], when[24], *s = NULL;
+	char	 mac[65], when[24];
 
 	if (!artifact_sha256_ok(layer))
 		return NULL;
 	artifact_claim_mac(key, layer, instance, (long long)started, mac);
 	snprintf(when, sizeof(when), "%lld", (long long)started);
 	/* The empty blob stands for the one layer the spec wants. */
-	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, "
-	    "s:[{s:s, s:s, s:i}], s:{s:s, s:s, s:s, s:s}}",
-	    "schemaVersion", 2, "mediaType", ARTIFACT_MANIFEST_TYPE,
-	    "artifactType", ARTIFACT_CLAIM_TYPE,
-	    "config", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
-	    ARTIFACT_EMPTY_DIGEST, "size", 2,
-	    "layers", "mediaType", ARTIFACT_EMPTY_TYPE, "digest",
-	    ARTIFACT_EMPTY_DIGEST, "size", 2,
-	    "annotations", ARTIFACT_ANN_LAYER, layer, ARTIFACT_ANN_INSTANCE,
-	    instance, ARTIFACT_ANN_STARTED, when, ARTIFACT_ANN_MAC, mac);
-	if (m != NULL)
-		s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(m);
-	return s;
+	return artifact_pack(ARTIFACT_CLAIM_TYPE, ARTIFACT_EMPTY_TYPE,
+	    ARTIFACT_EMPTY_DIGEST, 2, json_pack("{s:s, s:s, s:s, s:s}",
+	    ARTIFACT_ANN_LAYER, layer, ARTIFACT_ANN_INSTANCE, instance,
+	    ARTIFACT_ANN_STARTED, when, ARTIFACT_ANN_MAC, mac));
 }
 
 int

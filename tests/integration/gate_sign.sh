@@ -22,16 +22,7 @@ IMG2=$MKIMAGE_DIGEST
 start_registry reg
 R="127.0.0.1:$REG_PORT"
 # blob REPO FILE: monolithic upload straight to the registry; prints digest.
-blob() {
-	d="sha256:$(sha256sum "$2" | cut -d' ' -f1)"
-	loc=$(curl -sf -D - -o /dev/null -X POST "http://$R/v2/$1/blobs/uploads/" |
-	    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	case "$loc" in http*) ;; *) loc="http://$R$loc";; esac
-	case "$loc" in *\?*) sep='&';; *) sep='?';; esac
-	curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
-	    --data-binary "@$2" "$loc${sep}digest=$d" || bail "blob upload to $1 failed"
-	echo "$d"
-}
+blob() { blob_upload "$R" "$1" "$2"; }
 # sign REPO DIGEST KEY [NAMED_DIGEST]: cosign's signature artifact for
 # DIGEST, signing a payload that names NAMED_DIGEST (default DIGEST).
 sign() {

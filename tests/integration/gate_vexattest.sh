@@ -57,25 +57,14 @@ grep -q 'CVE-2024-9143' "$T/body" && grep -q 'looking for signed VEX attestation
     ok "the refusal names the CVE, after a look for attestations" ||
     { not_ok "the refusal names the CVE, after a look for attestations"; cut -c1-300 "$T/body" | sed 's/^/# /'; }
 
-# blob HOST REPO FILE: monolithic upload; prints the digest.
-blob() {
-	d="sha256:$(sha256sum "$3" | cut -d' ' -f1)"
-	loc=$(curl -sf -D - -o /dev/null -X POST "http://$1/v2/$2/blobs/uploads/" |
-	    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	case "$loc" in http*) ;; *) loc="http://$1$loc";; esac
-	case "$loc" in *\?*) sep='&';; *) sep='?';; esac
-	curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
-	    --data-binary "@$3" "$loc${sep}digest=$d" || bail "blob upload to $2 failed"
-	echo "$d"
-}
 # attach HOST REPO ENVELOPE [att]: the envelope as the image's referrer
 # (a manifest whose subject is $SUBJ), or cosign's .att tag; prints the
 # manifest's digest.
 SUBJ=$D
 attach() {
-	ed=$(blob "$1" "$2" "$3"); esz=$(stat -c %s "$3")
+	ed=$(blob_upload "$1" "$2" "$3"); esz=$(stat -c %s "$3")
 	printf '{}' > "$T/empty.json"
-	cd_=$(blob "$1" "$2" "$T/empty.json")
+	cd_=$(blob_upload "$1" "$2" "$T/empty.json")
 	if [ "${4:-}" = att ]; then
 		ref="sha256-${SUBJ#sha256:}.att"
 		printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"%s"},"layers":[{"mediaType":"application/vnd.dsse.envelope.v1+json","size":%s,"digest":"%s","annotations":{"predicateType":"https://openvex.dev/ns"}}]}' \

@@ -329,6 +329,19 @@ start_https_static() {
 	wait_http "https://127.0.0.1:$NP/" -k || bail "nginx did not start"
 }
 
+# blob_upload ADDR REPO FILE: FILE as a blob of REPO (a monolithic
+# upload to the registry or proxy at ADDR); prints its digest.
+blob_upload() {
+	bu_d="sha256:$(sha256sum "$3" | cut -d' ' -f1)"
+	bu_loc=$(curl -sf -D - -o /dev/null -X POST "http://$1/v2/$2/blobs/uploads/" |
+	    tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	case "$bu_loc" in http*) ;; *) bu_loc="http://$1$bu_loc";; esac
+	case "$bu_loc" in *\?*) bu_sep='&';; *) bu_sep='?';; esac
+	curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$3" "$bu_loc${bu_sep}digest=$bu_d" || bail "blob upload to $2 failed"
+	echo "$bu_d"
+}
+
 start_nginx() {
 	NG_PORT=$(free_port)
 	mkdir -p "$T/nginx"
