@@ -1,5 +1,5 @@
 #include "proxy/gate/attest.h"
-#include "proxy/gate/cosign.h"
+#include "proxy/gate/dsse.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/referrers.h"
@@ -35,118 +35,6 @@ attest_candidate(const char *at)
 	    strstr(at, "attestation") != NULL;
 }
 
-/*
- * One DSSE envelope: verified with keys (over the spec's pre-auth
- * encoding, never the payload alone), then read as an in-toto statement
- * about digest with an OpenVEX predicate. 1 (*predicate, a new
- * reference; signer names the key), or 0 (why says why not).
- */
-static int
-attest_envelope(const char (*keys)[POLICY_KEY_MAX], int nkeys,
-    const char *env, size_t envlen, const char *digest, json_t **predicate,
-    const char **signer, char *why, size_t whylen)
-{
-	json_t		*e = NULL, *st = NULL, *sig, *sub;
-	const char	*ptype, *p64, *type;
-	unsigned char	*payload = NULL;
-	char		*pae = NULL;
-	size_t		 plen = 0, palen, i;
-	int		 k, rv = 0, n = 0;
-
-	*predicate = NULL;
-	*signer = NULL;
-	if (strncmp(digest, "sha256:", 7) != 0) {
-		snprintf(why, whylen, "only sha256 subjects are read");
-		goto done;
-	}
-	if ((e = json_loadb(env, envlen, 0, NULL)) == NULL) {
-		snprintf(why, whylen, "the envelope is not JSON");
-		goto done;
-	}
-	ptype = json_string_value(json_object_get(e, "payloadType"));
-	p64 = json_string_value(json_object_get(e, "payload"));
-	if (ptype == NULL || strcmp(ptype, ATTEST_INTOTO_TYPE) != 0 ||
-	    p64 == NULL) {
-		snprintf(why, whylen, "not a DSSE envelope of an in-toto "
-		    "statement");
-		goto done;
-	}
-	if ((payload = cosign_base64(p64, ATTEST_MAX_ENVELOPE, &plen)) ==
-	    NULL) {
-		snprintf(why, whylen, "the payload is not base64");
-		goto done;
-	}
-	/* PAE: "DSSEv1" SP len(type) SP type SP len(body) SP body. */
-	palen = strlen(ptype) + plen + 64;
-	if ((pae = malloc(palen)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		goto done;
-	}
-	k = snprintf(pae, palen, "DSSEv1 %zu %s %zu ", strlen(ptype), ptype,
-	    plen);
-	memcpy(pae + k, payload, plen);
-	palen = (size_t)k + plen;
-	snprintf(why, whylen, "it carries no signature");
-	json_array_foreach(json_object_get(e, "signatures"), i, sig) {
-		const char *s = json_string_value(json_object_get(sig, "sig"));
-
-		if (s == NULL || n++ == 8)
-			break;
-		for (k = 0; k < nkeys && *signer == NULL; k++)
-			if (cosign_sig_ok(keys[k], pae, palen, s, why,
-			    whylen) == 1)
-				*signer = keys[k];
-		if (*signer != NULL)
-			break;
-	}
-	if (*signer == NULL) {
-		if (n > 0)
-			snprintf(why, whylen, "not signed by any of "
-			    "policy.vex_keys");
-		goto done;
-	}
-	/* Signed: now what it says may be read. */
-	if ((st = json_loadb((const char *)payload, plen, 0, NULL)) == NULL ||
-	    (type = json_string_value(json_object_get(st, "_type"))) == NULL ||
-	    strncmp(type, "https://in-toto.io/Statement/", 29) != 0) {
-		snprintf(why, whylen, "the signed payload is not an in-toto "
-		    "statement");
-		goto done;
-	}
-	type = json_string_value(json_object_get(st, "predicateType"));
-	if (type == NULL || strncmp(type, ATTEST_OPENVEX_NS,
-	    strlen(ATTEST_OPENVEX_NS)) != 0) {
-		snprintf(why, whylen, "a %.200s attestation, not OpenVEX",
-		    type ? type : "untyped");
-		goto done;
-	}
-	json_array_foreach(json_object_get(st, "subject"), i, sub) {
-		const char *h = json_string_value(json_object_get(
-		    json_object_get(sub, "digest"), "sha256"));
-
-		if (h != NULL && strcmp(h, digest + 7) == 0)
-			break;
-	}
-	if (i == json_array_size(json_object_get(st, "subject"))) {
-		/* Signed for another image: never this one's. */
-		snprintf(why, whylen, "its subject is another image");
-		goto done;
-	}
-	if (!json_is_object(json_object_get(st, "predicate"))) {
-		snprintf(why, whylen, "the statement has no predicate");
-		goto done;
-	}
-	*predicate = json_incref(json_object_get(st, "predicate"));
-	rv = 1;
- done:
-	if (rv == 0)
-		*signer = NULL;
-	json_decref(st);
-	json_decref(e);
-	free(payload);
-	free(pae);
-	return rv;
-}
 
 /*
  * Did the registry fail to answer (tried again later), rather than say
@@ -208,7 +96,7 @@ attest_one(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 
 		if (ld == NULL || mt == NULL)
 			continue;
-		if (strcmp(mt, ATTEST_DSSE_TYPE) != 0) {
+		if (strcmp(mt, DSSE_TYPE) != 0) {
 			/* An OpenVEX document attached as is: unsigned. */
 			if (strstr(mt, "vex") != NULL || strstr(
 			    json_string_value(json_object_get(m,
@@ -222,14 +110,14 @@ attest_one(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 			break;
 		free(env);
 		env = NULL;
-		if (regclient_blob_mem(rc, repo, ld, ATTEST_MAX_ENVELOPE, &env,
+		if (regclient_blob_mem(rc, repo, ld, DSSE_MAX_ENVELOPE, &env,
 		    &elen, err, errlen) == -1) {
 			if (attest_unreachable(rc->status))
 				goto done;
 			attest_ignore(rec, dg, err);
 			continue;
 		}
-		if (!attest_envelope(keys, nkeys, env, elen, digest, &pred,
+		if (!dsse_open(keys, nkeys, env, elen, digest, &pred,
 		    &signer, why, sizeof(why))) {
 			attest_ignore(rec, dg, why);
 			continue;

@@ -24,11 +24,6 @@ struct regclient;
 struct store;
 struct vex_set;
 
-#define ATTEST_DSSE_TYPE	"application/vnd.dsse.envelope.v1+json"
-#define ATTEST_INTOTO_TYPE	"application/vnd.in-toto+json"
-#define ATTEST_OPENVEX_NS	"https://openvex.dev/ns"
-/* Largest envelope read: a VEX document for a whole distribution fits. */
-#define ATTEST_MAX_ENVELOPE	(4u << 20)
 /* At most this many referrers, and layers of each, are looked at. */
 #define ATTEST_MAX_REFERRERS	32
 #define ATTEST_MAX_LAYERS	8

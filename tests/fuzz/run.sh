@@ -16,7 +16,7 @@ SRC_OSV="$SRC_SCAN $top/scan/advisory/cvss.c $top/scan/advisory/cvss4.c $top/sca
     $top/scan/advisory/secdb.c $top/scan/advisory/yamljson.c
     $top/store/db.c $top/conf/log.c"
 n=0
-echo "1..5"
+echo "1..6"
 build_run() {
 	name=$1; srcs=$2; libs=$3; seeds=$4
 	n=$((n + 1))
@@ -46,3 +46,5 @@ SRC_LAYER="$SRC_CATALOG $top/scan/catalog/catalog_gobin.c $top/scan/catalog/cata
     $top/scan/layer/layer.c $top/scan/layer/secrets.c $top/scan/layer/owned.c
     $top/scan/layer/fscheck.c $top/scan/layer/inflate.c"
 build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz -lm" "$top/tests/fuzz/seeds/layer/*"
+build_run fuzz_dsse "$top/proxy/gate/dsse.c $top/proxy/gate/cosign.c $top/conf/vex.c $top/conf/log.c" \
+    "-lcrypto -ljansson" "$top/tests/fuzz/seeds/dsse/*"
