@@ -2,9 +2,11 @@
 #include "proxy/endpoint/endpoint.h"
 #include "proxy/endpoint/status.h"
 #include "proxy/gate/asclient.h"
+#include "proxy/gate/attest.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/hold.h"
 #include "proxy/gate/pushgate.h"
+#include "proxy/gate/referrers.h"
 #include "proxy/gate/reload.h"
 #include "proxy/gate/tap.h"
 #include "proxy/gate/workers.h"
@@ -80,6 +82,8 @@ cmd_serve(struct conf *c)
 	    (dns = evdns_base_new(base, 0)) == NULL)
 		/* No resolv.conf: literal addresses still work. */
 		fatalx("evdns_base_new");
+	/* A referrer added or taken out: its subject's VEX is read again. */
+	referrers_on_change(attest_forget);
 	if ((g = gate_new(base, dns, c)) == NULL || workers_start(g) == -1)
 		fatalx("cannot start");
 	hooks.arg = g;

@@ -1,6 +1,5 @@
 #include "proxy/gate/referrers.h"
 #include "proxy/gate/asclient.h"
-#include "proxy/gate/attest.h"
 #include "proxy/gate/gate.h"
 #include "proxy/http/ocierr.h"
 #include "proxy/http/route.h"
@@ -41,6 +40,9 @@ struct referrers_req {
 
 /* The registry's own API: -1 not known yet, 0 none, 1 it has one. */
 static int		referrers_native = -1;
+/* Told when a subject's referrers change (referrers_on_change). */
+static void		(*referrers_changed)(struct gate *, const char *,
+			    const char *);
 /* One index update at a time from this process. */
 static pthread_mutex_t	referrers_put_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long referrers_served, referrers_added, referrers_failed;
@@ -56,8 +58,8 @@ referrers_req_free(struct asclient *a)
 	 * Listed now, or gone: a VEX check made before would not have
 	 * found it, or found what no longer is.
 	 */
-	if (q->changed && q->g != NULL)
-		attest_forget(q->g, q->repo, q->subject);
+	if (q->changed && q->g != NULL && referrers_changed != NULL)
+		referrers_changed(q->g, q->repo, q->subject);
 	json_decref(q->desc);
 	free(q);
 }
@@ -602,6 +604,13 @@ referrers_deleted(struct gate *g, const char *repo, const char *digest,
 	if (subject != NULL)
 		store_digest_del(st, STORE_IMAGES, key);
 	free(subject);
+}
+
+void
+referrers_on_change(void (*cb)(struct gate *, const char *repo,
+    const char *subject))
+{
+	referrers_changed = cb;
 }
 
 void

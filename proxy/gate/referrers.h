@@ -47,6 +47,13 @@ void	referrers_subject_header(struct session *, struct json_t *m);
 void	referrers_deleted(struct gate *, const char *repo, const char *digest,
 	    const char *authorization);
 void	referrers_metrics(struct evbuffer *);
+/*
+ * cb(g, repo, subject) runs on the loop when this proxy has added a
+ * referrer to subject's index or taken one out (what reads them, such
+ * as the VEX attestations' check, looks again).
+ */
+void	referrers_on_change(void (*cb)(struct gate *, const char *repo,
+	    const char *subject));
 
 struct regclient;
 /*

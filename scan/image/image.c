@@ -14,6 +14,19 @@ image_whiteout_covers(const char *w, const char *path)
 	    (strncmp(path, w, n) == 0 && path[n] == '/');
 }
 
+int
+image_deleted_above(struct layer_result *const *layers, size_t n,
+    size_t from, const char *path)
+{
+	size_t	i, j;
+
+	for (i = from + 1; i < n; i++)
+		for (j = 0; j < layers[i]->nwhiteouts; j++)
+			if (image_whiteout_covers(layers[i]->whiteouts[j], path))
+				return 1;
+	return 0;
+}
+
 /*
  * Does some layer above `from` delete or replace path? Replacing means
  * the same database file appears again higher up.
@@ -24,10 +37,9 @@ image_shadowed(struct layer_result *const *layers, size_t n, size_t from,
 {
 	size_t	i, j;
 
+	if (image_deleted_above(layers, n, from, path))
+		return 1;
 	for (i = from + 1; i < n; i++) {
-		for (j = 0; j < layers[i]->nwhiteouts; j++)
-			if (image_whiteout_covers(layers[i]->whiteouts[j], path))
-				return 1;
 		for (j = 0; j < layers[i]->ndbs; j++)
 			if (strcmp(layers[i]->dbs[j].path, path) == 0)
 				return 1;

@@ -23,5 +23,8 @@ int	image_assemble(struct layer_result *const *layers, size_t n,
 void	image_view_free(struct image_view *);
 /* 1 if path is deleted by whiteout w ("a/b" exact or below; "a/" below). */
 int	image_whiteout_covers(const char *w, const char *path);
+/* Does a layer above layers[from] delete path (a whiteout)? 1 or 0. */
+int	image_deleted_above(struct layer_result *const *layers, size_t n,
+	    size_t from, const char *path);
 
 #endif

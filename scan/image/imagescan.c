@@ -243,6 +243,14 @@ imagescan_minimal_tools(const struct image_view *view, const char *config,
 	    msg);
 }
 
+/* A finding about a file's mode (not its content). */
+static int
+imagescan_mode_rule(const char *rule)
+{
+	return rule != NULL && (strcmp(rule, "setuid-file") == 0 ||
+	    strcmp(rule, "world-writable") == 0);
+}
+
 json_t *
 imagescan_report(struct layer_result *const *layers, size_t n,
     const char *config, size_t clen, struct store *st, const char *source,
@@ -258,6 +266,15 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 		for (j = 0; j < layers[i]->findings.n; j++) {
 			const struct finding *f = &layers[i]->findings.v[j];
 
+			/*
+			 * A file's mode matters only while the file is in
+			 * the image; its content (a secret) stays in the
+			 * layer's blob for anyone who pulls it, deleted
+			 * above or not.
+			 */
+			if (imagescan_mode_rule(f->rule) &&
+			    image_deleted_above(layers, n, i, f->path))
+				continue;
 			if (findings_add(&all, f->kind, f->rule, f->path,
 			    f->line, f->detail) == -1)
 				goto done;

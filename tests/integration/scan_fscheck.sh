@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need openssl python3 docker-registry skopeo curl
-tap_plan 8
+tap_plan 9
 
 deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
 for side in bad good; do
@@ -52,6 +52,26 @@ shadow-password-hash etc/shadow
 world-writable srv/data.txt
 world-writable srv/shared" "$(cat "$T/bad.found")"
 expect_eq "the cleaned image: none" "" "$(cat "$T/good.found")"
+# A later layer deleting three of those files (whiteouts): a deleted
+# file's mode goes with it; the password hash, content still in the
+# lower layer's blob for anyone who pulls it, stays, as do the caches'
+# bytes.
+mkdir -p "$T/wh/usr/local/bin" "$T/wh/srv" "$T/wh/etc"
+: > "$T/wh/usr/local/bin/.wh.helper"
+: > "$T/wh/srv/.wh.data.txt"
+: > "$T/wh/etc/.wh.shadow"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-wh" v1 "$T/bad" "$T/wh"
+"$PORTCULLIS" scan -s "$T/none" -f json "oci:$T/img-wh:v1" 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+ids = {"setuid-file", "world-writable", "package-cache", "shadow-password-hash"}
+for f in d["misconfigurations"] + d["secrets"]:
+    if f["rule"] in ids:
+        print(f["rule"], f["path"])' | sort > "$T/wh.found"
+expect_eq "files deleted by a later layer: no mode findings for them; the hash and caches stay" \
+"package-cache root/.cache/pip/
+package-cache var/cache/apt/archives/
+shadow-password-hash etc/shadow
+world-writable srv/shared" "$(cat "$T/wh.found")"
 tr -d ' \n' < "$T/bad.json" | grep -q '"rule":"shadow-password-hash","path":"etc/shadow","line":2,"detail":"1accountwithapasswordhash(app)' &&
     ! grep -q 'portcullis\$' "$T/bad.json" &&
     ok "the hash is named by its account and line, never copied" ||
