@@ -65,6 +65,10 @@ static const struct {
 	    "policy refused and a break-glass grant let by" },
 	{ "portcullis_decisions_excepted_total", "decisions an exception or a "
 	    "VEX statement turned from deny to allow" },
+	{ "portcullis_vex_attestation_checks_total", "looks for an image's "
+	    "signed VEX attestations" },
+	{ "portcullis_vex_attestations_total", "VEX attestations found, read "
+	    "(a trusted key signed them for the image) or set aside" },
 	{ "portcullis_policy_exceptions", "policy exceptions, in force and "
 	    "expired" },
 	{ "portcullis_policy_vex_statements", "OpenVEX statements the policy "

@@ -197,6 +197,11 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "portcullis_breakglass_allowed_total %llu\n"
 	    "# TYPE portcullis_decisions_excepted_total counter\n"
 	    "portcullis_decisions_excepted_total %llu\n"
+	    "# TYPE portcullis_vex_attestation_checks_total counter\n"
+	    "portcullis_vex_attestation_checks_total %llu\n"
+	    "# TYPE portcullis_vex_attestations_total counter\n"
+	    "portcullis_vex_attestations_total{outcome=\"read\"} %llu\n"
+	    "portcullis_vex_attestations_total{outcome=\"set-aside\"} %llu\n"
 	    "# TYPE portcullis_upload_scan_waits_total counter\n"
 	    "portcullis_upload_scan_waits_total %llu\n"
 	    "# TYPE portcullis_upload_readbacks_total counter\n"
@@ -233,6 +238,9 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->stale_data,
 	    (unsigned long long)st->breakglass,
 	    (unsigned long long)st->excepted,
+	    (unsigned long long)st->vex_checks,
+	    (unsigned long long)st->vex_read,
+	    (unsigned long long)st->vex_set_aside,
 	    (unsigned long long)st->scan_waits,
 	    (unsigned long long)st->readbacks,
 	    (unsigned long long)st->readback_failures,

@@ -67,6 +67,9 @@ struct gate_stats {
 	uint64_t	stale_data;		/* pulls decided on stale data */
 	uint64_t	breakglass;		/* refused, let by a grant */
 	uint64_t	excepted;		/* allowed thanks to exceptions/VEX */
+	uint64_t	vex_checks;		/* looks for VEX attestations */
+	uint64_t	vex_read;		/* ... attestations believed */
+	uint64_t	vex_set_aside;		/* ... attestations not */
 	uint64_t	pushes_judged;		/* manifest PUTs the push gate let by */
 	uint64_t	pushes_late;		/* ... unjudged: push_timeout accept */
 	uint64_t	pushes_refused[8];	/* ... refused, by pushgate reason */

@@ -422,6 +422,11 @@ scanjob_vex_log(struct scanjob *j)
 		    NULL) : NULL, *x;
 	size_t	 i;
 
+	j->g->stats.vex_checks++;
+	j->g->stats.vex_read += json_array_size(json_object_get(r,
+	    "documents"));
+	j->g->stats.vex_set_aside += json_array_size(json_object_get(r,
+	    "ignored"));
 	log_info("scan: %s@%s VEX attestations checked: %zu read, %zu set "
 	    "aside", j->repo, j->digest, json_array_size(json_object_get(r,
 	    "documents")), json_array_size(json_object_get(r, "ignored")));

@@ -14,7 +14,7 @@
 need docker-registry skopeo curl python3 openssl sha256sum
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 22
+tap_plan 23
 
 for k in vex other next; do
 	openssl ecparam -genkey -name prime256v1 -noout -out "$T/$k.pem" 2>/dev/null
@@ -188,6 +188,13 @@ while [ $i -lt 50 ] && curl -s "http://$P/v2/other/app/referrers/$D" | grep -q "
 	sleep 0.1; i=$((i + 1))
 done
 expect_eq "its attestation deleted (202), other/app is refused again" "202 403" "$st $(code other/app)"
+
+metric() { curl -sf "http://$P/metrics" | sed -n "s/^$1 //p"; }
+[ "$(metric portcullis_vex_attestation_checks_total)" -ge 9 ] 2>/dev/null &&
+    [ "$(metric 'portcullis_vex_attestations_total{outcome="read"}')" -ge 4 ] &&
+    [ "$(metric 'portcullis_vex_attestations_total{outcome="set-aside"}')" -ge 4 ] &&
+    ok "/metrics counts the looks, and the attestations read and set aside" ||
+    not_ok "/metrics counts the looks, and the attestations read and set aside ($(curl -sf "http://$P/metrics" | grep vex_att | tr '\n' ' '))"
 
 # 7. The operator drops the key: what it signed vouches for nothing.
 sed -i "s#vex_keys: \[$T/vex.pub, #vex_keys: [#" "$T/px.yml"
