@@ -4,7 +4,6 @@
 #include "proxy/gate/gatecache.h"
 #include "proxy/gate/referrers.h"
 #include "proxy/registry/regclient.h"
-#include "proxy/registry/regpull.h"
 #include "scan/image/verdict.h"
 #include "conf/conf.h"
 #include "conf/log.h"
@@ -63,15 +62,16 @@ attest_ignore(json_t *rec, const char *ref, const char *why)
 static int
 attest_one(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
     int nkeys, const char *repo, const char *digest, const char *ref,
-    json_t *rec, char *err, size_t errlen)
+    size_t *budget, json_t *rec, char *err, size_t errlen)
 {
 	char		*body = NULL, *env = NULL, dg[72], why[300];
 	const char	*signer;
 	size_t		 len, elen, i;
 	json_t		*m = NULL, *l, *pred;
+	json_int_t	 size;
 	int		 rv = -1, n = 0, tag = strncmp(ref, "sha256:", 7) != 0;
 
-	if (regclient_manifest(rc, repo, ref, REGPULL_MAX_MANIFEST, &body,
+	if (regclient_manifest(rc, repo, ref, ATTEST_MAX_MANIFEST, &body,
 	    &len, dg, err, errlen) == -1) {
 		if (attest_unreachable(rc->status))
 			goto done;
@@ -108,15 +108,28 @@ attest_one(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 		}
 		if (n++ == ATTEST_MAX_LAYERS)
 			break;
+		size = json_integer_value(json_object_get(l, "size"));
+		if (size <= 0 || size > DSSE_MAX_ENVELOPE) {
+			attest_ignore(rec, dg, "an envelope larger than is "
+			    "read (4 MiB)");
+			continue;
+		}
+		/* What anyone may attach costs a bounded read. */
+		if ((size_t)size > *budget) {
+			attest_ignore(rec, dg, "past the 16 MiB read of one "
+			    "image's attestations");
+			continue;
+		}
 		free(env);
 		env = NULL;
-		if (regclient_blob_mem(rc, repo, ld, DSSE_MAX_ENVELOPE, &env,
+		if (regclient_blob_mem(rc, repo, ld, (size_t)size, &env,
 		    &elen, err, errlen) == -1) {
 			if (attest_unreachable(rc->status))
 				goto done;
 			attest_ignore(rec, dg, err);
 			continue;
 		}
+		*budget -= elen < *budget ? elen : *budget;
 		if (!dsse_open(keys, nkeys, env, elen, digest, &pred,
 		    &signer, why, sizeof(why))) {
 			attest_ignore(rec, dg, why);
@@ -148,7 +161,7 @@ attest_fetch(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 {
 	json_t		*rec, *ix = NULL, *d;
 	char		 tag[80];
-	size_t		 i, n = 0;
+	size_t		 i, n = 0, budget = ATTEST_MAX_BYTES;
 	int		 rv = -1;
 
 	*record = NULL;
@@ -171,14 +184,14 @@ attest_fetch(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 			attest_ignore(rec, dg, "more referrers than are read");
 			break;
 		}
-		if (attest_one(rc, keys, nkeys, repo, digest, dg, rec, err,
-		    errlen) == -1)
+		if (attest_one(rc, keys, nkeys, repo, digest, dg, &budget, rec,
+		    err, errlen) == -1)
 			goto done;
 	}
 	/* Where cosign puts attestations unless told to use referrers. */
 	if (snprintf(tag, sizeof(tag), "sha256-%s.att", digest + 7) <
 	    (int)sizeof(tag) && attest_one(rc, keys, nkeys, repo, digest, tag,
-	    rec, err, errlen) == -1)
+	    &budget, rec, err, errlen) == -1)
 		goto done;
 	if ((*record = json_dumps(rec, JSON_COMPACT)) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -27,6 +27,9 @@ struct vex_set;
 /* At most this many referrers, and layers of each, are looked at. */
 #define ATTEST_MAX_REFERRERS	32
 #define ATTEST_MAX_LAYERS	8
+/* An attestation's manifest is small; all envelopes read, bounded. */
+#define ATTEST_MAX_MANIFEST	(256u << 10)
+#define ATTEST_MAX_BYTES	(16u << 20)
 /*
  * A recorded check is trusted this long by a decision that would deny:
  * an attestation pushed straight to the registry (or through another
