@@ -445,9 +445,12 @@ decide_blob_own(json_t *layer, const struct policy_rule *r, char *msg,
 
 #define DECIDE_BLOB_REFS	64
 
+/* The images a blob belongs to, walked once for a decision. */
 struct decide_refs {
 	char	*d[DECIDE_BLOB_REFS];
 	size_t	 n;
+	int	 walked;
+	int	 failed;	/* the store could not tell them all */
 };
 
 static int
@@ -462,13 +465,35 @@ decide_blob_ref(const char *manifest, void *arg)
 	return 0;
 }
 
+/* Walk the blob's images into r, unless done already. 0 or -1. */
+static int
+decide_blob_refs(struct store *st, const char *digest, struct decide_refs *r)
+{
+	if (!r->walked) {
+		r->walked = 1;
+		r->failed = refindex_each(st, digest, decide_blob_ref, r) ==
+		    -1 && r->n < DECIDE_BLOB_REFS;
+	}
+	return r->failed ? -1 : 0;
+}
+
+static void
+decide_refs_free(struct decide_refs *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->d[i]);
+	r->n = 0;
+}
+
+/* refs: the blob's images, as far as they were walked (the caller's). */
 static enum gate_decision
 decide_blob_policy(struct gate *g, const char *repo, const char *digest,
-    char *msg, size_t len)
+    char *msg, size_t len, struct decide_refs *refs)
 {
 	const struct policy_rule *rule = policy_rule_for(&g->conf->policy, repo);
 	struct store		*st = gate_store(g);
-	struct decide_refs	 refs;
 	struct verdict		 v;
 	char			*rec = NULL, ver[64] = "", why[400] = "";
 	json_t			*j;
@@ -477,7 +502,6 @@ decide_blob_policy(struct gate *g, const char *repo, const char *digest,
 	int			 deny = 0, allowed = 0, denied = 0, error;
 	enum store_status	 s;
 
-	memset(&refs, 0, sizeof(refs));
 	if (st == NULL) {
 		snprintf(msg, len, "the scan store is unavailable; blobs are "
 		    "refused until it is back");
@@ -498,30 +522,28 @@ decide_blob_policy(struct gate *g, const char *repo, const char *digest,
 	}
 	free(rec);
 	/* Else: the images it belongs to, as a pull of them is decided. */
-	if (s == STORE_ERROR || (!deny && refindex_each(st, digest,
-	    decide_blob_ref, &refs) == -1 && refs.n < DECIDE_BLOB_REFS)) {
+	if (s == STORE_ERROR || (!deny && decide_blob_refs(st, digest,
+	    refs) == -1)) {
 		snprintf(msg, len, "the scan store cannot be read; blobs are "
 		    "refused until it can");
 		deny = -1;
 	}
-	for (i = 0; deny == 0 && i < refs.n && !allowed; i++) {
-		if ((rec = record_verdict_doc(g, refs.d[i], &error)) == NULL)
+	for (i = 0; deny == 0 && i < refs->n && !allowed; i++) {
+		if ((rec = record_verdict_doc(g, refs->d[i], &error)) == NULL)
 			continue;	/* not judged yet: says nothing */
 		if ((j = json_loads(rec, 0, NULL)) != NULL &&
-		    decide_verdict(g, st, j, repo, refs.d[i], now, &v,
+		    decide_verdict(g, st, j, repo, refs->d[i], now, &v,
 		    NULL) == 0) {
 			if (!v.deny)
 				allowed = 1;
 			else if (denied++ == 0)
 				snprintf(why, sizeof(why), "every image using it "
-				    "is refused, e.g. %.80s: %.250s", refs.d[i],
+				    "is refused, e.g. %.80s: %.250s", refs->d[i],
 				    v.message);
 		}
 		json_decref(j);
 		free(rec);
 	}
-	for (i = 0; i < refs.n; i++)
-		free(refs.d[i]);
 	if (deny == -1)
 		return GATE_DENY;
 	if (deny || (!allowed && denied > 0)) {
@@ -595,28 +617,23 @@ decide_blob(struct gate *g, const char *repo, const char *digest, char *msg,
 	enum gate_decision	 d;
 	char			 grant[400] = "";
 	size_t			 i;
-	int			 granted = 0;
 
-	d = decide_blob_policy(g, repo, digest, msg, len);
-	if (d != GATE_DENY || st == NULL)
-		return d;
-	refs.n = 0;
-	if (refindex_each(st, digest, decide_blob_ref, &refs) == -1 &&
-	    refs.n < DECIDE_BLOB_REFS) {
-		/* Cannot tell which images use it: the refusal stands. */
-		for (i = 0; i < refs.n; i++)
-			free(refs.d[i]);
-		return d;
-	}
-	for (i = 0; i < refs.n; i++) {
-		if (!granted && breakglass_check(st, repo, refs.d[i],
-		    time(NULL), grant, sizeof(grant)) == 1) {
-			granted = 1;
+	memset(&refs, 0, sizeof(refs));
+	d = decide_blob_policy(g, repo, digest, msg, len, &refs);
+	/* Cannot tell which images use it: the refusal stands. */
+	if (d != GATE_DENY || st == NULL ||
+	    decide_blob_refs(st, digest, &refs) == -1)
+		goto done;
+	for (i = 0; i < refs.n; i++)
+		if (breakglass_check(st, repo, refs.d[i], time(NULL), grant,
+		    sizeof(grant)) == 1) {
 			g->stats.breakglass++;
 			snprintf(msg, len, "%s@%s of %.80s " BREAKGLASS_ALLOWED
 			    " %s", repo, digest, refs.d[i], grant);
+			d = GATE_ALLOW;
+			break;
 		}
-		free(refs.d[i]);
-	}
-	return granted ? GATE_ALLOW : d;
+ done:
+	decide_refs_free(&refs);
+	return d;
 }
