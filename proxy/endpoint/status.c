@@ -61,7 +61,7 @@ status_own_repository(json_t *doc, const char *repo)
 struct status_vex {
 	struct vex_set	 set;
 	int		 have;
-	json_t		*report;	/* attest_report's, or NULL */
+	json_t		*report;	/* the record, for the report; NULL */
 };
 
 static void
@@ -72,9 +72,7 @@ status_vex_load(struct gate *g, const char *repo, const char *digest,
 
 	memset(att, 0, sizeof(*att));
 	att->have = attest_vex_get(gate_store(g), &g->conf->policy, repo,
-	    digest, &att->set, &checked) == 1;
-	att->report = attest_report(gate_store(g), &g->conf->policy, repo,
-	    digest);
+	    digest, &att->set, &checked, &att->report) == 1;
 }
 
 static void

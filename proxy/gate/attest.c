@@ -1,4 +1,5 @@
 #include "proxy/gate/attest.h"
+#include "proxy/gate/cosign.h"
 #include "proxy/gate/dsse.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/gatecache.h"
@@ -189,9 +190,9 @@ attest_fetch(struct regclient *rc, const char (*keys)[POLICY_KEY_MAX],
 			goto done;
 	}
 	/* Where cosign puts attestations unless told to use referrers. */
-	if (snprintf(tag, sizeof(tag), "sha256-%s.att", digest + 7) <
-	    (int)sizeof(tag) && attest_one(rc, keys, nkeys, repo, digest, tag,
-	    &budget, rec, err, errlen) == -1)
+	if (cosign_tag(digest, "att", tag, sizeof(tag)) == 0 &&
+	    attest_one(rc, keys, nkeys, repo, digest, tag, &budget, rec, err,
+	    errlen) == -1)
 		goto done;
 	if ((*record = json_dumps(rec, JSON_COMPACT)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -231,15 +232,39 @@ attest_record(struct store *st, const struct policy *p, const char *repo,
 	return j;
 }
 
+/* A parsed record as a report says it (see attest_vex_get). */
+static json_t *
+attest_report(json_t *j, const struct policy *p)
+{
+	json_t	*d, *out;
+	size_t	 i;
+
+	out = json_pack("{s:O, s:[], s:O}", "checked_at", json_object_get(j,
+	    "checked_at"), "documents", "ignored", json_object_get(j,
+	    "ignored") ?: json_null());
+	json_array_foreach(json_object_get(j, "documents"), i, d)
+		json_array_append_new(json_object_get(out, "documents"),
+		    json_pack("{s:O, s:O, s:I, s:b}", "ref", json_object_get(d,
+		    "ref"), "signer", json_object_get(d, "signer"),
+		    "statements", (json_int_t)json_array_size(json_object_get(
+		    json_object_get(d, "vex"), "statements")), "trusted",
+		    policy_vex_key(p, json_string_value(json_object_get(d,
+		    "signer")))));
+	return out;
+}
+
 int
 attest_vex_get(struct store *st, const struct policy *p, const char *repo,
-    const char *digest, struct vex_set *set, time_t *checked)
+    const char *digest, struct vex_set *set, time_t *checked,
+    json_t **report)
 {
 	json_t		*j, *d;
 	char		 src[120], why[300];
 	size_t		 i;
 	int		 error;
 
+	if (report != NULL)
+		*report = NULL;
 	if ((j = attest_record(st, p, repo, digest, &error)) == NULL)
 		return error ? -1 : 0;
 	*checked = (time_t)json_integer_value(json_object_get(j,
@@ -255,33 +280,10 @@ attest_vex_get(struct store *st, const struct policy *p, const char *repo,
 		    sizeof(why)) == -1)
 			log_warnx("gate: %s@%s: %s", repo, digest, why);
 	}
+	if (report != NULL)
+		*report = attest_report(j, p);
 	json_decref(j);
 	return 1;
-}
-
-json_t *
-attest_report(struct store *st, const struct policy *p, const char *repo,
-    const char *digest)
-{
-	json_t		*j, *d, *out;
-	size_t		 i;
-	int		 error;
-
-	if ((j = attest_record(st, p, repo, digest, &error)) == NULL)
-		return NULL;
-	out = json_pack("{s:O, s:[], s:O}", "checked_at", json_object_get(j,
-	    "checked_at"), "documents", "ignored", json_object_get(j,
-	    "ignored") ?: json_null());
-	json_array_foreach(json_object_get(j, "documents"), i, d)
-		json_array_append_new(json_object_get(out, "documents"),
-		    json_pack("{s:O, s:O, s:I, s:b}", "ref", json_object_get(d,
-		    "ref"), "signer", json_object_get(d, "signer"),
-		    "statements", (json_int_t)json_array_size(json_object_get(
-		    json_object_get(d, "vex"), "statements")), "trusted",
-		    policy_vex_key(p, json_string_value(json_object_get(d,
-		    "signer")))));
-	json_decref(j);
-	return out;
 }
 
 int
@@ -294,7 +296,7 @@ attest_verdict(struct store *st, const struct policy *p, json_t *scan,
 	int		 have;
 
 	memset(&att, 0, sizeof(att));
-	have = attest_vex_get(st, p, repo, digest, &att, &when);
+	have = attest_vex_get(st, p, repo, digest, &att, &when, NULL);
 	verdict_eval_attached(scan, p, repo, digest, have == 1 ? &att : NULL,
 	    now, v);
 	if (have == 1 && att.n > 0)

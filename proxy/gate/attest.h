@@ -51,21 +51,18 @@ int	attest_fetch(struct regclient *, const char (*keys)[POLICY_KEY_MAX],
 	    int nkeys, const char *repo, const char *digest, char **record,
 	    char *err, size_t errlen);
 
+struct json_t;
 /*
  * The statements of repo@digest's recorded attestations that a key the
  * policy still names signed, added to set; *checked when the record
- * was made. 1, 0 (no record, or the policy reads none), -1 unreadable.
+ * was made; *report (if not NULL) the record for a report:
+ * {checked_at, documents: [{ref, signer, statements, trusted}],
+ * ignored: [{ref, why}]}. 1, 0 (no record, or the policy reads none),
+ * -1 unreadable.
  */
 int	attest_vex_get(struct store *, const struct policy *, const char *repo,
-	    const char *digest, struct vex_set *set, time_t *checked);
-/*
- * The record itself, for a report: {checked_at, documents: [{ref,
- * signer, statements}], ignored: [{ref, why}]}, or NULL.
- */
-struct json_t *attest_report(struct store *, const struct policy *,
-	    const char *repo, const char *digest);
-
-struct json_t;
+	    const char *digest, struct vex_set *set, time_t *checked,
+	    struct json_t **report);
 struct verdict;
 /*
  * verdict_eval of scan, weighing repo@digest's recorded attestations

@@ -16,13 +16,24 @@ cosign_record_key(const char *repo, const char *digest,
 }
 
 int
-cosign_sig_tag(const char *digest, char *tag, size_t len)
+cosign_tag(const char *digest, const char *kind, char *tag, size_t len)
 {
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
 	    strlen(digest) != 71)
 		return -1;
-	return snprintf(tag, len, "sha256-%s.sig", digest + 7) >= (int)len ?
-	    -1 : 0;
+	return snprintf(tag, len, "sha256-%s.%s", digest + 7, kind) >=
+	    (int)len ? -1 : 0;
+}
+
+int
+cosign_tag_digest(const char *tag, const char *kind, char digest[72])
+{
+	if (strncmp(tag, "sha256-", 7) != 0 || strspn(tag + 7,
+	    "0123456789abcdef") != 64 || tag[71] != '.' ||
+	    strcmp(tag + 72, kind) != 0)
+		return -1;
+	snprintf(digest, 72, "sha256:%.64s", tag + 7);
+	return 0;
 }
 
 unsigned char *

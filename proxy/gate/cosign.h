@@ -27,8 +27,16 @@
 #define COSIGN_KEY_LEN	400
 void	cosign_record_key(const char *repo, const char *digest,
 	    char key[COSIGN_KEY_LEN]);
-/* "sha256:<hex>" -> "sha256-<hex>.sig". 0 or -1. */
-int	cosign_sig_tag(const char *digest, char *tag, size_t len);
+/*
+ * Where cosign keeps what it attaches to digest without the referrers
+ * API: "sha256:<hex>" -> "sha256-<hex>.KIND", KIND "sig" (signatures)
+ * or "att" (attestations). 0 or -1.
+ */
+int	cosign_tag(const char *digest, const char *kind, char *tag,
+	    size_t len);
+/* The other way: is tag "sha256-<hex>.KIND"? 0 (digest set) or -1. */
+int	cosign_tag_digest(const char *tag, const char *kind,
+	    char digest[72]);
 /*
  * Does sig_b64 sign payload with the key in key_file, and does the
  * payload name digest? 1 yes, 0 no (why says), -1 the key is unusable.

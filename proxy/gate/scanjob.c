@@ -268,7 +268,7 @@ scanjob_signature(struct scanjob *j, struct regclient *rc, const char *dir)
 	FILE		*f;
 	int		 signed_ok = 0, rv = -1;
 
-	if (cosign_sig_tag(j->digest, tag, sizeof(tag)) == -1)
+	if (cosign_tag(j->digest, "sig", tag, sizeof(tag)) == -1)
 		return -1;
 	if (regclient_manifest(rc, j->repo, tag, REGPULL_MAX_MANIFEST, &body,
 	    &len, sigdg, j->err, sizeof(j->err)) == -1) {

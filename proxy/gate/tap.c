@@ -1,5 +1,6 @@
 #include "proxy/gate/tap.h"
 #include "proxy/gate/attest.h"
+#include "proxy/gate/cosign.h"
 #include "proxy/gate/gate.h"
 #include "proxy/gate/journal.h"
 #include "proxy/gate/pushgate.h"
@@ -182,15 +183,12 @@ tap_attestation(struct tap_manifest *t)
 	const char		*subject = json_string_value(json_object_get(
 				    json_object_get(tap_manifest_doc(t),
 				    "subject"), "digest"));
-	char			 dg[80];
+	char			 dg[72];
 
 	if (subject != NULL && route_valid_digest(subject, strlen(subject)))
 		attest_forget(t->base.g, r->name, subject);
-	if (strncmp(r->ref, "sha256-", 7) == 0 &&
-	    strlen(r->ref) == 7 + 64 + 4 && strcmp(r->ref + 71, ".att") == 0) {
-		snprintf(dg, sizeof(dg), "sha256:%.64s", r->ref + 7);
+	if (cosign_tag_digest(r->ref, "att", dg) == 0)
 		attest_forget(t->base.g, r->name, dg);
-	}
 }
 
 /* Every byte of a manifest is kept: it never bypasses the proxy. */
