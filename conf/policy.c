@@ -475,92 +475,83 @@ policy_exceptions(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
 	return 0;
 }
 
-/* vex: a list of OpenVEX files, read now (and at each reload). */
+/*
+ * A YAML list of file paths under key (what: what they are), each
+ * handed to add(p, path, why): 0, or -1 with err naming the line and
+ * add's why.
+ */
 static int
-policy_vex_files(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
-    const char *name, char *err, size_t errlen)
+policy_paths(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
+    const char *key, const char *what, const char *name,
+    int (*add)(struct policy *, const char *, char *, size_t), char *err,
+    size_t errlen)
 {
 	yaml_node_item_t	*it;
 	char			 why[400];
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		policy_err(err, errlen, "%s:%lu: vex is a list of OpenVEX "
-		    "files", name, (unsigned long)seq->start_mark.line + 1);
+		policy_err(err, errlen, "%s:%lu: %s is a list of %s", name,
+		    (unsigned long)seq->start_mark.line + 1, key, what);
 		return -1;
 	}
 	for (it = seq->data.sequence.items.start;
 	    it < seq->data.sequence.items.top; it++) {
 		yaml_node_t	*n = yaml_document_get_node(doc, *it);
 		const char	*path = policy_scalar(n);
+		unsigned long	 line = n ? (unsigned long)
+				    n->start_mark.line + 1 : 0;
 
 		if (path == NULL || *path == '\0') {
-			policy_err(err, errlen, "%s:%lu: vex entries are file "
-			    "paths", name, n ? (unsigned long)
-			    n->start_mark.line + 1 : 0);
+			policy_err(err, errlen, "%s:%lu: %s entries are file "
+			    "paths", name, line, key);
 			return -1;
 		}
-		if (vex_load(&p->vex, path, why, sizeof(why)) == -1) {
-			policy_err(err, errlen, "%s:%lu: %s", name,
-			    (unsigned long)n->start_mark.line + 1, why);
+		if (add(p, path, why, sizeof(why)) == -1) {
+			policy_err(err, errlen, "%s:%lu: %s", name, line, why);
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/* vex: an OpenVEX file, read now (and at each reload). */
+static int
+policy_vex_file(struct policy *p, const char *path, char *why, size_t len)
+{
+	return vex_load(&p->vex, path, why, len);
+}
+
 /*
- * vex_keys: the PEM public keys of those whose signed VEX attestations
+ * vex_keys: the PEM public key of one whose signed VEX attestations
  * are believed. Checked now: a typo would silently read none.
  */
 static int
-policy_vex_keys(struct policy *p, yaml_document_t *doc, yaml_node_t *seq,
-    const char *name, char *err, size_t errlen)
+policy_vex_keyfile(struct policy *p, const char *path, char *why, size_t len)
 {
-	yaml_node_item_t	*it;
-	char			 head[4096];
-	FILE			*f;
-	size_t			 n;
+	char	 head[4096];
+	FILE	*f;
+	size_t	 n;
 
-	if (seq->type != YAML_SEQUENCE_NODE) {
-		policy_err(err, errlen, "%s:%lu: vex_keys is a list of PEM "
-		    "public key files", name,
-		    (unsigned long)seq->start_mark.line + 1);
+	if (p->nvex_keys == POLICY_VEX_KEYS) {
+		snprintf(why, len, "at most %d vex_keys", POLICY_VEX_KEYS);
 		return -1;
 	}
-	for (it = seq->data.sequence.items.start;
-	    it < seq->data.sequence.items.top; it++) {
-		yaml_node_t	*nd = yaml_document_get_node(doc, *it);
-		const char	*path = policy_scalar(nd);
-		unsigned long	 line = nd ? (unsigned long)
-				    nd->start_mark.line + 1 : 0;
-
-		if (p->nvex_keys == POLICY_VEX_KEYS) {
-			policy_err(err, errlen, "%s:%lu: at most %d vex_keys",
-			    name, line, POLICY_VEX_KEYS);
-			return -1;
-		}
-		if (path == NULL || *path == '\0' ||
-		    strlen(path) >= POLICY_KEY_MAX) {
-			policy_err(err, errlen, "%s:%lu: vex_keys entries are "
-			    "file paths", name, line);
-			return -1;
-		}
-		if ((f = fopen(path, "r")) == NULL) {
-			policy_err(err, errlen, "%s:%lu: vex_keys: %s: %s",
-			    name, line, path, strerror(errno));
-			return -1;
-		}
-		n = fread(head, 1, sizeof(head) - 1, f);
-		fclose(f);
-		head[n] = '\0';
-		if (strstr(head, "-----BEGIN PUBLIC KEY-----") == NULL) {
-			policy_err(err, errlen, "%s:%lu: vex_keys: %s is not a "
-			    "PEM public key", name, line, path);
-			return -1;
-		}
-		snprintf(p->vex_keys[p->nvex_keys++], POLICY_KEY_MAX, "%s",
-		    path);
+	if (strlen(path) >= POLICY_KEY_MAX) {
+		snprintf(why, len, "vex_keys entries are file paths");
+		return -1;
 	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(why, len, "vex_keys: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	if (strstr(head, "-----BEGIN PUBLIC KEY-----") == NULL) {
+		snprintf(why, len, "vex_keys: %s is not a PEM public key", path);
+		return -1;
+	}
+	snprintf(p->vex_keys[p->nvex_keys++], POLICY_KEY_MAX, "%s", path);
 	return 0;
 }
 
@@ -684,10 +675,11 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 	    err, errlen) == -1) || (lists[2] != NULL && policy_exceptions(p,
 	    doc, lists[2], 0, name, err, errlen) == -1))
 		return -1;
-	if (lists[3] != NULL && policy_vex_files(p, doc, lists[3], name, err,
-	    errlen) == -1)
+	if (lists[3] != NULL && policy_paths(p, doc, lists[3], "vex",
+	    "OpenVEX files", name, policy_vex_file, err, errlen) == -1)
 		return -1;
-	if (lists[4] != NULL && policy_vex_keys(p, doc, lists[4], name, err,
+	if (lists[4] != NULL && policy_paths(p, doc, lists[4], "vex_keys",
+	    "PEM public key files", name, policy_vex_keyfile, err,
 	    errlen) == -1)
 		return -1;
 	if (lists[1] != NULL && policy_overrides(p, doc, lists[1], name, err,

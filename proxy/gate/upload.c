@@ -696,9 +696,10 @@ upload_fleet_again_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if ((u->fleet_wait = results_lookup(u->g->results, u->digest,
-	    upload_fleet_cb, u) == 0) == 0)
-		upload_fleet_cb(u, NULL, NULL);
+	u->fleet_wait = results_lookup(u->g->results, u->digest,
+	    upload_fleet_cb, u) == 0;
+	if (!u->fleet_wait)
+		upload_start_deferred(u->g);	/* no look-up: read it back */
 }
 
 static void

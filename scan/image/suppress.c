@@ -13,32 +13,34 @@
  * Does name equal the finding's id or one of its aliases (or, given a
  * VEX statement's aliases, one of them the finding's id)?
  */
+/* Is word one of the comma-separated list's (any case)? */
+static int
+suppress_listed(const char *list, const char *word)
+{
+	size_t	n = strlen(word);
+
+	while (list != NULL && *list != '\0') {
+		size_t l = strcspn(list, ",");
+
+		if (l == n && strncasecmp(list, word, n) == 0)
+			return 1;
+		list += l + (list[l] == ',');
+	}
+	return 0;
+}
+
 static int
 suppress_names(json_t *f, const char *name, const char *aliases)
 {
 	const char	*id = json_string_value(json_object_get(f, "id"));
-	const char	*al = json_string_value(json_object_get(f, "aliases"));
-	size_t		 n = strlen(name);
 
 	if (id != NULL && strcasecmp(id, name) == 0)
 		return 1;
-	while (al != NULL && *al != '\0') {
-		size_t l = strcspn(al, ",");
-
-		if (l == n && strncasecmp(al, name, n) == 0)
-			return 1;
-		al += l + (al[l] == ',');
-	}
+	if (suppress_listed(json_string_value(json_object_get(f,
+	    "aliases")), name))
+		return 1;
 	/* A VEX statement's own aliases against the finding's id. */
-	while (aliases != NULL && *aliases != '\0') {
-		size_t l = strcspn(aliases, ",");
-
-		if (id != NULL && strlen(id) == l &&
-		    strncasecmp(aliases, id, l) == 0)
-			return 1;
-		aliases += l + (aliases[l] == ',');
-	}
-	return 0;
+	return id != NULL && suppress_listed(aliases, id);
 }
 
 /* Every path of the finding matches glob (one outside it is not covered). */
