@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need openssl python3 docker-registry skopeo curl
-tap_plan 9
+tap_plan 10
 
 deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
 for side in bad good; do
@@ -106,4 +106,10 @@ wait_metric "$P" portcullis_layers_scanned_total 2 >/dev/null
 body=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$P/v2/team/fs/manifests/v1")
 case "$body" in *DENIED*setuid-file*usr/local/bin/helper*) ok "misconfig: [setuid-file] refuses the pull, naming the file";;
 *) not_ok "misconfig: [setuid-file] refuses the pull, naming the file"; echo "# $body" | cut -c1-300;; esac
+# The same layer with the helper deleted above it: nothing to refuse.
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img-wh:v1" "docker://$P/team/wh:v1" \
+    >"$T/push.log" 2>&1 || { sed 's/^/# /' "$T/push.log"; bail "push"; }
+expect_eq "the helper deleted by a later layer: that image pulls" 200 \
+    "$(curl -s -o "$T/wh.body" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$P/v2/team/wh/manifests/v1")"
 stop_proxy px
