@@ -43,6 +43,7 @@ policy_default(struct policy *p)
 	p->def.unknown = POLICY_UNKNOWN_ALLOW;
 	/* Fail closed: what was not seen whole is not let through. */
 	p->def.block_incomplete = 1;
+	p->vex_recheck = 600;
 }
 
 void
@@ -654,7 +655,19 @@ policy_parse(yaml_document_t *doc, yaml_node_t *node, struct policy *p,
 			lists[4] = vn;
 		else if (!strcmp(k, "repositories"))
 			lists[1] = vn;
-		else if (!strcmp(k, "signature_key")) {
+		else if (!strcmp(k, "vex_recheck")) {
+			const char	*v = policy_scalar(vn);
+			char		*end = NULL;
+
+			p->vex_recheck = v ? strtoull(v, &end, 10) : 0;
+			if (v == NULL || *v == '\0' || *end != '\0' ||
+			    p->vex_recheck < 1 || p->vex_recheck > 86400) {
+				policy_err(err, errlen, "%s:%lu: vex_recheck is "
+				    "a number of seconds, 1 to 86400", name,
+				    (unsigned long)kn->start_mark.line + 1);
+				return -1;
+			}
+		} else if (!strcmp(k, "signature_key")) {
 			const char *key = policy_scalar(vn);
 
 			if (key == NULL || *key == '\0' ||

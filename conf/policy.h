@@ -112,6 +112,12 @@ struct policy {
 	 */
 	char			 vex_keys[POLICY_VEX_KEYS][POLICY_KEY_MAX];
 	int			 nvex_keys;
+	/*
+	 * Seconds a look for an image's attestations is trusted where it
+	 * matters (a refusal, or attested statements that clear): a new
+	 * or withdrawn one pushed past the proxy is seen after this.
+	 */
+	unsigned long long	 vex_recheck;
 };
 /* Is path one of p's vex_keys? */
 int		policy_vex_key(const struct policy *, const char *path);

@@ -30,12 +30,6 @@ struct vex_set;
 /* An attestation's manifest is small; all envelopes read, bounded. */
 #define ATTEST_MAX_MANIFEST	(256u << 10)
 #define ATTEST_MAX_BYTES	(16u << 20)
-/*
- * A recorded check is trusted this long by a decision that would deny:
- * an attestation pushed straight to the registry (or through another
- * instance) is found after at most this.
- */
-#define ATTEST_TTL		600
 
 #define ATTEST_KEY_LEN		400
 void	attest_record_key(const char *repo, const char *digest,

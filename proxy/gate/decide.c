@@ -276,11 +276,11 @@ decide_stale(struct gate *g, const char *repo, const char *digest,
 static int
 decide_verdict(struct gate *g, struct store *st, json_t *scan,
     const char *repo, const char *digest, time_t now, struct verdict *v,
-    int *recheck)
+    int *recheck, time_t *until)
 {
 	const struct policy	*p = &g->conf->policy;
 	time_t			 checked = 0;
-	int			 have;
+	int			 have, matters;
 
 	have = attest_verdict(st, p, scan, repo, digest, now, v, &checked);
 	/*
@@ -288,11 +288,15 @@ decide_verdict(struct gate *g, struct store *st, json_t *scan,
 	 * attestations may clear them), and when attested statements are
 	 * in the record at all (they may have been withdrawn).
 	 */
+	matters = json_is_object(scan) && digest != NULL && p->nvex_keys > 0 &&
+	    ((v->deny && v->blocking_vulns > 0) || have == 2);
 	if (recheck != NULL)
-		*recheck = json_is_object(scan) && digest != NULL &&
-		    p->nvex_keys > 0 && ((v->deny && v->blocking_vulns > 0) ||
-		    have == 2) && (have < 1 || now - checked >= ATTEST_TTL ||
-		    now < checked);
+		*recheck = matters && (have < 1 || now - checked >=
+		    (time_t)p->vex_recheck || now < checked);
+	/* A decision resting on the look holds no longer than it does. */
+	if (until != NULL)
+		*until = matters && have >= 1 ? checked +
+		    (time_t)p->vex_recheck : now + GATECACHE_TTL;
 	return have == -1 ? -1 : 0;
 }
 
@@ -307,7 +311,7 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 	struct store		*st = gate_store(g);
 	char			*rec, ver[64] = "", pushed[256];
 	json_t			*scan;
-	time_t			 now = time(NULL);
+	time_t			 now = time(NULL), until = 0;
 	int			 error, deny, large, recheck = 0;
 
 	if (why != NULL)
@@ -363,7 +367,7 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 	scan = json_loads(rec, 0, NULL);
 	decide_rescan_stale(g, scan, repo, digest);
 	decide_base_by_layers(g, st, scan, repo, digest);
-	decide_verdict(g, st, scan, repo, digest, now, &v, &recheck);
+	decide_verdict(g, st, scan, repo, digest, now, &v, &recheck, &until);
 	/* A fleet attaches what it found to the image (off this path). */
 	if (scan != NULL && !recheck &&
 	    !json_is_true(json_object_get(scan, "pending")))
@@ -406,8 +410,8 @@ decide_manifest_policy(struct gate *g, const char *repo, const char *digest,
 			ver[0] = '\0';
 			/* FALLTHROUGH */
 		case STORE_OK:
-			gatecache_put(g->gatecache, repo, digest, ver, now,
-			    v.deny, msg);
+			gatecache_put_until(g->gatecache, repo, digest, ver,
+			    now, until, v.deny, msg);
 			break;
 		default:
 			break;	/* cannot tell which data: do not cache */
@@ -533,7 +537,7 @@ decide_blob_policy(struct gate *g, const char *repo, const char *digest,
 			continue;	/* not judged yet: says nothing */
 		if ((j = json_loads(rec, 0, NULL)) != NULL &&
 		    decide_verdict(g, st, j, repo, refs->d[i], now, &v,
-		    NULL) == 0) {
+		    NULL, NULL) == 0) {
 			if (!v.deny)
 				allowed = 1;
 			else if (denied++ == 0)

@@ -10,6 +10,7 @@ struct gatecache_entry {
 	char	digest[80];
 	char	version[64];
 	time_t	at;		/* 0: empty */
+	time_t	until;		/* good before this */
 	int	deny;
 	char	msg[800];
 };
@@ -77,6 +78,7 @@ gatecache_get(struct gatecache *c, const char *repo, const char *digest,
 		return 0;
 	e = gatecache_slot(c, repo, digest);
 	if (e->at == 0 || now - e->at >= GATECACHE_TTL || now < e->at ||
+	    now >= e->until ||
 	    strcmp(e->repo, repo) != 0 || strcmp(e->digest, digest) != 0 ||
 	    strcmp(e->version, version) != 0)
 		return 0;
@@ -89,6 +91,15 @@ void
 gatecache_put(struct gatecache *c, const char *repo, const char *digest,
     const char *version, time_t now, int deny, const char *msg)
 {
+	gatecache_put_until(c, repo, digest, version, now, now +
+	    GATECACHE_TTL, deny, msg);
+}
+
+void
+gatecache_put_until(struct gatecache *c, const char *repo,
+    const char *digest, const char *version, time_t now, time_t until,
+    int deny, const char *msg)
+{
 	struct gatecache_entry *e;
 
 	if (c == NULL || strlen(repo) >= sizeof(e->repo) ||
@@ -100,6 +111,7 @@ gatecache_put(struct gatecache *c, const char *repo, const char *digest,
 	memcpy(e->digest, digest, strlen(digest) + 1);
 	memcpy(e->version, version, strlen(version) + 1);
 	e->at = now;
+	e->until = until;
 	e->deny = deny;
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }

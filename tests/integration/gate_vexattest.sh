@@ -14,7 +14,7 @@
 need docker-registry skopeo curl python3 openssl sha256sum
 CORPUS=$top_srcdir/../shared/corpus
 [ -d "$CORPUS/alpine/secdb" ] || skip_all "../shared/corpus not found"
-tap_plan 23
+tap_plan 24
 
 for k in vex other next; do
 	openssl ecparam -genkey -name prime256v1 -noout -out "$T/$k.pem" 2>/dev/null
@@ -28,7 +28,8 @@ R="127.0.0.1:$REG_PORT"
 POLICY="policy:
   severity: high
   unknown_images: scan
-  vex_keys: [$T/vex.pub, $T/next.pub]"
+  vex_keys: [$T/vex.pub, $T/next.pub]
+  vex_recheck: 2"
 PX_STATE=$T/px-state start_proxy px "$REG_URL" "$POLICY"
 P="127.0.0.1:$PX_PORT"
 H='Accept: application/vnd.oci.image.manifest.v1+json'
@@ -189,6 +190,17 @@ while [ $i -lt 50 ] && curl -s "http://$P/v2/other/app/referrers/$D" | grep -q "
 done
 expect_eq "its attestation deleted (202), other/app is refused again" "202 403" "$st $(code other/app)"
 
+# 7. Withdrawn straight at the registry, past the proxy: seen once
+# vex_recheck (2 s here) has passed, cached decision or not.
+ATT=$(curl -s -D - -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "$REG_URL/v2/direct/app/manifests/sha256-${D3#sha256:}.att" | tr -d '\r' |
+    sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+before=$(code direct/app)
+st=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$REG_URL/v2/direct/app/manifests/$ATT")
+sleep 2.5
+expect_eq "its .att deleted at the registry (202): direct/app pulled, then refused" \
+    "200 202 403" "$before $st $(code direct/app)"
+
 metric() { curl -sf "http://$P/metrics" | sed -n "s/^$1 //p"; }
 [ "$(metric portcullis_vex_attestation_checks_total)" -ge 9 ] 2>/dev/null &&
     [ "$(metric 'portcullis_vex_attestations_total{outcome="read"}')" -ge 4 ] &&
@@ -196,9 +208,12 @@ metric() { curl -sf "http://$P/metrics" | sed -n "s/^$1 //p"; }
     ok "/metrics counts the looks, and the attestations read and set aside" ||
     not_ok "/metrics counts the looks, and the attestations read and set aside ($(curl -sf "http://$P/metrics" | grep vex_att | tr '\n' ' '))"
 
-# 7. The operator drops the key: what it signed vouches for nothing.
-sed -i "s#vex_keys: \[$T/vex.pub, #vex_keys: [#" "$T/px.yml"
-grep -q "vex_keys: \[$T/next.pub\]" "$T/px.yml" || bail "could not edit $T/px.yml"
+# 8. The operator drops the key: what it signed vouches for nothing.
+# The recorded look stays trusted (vex_recheck 3600): what it read is
+# weighed with the keys now in force, not looked for again.
+sed -i "s#vex_keys: \[$T/vex.pub, #vex_keys: [#; s#vex_recheck: 2#vex_recheck: 3600#" "$T/px.yml"
+grep -q "vex_keys: \[$T/next.pub\]" "$T/px.yml" && grep -q "vex_recheck: 3600" "$T/px.yml" ||
+    bail "could not edit $T/px.yml"
 n=$(grep -c 'monitor: policy reloaded' "$T/px.log")
 kill -HUP "$PX_PID"
 i=0
