@@ -55,6 +55,7 @@ cmd_serve(struct conf *c)
 	struct gate		*g;
 	struct server		*srv;
 	struct event		*sigint, *sigterm, *sighup;
+	struct event_config	*cfg;
 	struct relay_hooks	 hooks = {
 		.tap = tap_open,
 		.decide = hold_decide,
@@ -68,8 +69,17 @@ cmd_serve(struct conf *c)
 	/* Scanner threads wake the loop with event_active(). */
 	if (evthread_use_pthreads() == -1)
 		fatalx("evthread_use_pthreads");
-	if ((base = event_base_new()) == NULL)
+	/*
+	 * epoll's changelist: interest changed and changed back within one
+	 * loop turn (a relay queues bytes, then writes them at once, see
+	 * session_flush) never reaches the kernel.
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1 ||
+	    (base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(cfg);
 	/*
 	 * Three priorities: everything at the middle one (libevent's
 	 * default), the monitor's sweep below it, so that its turns run

@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <errno.h>
 #include <http_parser.h>
@@ -132,6 +133,7 @@ static int	session_status_reply(struct session *);
 static void	session_response_done(struct session *);
 static void	session_enter(struct session *);
 static void	session_leave(struct session *);
+static void	session_flush(struct session *);
 static int	session_response_head(struct session *, http_parser *);
 
 static const http_parser_settings creq_settings = {
@@ -211,8 +213,69 @@ session_enter(struct session *s)
 static void
 session_leave(struct session *s)
 {
+	if (s->depth == 1 && !s->dead)
+		session_flush(s);
 	if (--s->depth == 0 && s->dead)
 		session_free(s, s->close_reason);
+}
+
+/*
+ * Write what bev has queued now, from the callback that queued it,
+ * instead of asking epoll whether the socket can take it and writing
+ * on the next loop turn, as a bufferevent does: that is two epoll_ctl
+ * and an epoll_wait per message, most of what a small exchange (a
+ * manifest GET) costs the loop. The base keeps a changelist, so the
+ * write interest the bufferevent registered when the bytes were queued
+ * and the one dropped here cancel out before reaching the kernel. Plain
+ * sockets only, once connected, no splice running; what the socket
+ * does not take, or an error, is left to the bufferevent, which meets
+ * it again. 1 if the queue was written out: the caller runs the write
+ * callback, which the bufferevent will not run now.
+ */
+static int
+session_write_now(struct bufferevent *bev)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+
+	int		 n;
+
+	if (fd == -1 || evbuffer_get_length(out) == 0 ||
+	    bufferevent_openssl_get_ssl(bev) != NULL ||
+	    !event_pending(&bev->ev_write, EV_WRITE, NULL))
+		return 0;
+	/* A socket bufferevent's queue is drained only by its writer. */
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, fd);
+	evbuffer_freeze(out, 1);
+	if (n <= 0 || evbuffer_get_length(out) != 0)
+		return 0;
+	event_del(&bev->ev_write);
+	return 1;
+}
+
+/*
+ * At the end of the outermost callback: write both queues out (see
+ * session_write_now), running the write callback for a queue emptied,
+ * as the bufferevent would have; what it queues is written in turn.
+ */
+static void
+session_flush(struct session *s)
+{
+	int	again = 1;
+
+	while (again && !s->dead && s->splice == NULL) {
+		again = 0;
+		if (s->cbev != NULL && session_write_now(s->cbev)) {
+			session_client_write_cb(s->cbev, s);
+			again = 1;
+		}
+		if (!s->dead && s->ubev != NULL && s->upstream_ready &&
+		    s->splice == NULL && session_write_now(s->ubev)) {
+			session_upstream_write_cb(s->ubev, s);
+			again = 1;
+		}
+	}
 }
 
 static void
