@@ -43,7 +43,11 @@ static const struct {
 	    "result" },
 	{ "portcullis_gate_cache_hits_total", "decisions taken from the cache" },
 	{ "portcullis_gate_decide_cpu_seconds_total", "CPU the decide hook "
-	    "spent, on cache hits and on the rest" },
+	    "spent on the decisions timed (one in 16), on cache hits and on "
+	    "the rest" },
+	{ "portcullis_gate_decide_timed_total", "decisions timed for "
+	    "portcullis_gate_decide_cpu_seconds_total, on cache hits and on "
+	    "the rest" },
 	{ "portcullis_gate_decided_uncached_total", "decisions not from the "
 	    "cache" },
 	{ "portcullis_layers_scanned_total", "layers scanned and recorded" },

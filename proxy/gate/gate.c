@@ -171,6 +171,9 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    "# TYPE portcullis_gate_decide_cpu_seconds_total counter\n"
 	    "portcullis_gate_decide_cpu_seconds_total{cached=\"true\"} %.6f\n"
 	    "portcullis_gate_decide_cpu_seconds_total{cached=\"false\"} %.6f\n"
+	    "# TYPE portcullis_gate_decide_timed_total counter\n"
+	    "portcullis_gate_decide_timed_total{cached=\"true\"} %llu\n"
+	    "portcullis_gate_decide_timed_total{cached=\"false\"} %llu\n"
 	    "# TYPE portcullis_gate_decided_uncached_total counter\n"
 	    "portcullis_gate_decided_uncached_total %llu\n"
 	    "# TYPE portcullis_layers_scanned_total counter\n"
@@ -227,6 +230,8 @@ gate_metrics(struct gate *g, struct evbuffer *out)
 	    (unsigned long long)st->unknown,
 	    (unsigned long long)st->cached,
 	    (double)st->cpu_cached_ns / 1e9, (double)st->cpu_other_ns / 1e9,
+	    (unsigned long long)st->timed_cached,
+	    (unsigned long long)st->timed_other,
 	    (unsigned long long)st->decided_other,
 	    (unsigned long long)st->layers_scanned,
 	    (unsigned long long)st->layers_from_fleet, g->nuploads,

@@ -40,9 +40,15 @@ struct gate_stats {
 	uint64_t	denied;
 	uint64_t	unknown;		/* no scan result recorded */
 	uint64_t	cached;			/* decided from the cache */
-	/* CPU the decide hook spent, ns: on cache hits, and on the rest. */
+	/*
+	 * CPU the decide hook spent, ns, on the decisions timed (one in
+	 * 16, decide_seq counts them off): on cache hits, and on the rest.
+	 */
+	uint64_t	decide_seq;
 	uint64_t	cpu_cached_ns;
 	uint64_t	cpu_other_ns;
+	uint64_t	timed_cached;
+	uint64_t	timed_other;
 	uint64_t	decided_other;		/* ... how many of the rest */
 	uint64_t	scan_waits;		/* uploads paused for a scan */
 	uint64_t	layers_scanned;		/* uploads scanned and recorded */
