@@ -27,6 +27,18 @@ image_deleted_above(struct layer_result *const *layers, size_t n,
 	return 0;
 }
 
+int
+image_replaced_above(struct layer_result *const *layers, size_t n,
+    size_t from, const char *path)
+{
+	size_t	i;
+
+	for (i = from + 1; i < n; i++)
+		if (layer_has_path(layers[i], path))
+			return 1;
+	return 0;
+}
+
 /*
  * Does some layer above `from` delete or replace path? Replacing means
  * the same database file appears again higher up.

@@ -26,5 +26,12 @@ int	image_whiteout_covers(const char *w, const char *path);
 /* Does a layer above layers[from] delete path (a whiteout)? 1 or 0. */
 int	image_deleted_above(struct layer_result *const *layers, size_t n,
 	    size_t from, const char *path);
+/*
+ * Does a layer above `from` have path again (its own file there, as a
+ * re-chmod copies it up)? Known for layers small enough to keep their
+ * paths (LAYER_PATHS_MAX); 0 when unknown.
+ */
+int	image_replaced_above(struct layer_result *const *layers, size_t n,
+	    size_t from, const char *path);
 
 #endif

@@ -268,12 +268,15 @@ imagescan_report(struct layer_result *const *layers, size_t n,
 
 			/*
 			 * A file's mode matters only while the file is in
-			 * the image; its content (a secret) stays in the
-			 * layer's blob for anyone who pulls it, deleted
-			 * above or not.
+			 * the image: not once a layer above deletes it, or
+			 * puts its own file there (a mode finding of its
+			 * own, if that one is setuid too). Its content (a
+			 * secret) stays in the layer's blob for anyone who
+			 * pulls it, deleted above or not.
 			 */
 			if (imagescan_mode_rule(f->rule) &&
-			    image_deleted_above(layers, n, i, f->path))
+			    (image_deleted_above(layers, n, i, f->path) ||
+			    image_replaced_above(layers, n, i, f->path)))
 				continue;
 			if (findings_add(&all, f->kind, f->rule, f->path,
 			    f->line, f->detail) == -1)

@@ -1,6 +1,7 @@
 #include "scan/image/layerjson.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,75 @@ layerjson_config_dump(const char *config, size_t len)
 
 	json_decref(w);
 	return doc;
+}
+
+static int
+lj_u64_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* r->paths as base64 of 8 big-endian bytes each; NULL when none. */
+static json_t *
+lj_paths_dump(const struct layer_result *r)
+{
+	unsigned char	*raw = NULL;
+	char		*b64 = NULL;
+	json_t		*v = NULL;
+	size_t		 i, k;
+
+	if (r->npaths == 0 || r->npaths > LAYER_PATHS_MAX ||
+	    (raw = malloc(r->npaths * 8)) == NULL ||
+	    (b64 = malloc((r->npaths * 8 + 2) / 3 * 4 + 1)) == NULL)
+		goto done;
+	for (i = 0; i < r->npaths; i++)
+		for (k = 0; k < 8; k++)
+			raw[i * 8 + k] = (unsigned char)(r->paths[i] >>
+			    (56 - 8 * k));
+	EVP_EncodeBlock((unsigned char *)b64, raw, (int)(r->npaths * 8));
+	v = json_string(b64);
+ done:
+	free(raw);
+	free(b64);
+	return v;
+}
+
+/* The other way; a value that is not such a list is left out. */
+static int
+lj_paths_load(json_t *v, struct layer_result *r)
+{
+	const char	*b64 = json_string_value(v);
+	size_t		 n = b64 ? strlen(b64) : 0, len, i, k;
+	unsigned char	*raw = NULL;
+	int		 rv = 0;
+
+	/* 8 bytes each: 4 base64 characters per 3 bytes, one '=' at the end. */
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > LAYER_PATHS_MAX * 8 + 2)
+		return 0;
+	len = n / 4 * 3 - (b64[n - 1] == '=') - (b64[n - 2] == '=');
+	if (len % 8 != 0)
+		return 0;
+	if ((raw = malloc(n / 4 * 3)) == NULL ||
+	    (r->paths = calloc(len / 8, sizeof(*r->paths))) == NULL) {
+		rv = -1;
+		goto done;
+	}
+	if (EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n) < 0) {
+		free(r->paths);
+		r->paths = NULL;
+		goto done;
+	}
+	for (i = 0; i < len / 8; i++)
+		for (k = 0; k < 8; k++)
+			r->paths[i] = r->paths[i] << 8 | raw[i * 8 + k];
+	r->npaths = len / 8;
+	/* Sorted as written; sorted again, as lookups rely on it. */
+	qsort(r->paths, r->npaths, sizeof(*r->paths), lj_u64_cmp);
+ done:
+	free(raw);
+	return rv;
 }
 
 char *
@@ -48,6 +118,8 @@ layerjson_dump(const struct layer_result *r)
 	    "pkgs", pk, "dbs", db, "whiteouts", wh, "findings", fi, "os",
 	    "found", r->os.found, "id", r->os.id, "version_id",
 	    r->os.version_id, "pretty", r->os.pretty, "path", r->os_path);
+	if (j != NULL && r->npaths > 0)
+		json_object_set_new(j, "paths", lj_paths_dump(r));
 	s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(j);
 	return s;
@@ -111,6 +183,8 @@ layerjson_load(const char *json, struct layer_result *r)
 			goto done;
 		r->nwhiteouts++;
 	}
+	if (lj_paths_load(json_object_get(j, "paths"), r) == -1)
+		goto done;
 	json_array_foreach(json_object_get(j, "findings"), i, x)
 		if (findings_add(&r->findings, (enum finding_kind)
 		    json_integer_value(json_array_get(x, 0)), lj_str(x, 1),

@@ -31,6 +31,7 @@ struct layer_ctx {
 	/* The second pass: the section of this file to keep, or NULL. */
 	const struct layer_link		*capture;
 	time_t				 start;
+	int				 paths_over; /* past LAYER_PATHS_MAX */
 	int				 source_failed;	/* read() said -1 */
 	struct inflater			*inf;	/* a gzip layer's inflater */
 	const void			*pending; /* the first read's bytes */
@@ -172,6 +173,63 @@ layer_add_whiteout(struct layer_result *r, const char *path, int opaque)
 	w[n] = '\0';
 	r->whiteouts[r->nwhiteouts++] = w;
 	return 0;
+}
+
+uint64_t
+layer_path_hash(const char *path)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0, i;
+	uint64_t	h = 0;
+
+	if (EVP_Digest(path, strlen(path), md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen < 8)
+		return 0;
+	for (i = 0; i < 8; i++)
+		h = h << 8 | md[i];
+	return h;
+}
+
+/* One more of the layer's paths in r->paths, until there are too many. */
+static int
+layer_add_path(struct layer_ctx *c, const char *path)
+{
+	struct layer_result	*r = c->r;
+
+	if (c->paths_over)
+		return 0;
+	if (r->npaths == LAYER_PATHS_MAX) {
+		free(r->paths);
+		r->paths = NULL;
+		r->npaths = 0;
+		c->paths_over = 1;
+		return 0;
+	}
+	if (r->paths == NULL && (r->paths = calloc(LAYER_PATHS_MAX,
+	    sizeof(*r->paths))) == NULL)
+		return -1;
+	r->paths[r->npaths++] = layer_path_hash(path);
+	return 0;
+}
+
+static int
+layer_path_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+layer_has_path(const struct layer_result *r, const char *path)
+{
+	uint64_t	h;
+
+	if (r->npaths == 0)
+		return 0;
+	h = layer_path_hash(path);
+	return bsearch(&h, r->paths, r->npaths, sizeof(*r->paths),
+	    layer_path_cmp) != NULL;
 }
 
 static int
@@ -716,7 +774,7 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		}
 		if (depth == 0) {
 			k = catalog_kind_of(path);
-			if (fscheck_entry(c->fs, path, archive_entry_mode(e),
+			if (layer_add_path(c, path) == -1 || fscheck_entry(c->fs, path, archive_entry_mode(e),
 			    archive_entry_size(e), &r->findings) == -1)
 				return -1;
 		}
@@ -867,6 +925,8 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 		rv = -1;
 	if (fscheck_end(c.fs, &r->findings) == -1)
 		rv = -1;
+	if (r->npaths > 0)
+		qsort(r->paths, r->npaths, sizeof(*r->paths), layer_path_cmp);
 	/* Language packages that came with an OS package say which. */
 	if (owned_mark(c.owned, &r->pkgs) == -1)
 		rv = -1;
@@ -990,6 +1050,7 @@ layer_result_free(struct layer_result *r)
 	for (i = 0; i < r->nwhiteouts; i++)
 		free(r->whiteouts[i]);
 	free(r->whiteouts);
+	free(r->paths);
 	layer_links_free(r->links, r->nlinks);
 	findings_free(&r->findings);
 	memset(r, 0, sizeof(*r));

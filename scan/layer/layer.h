@@ -57,6 +57,17 @@ struct layer_link {
 	uint64_t		 off, len;	/* CATALOG_RUSTBIN's section */
 };
 
+/*
+ * A small layer's paths, each as the first 8 bytes of its SHA-256 (so
+ * no path can be made to stand for another), sorted: what says that a
+ * file a lower layer has was replaced here, as a re-chmod copies it up,
+ * without a list of every path. Kept for layers of up to
+ * LAYER_PATHS_MAX entries (8 KiB); larger ones keep none, and a lower
+ * file they replace is then taken to be still there. Only a path found
+ * counts, so a missing index never hides a finding.
+ */
+#define LAYER_PATHS_MAX		1024
+
 struct layer_result {
 	char			 digest[80];	/* "sha256:<hex>" of what was read */
 	uint64_t		 compressed_bytes;
@@ -67,6 +78,8 @@ struct layer_result {
 	size_t			 ndbs;
 	char			**whiteouts;	/* deleted paths; "dir/" = opaque */
 	size_t			 nwhiteouts;
+	uint64_t		*paths;		/* see LAYER_PATHS_MAX; NULL */
+	size_t			 npaths;
 	struct osrelease	 os;
 	char			 os_path[64];
 	struct findings		 findings;	/* secrets, limits, errors */
@@ -103,6 +116,10 @@ int	layer_scan_links(struct layer_result *, const struct layer_limits *,
 /* A layer in a file: both passes when its databases are behind links. */
 int	layer_scan_file(struct layer_result *, const struct layer_limits *,
 	    const char *path);
+/* How a path stands in layer_result.paths. */
+uint64_t layer_path_hash(const char *path);
+/* Is path (as layer results name files) one of r's paths? */
+int	layer_has_path(const struct layer_result *r, const char *path);
 /* links (n of them) freed. */
 void	layer_links_free(struct layer_link *, size_t n);
 void	layer_result_free(struct layer_result *);

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need openssl python3 docker-registry skopeo curl
-tap_plan 10
+tap_plan 13
 
 deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
 for side in bad good; do
@@ -72,6 +72,25 @@ expect_eq "files deleted by a later layer: no mode findings for them; the hash a
 package-cache var/cache/apt/archives/
 shadow-password-hash etc/shadow
 world-writable srv/shared" "$(cat "$T/wh.found")"
+# A later layer putting its own files there (a hardening step's chmod
+# copies them up): the helper no longer setuid, the directory no longer
+# world-writable. Their findings go; data.txt, untouched, stays. A
+# hardening layer too large to keep its paths (LAYER_PATHS_MAX) is not
+# known to replace anything: the helper stays reported.
+mkdir -p "$T/ch/usr/local/bin" "$T/ch/srv/shared"
+cp /bin/true "$T/ch/usr/local/bin/helper" && chmod 755 "$T/ch/usr/local/bin/helper"
+chmod 755 "$T/ch/srv/shared"
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-ch" v1 "$T/bad" "$T/ch"
+cp -a "$T/ch" "$T/chbig" && mkdir -p "$T/chbig/opt/many"
+i=0; while [ $i -lt 1100 ]; do : > "$T/chbig/opt/many/f$i"; i=$((i + 1)); done
+MKIMAGE_CONFIG='"User":"app"' mkimage "$T/img-chbig" v1 "$T/bad" "$T/chbig"
+modes() { "$PORTCULLIS" scan -s "$T/none" -f json "oci:$T/$1:v1" 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted(f["rule"] + ":" + f["path"] for f in d["misconfigurations"] if f["rule"] in ("setuid-file", "world-writable"))))'; }
+expect_eq "files a later layer replaces (chmod'ed): their mode findings go, data.txt's stays" \
+    "world-writable:srv/data.txt" "$(modes img-ch)"
+expect_eq "the same from a layer of 1100 files: not known, all stay" \
+    "setuid-file:usr/local/bin/helper world-writable:srv/data.txt world-writable:srv/shared" "$(modes img-chbig)"
 tr -d ' \n' < "$T/bad.json" | grep -q '"rule":"shadow-password-hash","path":"etc/shadow","line":2,"detail":"1accountwithapasswordhash(app)' &&
     ! grep -q 'portcullis\$' "$T/bad.json" &&
     ok "the hash is named by its account and line, never copied" ||
@@ -112,4 +131,11 @@ skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img-wh:v1" "docker
 expect_eq "the helper deleted by a later layer: that image pulls" 200 \
     "$(curl -s -o "$T/wh.body" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
     "http://$P/v2/team/wh/manifests/v1")"
+# And through the store: the hardened image's layer results, recorded
+# and read back, still say the helper was replaced.
+skopeo --insecure-policy copy --dest-tls-verify=false "oci:$T/img-ch:v1" "docker://$P/team/ch:v1" \
+    >"$T/push.log" 2>&1 || { sed 's/^/# /' "$T/push.log"; bail "push"; }
+expect_eq "the helper replaced by a later layer: that image pulls" 200 \
+    "$(curl -s -o "$T/ch.body" -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$P/v2/team/ch/manifests/v1")"
 stop_proxy px
