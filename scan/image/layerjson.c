@@ -17,14 +17,6 @@ layerjson_config_dump(const char *config, size_t len)
 	return doc;
 }
 
-static int
-lj_u64_cmp(const void *a, const void *b)
-{
-	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* r->paths as base64 of 8 big-endian bytes each; NULL when none. */
 static json_t *
 lj_paths_dump(const struct layer_result *r)
@@ -80,7 +72,7 @@ lj_paths_load(json_t *v, struct layer_result *r)
 			r->paths[i] = r->paths[i] << 8 | raw[i * 8 + k];
 	r->npaths = len / 8;
 	/* Sorted as written; sorted again, as lookups rely on it. */
-	qsort(r->paths, r->npaths, sizeof(*r->paths), lj_u64_cmp);
+	layer_paths_sort(r);
  done:
 	free(raw);
 	return rv;

@@ -220,6 +220,13 @@ layer_path_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void
+layer_paths_sort(struct layer_result *r)
+{
+	if (r->npaths > 0)
+		qsort(r->paths, r->npaths, sizeof(*r->paths), layer_path_cmp);
+}
+
 int
 layer_has_path(const struct layer_result *r, const char *path)
 {
@@ -925,8 +932,7 @@ layer_scan_links(struct layer_result *r, const struct layer_limits *lim,
 		rv = -1;
 	if (fscheck_end(c.fs, &r->findings) == -1)
 		rv = -1;
-	if (r->npaths > 0)
-		qsort(r->paths, r->npaths, sizeof(*r->paths), layer_path_cmp);
+	layer_paths_sort(r);
 	/* Language packages that came with an OS package say which. */
 	if (owned_mark(c.owned, &r->pkgs) == -1)
 		rv = -1;

@@ -118,6 +118,8 @@ int	layer_scan_file(struct layer_result *, const struct layer_limits *,
 	    const char *path);
 /* How a path stands in layer_result.paths. */
 uint64_t layer_path_hash(const char *path);
+/* r->paths in the order layer_has_path searches. */
+void	layer_paths_sort(struct layer_result *r);
 /* Is path (as layer results name files) one of r's paths? */
 int	layer_has_path(const struct layer_result *r, const char *path);
 /* links (n of them) freed. */
