@@ -13,7 +13,8 @@
 # through nginx as a plain proxy and direct, alternating.
 #   sh tests/bench/push_bench.sh [DIR] [ROUNDS]
 # PORTCULLIS_B=/other/build/portcullis pushes through a second build too,
-# in the same rounds, and reports this build against it.
+# in the same rounds, and reports this build against it; PXB_EXTRA is
+# more of its configuration (e.g. the same build with other settings).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${PORTCULLIS:=$top_srcdir/build/plain/portcullis}"
 [ -x "$PORTCULLIS" ] || PORTCULLIS=$top_srcdir/portcullis
@@ -42,7 +43,8 @@ if [ -n "${PORTCULLIS_B:-}" ]; then
 	# dash keeps assignments made before a function call: set, then restore.
 	PORTCULLIS_A=$PORTCULLIS
 	PORTCULLIS=$PORTCULLIS_B
-	PX_LOG_LEVEL=warn start_proxy pxb "$REG_URL" "$PX_POLICY"
+	PX_LOG_LEVEL=warn start_proxy pxb "$REG_URL" "$PX_POLICY
+${PXB_EXTRA:-}"
 	PORTCULLIS=$PORTCULLIS_A
 	PXB_PORT=$PX_PORT
 	PXB_PID=$PX_PID
@@ -93,7 +95,7 @@ push_one() {
 		scanned_wait $((2 * ($2 + 1))) "$PXG_PORT" ;;
 	b)	c0=$(cpu_ticks "$PXB_PID")
 		timeit skopeo --insecure-policy copy --dest-tls-verify=false \
-		    "oci:$T/imgb$2:v1" "docker://127.0.0.1:$PXB_PORT/proxied/r$2:v1" >> "$T/b"
+		    "oci:$T/imgb$2:v1" "docker://127.0.0.1:$PXB_PORT/proxiedb/r$2:v1" >> "$T/b"
 		echo $(($(cpu_ticks "$PXB_PID") - c0)) >> "$T/cb"
 		scanned_wait $((2 * ($2 + 1))) "$PXB_PORT" ;;
 	esac
