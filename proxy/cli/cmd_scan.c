@@ -57,7 +57,7 @@ cmd_scan_usage(void)
 {
 	fprintf(stderr, "usage: portcullis scan [-s state_dir] "
 	    "[-f table|json|sarif|cyclonedx|spdx]\n"
-	    "           [-F critical|high|medium|low] [-x] [-w] [-O]\n"
+	    "           [-F critical|high|medium|low] [-x] [-w] [-O] [-I]\n"
 	    "           [-u user:pass] [-C ca_file] [-P]\n"
 	    "           oci:DIR[:TAG] | oci-archive:FILE[:TAG] | "
 	    "docker-archive:FILE |\n"
@@ -398,6 +398,7 @@ cmd_scan(int argc, char **argv)
 	int			  ch, rv = 2, fail = 0;
 	int			  fail_secrets = 0, unpacked = 0;
 	int			  record = 0, plain = 0, flags = 0;
+	int			  inventory = 0;
 	const char		 *auth = getenv("PORTCULLIS_REGISTRY_AUTH");
 	const char		 *ca_file = NULL;
 
@@ -405,9 +406,10 @@ cmd_scan(int argc, char **argv)
 	if (state == NULL)
 		state = "/var/lib/portcullis";
 	optind = 1;
-	while ((ch = getopt(argc, argv, "C:f:F:OPs:u:wx")) != -1) {
+	while ((ch = getopt(argc, argv, "C:f:F:IOPs:u:wx")) != -1) {
 		switch (ch) {
 		case 'C': ca_file = optarg; break;
+		case 'I': inventory = 1; break;
 		case 'O': flags |= IMAGESCAN_OS_OWNED; break;
 		case 'P': plain = 1; break;
 		case 'u': auth = optarg; break;
@@ -424,6 +426,12 @@ cmd_scan(int argc, char **argv)
 	    strcmp(format, "cyclonedx") && strcmp(format, "spdx")) ||
 	    (failon && !imagescan_sev_rank(failon)))
 		cmd_scan_usage();
+	if (inventory && (record || fail_secrets)) {
+		/* A result without its secrets must never stand for a scan. */
+		fprintf(stderr, "portcullis scan: -I (packages only) cannot be "
+		    "recorded (-w) or fail on secrets (-x)\n");
+		exit(2);
+	}
 	/* Split a copy: the original names the source in the output. */
 	if ((src = strdup(argv[optind])) == NULL)
 		goto done;
@@ -455,6 +463,7 @@ cmd_scan(int argc, char **argv)
 		cmd_scan_usage();
 
 	layer_limits_default(&lim);
+	lim.inventory_only = inventory;
 	if ((layers = calloc(im.nlayers + 1, sizeof(*layers))) == NULL)
 		goto done;
 	for (i = 0; i < im.nlayers; i++) {
@@ -500,6 +509,13 @@ cmd_scan(int argc, char **argv)
 	if ((out = imagescan_report(layers, nlay, cfg, clen, st,
 	    argv[optind], flags)) == NULL)
 		goto done;
+	if (inventory) {
+		/* Said in the report: no secret found is not "none there". */
+		json_object_set_new(out, "scope", json_string("packages only: "
+		    "no secret search, no file checks"));
+		fprintf(stderr, "packages only (-I): secrets and file checks "
+		    "were not looked for\n");
+	}
 	vulns = json_object_get(out, "vulnerabilities");
 	json_array_foreach(vulns, i, v)
 		if (failon && imagescan_sev_rank(json_string_value(

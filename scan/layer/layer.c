@@ -73,6 +73,7 @@ layer_limits_default(struct layer_limits *l)
 	l->max_db_file = 64ULL << 20;
 	l->max_seconds = 600;
 	l->max_depth = 4;
+	l->inventory_only = 0;
 }
 
 void
@@ -83,6 +84,7 @@ layer_limits_conf(struct layer_limits *l, const struct conf *c)
 	l->max_db_file = c->scanner.max_db_file;
 	l->max_seconds = c->scanner.max_seconds;
 	l->max_depth = c->scanner.max_depth;
+	l->inventory_only = 0;
 }
 
 /* Compressed bytes the scan read: into the digest and the count. */
@@ -472,6 +474,13 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
 		    ARCHIVE_OK)
 			if ((rv = layer_block(&en, blk, len, off)) != 0)
 				return rv;
+	} else if (c->lim->inventory_only) {
+		rv = 0;
+		while (rv == 0 && (r = archive_read_data_block(a, &blk, &len,
+		    &off)) == ARCHIVE_OK)
+			rv = layer_block(&en, blk, len, off);
+		if (rv != 0)
+			return rv;
 	} else {
 		secrets_stream_begin(&ss, path, &c->r->findings);
 		rv = secrets_stream_feed(&ss, blk, len);
@@ -781,8 +790,10 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		}
 		if (depth == 0) {
 			k = catalog_kind_of(path);
-			if (layer_add_path(c, path) == -1 || fscheck_entry(c->fs, path, archive_entry_mode(e),
-			    archive_entry_size(e), &r->findings) == -1)
+			if (layer_add_path(c, path) == -1 ||
+			    (!c->lim->inventory_only && fscheck_entry(c->fs,
+			    path, archive_entry_mode(e), archive_entry_size(e),
+			    &r->findings) == -1))
 				return -1;
 		}
 		if (k != CATALOG_NONE && k != CATALOG_GOBIN &&
@@ -801,7 +812,8 @@ layer_walk(struct layer_ctx *c, struct archive *a, int depth,
 		c->capture = lk >= 0 && c->follow[lk].kind == CATALOG_RUSTBIN ?
 		    &c->follow[lk] : NULL;
 		dlist = depth == 0 && owned_is_dpkg_list(path);
-		fsc = depth == 0 && fscheck_wants(path);
+		fsc = depth == 0 && !c->lim->inventory_only &&
+		    fscheck_wants(path);
 		n = layer_read_entry(c, a, path, k != CATALOG_NONE || (lk >= 0 &&
 		    c->capture == NULL) || dlist || fsc ?
 		    (size_t)c->lim->max_db_file : 0, depth, &trunc);

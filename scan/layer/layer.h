@@ -34,6 +34,11 @@ struct layer_limits {
 	uint64_t	max_db_file;		/* a package database */
 	uint64_t	max_seconds;
 	uint64_t	max_depth;		/* archives within archives */
+	/*
+	 * Packages only (`portcullis scan -I`): no secret search and no
+	 * file checks, to set against scanners that only list packages.
+	 */
+	int		inventory_only;
 };
 
 /* A package database found in the layer, with what it lists. */

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/mkimage.sh"
 need openssl python3 docker-registry skopeo curl
-tap_plan 13
+tap_plan 15
 
 deb=$(ls /var/cache/apt/archives/*.deb /var/cache/portcullis-tests/*.deb 2>/dev/null | head -n 1)
 for side in bad good; do
@@ -109,6 +109,16 @@ expect_eq "distroless by label, with dash and apt: distroless-shell naming them;
     "labelled distroless, yet it installs dash, apt: a shell or package manager is what an intruder needs|" \
     "$(dl img-dl)|$(dl img-nodl)"
 
+# Packages only (-I, to set against tools that only list packages):
+# none of the layer checks run, and the report says so; such a result
+# is never recorded as a scan.
+"$PORTCULLIS" scan -I -s "$T/none" -f json "oci:$T/img-bad:v1" 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d.get("scope"), len(d["secrets"]), len([f for f in d["misconfigurations"] if f["rule"] in ("setuid-file", "world-writable", "package-cache")]))' > "$T/inv.out"
+expect_eq "scan -I: no secret search, no file checks, and the report says so" \
+    "packages only: no secret search, no file checks 0 0" "$(cat "$T/inv.out")"
+"$PORTCULLIS" scan -I -w -s "$T/none" "oci:$T/img-bad:v1" >/dev/null 2>&1
+expect_eq "scan -I -w is refused (exit 2): a packages-only result never stands for a scan" 2 $?
 # The hash is a secret; setuid-file blocks when the policy names it.
 "$PORTCULLIS" scan -s "$T/none" -x "oci:$T/img-bad:v1" >/dev/null 2>&1
 expect_eq "scan -x fails on the hash, a secret (exit 1)" 1 $?
