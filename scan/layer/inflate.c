@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 
 /*
  * Sixteen blocks of 128 KiB (2 MiB): enough for the thread to stay ahead
@@ -92,34 +92,142 @@ inflater_end(struct inflater *in, int failed, int source, const char *why)
 	pthread_mutex_unlock(&in->mu);
 }
 
+/* Why ISA-L stopped a member: for the finding. */
+static const char *
+inflater_why(int r)
+{
+	switch (r) {
+	case ISAL_INVALID_WRAPPER:
+		return "gzip: invalid header";
+	case ISAL_UNSUPPORTED_METHOD:
+		return "gzip: unknown compression method";
+	case ISAL_INCORRECT_CHECKSUM:
+		return "gzip: incorrect data check";
+	case ISAL_INVALID_LOOKBACK:
+		return "gzip: invalid distance too far back";
+	case ISAL_INVALID_SYMBOL:
+		return "gzip: invalid code";
+	default:
+		return "gzip: invalid compressed data";
+	}
+}
+
+/* A member's header is read whole before ISA-L is given it: at most this. */
+#define INFLATE_HDR_MAX	8192
+
+/*
+ * Length of the gzip member header at the start of p (n bytes), 0 while
+ * more bytes are needed. Only the length is read here; ISA-L judges the
+ * header, handed to it whole: split across calls, ISA-L 2.30 miscounts
+ * the header's own CRC (FHCRC) and refuses a good member.
+ */
+static size_t
+inflater_hdr_len(const unsigned char *p, size_t n)
+{
+	const unsigned char	*e;
+	size_t			 o = 10;
+	int			 k;
+
+	if (n < o)
+		return 0;
+	if (p[3] & 0x04) {			/* FEXTRA */
+		if (n < o + 2)
+			return 0;
+		o += 2 + (size_t)(p[o] | p[o + 1] << 8);
+	}
+	for (k = 0x08; k <= 0x10; k <<= 1)	/* FNAME, FCOMMENT */
+		if (p[3] & k) {
+			if (n <= o || (e = memchr(p + o, 0, n - o)) == NULL)
+				return 0;
+			o = (size_t)(e - p) + 1;
+		}
+	if (p[3] & 0x02)			/* FHCRC */
+		o += 2;
+	return n < o ? 0 : o;
+}
+
+/* ISA-L's state, and the member header being gathered for it. */
+struct inflater_z {
+	struct inflate_state	st;
+	unsigned char		hdr[INFLATE_HDR_MAX];
+	size_t			nhdr;
+	int			in_hdr;		/* gathering it */
+};
+
+/*
+ * Gather a member's header from p (*n bytes, advanced past what it
+ * took); once whole, give it to ISA-L. 0 gathered or given, -1 (why
+ * set) when it is too long or ISA-L refuses it.
+ */
+static int
+inflater_header(struct inflater_z *z, const unsigned char **p, size_t *n,
+    const char **why)
+{
+	size_t	take = *n < INFLATE_HDR_MAX - z->nhdr ? *n :
+		    INFLATE_HDR_MAX - z->nhdr, hl;
+	int	r;
+
+	memcpy(z->hdr + z->nhdr, *p, take);
+	if ((hl = inflater_hdr_len(z->hdr, z->nhdr + take)) == 0) {
+		if (z->nhdr + take == INFLATE_HDR_MAX) {
+			*why = "gzip: a member header longer than 8 KiB";
+			return -1;
+		}
+		z->nhdr += take;
+		*p += take;
+		*n -= take;
+		return 0;
+	}
+	/* This read's part of the header only: the rest is data. */
+	*p += hl - z->nhdr;
+	*n -= hl - z->nhdr;
+	z->in_hdr = 0;
+	z->st.next_in = z->hdr;
+	z->st.avail_in = (uint32_t)hl;
+	z->st.avail_out = 0;
+	if ((r = isal_inflate(&z->st)) != ISAL_DECOMP_OK ||
+	    z->st.avail_in != 0) {
+		*why = inflater_why(r != ISAL_DECOMP_OK ? r :
+		    ISAL_INVALID_WRAPPER);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Inflate gzip members one after the other, as libarchive's gzip
  * filter does: after a member, bytes that start another (0x1f) are one,
- * inflate judging its header; anything else is trailing data, hashed
- * but not inflated, as libarchive ignores it too.
+ * its header judged by the inflater; anything else is trailing data,
+ * hashed but not inflated, as libarchive ignores it too. ISA-L's igzip,
+ * not zlib: it inflates twice as fast (0.5 s against 1.07 s for a
+ * 187 MiB layer), and inflating is what a large layer's scan waits on.
+ * It checks each member's header and CRC-32 and length trailer itself.
  */
 static void *
 inflater_thread(void *arg)
 {
 	struct inflater		*in = arg;
-	z_stream		 z;
+	struct inflater_z	*z = NULL;
 	const unsigned char	*p = in->first;
 	const void		*np;
+	const char		*why;
 	size_t			 np_len = in->nfirst, fill = 0;
 	ssize_t			 n;
-	int			 slot, r, member_done = 0, zok;
-	char			 why[200];
+	int			 slot, r, member_done = 0;
 
 	pthread_mutex_lock(&in->mu);
 	in->tid = (pid_t)syscall(SYS_gettid);
 	pthread_mutex_unlock(&in->mu);
-	memset(&z, 0, sizeof(z));
-	zok = inflateInit2(&z, 16 + MAX_WBITS) == Z_OK;
 	inflater_took(in, p, np_len);
-	if (!zok) {
+	/* 48 KiB of state: not on this thread's stack. */
+	if ((z = malloc(sizeof(*z))) == NULL) {
 		inflater_end(in, 1, 0, "gzip: out of memory");
 		goto drain;
 	}
+	isal_inflate_init(&z->st);
+	z->st.crc_flag = ISAL_GZIP;
+	z->nhdr = 0;
+	z->in_hdr = 1;
 	if ((slot = inflater_slot(in)) == -1)
 		goto stopped;
 	for (;;) {
@@ -146,27 +254,32 @@ inflater_thread(void *arg)
 		if (member_done) {
 			if (p[0] != 0x1f)
 				break;		/* trailing data */
-			inflateReset(&z);
+			isal_inflate_reset(&z->st);
+			z->st.crc_flag = ISAL_GZIP;
+			z->nhdr = 0;
+			z->in_hdr = 1;
 			member_done = 0;
 		}
-		z.next_in = (unsigned char *)(uintptr_t)p;
-		z.avail_in = (uInt)np_len;
-		z.next_out = in->blk[slot] + fill;
-		z.avail_out = (uInt)(INFLATE_BLOCK - fill);
-		r = inflate(&z, Z_NO_FLUSH);
-		p += np_len - z.avail_in;
-		np_len = z.avail_in;
-		fill = INFLATE_BLOCK - z.avail_out;
-		if (r == Z_STREAM_END)
-			member_done = 1;
-		else if (r != Z_OK && r != Z_BUF_ERROR) {
-			if (fill > 0)
-				inflater_publish(in, slot, fill);
-			snprintf(why, sizeof(why), "gzip: %s", z.msg ?
-			    z.msg : "invalid compressed data");
-			inflater_end(in, 1, 0, why);
-			goto drain;
+		if (z->in_hdr) {
+			if (inflater_header(z, &p, &np_len, &why) == -1)
+				goto failed;
+			continue;
 		}
+		z->st.next_in = (uint8_t *)(uintptr_t)p;
+		z->st.avail_in = (uint32_t)(np_len > UINT32_MAX ? UINT32_MAX :
+		    np_len);
+		z->st.next_out = in->blk[slot] + fill;
+		z->st.avail_out = (uint32_t)(INFLATE_BLOCK - fill);
+		r = isal_inflate(&z->st);
+		np_len -= (size_t)(z->st.next_in - p);
+		p = z->st.next_in;
+		fill = INFLATE_BLOCK - z->st.avail_out;
+		if (r != ISAL_DECOMP_OK) {
+			why = inflater_why(r);
+			goto failed;
+		}
+		if (z->st.block_state == ISAL_BLOCK_FINISH)
+			member_done = 1;
 		if (fill == INFLATE_BLOCK) {
 			inflater_publish(in, slot, fill);
 			fill = 0;
@@ -177,6 +290,11 @@ inflater_thread(void *arg)
 	if (fill > 0)
 		inflater_publish(in, slot, fill);
 	inflater_end(in, 0, 0, NULL);
+	goto drain;
+ failed:
+	if (fill > 0)
+		inflater_publish(in, slot, fill);
+	inflater_end(in, 1, 0, why);
 	goto drain;
  stopped:
 	inflater_end(in, 0, 0, NULL);
@@ -190,8 +308,7 @@ inflater_thread(void *arg)
 		pthread_mutex_unlock(&in->mu);
 	}
  out:
-	if (zok)
-		inflateEnd(&z);
+	free(z);
 	return NULL;
 }
 

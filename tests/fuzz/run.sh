@@ -45,6 +45,6 @@ build_run fuzz_secrets "$top/scan/layer/secrets.c $top/scan/catalog/finding.c" "
 SRC_LAYER="$SRC_CATALOG $top/scan/catalog/catalog_gobin.c $top/scan/catalog/catalog_jar.c
     $top/scan/layer/layer.c $top/scan/layer/secrets.c $top/scan/layer/owned.c
     $top/scan/layer/fscheck.c $top/scan/layer/inflate.c"
-build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz -lm" "$top/tests/fuzz/seeds/layer/*"
+build_run fuzz_layer "$SRC_LAYER" "-larchive -lcrypto -ljansson -lsqlite3 -lz -lisal -lm" "$top/tests/fuzz/seeds/layer/*"
 build_run fuzz_dsse "$top/proxy/gate/dsse.c $top/proxy/gate/cosign.c $top/conf/vex.c $top/conf/log.c" \
     "-lcrypto -ljansson" "$top/tests/fuzz/seeds/dsse/*"

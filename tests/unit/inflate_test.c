@@ -1,5 +1,5 @@
 /*
- * The inflater thread against zlib's own one-shot decompression: the
+ * The inflater thread (ISA-L's igzip) against what zlib compressed: the
  * same bytes out, whatever the source's read sizes (1 byte to 64 KiB);
  * several gzip members read as one stream, as libarchive reads them;
  * trailing non-gzip bytes ignored but hashed; a truncated member and a
@@ -36,15 +36,30 @@ src_read(void *arg, const void **buf)
 	return (ssize_t)k;
 }
 
-/* data (n bytes) as one gzip member, appended to *out. */
+/*
+ * data (n bytes) as one gzip member, appended to *out; full: its header
+ * with a file name, a comment, an extra field and a header CRC.
+ */
 static void
-gz(const unsigned char *data, size_t n, unsigned char **out, size_t *outn)
+gzx(const unsigned char *data, size_t n, unsigned char **out, size_t *outn,
+    int full)
 {
 	z_stream	z;
-	size_t		cap = deflateBound(NULL, (uLong)n) + 64;
+	gz_header	h;
+	size_t		cap = deflateBound(NULL, (uLong)n) + 256;
+	static unsigned char extra[] = "PC\004\000pcpc";
 
 	memset(&z, 0, sizeof(z));
+	memset(&h, 0, sizeof(h));
 	deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+	if (full) {
+		h.name = (Bytef *)"layer.tar";
+		h.comment = (Bytef *)"made by the inflater test";
+		h.extra = extra;
+		h.extra_len = 8;
+		h.hcrc = 1;
+		deflateSetHeader(&z, &h);
+	}
 	*out = realloc(*out, *outn + cap);
 	z.next_in = (unsigned char *)(uintptr_t)data;
 	z.avail_in = (uInt)n;
@@ -53,6 +68,12 @@ gz(const unsigned char *data, size_t n, unsigned char **out, size_t *outn)
 	deflate(&z, Z_FINISH);
 	*outn += cap - z.avail_out;
 	deflateEnd(&z);
+}
+
+static void
+gz(const unsigned char *data, size_t n, unsigned char **out, size_t *outn)
+{
+	gzx(data, n, out, outn, 0);
 }
 
 static void
@@ -105,7 +126,7 @@ int
 main(void)
 {
 	static const size_t	 steps[] = { 1, 7, 4096, 65536 };
-	size_t			 big = 3 << 20, i, gzn = 0, outn, k;
+	size_t			 big = 3 << 20, i, gzn = 0, outn, k, first;
 	unsigned char		*plain = malloc(big), *g = NULL, *out;
 	unsigned char		 want[32], got[32];
 	uint64_t		 comp;
@@ -118,6 +139,7 @@ main(void)
 		plain[i] = i % 3000 < 2000 ? (unsigned char)("portcullis "[i % 11])
 		    : (unsigned char)rand();
 	gz(plain, big / 2, &g, &gzn);
+	first = gzn;
 	gz(plain + big / 2, big - big / 2, &g, &gzn);	/* a second member */
 	sha(g, gzn, want);
 	for (k = 0; k < sizeof(steps) / sizeof(*steps); k++) {
@@ -158,6 +180,60 @@ main(void)
 	    "corrupt data ends in an error; the rest is still hashed");
 	g[gzn / 4] ^= 0x55;
 	free(out);
+
+	/* The first member's CRC-32 off by one bit: an error naming it. */
+	g[first - 5] ^= 0x01;
+	{
+		struct src	 s2 = { g, gzn, 0, 4096, 0 };
+		EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
+		struct inflater	*f;
+		const void	*f0 = NULL, *b;
+		ssize_t		 n0 = src_read(&s2, &f0), n;
+		uint64_t	 c2 = 0;
+		const char	*why;
+		int		 src2 = 0;
+
+		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+		f = inflater_start(src_read, &s2, f0, (size_t)n0, ctx, &c2);
+		while ((n = inflater_read(f, &b)) > 0)
+			;
+		why = n < 0 ? inflater_error(f, &src2) : NULL;
+		ok(n == -1 && why != NULL && strstr(why, "check") != NULL,
+		    "a member whose CRC-32 does not match: an error (%s)",
+		    why ? why : "none");
+		inflater_finish(f);
+		inflater_free(f);
+		EVP_MD_CTX_free(ctx);
+	}
+	g[first - 5] ^= 0x01;
+
+	/* A header with every optional field: read past, same bytes. */
+	{
+		unsigned char	*h = NULL;
+		size_t		 hn = 0;
+
+		gzx(plain, big, &h, &hn, 1);
+		gzx(plain, 1000, &h, &hn, 1);	/* and a second such member */
+		for (k = 0; k < sizeof(steps) / sizeof(*steps); k++) {
+			out = run(h, hn, steps[k], 0, 0, &outn, &rv, &okf, got,
+			    &comp, &source);
+			ok(rv == 0 && okf && outn == big + 1000 &&
+			    memcmp(out, plain, big) == 0 &&
+			    memcmp(out + big, plain, 1000) == 0,
+			    "headers with a name, comment, extra field and "
+			    "header CRC, in pieces of %zu: the same bytes out",
+			    steps[k]);
+			free(out);
+		}
+		/* A name that never ends: refused at 8 KiB, not gathered on. */
+		memcpy(h, "\x1f\x8b\x08\x08\0\0\0\0\0\x03", 10);
+		memset(h + 10, 'n', hn - 10);
+		out = run(h, hn, 4096, 0, 0, &outn, &rv, &okf, got, &comp,
+		    &source);
+		ok(rv == -1 && outn == 0, "a member header past 8 KiB: an error");
+		free(out);
+		free(h);
+	}
 
 	/* The source itself fails: told apart from bad data. */
 	out = run(g, gzn - 100, 4096, 1, 0, &outn, &rv, &okf, got, &comp,
