@@ -1,7 +1,9 @@
 #!/bin/sh
 # Judged manifest GETs, in one run: keep-alive GETs of a judged image's
 # manifest through the scanning proxy (a cached decision each), through
-# nginx as a plain proxy and straight to the registry, alternating, with
+# nginx as a plain proxy (logging nothing, and a second one writing an
+# access log line per request as portcullis does) and straight to the
+# registry, alternating, with
 # 4 and with 64 clients; and what each proxy's CPU costs per GET (its
 # event-loop thread, nginx's worker), which on two cores shared with the
 # registry is what decides the ratio. PERF=1 also records a profile of
@@ -22,6 +24,13 @@ PX_LOG_LEVEL=warn start_proxy px "$REG_URL" "policy:
   severity: none"
 start_nginx "$REG_PORT"
 NG_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
+# A second nginx that logs each request, as portcullis does (its
+# access log): the like-for-like baseline next to the strict one.
+NG1_PORT=$NG_PORT
+NGX_EXTRA="access_log $T/nginx-access.log;" start_nginx "$REG_PORT"
+NGL_PORT=$NG_PORT
+NGL_WORKER=$(pgrep -P "$(cat "$T/nginx/nginx.pid")" | head -n 1)
+NG_PORT=$NG1_PORT
 
 # A real image: Alpine 3.20's minirootfs as its one layer.
 mkdir -p "$T/root"
@@ -55,12 +64,15 @@ hits0=$(pmetric 'portcullis_gate_decide_timed_total{cached="true"}')
 cpu0=$(pmetric 'portcullis_gate_decide_cpu_seconds_total{cached="true"}')
 for c in 4 64; do
 	: > "$T/p$c"; : > "$T/n$c"; : > "$T/d$c"; : > "$T/pc$c"; : > "$T/nc$c"; : > "$T/pr$c"
+	: > "$T/l$c"; : > "$T/lc$c"; : > "$T/plr$c"
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
 		lat "$PX_PORT" $c "$PX_PID" "$T/p$c" "$T/pc$c"
 		lat "$NG_PORT" $c "$NG_WORKER" "$T/n$c" "$T/nc$c"
+		lat "$NGL_PORT" $c "$NGL_WORKER" "$T/l$c" "$T/lc$c"
 		lat "$REG_PORT" $c "" "$T/d$c" /dev/null
 		paste "$T/p$c" "$T/n$c" | tail -n 1 | awk '{ print $1 / $2 }' >> "$T/pr$c"
+		paste "$T/p$c" "$T/l$c" | tail -n 1 | awk '{ print $1 / $2 }' >> "$T/plr$c"
 		r=$((r + 1))
 	done
 done
@@ -79,5 +91,6 @@ echo "# $ROUNDS rounds of $GETS keep-alive GETs each side, alternating; Alpine 3
 for c in 4 64; do
 	echo "# $c clients, ms per GET: portcullis $(tr '\n' ' ' < "$T/p$c")| nginx $(tr '\n' ' ' < "$T/n$c")| direct $(tr '\n' ' ' < "$T/d$c")"
 	echo "judged manifest GET, $c clients: portcullis/nginx $(median < "$T/pr$c" | xargs printf %.3f)x (median of same-round ratios), best $(best < "$T/p$c") ms vs $(best < "$T/n$c") ms, direct $(best < "$T/d$c") ms; CPU per GET: portcullis $(median < "$T/pc$c") us, nginx $(median < "$T/nc$c") us (medians)"
+	echo "judged manifest GET, $c clients: portcullis/nginx logging each request $(median < "$T/plr$c" | xargs printf %.3f)x (median of same-round ratios), best $(best < "$T/l$c") ms; its CPU per GET $(median < "$T/lc$c") us"
 done
 echo "cached decision CPU: $(awk -v c0="$cpu0" -v c1="$cpu1" -v h0="$hits0" -v h1="$hits1" 'BEGIN { if (h1 > h0) printf "%.1f", (c1 - c0) * 1e6 / (h1 - h0); else printf "?" }') us each over $((hits1 - hits0)) cache hits timed (one in 16) (target < 20)"
