@@ -470,17 +470,16 @@ layer_read_entry(struct layer_ctx *c, struct archive *a, const char *path,
 			return -2;
 		if (en.failed)
 			return -1;
+	}
+	if (nested || c->lim->inventory_only) {
+		/*
+		 * Its bytes to layer_block only: an archive was searched
+		 * inside, and a packages-only scan searches nothing.
+		 */
 		while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
 		    ARCHIVE_OK)
 			if ((rv = layer_block(&en, blk, len, off)) != 0)
 				return rv;
-	} else if (c->lim->inventory_only) {
-		rv = 0;
-		while (rv == 0 && (r = archive_read_data_block(a, &blk, &len,
-		    &off)) == ARCHIVE_OK)
-			rv = layer_block(&en, blk, len, off);
-		if (rv != 0)
-			return rv;
 	} else {
 		secrets_stream_begin(&ss, path, &c->r->findings);
 		rv = secrets_stream_feed(&ss, blk, len);
