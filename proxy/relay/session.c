@@ -237,7 +237,6 @@ session_write_now(struct bufferevent *bev)
 {
 	struct evbuffer	*out = bufferevent_get_output(bev);
 	evutil_socket_t	 fd = bufferevent_getfd(bev);
-
 	int		 n;
 
 	if (fd == -1 || evbuffer_get_length(out) == 0 ||

@@ -51,7 +51,7 @@ lj_paths_load(json_t *v, struct layer_result *r)
 	unsigned char	*raw = NULL;
 	int		 rv = 0;
 
-	/* 8 bytes each: 4 base64 characters per 3 bytes, one '=' at the end. */
+	/* 8 bytes each: 4 base64 characters per 3 bytes, '=' padded. */
 	if (n == 0 || n % 4 != 0 || n / 4 * 3 > LAYER_PATHS_MAX * 8 + 2)
 		return 0;
 	len = n / 4 * 3 - (b64[n - 1] == '=') - (b64[n - 2] == '=');
