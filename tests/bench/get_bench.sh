@@ -79,11 +79,19 @@ done
 hits1=$(pmetric 'portcullis_gate_decide_timed_total{cached="true"}')
 cpu1=$(pmetric 'portcullis_gate_decide_cpu_seconds_total{cached="true"}')
 if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null 2>&1; then
+	# The whole machine by process, then the proxy alone by object and
+	# symbol (a second run, recording only its pid).
 	PERF_OUT=${PERF_OUT:-$T/perf.txt}
 	perf record -q -a -o "$T/perf.data" -- \
 	    ab -q -k -n "$GETS" -c 4 -H "$H" "http://127.0.0.1:$PX_PORT$U" >/dev/null 2>&1
+	perf record -q -p "$PX_PID" -o "$T/perf-px.data" -- \
+	    ab -q -k -n "$GETS" -c 4 -H "$H" "http://127.0.0.1:$PX_PORT$U" >/dev/null 2>&1
 	{ perf report -i "$T/perf.data" --sort comm 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 8
-	  perf report -i "$T/perf.data" --comm portcullis --sort dso,sym 2>/dev/null |
+	  echo "# portcullis by object"
+	  perf report -i "$T/perf-px.data" --sort dso 2>/dev/null |
+	    grep -v '^#' | grep -v '^$' | head -n 10
+	  echo "# portcullis by symbol"
+	  perf report -i "$T/perf-px.data" --sort dso,sym 2>/dev/null |
 	    grep -v '^#' | grep -v '^$' | head -n 60; } > "$PERF_OUT"
 	echo "# profile of one proxy run (4 clients): $PERF_OUT"
 fi
